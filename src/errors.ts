@@ -1,0 +1,48 @@
+// The one error type of the product: a stable `code` for programs, a `hint` for people.
+// cli/output.ts is the only place that turns one into text.
+
+export type BridgeErrorCode =
+  | 'BAD_USAGE'
+  | 'NOT_INITIALIZED'
+  | 'SERVER_UNKNOWN'
+  | 'SERVER_EXISTS'
+  | 'CONFIG_INVALID'
+  | 'VAULT_UNREADABLE'
+  | 'UNREACHABLE'
+  | 'DISCOVERY_FAILED'
+  | 'UNSAFE_URL'
+  | 'PKCE_UNSUPPORTED'
+  | 'RESOURCE_MISMATCH'
+  | 'REGISTRATION_FAILED'
+  | 'REGISTRATION_REQUIRED'
+  | 'AUTHORIZATION_FAILED'
+  | 'CALLBACK_TIMEOUT'
+  | 'TOKEN_EXCHANGE_FAILED'
+  | 'REFRESH_FAILED'
+  | 'LOGIN_REQUIRED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'UPSTREAM_FAILED'
+  | 'PORT_IN_USE'
+
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError'
+  readonly code: BridgeErrorCode
+  /** What the user can do next, in one sentence. */
+  readonly hint: string | undefined
+
+  constructor(
+    code: BridgeErrorCode,
+    message: string,
+    opts: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause })
+    this.code = code
+    this.hint = opts.hint
+  }
+}
+
+/** JSON-quotes a value that came from a user or a server, so it cannot pass for our own words. */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value)
+  return JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text)
+}
