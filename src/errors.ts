@@ -23,6 +23,7 @@ export type BridgeErrorCode =
   | 'INSUFFICIENT_SCOPE'
   | 'UPSTREAM_FAILED'
   | 'PORT_IN_USE'
+  | 'STATE_LOCKED'
 
 export class BridgeError extends Error {
   override readonly name = 'BridgeError'

@@ -1,0 +1,161 @@
+// `add <name> <url>`: probe the server, log in however it needs, and save it. Nothing is
+// written to config.json until the login succeeded, and a failed login leaves no secrets behind.
+import { readFile } from 'node:fs/promises'
+import { assertServerName, isPolicy, type Policy, type ServerEntry, type TransportChoice } from '../../config/schema.js'
+import { ensureHome, isInitialized, readConfig, updateConfig, writeConfig } from '../../config/store.js'
+import { defaultConfig } from '../../config/schema.js'
+import { BridgeError, quote } from '../../errors.js'
+import { pickFreePort } from '../../oauth/loopback.js'
+import { parseServerUrl } from '../../oauth/safe-url.js'
+import { loginServer } from '../../login/login-server.js'
+import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
+import type { CliContext } from '../context.js'
+import { terminalFlowIo } from '../flow-io.js'
+
+export interface AddOptions {
+  clientId?: string
+  clientSecret?: string
+  scope?: string
+  clientMetadataUrl?: string
+  browser: boolean
+  device?: boolean
+  policy?: string
+  header?: string[]
+  transport?: string
+  callbackPort?: string
+  clientCredentials?: boolean
+  privateKey?: string
+}
+
+export async function addCommand(ctx: CliContext, name: string, rawUrl: string, options: AddOptions): Promise<void> {
+  assertServerName(name)
+  const url = parseServerUrl(rawUrl)
+  const policy = parsePolicyOption(options.policy)
+  const transport = parseTransport(options.transport)
+  const headers = parseHeaders(options.header ?? [])
+  const callbackPort = options.callbackPort === undefined ? undefined : parsePort(options.callbackPort)
+  if (options.clientMetadataUrl !== undefined) checkClientMetadataUrl(options.clientMetadataUrl)
+  if (options.clientCredentials && !options.clientId) {
+    throw new BridgeError('BAD_USAGE', '--client-credentials needs --client-id, and --client-secret or --private-key.')
+  }
+  if (options.clientCredentials && !options.clientSecret && !options.privateKey) {
+    throw new BridgeError('BAD_USAGE', '--client-credentials needs --client-secret or --private-key.')
+  }
+  if (options.privateKey && !options.clientCredentials) {
+    throw new BridgeError('BAD_USAGE', '--private-key is used with --client-credentials.')
+  }
+  if (options.clientSecret && !options.clientId) throw new BridgeError('BAD_USAGE', '--client-secret needs --client-id.')
+  const privateKeyPem = options.privateKey ? await readPrivateKey(options.privateKey) : undefined
+
+  const { paths, out } = ctx
+  if (!(await isInitialized(paths))) {
+    await ensureHome(paths)
+    await writeConfig(paths, defaultConfig())
+    out.progress(`Created ${paths.home}`)
+  }
+  const config = await readConfig(paths)
+  if (config.servers[name]) {
+    throw new BridgeError('SERVER_EXISTS', `A server named ${quote(name)} already exists (${config.servers[name].url}).`, {
+      hint: `Run \`mcp-oauth-bridge login ${name}\` to log in again, or \`mcp-oauth-bridge remove ${name}\` first.`,
+    })
+  }
+
+  const store = new EncryptedFileTokenStore(paths)
+  const secrets: ServerSecrets = {}
+  if (options.clientId) {
+    secrets.client = { client_id: options.clientId, ...(options.clientSecret ? { client_secret: options.clientSecret } : {}) }
+    secrets.clientSource = 'pre-registered'
+  }
+  if (Object.keys(headers).length) secrets.headers = headers
+  if (privateKeyPem) secrets.privateKeyPem = privateKeyPem
+  await store.update(name, () => secrets)
+
+  const entry: ServerEntry = {
+    url: url.href,
+    auth: options.clientCredentials ? 'client_credentials' : 'oauth',
+    ...(policy ? { policy } : {}),
+    ...(options.scope ? { scope: options.scope } : {}),
+    ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
+    ...(transport && transport !== 'auto' ? { transport } : {}),
+    callbackPort: callbackPort ?? (await pickFreePort()),
+  }
+  const io = terminalFlowIo(ctx, { browser: options.browser })
+  try {
+    const result = await loginServer({ name, entry, store, io, ...(options.device ? { device: true } : {}) })
+    if (result.kind === 'open') {
+      if (options.clientCredentials) {
+        throw new BridgeError('BAD_USAGE', `${url.href} answered without asking for authorization, so there is nothing to use the client credentials for.`)
+      }
+      entry.auth = 'none'
+      out.progress(Object.keys(headers).length ? 'The server accepted the request with the given headers.' : 'The server answered without asking for authorization: added as is.')
+    }
+  } catch (error) {
+    await store.update(name, () => undefined)
+    throw error
+  } finally {
+    io.close()
+  }
+  await updateConfig(paths, (current) => {
+    current.servers[name] = entry
+  })
+  out.success(`${quote(name)} is ready. Start the bridge with: mcp-oauth-bridge start`)
+  out.progress(`Then point your MCP client at http://localhost:${config.port}/mcp/${name}`)
+}
+
+export function parsePolicyOption(value: string | undefined): Policy | undefined {
+  if (value === undefined) return undefined
+  if (!isPolicy(value)) throw new BridgeError('BAD_USAGE', `--policy must be allow, ask or deny, not ${quote(value)}.`)
+  return value
+}
+
+function parseTransport(value: string | undefined): TransportChoice | undefined {
+  if (value === undefined) return undefined
+  if (value === 'auto' || value === 'http') return value
+  if (value === 'sse') {
+    throw new BridgeError('BAD_USAGE', 'The older HTTP+SSE transport is not supported yet; only Streamable HTTP upstreams work in this version.')
+  }
+  throw new BridgeError('BAD_USAGE', `--transport must be auto, http or sse, not ${quote(value)}.`)
+}
+
+function parseHeaders(values: string[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const value of values) {
+    const colon = value.indexOf(':')
+    const name = colon > 0 ? value.slice(0, colon).trim() : ''
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n]/.test(value)) {
+      throw new BridgeError('BAD_USAGE', `--header must look like "Name: value", not ${quote(value)}.`)
+    }
+    headers[name.toLowerCase()] = value.slice(colon + 1).trim()
+  }
+  return headers
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new BridgeError('BAD_USAGE', `${quote(value)} is not a port number (1-65535).`)
+  return port
+}
+
+function checkClientMetadataUrl(value: string): void {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || url.protocol !== 'https:' || url.pathname === '/') {
+    throw new BridgeError('BAD_USAGE', `--client-metadata-url must be an https URL with a path, not ${quote(value)}.`, {
+      hint: 'It is the address where you host the client ID metadata document (a JSON file listing the redirect URI).',
+    })
+  }
+}
+
+async function readPrivateKey(path: string): Promise<string> {
+  try {
+    const pem = await readFile(path, 'utf8')
+    if (!pem.includes('PRIVATE KEY')) throw new Error('not a PEM private key')
+    return pem
+  } catch (error) {
+    throw new BridgeError('BAD_USAGE', `Cannot read the private key ${quote(path)}: ${(error as Error).message}.`)
+  }
+}

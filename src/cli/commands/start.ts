@@ -1,0 +1,58 @@
+// `start`: serves every configured server at http://127.0.0.1:<port>/mcp/<name> until Ctrl-C.
+import { readConfig } from '../../config/store.js'
+import { BridgeError, quote } from '../../errors.js'
+import { isLoopbackHost } from '../../oauth/safe-url.js'
+import { startBridge } from '../../server/listen.js'
+import { createBrowserOpener } from '../../oauth/browser.js'
+import type { CliContext } from '../context.js'
+import { parsePort } from './add.js'
+
+export interface StartCommandOptions {
+  port?: string
+  host?: string
+  auth: boolean
+  open?: boolean
+}
+
+export async function startCommand(ctx: CliContext, options: StartCommandOptions): Promise<void> {
+  const config = await readConfig(ctx.paths)
+  const port = options.port === undefined ? config.port : options.port === '0' ? 0 : parsePort(options.port)
+  const host = options.host ?? config.host
+  if (!isLoopbackHost(host.replace(/^\[|\]$/g, '')) && host !== '::1') {
+    throw new BridgeError('BAD_USAGE', `Refusing to listen on ${quote(host)}: this version serves loopback addresses only.`, {
+      hint: 'Use --host 127.0.0.1 (the default). Exposing the bridge beyond this machine needs its access token, which comes in a later version.',
+    })
+  }
+  const bridge = await startBridge({
+    paths: ctx.paths,
+    port,
+    host,
+    flowIo: {
+      progress: (line) => ctx.out.progress(line),
+      openBrowser: createBrowserOpener(ctx.env),
+      browser: 'open',
+    },
+    log: (entry) => {
+      ctx.out.result(`${new Date().toISOString()} ${entry.server} ${entry.method} ${entry.status} ${entry.ms.toFixed(1)}ms${entry.note ? ` ${entry.note}` : ''}`)
+    },
+    onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
+  })
+  const names = Object.keys(bridge.config().servers)
+  ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)
+  for (const name of names) ctx.out.result(`  ${name.padEnd(16)} ${bridge.url}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`)
+  if (names.length === 0) ctx.out.result('  (no servers yet: add one with `mcp-oauth-bridge add <name> <url>`; it is served without a restart)')
+  // The bridge's own access token is not built yet: say plainly what protects it today.
+  ctx.out.progress(`Access: loopback only, with Host and Origin checks${options.auth ? ' (a bridge access token comes in a later version)' : ' (--no-auth)'}.`)
+  ctx.out.progress('Press Ctrl-C to stop.')
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      ctx.out.progress('Stopping…')
+      void bridge.close().then(resolve)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}

@@ -1,0 +1,118 @@
+// argv → command → exit status. Parses with commander, runs one command, and turns every
+// failure into a message for a person: 2 for bad usage, 1 for a failed operation.
+import { Command, CommanderError, Option } from 'commander'
+import { BridgeError } from '../errors.js'
+import { createContext, type CliContext } from './context.js'
+import { reportError, type Streams } from './output.js'
+import { addCommand } from './commands/add.js'
+import { initCommand } from './commands/init.js'
+import { listCommand } from './commands/list.js'
+import { loginCommand } from './commands/login.js'
+import { logoutCommand, removeCommand } from './commands/logout.js'
+import { policyCommand } from './commands/policy.js'
+import { startCommand } from './commands/start.js'
+import { tokenCommand } from './commands/token.js'
+import { VERSION } from '../version.js'
+
+export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
+  const ctx = createContext(streams, env)
+  const program = buildProgram(ctx, streams)
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; everything else commander reports is bad usage.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2
+    }
+    return reportError(error, streams, env)
+  }
+}
+
+function buildProgram(ctx: CliContext, streams: Streams): Command {
+  const program = new Command('mcp-oauth-bridge')
+    .description('Use OAuth-protected remote MCP servers without writing OAuth code.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+    })
+
+  program
+    .command('init')
+    .description(`create ${ctx.paths.home} with a default config and an encryption key`)
+    .option('--force', 'reset config.json to the defaults')
+    .action((options: { force?: boolean }) => initCommand(ctx, options))
+
+  for (const name of ['add', 'add-server']) {
+    program
+      .command(`${name} <name> <url>`)
+      .description(name === 'add' ? 'add an MCP server: discover its OAuth server, log in, save tokens encrypted' : 'same as add')
+      .option('--client-id <id>', 'a client registered with the provider by hand')
+      .option('--client-secret <secret>', 'its secret, for confidential clients')
+      .option('--scope <scopes>', 'the scopes to ask for, space-separated (default: what the server names)')
+      .option('--client-metadata-url <url>', 'an https URL where you host a client ID metadata document')
+      .option('--no-browser', 'print the login URL instead of opening it, and accept the final URL pasted back')
+      .option('--device', 'log in with the device authorization grant (RFC 8628)')
+      .option('--policy <policy>', 'default for tool calls: allow, ask or deny')
+      .option('--header <header>', 'a header sent upstream, "Name: value" (repeatable; kept encrypted)', collect, [])
+      .addOption(new Option('--transport <transport>', 'upstream transport').choices(['auto', 'http', 'sse']))
+      .option('--callback-port <port>', 'the loopback port of the redirect URI (default: a free one, kept for this server)')
+      .option('--client-credentials', 'machine-to-machine: the client credentials grant, no browser')
+      .option('--private-key <pem-file>', 'with --client-credentials: authenticate with private_key_jwt')
+      .action((server: string, url: string, options) => addCommand(ctx, server, url, options))
+  }
+
+  program
+    .command('start')
+    .description('serve every configured server at http://127.0.0.1:<port>/mcp/<name>')
+    .option('--port <port>', 'port to listen on (default: config.json "port", 3000)')
+    .option('--host <host>', 'loopback address to listen on', undefined)
+    .option('--no-auth', 'do not require the bridge access token (loopback only)')
+    .option('--open', 'open the dashboard in the browser')
+    .action((options) => startCommand(ctx, options))
+
+  program
+    .command('list')
+    .description('servers, URL, token state and expiry, policy')
+    .option('--json', 'machine-readable output')
+    .action((options: { json?: boolean }) => listCommand(ctx, options))
+
+  program
+    .command('login <name>')
+    .description('log in again (new scopes, revoked or refused refresh token)')
+    .option('--no-browser', 'print the login URL instead of opening it')
+    .option('--device', 'log in with the device authorization grant (RFC 8628)')
+    .option('--scope <scopes>', 'ask for these scopes from now on')
+    .action((name: string, options) => loginCommand(ctx, name, options))
+
+  program
+    .command('logout <name>')
+    .description('revoke (where supported) and forget the tokens of a server')
+    .action((name: string) => logoutCommand(ctx, name))
+
+  program
+    .command('remove <name>')
+    .description('log out, then drop the server from the config')
+    .action((name: string) => removeCommand(ctx, name))
+
+  program
+    .command('policy <name> <tool-or-policy> [policy]')
+    .description('set allow|ask|deny for a server, or for one of its tools')
+    .action((name: string, toolOrPolicy: string, policy: string | undefined) => policyCommand(ctx, name, toolOrPolicy, policy))
+
+  program
+    .command('token <name>')
+    .description('print a valid access token, refreshing it if needed')
+    .action((name: string) => tokenCommand(ctx, name))
+
+  return program
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+export { BridgeError }

@@ -1,0 +1,144 @@
+// The shape of config.json, parsed by hand so every problem names the field at fault.
+// config.json holds no secrets: those live in the encrypted token store.
+import { BridgeError, quote } from '../errors.js'
+
+export type Policy = 'allow' | 'ask' | 'deny'
+export const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny']
+
+/** How the bridge authenticates to the upstream server. */
+export type UpstreamAuth = 'oauth' | 'client_credentials' | 'none'
+export type TransportChoice = 'auto' | 'http' | 'sse'
+
+export interface ServerEntry {
+  url: string
+  auth: UpstreamAuth
+  policy?: Policy
+  tools?: Record<string, Policy>
+  /** Overrides the scope the specification's selection rules would choose. */
+  scope?: string
+  clientMetadataUrl?: string
+  /** The loopback callback port: fixed per server, since it is part of the registered redirect URI. */
+  callbackPort?: number
+  transport?: TransportChoice
+}
+
+export interface BridgeConfig {
+  port: number
+  host: string
+  auth: boolean
+  servers: Record<string, ServerEntry>
+}
+
+export const DEFAULT_PORT = 3000
+export const DEFAULT_HOST = '127.0.0.1'
+
+export function defaultConfig(): BridgeConfig {
+  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, servers: {} }
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export function assertServerName(name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw new BridgeError('BAD_USAGE', `${quote(name)} is not a valid server name.`, {
+      hint: 'Use 1 to 64 letters, digits, "-" or "_": the name becomes the path /mcp/<name>.',
+    })
+  }
+}
+
+export function isPolicy(value: unknown): value is Policy {
+  return typeof value === 'string' && (POLICIES as readonly string[]).includes(value)
+}
+
+export function parseConfig(text: string, path: string): BridgeConfig {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (error) {
+    throw invalid(path, `it is not valid JSON (${(error as Error).message})`)
+  }
+  if (!isRecord(raw)) throw invalid(path, 'the top level must be an object')
+  const config = defaultConfig()
+  if (raw.port !== undefined) {
+    if (!Number.isInteger(raw.port) || (raw.port as number) < 0 || (raw.port as number) > 65535) {
+      throw invalid(path, '"port" must be a whole number from 0 to 65535')
+    }
+    config.port = raw.port as number
+  }
+  if (raw.host !== undefined) {
+    if (typeof raw.host !== 'string' || raw.host === '') throw invalid(path, '"host" must be a host name')
+    config.host = raw.host
+  }
+  if (raw.auth !== undefined) {
+    if (typeof raw.auth !== 'boolean') throw invalid(path, '"auth" must be true or false')
+    config.auth = raw.auth
+  }
+  if (raw.servers !== undefined) {
+    if (!isRecord(raw.servers)) throw invalid(path, '"servers" must be an object')
+    for (const [name, value] of Object.entries(raw.servers)) {
+      if (!NAME_PATTERN.test(name)) throw invalid(path, `server name ${quote(name)} is not valid`)
+      config.servers[name] = parseServer(value, `servers.${name}`, path)
+    }
+  }
+  return config
+}
+
+function parseServer(value: unknown, at: string, path: string): ServerEntry {
+  if (!isRecord(value)) throw invalid(path, `"${at}" must be an object`)
+  if (typeof value.url !== 'string') throw invalid(path, `"${at}.url" must be a URL`)
+  try {
+    new URL(value.url)
+  } catch {
+    throw invalid(path, `"${at}.url" is not a URL: ${quote(value.url)}`)
+  }
+  const entry: ServerEntry = { url: value.url, auth: 'oauth' }
+  if (value.auth !== undefined) {
+    if (value.auth !== 'oauth' && value.auth !== 'client_credentials' && value.auth !== 'none') {
+      throw invalid(path, `"${at}.auth" must be "oauth", "client_credentials" or "none"`)
+    }
+    entry.auth = value.auth
+  }
+  if (value.policy !== undefined) {
+    if (!isPolicy(value.policy)) throw invalid(path, `"${at}.policy" must be allow, ask or deny`)
+    entry.policy = value.policy
+  }
+  if (value.tools !== undefined) {
+    if (!isRecord(value.tools)) throw invalid(path, `"${at}.tools" must be an object`)
+    entry.tools = {}
+    for (const [tool, policy] of Object.entries(value.tools)) {
+      if (!isPolicy(policy)) throw invalid(path, `"${at}.tools.${tool}" must be allow, ask or deny`)
+      entry.tools[tool] = policy
+    }
+  }
+  if (value.scope !== undefined) {
+    if (typeof value.scope !== 'string') throw invalid(path, `"${at}.scope" must be a string`)
+    entry.scope = value.scope
+  }
+  if (value.clientMetadataUrl !== undefined) {
+    if (typeof value.clientMetadataUrl !== 'string') throw invalid(path, `"${at}.clientMetadataUrl" must be a URL`)
+    entry.clientMetadataUrl = value.clientMetadataUrl
+  }
+  if (value.callbackPort !== undefined) {
+    if (!Number.isInteger(value.callbackPort) || (value.callbackPort as number) < 1 || (value.callbackPort as number) > 65535) {
+      throw invalid(path, `"${at}.callbackPort" must be a port number`)
+    }
+    entry.callbackPort = value.callbackPort as number
+  }
+  if (value.transport !== undefined) {
+    if (value.transport !== 'auto' && value.transport !== 'http' && value.transport !== 'sse') {
+      throw invalid(path, `"${at}.transport" must be auto, http or sse`)
+    }
+    entry.transport = value.transport
+  }
+  return entry
+}
+
+function invalid(path: string, what: string): BridgeError {
+  return new BridgeError('CONFIG_INVALID', `${path} is not a valid configuration: ${what}.`, {
+    hint: 'Fix the file by hand, or move it away and run `mcp-oauth-bridge init` to start again.',
+  })
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

@@ -1,0 +1,14 @@
+// The library entry: what a TypeScript program can use without the command line.
+import { resolvePaths } from './config/paths.js'
+import { getAccessTokenFor } from './cli/commands/token.js'
+
+export { BridgeError, type BridgeErrorCode } from './errors.js'
+
+/**
+ * A valid access token for a server added with `mcp-oauth-bridge add`, refreshed if needed:
+ * for example as `authorization_token` in an Anthropic Messages API request.
+ */
+export function getAccessToken(name: string, options: { home?: string } = {}): Promise<string> {
+  const env = options.home ? { ...process.env, MCP_OAUTH_BRIDGE_HOME: options.home } : process.env
+  return getAccessTokenFor(resolvePaths(env), name)
+}

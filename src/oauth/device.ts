@@ -1,0 +1,155 @@
+// The device authorization grant (RFC 8628), for machines whose browser cannot reach a loopback
+// callback (SSH sessions, containers): the person opens a short URL anywhere and types a code.
+import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { BridgeError, quote } from '../errors.js'
+import type { TokenStore } from '../tokens/store.js'
+import { applyClientAuthentication } from './client-auth.js'
+import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
+import { chooseScope, flowError, type AuthorizationOutcome, type FlowIo } from './flow.js'
+import type { FetchLike } from './http.js'
+import type { AuthChallenge } from './probe.js'
+import { CLIENT_NAME, toStoredTokens } from './provider.js'
+import { parseSafeUrl } from './safe-url.js'
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
+export interface DeviceAuthorization {
+  name: string
+  serverUrl: URL
+  store: TokenStore
+  challenge: AuthChallenge
+  scope?: string
+  fetchFn: FetchLike
+  io: FlowIo
+  timeoutMs: number
+}
+
+interface DeviceCodeResponse {
+  device_code: string
+  user_code: string
+  verification_uri: string
+  verification_uri_complete?: string
+  expires_in: number
+  interval?: number
+}
+
+export async function authorizeWithDeviceCode(options: DeviceAuthorization): Promise<AuthorizationOutcome> {
+  const { io, store, name, fetchFn } = options
+  io.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
+  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, fetchFn)
+  const metadata = discovery.authorizationServerMetadata
+  const endpoint = (metadata as { device_authorization_endpoint?: string } | undefined)?.device_authorization_endpoint
+  if (!metadata || !endpoint) {
+    throw new BridgeError('AUTHORIZATION_FAILED', `The authorization server ${metadata?.issuer ?? discovery.authorizationServerUrl} does not offer the device authorization grant (RFC 8628).`, {
+      hint: 'Use --no-browser instead: it prints the login URL and accepts the final address pasted back.',
+    })
+  }
+  parseSafeUrl(endpoint, 'device_authorization_endpoint')
+  const scope = chooseScope(options.scope, options.challenge, discovery)
+  await store.update(name, (secrets) => ({ ...secrets, discovery }))
+
+  let client = (await store.get(name))?.client
+  if (!client) {
+    if (!metadata.registration_endpoint) {
+      throw new BridgeError('REGISTRATION_REQUIRED', `The authorization server ${metadata.issuer} does not offer dynamic client registration.`, {
+        hint: `Register a client that may use the device grant, then run: mcp-oauth-bridge add ${name} ${options.serverUrl.href} --device --client-id <ID>`,
+      })
+    }
+    io.progress('Registering a client (dynamic client registration)…')
+    try {
+      const registered = await registerClient(discovery.authorizationServerUrl, {
+        metadata,
+        clientMetadata: {
+          client_name: CLIENT_NAME,
+          redirect_uris: [],
+          grant_types: [DEVICE_GRANT, 'refresh_token'],
+          response_types: [],
+          token_endpoint_auth_method: metadata.token_endpoint_auth_methods_supported?.includes('none') === false ? 'client_secret_basic' : 'none',
+          application_type: 'native',
+          ...(scope ? { scope } : {}),
+        } as Parameters<typeof registerClient>[1]['clientMetadata'],
+        fetchFn,
+      })
+      client = { ...registered, issuer: discovery.authorizationServerUrl }
+    } catch (error) {
+      throw flowError('registration', error, discovery)
+    }
+    const saved = client
+    await store.update(name, (secrets) => ({ ...secrets, client: saved, clientSource: 'dynamic' }))
+  }
+
+  const resource = discovery.resourceMetadata?.resource
+  const start = await postForm(fetchFn, endpoint, client, metadata, {
+    ...(scope ? { scope } : {}),
+    ...(resource ? { resource } : {}),
+  })
+  if (!start.ok) throw deviceError('device authorization', endpoint, start.body)
+  const device = start.body as unknown as DeviceCodeResponse
+  if (typeof device.device_code !== 'string' || typeof device.user_code !== 'string' || typeof device.verification_uri !== 'string') {
+    throw new BridgeError('AUTHORIZATION_FAILED', `The device authorization endpoint ${endpoint} answered without a device code.`)
+  }
+  const verification = parseSafeUrl(device.verification_uri_complete ?? device.verification_uri, 'verification URI')
+  io.progress(`On any device, open ${verification.href}${device.verification_uri_complete ? '' : ` and enter the code ${device.user_code}`}`)
+  io.progress(`Code: ${device.user_code} (waiting for you to approve…)`)
+
+  const deadline = Date.now() + Math.min(options.timeoutMs, (device.expires_in ?? 600) * 1000)
+  let interval = Math.max(1, device.interval ?? 5) * 1000
+  for (;;) {
+    if (Date.now() > deadline) {
+      throw new BridgeError('CALLBACK_TIMEOUT', 'The device code expired before the login was approved.', { hint: 'Run the command again and approve the login sooner.' })
+    }
+    await sleep(interval)
+    const poll = await postForm(fetchFn, metadata.token_endpoint, client, metadata, {
+      grant_type: DEVICE_GRANT,
+      device_code: device.device_code,
+      ...(resource ? { resource } : {}),
+    })
+    if (poll.ok) {
+      const tokens = toStoredTokens({ ...(poll.body as unknown as Parameters<typeof toStoredTokens>[0]), issuer: discovery.authorizationServerUrl }, Date.now())
+      if (typeof tokens.access_token !== 'string') throw new BridgeError('TOKEN_EXCHANGE_FAILED', `The token endpoint ${metadata.token_endpoint} answered without an access token.`)
+      await store.update(name, (secrets) => {
+        const next = { ...secrets, tokens, ...(scope ? { requestedScope: scope } : {}) }
+        delete next.loginRequired
+        return next
+      })
+      return { discovery, scope }
+    }
+    const error = poll.body.error
+    if (error === 'authorization_pending') continue
+    if (error === 'slow_down') {
+      interval += 5000 // RFC 8628 §3.5
+      continue
+    }
+    throw deviceError('token', metadata.token_endpoint, poll.body)
+  }
+}
+
+async function postForm(
+  fetchFn: FetchLike,
+  url: string,
+  client: Parameters<typeof applyClientAuthentication>[0],
+  metadata: Discovery['authorizationServerMetadata'],
+  fields: Record<string, string>,
+): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+  const params = new URLSearchParams(fields)
+  applyClientAuthentication(client, metadata, headers, params)
+  const response = await fetchFn(url, { method: 'POST', headers, body: params.toString() })
+  const text = await response.text()
+  let body: Record<string, unknown>
+  try {
+    body = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    body = { error: 'invalid_response', error_description: text.slice(0, 200) }
+  }
+  return { ok: response.ok, body }
+}
+
+function deviceError(step: string, endpoint: string, body: Record<string, unknown>): BridgeError {
+  const error = String(body.error ?? 'unknown_error')
+  const description = body.error_description ? ` (${quote(summarise(String(body.error_description)))})` : ''
+  return new BridgeError(error === 'access_denied' ? 'AUTHORIZATION_FAILED' : 'TOKEN_EXCHANGE_FAILED', `The ${step} step failed at ${endpoint}: the server said ${quote(error)}${description}.`, {
+    hint: error === 'access_denied' ? 'The login was declined. Run the command again and approve it.' : 'Run the command again; if it repeats, try the browser login instead of --device.',
+  })
+}

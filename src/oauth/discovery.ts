@@ -1,0 +1,129 @@
+// Finds the authorization server for an MCP server, in the order MCP 2025-11-25 gives, with
+// the 2025-03-26 fallbacks (metadata at the MCP origin, then default endpoints), and checks
+// what it finds before the flow may use it. The fetching itself is the SDK's.
+import {
+  discoverAuthorizationServerMetadata,
+  discoverOAuthProtectedResourceMetadata,
+  type OAuthDiscoveryState,
+} from '@modelcontextprotocol/sdk/client/auth.js'
+import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js'
+import { BridgeError, quote } from '../errors.js'
+import type { FetchLike } from './http.js'
+import type { AuthChallenge } from './probe.js'
+import { parseSafeUrl } from './safe-url.js'
+
+export interface Discovery extends OAuthDiscoveryState {
+  /** True when the server predates protected resource metadata (MCP 2025-03-26). */
+  legacy: boolean
+}
+
+export async function discoverAuthorization(
+  serverUrl: URL,
+  challenge: AuthChallenge,
+  fetchFn: FetchLike,
+): Promise<Discovery> {
+  const resourceMetadata = await findResourceMetadata(serverUrl, challenge, fetchFn)
+  if (resourceMetadata) checkResource(serverUrl, resourceMetadata)
+
+  const advertised = resourceMetadata?.authorization_servers?.[0]
+  // 2025-03-26: without resource metadata the MCP server's origin is the authorization server.
+  const authorizationServerUrl = advertised ?? new URL('/', serverUrl).href
+  if (advertised) parseSafeUrl(advertised, 'authorization server URL in the resource metadata')
+
+  let metadata: AuthorizationServerMetadata | undefined
+  try {
+    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn })
+  } catch (error) {
+    if (error instanceof BridgeError) throw error
+    throw new BridgeError('DISCOVERY_FAILED', `The authorization server metadata of ${authorizationServerUrl} is malformed: ${summarise(error)}.`, {
+      hint: 'Report this to the server operator; the metadata must be RFC 8414 or OpenID Connect Discovery JSON.',
+      cause: error,
+    })
+  }
+  if (!metadata && advertised) {
+    throw new BridgeError('DISCOVERY_FAILED', `No authorization server metadata found for ${authorizationServerUrl} (tried RFC 8414 and OpenID Connect discovery).`, {
+      hint: 'The server names an authorization server that publishes no metadata; report it to the server operator.',
+    })
+  }
+  if (metadata) checkAuthorizationServerMetadata(metadata)
+
+  return {
+    legacy: !resourceMetadata,
+    authorizationServerUrl,
+    ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl.href } : {}),
+    ...(resourceMetadata ? { resourceMetadata } : {}),
+    ...(metadata ? { authorizationServerMetadata: metadata } : {}),
+  }
+}
+
+async function findResourceMetadata(
+  serverUrl: URL,
+  challenge: AuthChallenge,
+  fetchFn: FetchLike,
+): Promise<OAuthProtectedResourceMetadata | undefined> {
+  try {
+    return await discoverOAuthProtectedResourceMetadata(
+      serverUrl,
+      challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {},
+      fetchFn,
+    )
+  } catch (error) {
+    if (error instanceof BridgeError) throw error
+    const message = summarise(error)
+    // Only "there is none" leads to the 2025-03-26 fallback; anything else is a broken server.
+    if (message.includes('does not implement OAuth 2.0 Protected Resource Metadata') && !challenge.resourceMetadataUrl) {
+      return undefined
+    }
+    const where = challenge.resourceMetadataUrl?.href ?? `the well-known locations of ${serverUrl.origin}`
+    throw new BridgeError('DISCOVERY_FAILED', `Cannot use the protected resource metadata at ${where}: ${message}.`, {
+      hint: 'The server advertises OAuth but its metadata is missing or malformed; report it to the server operator.',
+      cause: error,
+    })
+  }
+}
+
+/** RFC 9728 §3.3: metadata for another resource must not be used, or tokens could go astray. */
+function checkResource(serverUrl: URL, metadata: OAuthProtectedResourceMetadata): void {
+  const allowed = (() => {
+    try {
+      return checkResourceAllowed({ requestedResource: serverUrl, configuredResource: metadata.resource })
+    } catch {
+      return false
+    }
+  })()
+  if (!allowed) {
+    throw new BridgeError('RESOURCE_MISMATCH', `The server at ${serverUrl.href} publishes metadata for a different resource, ${quote(metadata.resource)}; refusing to authorize.`, {
+      hint: 'Check the URL. If it is right, the server is misconfigured (or hostile): report it to its operator.',
+    })
+  }
+}
+
+function checkAuthorizationServerMetadata(metadata: AuthorizationServerMetadata): void {
+  parseSafeUrl(metadata.authorization_endpoint, 'authorization_endpoint')
+  parseSafeUrl(metadata.token_endpoint, 'token_endpoint')
+  if (metadata.registration_endpoint) parseSafeUrl(metadata.registration_endpoint, 'registration_endpoint')
+  const methods = metadata.code_challenge_methods_supported
+  // MCP 2025-11-25 §Authorization Code Protection: refuse when S256 is not advertised.
+  if (!methods?.includes('S256')) {
+    throw new BridgeError('PKCE_UNSUPPORTED', `The authorization server ${metadata.issuer} does not advertise PKCE with S256${methods ? ` (it lists ${methods.join(', ') || 'nothing'})` : ''}; refusing to continue.`, {
+      hint: 'Without PKCE an intercepted authorization code could be used by someone else. Ask the server operator to enable S256.',
+    })
+  }
+}
+
+export function summarise(error: unknown): string {
+  if (error instanceof Error) {
+    // zod errors carry a JSON list of issues; the first one is enough for a person.
+    try {
+      const issues = JSON.parse(error.message) as Array<{ path?: unknown[]; message?: string }>
+      if (Array.isArray(issues) && issues[0]) {
+        return `${issues[0].path?.join('.') || 'document'}: ${issues[0].message ?? 'invalid'}`
+      }
+    } catch {
+      // not a zod error
+    }
+    return error.message
+  }
+  return String(error)
+}

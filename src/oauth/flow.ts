@@ -1,0 +1,420 @@
+// Runs an OAuth login for one MCP server: discovery, a client (pre-registered, client ID
+// metadata document, or dynamic registration), authorization code + PKCE in the browser, the
+// loopback callback, and the token exchange. Protocol steps are the SDK's `auth()`; this module
+// adds what the SDK leaves to its caller: checks, the callback, the browser and plain errors.
+import { createPrivateKey } from 'node:crypto'
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
+import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js'
+import type { AuthorizationServerMetadata, OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { BridgeError, type BridgeErrorCode, quote } from '../errors.js'
+import type { ServerSecrets, TokenStore } from '../tokens/store.js'
+import type { OpenBrowser } from './browser.js'
+import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
+import type { FetchLike } from './http.js'
+import { startLoopbackListener, type LoopbackListener } from './loopback.js'
+import type { AuthChallenge } from './probe.js'
+import { CLIENT_NAME, StoreBackedProvider } from './provider.js'
+import { parseSafeUrl } from './safe-url.js'
+
+export interface FlowIo {
+  progress(line: string): void
+  openBrowser: OpenBrowser
+  /** `print` shows the URL instead of opening it, and also accepts the redirect URL pasted back. */
+  browser: 'open' | 'print'
+  pastedRedirects?: AsyncIterable<string>
+}
+
+export interface InteractiveAuthorization {
+  name: string
+  serverUrl: URL
+  store: TokenStore
+  challenge: AuthChallenge
+  /** The user's --scope, which overrides the specification's selection. */
+  scope?: string
+  clientMetadataUrl?: string
+  callbackPort: number
+  fetchFn: FetchLike
+  io: FlowIo
+  timeoutMs: number
+}
+
+export interface AuthorizationOutcome {
+  discovery: Discovery
+  scope: string | undefined
+}
+
+type Phase = 'discovery' | 'registration' | 'authorization' | 'token exchange'
+
+export async function authorizeInteractively(options: InteractiveAuthorization): Promise<AuthorizationOutcome> {
+  const { io, store, name } = options
+  io.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
+  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, options.fetchFn)
+  const metadata = discovery.authorizationServerMetadata
+  io.progress(
+    metadata
+      ? `Authorization server: ${metadata.issuer}`
+      : `No authorization server metadata: using the default endpoints of ${discovery.authorizationServerUrl} (MCP 2025-03-26)`,
+  )
+  const scope = chooseScope(options.scope, options.challenge, discovery)
+  await store.update(name, (secrets) => ({ ...secrets, discovery }))
+
+  const listener = await startLoopbackListener(options.callbackPort)
+  try {
+    await dropUnusableClient(store, name, listener.redirectUri, discovery)
+    const secrets = (await store.get(name)) ?? {}
+    const clientPlan = planClient(secrets, discovery, options, listener.redirectUri)
+    if (clientPlan) io.progress(clientPlan)
+
+    let authorizationUrl: URL | undefined
+    const provider = new StoreBackedProvider({
+      name,
+      store: interactiveView(store, name),
+      redirectUrl: listener.redirectUri,
+      clientMetadata: clientMetadataFor(listener.redirectUri, scope, metadata),
+      ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
+      discovery,
+      onAuthorizationUrl: (url) => {
+        authorizationUrl = url
+      },
+    })
+
+    let phase: Phase = secrets.client ? 'authorization' : 'registration'
+    try {
+      await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: options.fetchFn })
+    } catch (error) {
+      throw flowError(phase, error, discovery)
+    }
+    if (!authorizationUrl) throw new Error('The authorization step produced no URL to open.')
+    phase = 'authorization'
+    const safeUrl = parseSafeUrl(authorizationUrl.href, 'authorization URL')
+    await presentAuthorizationUrl(io, safeUrl)
+
+    const params = await waitForRedirect(listener, io, options.timeoutMs)
+    checkAuthorizationResponse(params, provider.expectedState, metadata)
+    const code = params.get('code')
+    if (!code) throw new BridgeError('AUTHORIZATION_FAILED', 'The authorization server redirected back without a code.')
+
+    phase = 'token exchange'
+    io.progress('Exchanging the authorization code for tokens…')
+    try {
+      await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn: options.fetchFn })
+    } catch (error) {
+      throw flowError(phase, error, discovery)
+    }
+    await store.update(name, (current) => (scope ? { ...current, requestedScope: scope } : current))
+    return { discovery, scope }
+  } finally {
+    await listener.close()
+  }
+}
+
+export interface ClientCredentialsAuthorization {
+  name: string
+  serverUrl: URL
+  store: TokenStore
+  challenge: AuthChallenge
+  scope?: string
+  fetchFn: FetchLike
+  progress(line: string): void
+}
+
+/** Machine-to-machine: the client credentials grant, with a secret or private_key_jwt (RFC 7523). */
+export async function authorizeClientCredentials(options: ClientCredentialsAuthorization): Promise<AuthorizationOutcome> {
+  const { store, name } = options
+  options.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
+  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, options.fetchFn)
+  await store.update(name, (secrets) => ({ ...secrets, discovery }))
+  const secrets = (await store.get(name)) ?? {}
+  const scope = chooseScope(options.scope, options.challenge, discovery, { offlineAccess: false })
+  const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope })
+  options.progress('Requesting a token with the client credentials grant…')
+  try {
+    await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: options.fetchFn })
+  } catch (error) {
+    throw flowError('token exchange', error, discovery)
+  }
+  return { discovery, scope }
+}
+
+export function clientCredentialsProvider(options: {
+  name: string
+  store: TokenStore
+  secrets: ServerSecrets
+  discovery: Discovery | NonNullable<ServerSecrets['discovery']>
+  scope: string | undefined
+}): StoreBackedProvider {
+  const { secrets, discovery, scope } = options
+  const clientId = secrets.client?.client_id
+  if (!clientId) {
+    throw new BridgeError('REGISTRATION_REQUIRED', 'The client credentials grant needs a client id.', {
+      hint: 'Pass --client-id with --client-secret or --private-key.',
+    })
+  }
+  const tokenEndpoint = discovery.authorizationServerMetadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
+  const clientMetadata: OAuthClientMetadata = {
+    client_name: CLIENT_NAME,
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: secrets.privateKeyPem ? 'private_key_jwt' : 'client_secret_basic',
+    ...(scope ? { scope } : {}),
+  }
+  return new StoreBackedProvider({
+    name: options.name,
+    store: options.store,
+    clientMetadata,
+    discovery,
+    ...(secrets.privateKeyPem
+      ? {
+          addClientAuthentication: createPrivateKeyJwtAuth({
+            issuer: clientId,
+            subject: clientId,
+            privateKey: secrets.privateKeyPem,
+            alg: privateKeyAlgorithm(secrets.privateKeyPem),
+            audience: discovery.authorizationServerMetadata?.issuer ?? tokenEndpoint,
+          }),
+        }
+      : {}),
+    tokenRequest: (requested) => {
+      const params = new URLSearchParams({ grant_type: 'client_credentials' })
+      if (requested) params.set('scope', requested)
+      return params
+    },
+  })
+}
+
+/** The JWS algorithm that matches the key (RFC 7518 §3.1). */
+function privateKeyAlgorithm(pem: string): string {
+  let key
+  try {
+    key = createPrivateKey(pem)
+  } catch (error) {
+    throw new BridgeError('BAD_USAGE', 'The private key is not a PEM private key.', { cause: error })
+  }
+  const details = key.asymmetricKeyDetails
+  switch (key.asymmetricKeyType) {
+    case 'ec':
+      return details?.namedCurve === 'secp384r1' ? 'ES384' : details?.namedCurve === 'secp521r1' ? 'ES512' : 'ES256'
+    case 'ed25519':
+      return 'EdDSA'
+    case 'rsa-pss':
+      return 'PS256'
+    default:
+      return 'RS256'
+  }
+}
+
+/**
+ * MCP 2025-11-25 §Scope Selection Strategy: the challenge's scope, else everything the resource
+ * lists, else nothing. `offline_access` is added only where the authorization server lists it
+ * (draft §Refresh Tokens), because some servers issue refresh tokens only then.
+ */
+export function chooseScope(
+  override: string | undefined,
+  challenge: AuthChallenge,
+  discovery: Discovery,
+  options: { offlineAccess?: boolean } = {},
+): string | undefined {
+  if (override) return override
+  const scopes = new Set((challenge.scope ?? discovery.resourceMetadata?.scopes_supported?.join(' ') ?? '').split(' ').filter(Boolean))
+  const asScopes = discovery.authorizationServerMetadata?.scopes_supported ?? []
+  if (options.offlineAccess !== false && scopes.size > 0 && asScopes.includes('offline_access')) scopes.add('offline_access')
+  return scopes.size ? [...scopes].join(' ') : undefined
+}
+
+function clientMetadataFor(
+  redirectUri: string,
+  scope: string | undefined,
+  metadata: AuthorizationServerMetadata | undefined,
+): OAuthClientMetadata & { application_type: string } {
+  return {
+    client_name: CLIENT_NAME,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: chooseAuthMethod(metadata?.token_endpoint_auth_methods_supported),
+    // A loopback redirect makes this a native app (OpenID DCR §2; MCP draft §Application Type).
+    application_type: 'native',
+    ...(scope ? { scope } : {}),
+  }
+}
+
+/** A public client when the server allows it (a secret on a laptop protects little), else a secret. */
+function chooseAuthMethod(supported: string[] | undefined): string {
+  if (!supported || supported.includes('none')) return 'none'
+  if (supported.includes('client_secret_basic')) return 'client_secret_basic'
+  if (supported.includes('client_secret_post')) return 'client_secret_post'
+  return 'none'
+}
+
+/** The interactive flow never refreshes: a login is asked for because a fresh grant is wanted. */
+function interactiveView(store: TokenStore, name: string): TokenStore {
+  return {
+    get: async (key) => {
+      const secrets = await store.get(key)
+      if (key !== name || !secrets) return secrets
+      const { tokens: _ignored, ...rest } = secrets
+      return rest
+    },
+    all: () => store.all(),
+    update: (key, change) => store.update(key, change),
+    exclusive: (key, work) => store.exclusive(key, work),
+  }
+}
+
+/** A dynamically registered client whose redirect URI no longer matches must be registered anew. */
+async function dropUnusableClient(store: TokenStore, name: string, redirectUri: string, discovery: Discovery): Promise<void> {
+  await store.update(name, (secrets) => {
+    const client = secrets.client
+    if (!client || secrets.clientSource === 'pre-registered') return secrets
+    const registeredUris = 'redirect_uris' in client ? (client.redirect_uris as string[] | undefined) : undefined
+    const boundElsewhere = client.issuer !== undefined && client.issuer !== discovery.authorizationServerUrl
+    const wrongRedirect = secrets.clientSource === 'dynamic' && registeredUris !== undefined && !registeredUris.includes(redirectUri)
+    if (!boundElsewhere && !wrongRedirect) return secrets
+    const { client: _dropped, ...rest } = secrets
+    return rest
+  })
+}
+
+function planClient(
+  secrets: ServerSecrets,
+  discovery: Discovery,
+  options: InteractiveAuthorization,
+  redirectUri: string,
+): string | undefined {
+  const metadata = discovery.authorizationServerMetadata
+  if (secrets.client) {
+    return secrets.clientSource === 'pre-registered' ? `Using the pre-registered client ${quote(secrets.client.client_id)}` : undefined
+  }
+  if (metadata?.client_id_metadata_document_supported === true && options.clientMetadataUrl) {
+    return `Using the client ID metadata document ${options.clientMetadataUrl}`
+  }
+  if (metadata?.registration_endpoint || (!metadata && discovery.legacy)) {
+    return 'Registering a client (dynamic client registration)…'
+  }
+  throw registrationRequired(options, redirectUri, metadata)
+}
+
+function registrationRequired(
+  options: InteractiveAuthorization,
+  redirectUri: string,
+  metadata: AuthorizationServerMetadata | undefined,
+): BridgeError {
+  const port = new URL(redirectUri).port
+  const cimd = metadata?.client_id_metadata_document_supported === true
+  return new BridgeError(
+    'REGISTRATION_REQUIRED',
+    `The authorization server ${metadata?.issuer ?? ''} does not offer dynamic client registration${cimd ? '' : ' or client ID metadata documents'}, so a client must be registered by hand.`,
+    {
+      hint:
+        `Register an OAuth app with the provider using the redirect URI ${redirectUri}, then run:\n` +
+        `    mcp-oauth-bridge add ${options.name} ${options.serverUrl.href} --client-id <ID> [--client-secret <SECRET>] --callback-port ${port}` +
+        (cimd ? '\n  Or host a client ID metadata document and pass --client-metadata-url <https URL>.' : ''),
+    },
+  )
+}
+
+async function presentAuthorizationUrl(io: FlowIo, url: URL): Promise<void> {
+  if (io.browser === 'print') {
+    io.progress(`Open this URL in a browser to authorize:\n\n  ${url.href}\n\nThen come back here. If the browser cannot reach this machine, paste the address it ends on (starting with http://127.0.0.1) here.`)
+    return
+  }
+  io.progress('Opening the browser to authorize…')
+  try {
+    await io.openBrowser(url.href)
+  } catch (error) {
+    io.progress(`Could not open a browser (${summarise(error)}). Open this URL yourself:\n\n  ${url.href}\n`)
+  }
+  io.progress(`Waiting for the browser to come back (or visit ${url.href})`)
+}
+
+async function waitForRedirect(listener: LoopbackListener, io: FlowIo, timeoutMs: number): Promise<URLSearchParams> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new BridgeError('CALLBACK_TIMEOUT', `The browser did not come back to ${listener.redirectUri} within ${Math.round(timeoutMs / 1000)} s.`, {
+        hint: 'Run the command again and finish the login in the browser; on a remote machine use --no-browser and paste the final URL, or --device.',
+      }))
+    }, timeoutMs)
+  })
+  const contenders: Array<Promise<URLSearchParams>> = [listener.callback, timeout]
+  if (io.browser === 'print' && io.pastedRedirects) contenders.push(readPastedRedirect(io.pastedRedirects, listener.redirectUri, io))
+  try {
+    return await Promise.race(contenders)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function readPastedRedirect(lines: AsyncIterable<string>, redirectUri: string, io: FlowIo): Promise<URLSearchParams> {
+  for await (const line of lines) {
+    const text = line.trim()
+    if (!text) continue
+    try {
+      const url = new URL(text)
+      const expected = new URL(redirectUri)
+      if (url.origin === expected.origin && url.pathname === expected.pathname) return url.searchParams
+    } catch {
+      // fall through to the hint
+    }
+    io.progress(`That is not the redirect address; it starts with ${redirectUri}?`)
+  }
+  return new Promise(() => undefined)
+}
+
+/** `state` (RFC 6749 §10.12) and `iss` (RFC 9207 §2.4) are checked before anything else is read. */
+function checkAuthorizationResponse(
+  params: URLSearchParams,
+  expectedState: string,
+  metadata: AuthorizationServerMetadata | undefined,
+): void {
+  if (params.get('state') !== expectedState) {
+    throw new BridgeError('AUTHORIZATION_FAILED', 'The browser came back with a state that does not match this login; ignored it.', {
+      hint: 'Run the command again, and finish only the newest login tab.',
+    })
+  }
+  const iss = params.get('iss')
+  const issSupported = (metadata as { authorization_response_iss_parameter_supported?: boolean } | undefined)
+    ?.authorization_response_iss_parameter_supported === true
+  if (metadata && (iss !== null || issSupported) && iss !== metadata.issuer) {
+    throw new BridgeError('AUTHORIZATION_FAILED', `The authorization response names issuer ${quote(iss ?? '(none)')} but this login went to ${quote(metadata.issuer)}; refused (possible mix-up attack).`, {
+      hint: 'Run the command again. If it repeats, the authorization server is misconfigured.',
+    })
+  }
+  const error = params.get('error')
+  if (error) {
+    const description = params.get('error_description')
+    const denied = error === 'access_denied'
+    throw new BridgeError('AUTHORIZATION_FAILED', `The authorization server refused: ${quote(error)}${description ? ` (${quote(description)})` : ''}.`, {
+      hint: denied
+        ? 'The login or consent was declined. Run the command again and approve the request.'
+        : 'Run the command again; if it repeats, check the client registration and scopes (--scope).',
+    })
+  }
+}
+
+const PHASE_CODES: Record<Phase, BridgeErrorCode> = {
+  discovery: 'DISCOVERY_FAILED',
+  registration: 'REGISTRATION_FAILED',
+  authorization: 'AUTHORIZATION_FAILED',
+  'token exchange': 'TOKEN_EXCHANGE_FAILED',
+}
+
+export function flowError(phase: Phase, error: unknown, discovery: Discovery): BridgeError {
+  if (error instanceof BridgeError) return error
+  const metadata = discovery.authorizationServerMetadata
+  const endpoint =
+    phase === 'registration' ? metadata?.registration_endpoint ?? new URL('/register', discovery.authorizationServerUrl).href
+    : phase === 'token exchange' ? metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
+    : metadata?.authorization_endpoint ?? discovery.authorizationServerUrl
+  const said = error instanceof OAuthError
+    ? `${quote(error.errorCode)}${error.message ? ` (${quote(error.message)})` : ''}`
+    : quote(summarise(error))
+  const hint =
+    phase === 'registration'
+      ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'
+      : error instanceof OAuthError && error.errorCode === 'invalid_client'
+        ? 'The client is not (or no longer) known to the server: run `mcp-oauth-bridge login` to register again, or check --client-id/--client-secret.'
+        : 'Run the command again; if it repeats, the server operator can tell what the error means.'
+  return new BridgeError(PHASE_CODES[phase], `The ${phase} step failed at ${endpoint}: the server said ${said}.`, { hint, cause: error })
+}

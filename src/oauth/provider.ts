@@ -1,0 +1,122 @@
+// The SDK's OAuthClientProvider, backed by our TokenStore: the SDK runs the protocol steps
+// (registration, PKCE, exchange), this class decides what is kept where. The PKCE verifier and
+// `state` stay in memory only: they matter for one login and must never reach the disk.
+import { randomBytes } from 'node:crypto'
+import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js'
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js'
+import type { AddClientAuthentication } from '@modelcontextprotocol/sdk/client/auth.js'
+import type { StoredTokens, TokenStore } from '../tokens/store.js'
+
+export const CLIENT_NAME = 'mcp-oauth-bridge'
+
+export interface ProviderOptions {
+  name: string
+  store: TokenStore
+  /** Undefined for machine-to-machine grants, which have no browser leg. */
+  redirectUrl?: string
+  clientMetadata: OAuthClientMetadata
+  clientMetadataUrl?: string
+  discovery: OAuthDiscoveryState
+  addClientAuthentication?: AddClientAuthentication
+  /** For grants other than authorization_code (client credentials). */
+  tokenRequest?: (scope?: string) => URLSearchParams
+  onAuthorizationUrl?: (url: URL) => void
+  now?: () => number
+}
+
+export class StoreBackedProvider implements OAuthClientProvider {
+  readonly #options: ProviderOptions
+  readonly #state = randomBytes(24).toString('base64url')
+  #codeVerifier: string | undefined
+  readonly addClientAuthentication?: AddClientAuthentication
+  readonly clientMetadataUrl?: string
+
+  constructor(options: ProviderOptions) {
+    this.#options = options
+    if (options.addClientAuthentication) this.addClientAuthentication = options.addClientAuthentication
+    if (options.clientMetadataUrl) this.clientMetadataUrl = options.clientMetadataUrl
+    if (options.tokenRequest) {
+      const tokenRequest = options.tokenRequest
+      this.prepareTokenRequest = (scope) => tokenRequest(scope)
+    }
+  }
+
+  prepareTokenRequest?: (scope?: string) => URLSearchParams
+
+  get redirectUrl(): string | undefined {
+    return this.#options.redirectUrl
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return this.#options.clientMetadata
+  }
+
+  get expectedState(): string {
+    return this.#state
+  }
+
+  state(): string {
+    return this.#state
+  }
+
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    return (await this.#options.store.get(this.#options.name))?.client
+  }
+
+  async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
+    const source = client.client_id === this.clientMetadataUrl ? 'metadata-document' : 'dynamic'
+    await this.#options.store.update(this.#options.name, (secrets) => ({
+      ...secrets,
+      client,
+      // The SDK also calls this to stamp the issuer onto a pre-registered client: keep its source.
+      clientSource: secrets.client?.client_id === client.client_id ? (secrets.clientSource ?? source) : source,
+    }))
+  }
+
+  async tokens(): Promise<OAuthTokens | undefined> {
+    return (await this.#options.store.get(this.#options.name))?.tokens
+  }
+
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
+    const stored = toStoredTokens(tokens, (this.#options.now ?? Date.now)())
+    await this.#options.store.update(this.#options.name, (secrets) => {
+      const next = { ...secrets, tokens: stored }
+      delete next.loginRequired
+      return next
+    })
+  }
+
+  redirectToAuthorization(url: URL): void {
+    this.#options.onAuthorizationUrl?.(url)
+  }
+
+  saveCodeVerifier(codeVerifier: string): void {
+    this.#codeVerifier = codeVerifier
+  }
+
+  codeVerifier(): string {
+    if (!this.#codeVerifier) throw new Error('No PKCE verifier: the authorization was not started by this process.')
+    return this.#codeVerifier
+  }
+
+  discoveryState(): OAuthDiscoveryState {
+    return this.#options.discovery
+  }
+
+  async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
+    await this.#options.store.update(this.#options.name, (secrets) => ({ ...secrets, discovery: state }))
+  }
+}
+
+/** Turns a token response into what we keep: the relative `expires_in` becomes an absolute time. */
+export function toStoredTokens(tokens: OAuthTokens & { issuer?: string }, now: number): StoredTokens {
+  const stored: StoredTokens = { ...tokens, obtained_at: now }
+  if (typeof tokens.expires_in === 'number' && Number.isFinite(tokens.expires_in)) {
+    stored.expires_at = now + tokens.expires_in * 1000
+  }
+  return stored
+}

@@ -1,0 +1,84 @@
+// Sends one client request to the upstream MCP server and streams the answer back unbuffered.
+// undici's own dispatcher, not global fetch: keep-alive connection reuse, raw bytes (no
+// decompression, so the answer passes through as sent), and no body timeout on the long-lived
+// SSE streams that MCP keeps open.
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import { Agent, type Dispatcher } from 'undici'
+
+/** Client headers that carry MCP state; everything else (cookies, Authorization, Origin) stays here. */
+const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'] as const
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1), and upstream auth details the client must not act on. */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'trailer', 'te',
+  'www-authenticate', 'set-cookie',
+])
+
+export const upstreamAgent = new Agent({
+  keepAliveTimeout: 30_000,
+  headersTimeout: 120_000,
+  bodyTimeout: 0,
+  connectTimeout: 15_000,
+})
+
+export interface UpstreamRequest {
+  url: URL
+  method: string
+  clientHeaders: IncomingHttpHeaders
+  body: Buffer | undefined
+  /** Static headers from `add --header`; the bearer token, when there is one, wins over them. */
+  staticHeaders: Record<string, string> | undefined
+  token: string | undefined
+  signal: AbortSignal
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData
+
+export function sendUpstream(request: UpstreamRequest): Promise<UpstreamResponse> {
+  const headers: Record<string, string> = { ...request.staticHeaders }
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = request.clientHeaders[name]
+    if (typeof value === 'string') headers[name] = value
+  }
+  if (request.token) {
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key]
+    headers.authorization = `Bearer ${request.token}`
+  }
+  return upstreamAgent.request({
+    origin: request.url.origin,
+    path: `${request.url.pathname}${request.url.search}`,
+    method: request.method as Dispatcher.HttpMethod,
+    headers,
+    body: request.body,
+    signal: request.signal,
+  })
+}
+
+export function clientResponseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue
+    out[name] = value
+  }
+  return out
+}
+
+/** Copies status, headers and body to the client as they arrive. */
+export async function relayResponse(upstream: UpstreamResponse, res: ServerResponse): Promise<void> {
+  res.writeHead(upstream.statusCode, clientResponseHeaders(upstream.headers))
+  // Headers first, even before any body byte: an SSE client must see its stream open at once.
+  res.flushHeaders()
+  try {
+    await pipeline(upstream.body, res)
+  } catch {
+    // The client went away, or the upstream broke off mid-stream: either way the stream ends here.
+    upstream.body.destroy()
+    res.destroy()
+  }
+}
+
+/** Reads the whole (small) upstream answer, for the cases where the bridge must inspect it. */
+export async function discardBody(upstream: UpstreamResponse): Promise<void> {
+  await upstream.body.dump().catch(() => undefined)
+}

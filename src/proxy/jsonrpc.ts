@@ -1,0 +1,66 @@
+// Just enough JSON-RPC to find the tool calls in a request body and to answer some locally.
+// Bodies are forwarded as the client sent them; parsing here never rewrites what goes upstream
+// unless a call is answered by the bridge itself.
+
+export type JsonRpcId = string | number | null
+
+export interface JsonRpcMessage {
+  jsonrpc?: unknown
+  id?: JsonRpcId
+  method?: unknown
+  params?: unknown
+}
+
+export type ParsedBody =
+  | { kind: 'empty' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'single'; message: JsonRpcMessage }
+  | { kind: 'batch'; messages: JsonRpcMessage[] }
+
+export function parseBody(body: Buffer): ParsedBody {
+  if (body.byteLength === 0) return { kind: 'empty' }
+  let value: unknown
+  try {
+    value = JSON.parse(body.toString('utf8'))
+  } catch {
+    return { kind: 'invalid', reason: 'the body is not valid JSON' }
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0 || !value.every(isObject)) return { kind: 'invalid', reason: 'a batch must be a non-empty array of JSON-RPC messages' }
+    return { kind: 'batch', messages: value as JsonRpcMessage[] }
+  }
+  if (!isObject(value)) return { kind: 'invalid', reason: 'the body must be a JSON-RPC message object' }
+  return { kind: 'single', message: value as JsonRpcMessage }
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The tool name of a tools/call request, or undefined for any other message. */
+export function toolCallName(message: JsonRpcMessage): string | undefined {
+  if (message.method !== 'tools/call' || message.id === undefined) return undefined
+  const params = message.params as { name?: unknown } | undefined
+  return typeof params?.name === 'string' ? params.name : ''
+}
+
+export function methodLabel(message: JsonRpcMessage): string {
+  const tool = toolCallName(message)
+  if (tool !== undefined) return `tools/call ${tool}`
+  return typeof message.method === 'string' ? message.method : message.id !== undefined ? 'response' : 'invalid'
+}
+
+/** A tool result the model reads as a failure (MCP tools §Error Handling): not a protocol error. */
+export function toolErrorResult(id: JsonRpcId, text: string): object {
+  return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } }
+}
+
+export function errorResponse(id: JsonRpcId, code: number, message: string, data?: unknown): object {
+  return { jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } }
+}
+
+// JSON-RPC 2.0 §5.1 codes, and the implementation-defined range for the bridge's own failures.
+export const PARSE_ERROR = -32700
+export const INVALID_REQUEST = -32600
+export const BRIDGE_ERROR = -32000
+export const LOGIN_REQUIRED_ERROR = -32001

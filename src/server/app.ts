@@ -1,0 +1,289 @@
+// The bridge's HTTP front: /mcp/<name> proxies to the configured upstream with its token
+// injected; tool calls pass the policy gate first. Requests are handled on node:http directly
+// (no framework) because the hot path is a handful of header copies and one stream pipe.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decide } from '../approvals/policy.js'
+import type { BridgeConfig, ServerEntry } from '../config/schema.js'
+import { BridgeError } from '../errors.js'
+import { challengeFromHeader, type AuthChallenge } from '../oauth/probe.js'
+import {
+  BRIDGE_ERROR, INVALID_REQUEST, LOGIN_REQUIRED_ERROR, PARSE_ERROR,
+  errorResponse, methodLabel, parseBody, toolCallName, toolErrorResult,
+  type JsonRpcId, type JsonRpcMessage, type ParsedBody,
+} from '../proxy/jsonrpc.js'
+import { discardBody, relayResponse, sendUpstream, type UpstreamResponse } from '../proxy/forward.js'
+import type { TokenManager } from '../tokens/manager.js'
+import { checkHostAndOrigin } from './guard.js'
+
+export const MAX_BODY_BYTES = 4 * 1024 * 1024
+/** How many times one request may send the user through a new login (401 without a token, or 403 insufficient_scope). */
+const MAX_LOGINS_PER_REQUEST = 2
+
+export interface BridgeAppOptions {
+  config: () => BridgeConfig
+  tokens: TokenManager
+  staticHeaders: (name: string) => Promise<Record<string, string> | undefined>
+  /** Runs a browser login for `name` while the client's request waits; shared by concurrent callers. */
+  authorize: (name: string, challenge: AuthChallenge) => Promise<void>
+  allowedAuthorities: () => Set<string>
+  log: (entry: RequestLogEntry) => void
+}
+
+export interface RequestLogEntry {
+  server: string
+  method: string
+  status: number
+  ms: number
+  note?: string
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+export function createBridgeHandler(options: BridgeAppOptions): Handler {
+  return (req, res) => {
+    handle(req, res, options).catch((error: unknown) => {
+      // Nothing may crash the bridge; an unexpected failure still gets an answer.
+      if (!res.headersSent) sendJson(res, 500, errorResponse(null, BRIDGE_ERROR, `Internal bridge error: ${(error as Error).message}`))
+      else res.destroy()
+    })
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: BridgeAppOptions): Promise<void> {
+  const started = performance.now()
+  const verdict = checkHostAndOrigin(req, options.allowedAuthorities())
+  if (!verdict.ok) {
+    sendJson(res, 403, errorResponse(null, INVALID_REQUEST, `Forbidden: ${verdict.reason}.`))
+    return
+  }
+  const url = new URL(req.url ?? '/', 'http://bridge')
+  const match = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)
+  if (!match) {
+    sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `Nothing at ${url.pathname}: MCP servers are served at /mcp/<name>.`))
+    return
+  }
+  const name = match[1] as string
+  const config = options.config()
+  const entry = config.servers[name]
+  if (!entry) {
+    const known = Object.keys(config.servers)
+    sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `No server named ${JSON.stringify(name)} is configured. ${known.length ? `Configured: ${known.join(', ')}.` : 'Add one with `mcp-oauth-bridge add <name> <url>`.'}`))
+    return
+  }
+  if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+    res.writeHead(405, { allow: 'GET, POST, DELETE' }).end()
+    return
+  }
+
+  let body: Buffer | undefined
+  let parsed: ParsedBody = { kind: 'empty' }
+  if (req.method === 'POST') {
+    body = await readBody(req, MAX_BODY_BYTES)
+    if (!body) {
+      sendJson(res, 413, errorResponse(null, INVALID_REQUEST, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`))
+      return
+    }
+    parsed = parseBody(body)
+    if (parsed.kind === 'invalid' || parsed.kind === 'empty') {
+      const reason = parsed.kind === 'invalid' ? parsed.reason : 'the body is empty'
+      sendJson(res, 400, errorResponse(null, PARSE_ERROR, `Parse error: ${reason}.`))
+      return
+    }
+  }
+  const label = parsed.kind === 'single' ? methodLabel(parsed.message) : parsed.kind === 'batch' ? `batch of ${parsed.messages.length}` : req.method
+  const log = (status: number, note?: string) =>
+    options.log({ server: name, method: label, status, ms: performance.now() - started, ...(note ? { note } : {}) })
+
+  // The policy gate: calls answered here never reach the upstream server.
+  const gated = gateToolCalls(parsed, entry, name)
+  if (gated.local.length > 0 && gated.forward === undefined) {
+    sendJson(res, 200, parsed.kind === 'batch' ? gated.local : gated.local[0])
+    log(200, 'answered by policy')
+    return
+  }
+  if (gated.forward !== undefined) body = Buffer.from(JSON.stringify(gated.forward))
+
+  const abort = new AbortController()
+  res.on('close', () => abort.abort())
+  const requestId = parsed.kind === 'single' ? parsed.message.id : undefined
+  let upstream: UpstreamResponse
+  try {
+    upstream = await exchange(req, name, entry, body, abort.signal, options)
+  } catch (error) {
+    const status = sendFailure(res, error, requestId, req.method)
+    log(status, error instanceof BridgeError ? error.code : 'error')
+    return
+  }
+  if (gated.local.length > 0) {
+    await relayWithLocalAnswers(upstream, res, gated.local)
+  } else {
+    await relayResponse(upstream, res)
+  }
+  log(upstream.statusCode)
+}
+
+/** Sends the request upstream; on 401 refreshes or logs in, on 403 insufficient_scope steps up, then retries. */
+async function exchange(
+  req: IncomingMessage,
+  name: string,
+  entry: ServerEntry,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+  options: BridgeAppOptions,
+): Promise<UpstreamResponse> {
+  let logins = 0
+  let refreshed = false
+  for (;;) {
+    const token = entry.auth === 'none' ? undefined : await options.tokens.accessToken(name)
+    const upstream = await sendUpstream({
+      url: new URL(entry.url),
+      method: req.method as string,
+      clientHeaders: req.headers,
+      body,
+      staticHeaders: await options.staticHeaders(name),
+      token,
+      signal,
+    }).catch((error: unknown) => {
+      throw upstreamUnreachable(entry.url, error)
+    })
+    const challenge = challengeFromHeader(upstream.headers['www-authenticate'])
+    if (upstream.statusCode === 401) {
+      await discardBody(upstream)
+      if (token && !refreshed) {
+        refreshed = true
+        await options.tokens.replaceRejected(name, token)
+        continue
+      }
+      if (logins < MAX_LOGINS_PER_REQUEST) {
+        logins += 1
+        await options.authorize(name, challenge)
+        entry = options.config().servers[name] ?? entry
+        continue
+      }
+      throw new BridgeError('LOGIN_REQUIRED', `${JSON.stringify(name)} still refuses the bridge's token after a fresh login.`, {
+        hint: `Run \`mcp-oauth-bridge login ${name}\` and check that the account has access to this server.`,
+      })
+    }
+    if (upstream.statusCode === 403 && challenge.error === 'insufficient_scope' && entry.auth !== 'none') {
+      await discardBody(upstream)
+      if (logins < MAX_LOGINS_PER_REQUEST) {
+        logins += 1
+        await options.authorize(name, challenge)
+        continue
+      }
+      throw new BridgeError('INSUFFICIENT_SCOPE', `${JSON.stringify(name)} needs scope ${JSON.stringify(challenge.scope ?? '')} for this request and still refuses after a new login.`, {
+        hint: `Run \`mcp-oauth-bridge login ${name}\` and grant the requested permissions, or check that your account may use them.`,
+      })
+    }
+    return upstream
+  }
+}
+
+interface GatedBody {
+  /** Answers the bridge gives itself. */
+  local: object[]
+  /** What still goes upstream when only part of a batch was answered locally; undefined = the body as is. */
+  forward?: JsonRpcMessage[] | JsonRpcMessage
+}
+
+function gateToolCalls(parsed: ParsedBody, entry: ServerEntry, name: string): GatedBody {
+  const messages = parsed.kind === 'single' ? [parsed.message] : parsed.kind === 'batch' ? parsed.messages : []
+  const local: object[] = []
+  const rest: JsonRpcMessage[] = []
+  for (const message of messages) {
+    const tool = toolCallName(message)
+    const answer = tool === undefined ? undefined : policyAnswer(entry, name, tool, message.id as JsonRpcId)
+    if (answer) local.push(answer)
+    else rest.push(message)
+  }
+  if (local.length === 0) return { local }
+  if (rest.length === 0) return { local, forward: undefined }
+  return { local, forward: parsed.kind === 'batch' ? rest : rest[0] }
+}
+
+function policyAnswer(entry: ServerEntry, name: string, tool: string, id: JsonRpcId): object | undefined {
+  const policy = decide(entry, tool)
+  if (policy === 'allow') return undefined
+  if (policy === 'deny') {
+    return toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(name)} was denied by policy and was not run. A person can allow it with: mcp-oauth-bridge policy ${name} ${tool} allow`)
+  }
+  return toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(name)} needs a person's approval, and this bridge has no approvals page yet, so it was not run. To let it run without asking: mcp-oauth-bridge policy ${name} ${tool} allow`)
+}
+
+/** A batch where some calls were answered by policy: merge those answers into the upstream's. */
+async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResponse, local: object[]): Promise<void> {
+  const type = String(upstream.headers['content-type'] ?? '')
+  if (type.includes('text/event-stream')) {
+    res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    for (const answer of local) res.write(`event: message\ndata: ${JSON.stringify(answer)}\n\n`)
+    upstream.body.pipe(res)
+    return
+  }
+  const text = await upstream.body.text()
+  let answers: unknown[] = []
+  try {
+    const value = text ? JSON.parse(text) : []
+    answers = Array.isArray(value) ? value : [value]
+  } catch {
+    answers = []
+  }
+  sendJson(res, upstream.statusCode === 202 ? 200 : upstream.statusCode, [...local, ...answers])
+}
+
+function upstreamUnreachable(url: string, error: unknown): BridgeError {
+  const code = (error as { code?: string }).code
+  const detail = code === 'ECONNREFUSED' ? 'the connection was refused'
+    : code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? 'it did not answer in time'
+    : code === 'ENOTFOUND' ? 'its host name does not resolve'
+    : (error as Error).message
+  return new BridgeError('UPSTREAM_FAILED', `The upstream server ${url} cannot be reached: ${detail}.`, {
+    hint: 'Check that the server is up and the URL in config.json is right.',
+    cause: error,
+  })
+}
+
+/**
+ * Bridge-made failures: a request with an id gets a JSON-RPC error (HTTP 200, so every client
+ * shows the message to the user); anything else gets an HTTP error status with the same body.
+ */
+function sendFailure(res: ServerResponse, error: unknown, id: JsonRpcId | undefined, method: string | undefined): number {
+  if (res.headersSent) {
+    res.destroy()
+    return 0
+  }
+  const isBridgeError = error instanceof BridgeError
+  if ((error as Error).name === 'AbortError') return 499
+  const message = isBridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : `Bridge error: ${(error as Error).message}`
+  const code = isBridgeError && (error.code === 'LOGIN_REQUIRED' || error.code === 'INSUFFICIENT_SCOPE') ? LOGIN_REQUIRED_ERROR : BRIDGE_ERROR
+  const status = id !== undefined && id !== null && method === 'POST' ? 200
+    : isBridgeError && error.code === 'UPSTREAM_FAILED' ? 502
+    : 503
+  sendJson(res, status, errorResponse(id ?? null, code, message))
+  return status
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+/** The request body, or undefined when it is larger than `limit`. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'] ?? '0')
+  if (declared > limit) {
+    req.resume()
+    return undefined
+  }
+  const chunks: Buffer[] = []
+  let total = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength
+    if (total > limit) {
+      req.resume()
+      return undefined
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+}
