@@ -23,6 +23,7 @@ export interface StartOptions {
   flowIo: FlowIo
   log: (entry: RequestLogEntry) => void
   onConfigError: (error: unknown) => void
+  onConfigReload?: () => void
 }
 
 export interface RunningBridge {
@@ -101,6 +102,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     config: async () => {
       try {
         config = await readConfig(paths)
+        options.onConfigReload?.()
       } catch (error) {
         options.onConfigError(error)
       }

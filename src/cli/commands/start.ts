@@ -36,6 +36,7 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
       ctx.out.result(`${new Date().toISOString()} ${entry.server} ${entry.method} ${entry.status} ${entry.ms.toFixed(1)}ms${entry.note ? ` ${entry.note}` : ''}`)
     },
     onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
+    onConfigReload: () => ctx.out.progress('config.json changed: reloaded.'),
   })
   const names = Object.keys(bridge.config().servers)
   ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)

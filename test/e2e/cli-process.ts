@@ -1,0 +1,85 @@
+// Runs the built command line (dist/cli.js) as a user would, in a throwaway home folder.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { once } from 'node:events'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const CLI = join(ROOT, 'dist/cli.js')
+export const TEST_BROWSER = join(ROOT, 'test/fixtures/browser.mjs')
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export async function makeHome(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'bridge-home-'))
+}
+
+export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, BROWSER: TEST_BROWSER, NO_COLOR: '1', ...extra }
+}
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  if (input !== undefined) child.stdin.end(input)
+  else child.stdin.end()
+  const [code] = (await once(child, 'close')) as [number]
+  return { code, stdout, stderr }
+}
+
+export interface RunningCli {
+  child: ChildProcess
+  url: string
+  output: () => string
+  /** Resolves when the bridge's output (from now on) matches `pattern`. */
+  waitForOutput(pattern: RegExp): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Starts `mcp-oauth-bridge start --port 0` and resolves once it prints its address. */
+export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] = []): Promise<RunningCli> {
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match) resolveUrl(match[1] as string)
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => reject(new Error(`start exited with ${code}:\n${output}`)))
+  })
+  return {
+    child,
+    url,
+    output: () => output,
+    waitForOutput(pattern) {
+      const from = output.length
+      return new Promise((resolveWait) => {
+        const check = () => {
+          if (pattern.test(output.slice(from))) {
+            child.stdout?.off('data', check)
+            child.stderr?.off('data', check)
+            resolveWait()
+          }
+        }
+        child.stdout?.on('data', check)
+        child.stderr?.on('data', check)
+      })
+    },
+    async stop() {
+      if (child.exitCode !== null) return
+      child.kill('SIGINT')
+      await once(child, 'exit')
+    },
+  }
+}
