@@ -24,6 +24,12 @@ export type LoginResult = { kind: 'open' } | { kind: 'authorized'; scope: string
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000
 
+/** How long a login waits for the browser; MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS overrides it. */
+export function loginTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS)
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_LOGIN_TIMEOUT_MS
+}
+
 export async function loginServer(options: LoginOptions): Promise<LoginResult> {
   const { name, entry, store, io } = options
   const serverUrl = new URL(entry.url)
@@ -49,7 +55,7 @@ export async function loginServer(options: LoginOptions): Promise<LoginResult> {
   }
   const common = {
     name, serverUrl, store, challenge, fetchFn, io,
-    timeoutMs: options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
+    timeoutMs: options.timeoutMs ?? loginTimeoutMs(),
     ...(scope ? { scope } : {}),
     ...(entry.clientMetadataUrl ? { clientMetadataUrl: entry.clientMetadataUrl } : {}),
   }

@@ -113,6 +113,7 @@ function checkAuthorizationServerMetadata(metadata: AuthorizationServerMetadata)
 }
 
 export function summarise(error: unknown): string {
+  if (error instanceof SyntaxError) return 'it is not JSON (an HTML page or text came back)'
   if (error instanceof Error) {
     // zod errors carry a JSON list of issues; the first one is enough for a person.
     try {

@@ -11,7 +11,7 @@ import { BridgeError, type BridgeErrorCode, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import type { OpenBrowser } from './browser.js'
 import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
-import type { FetchLike } from './http.js'
+import { recordFailures, type FailedAnswer, type FetchLike } from './http.js'
 import { startLoopbackListener, type LoopbackListener } from './loopback.js'
 import type { AuthChallenge } from './probe.js'
 import { CLIENT_NAME, StoreBackedProvider } from './provider.js'
@@ -48,8 +48,10 @@ type Phase = 'discovery' | 'registration' | 'authorization' | 'token exchange'
 
 export async function authorizeInteractively(options: InteractiveAuthorization): Promise<AuthorizationOutcome> {
   const { io, store, name } = options
+  const failures = recordFailures(options.fetchFn)
+  const fetchFn = failures.fetchFn
   io.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
-  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, options.fetchFn)
+  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, fetchFn)
   const metadata = discovery.authorizationServerMetadata
   io.progress(
     metadata
@@ -81,9 +83,9 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
 
     let phase: Phase = secrets.client ? 'authorization' : 'registration'
     try {
-      await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: options.fetchFn })
+      await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn })
     } catch (error) {
-      throw flowError(phase, error, discovery)
+      throw flowError(phase, error, discovery, failures.last())
     }
     if (!authorizationUrl) throw new Error('The authorization step produced no URL to open.')
     phase = 'authorization'
@@ -98,9 +100,9 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
     phase = 'token exchange'
     io.progress('Exchanging the authorization code for tokens…')
     try {
-      await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn: options.fetchFn })
+      await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn })
     } catch (error) {
-      throw flowError(phase, error, discovery)
+      throw flowError(phase, error, discovery, failures.last())
     }
     await store.update(name, (current) => (scope ? { ...current, requestedScope: scope } : current))
     return { discovery, scope }
@@ -122,17 +124,18 @@ export interface ClientCredentialsAuthorization {
 /** Machine-to-machine: the client credentials grant, with a secret or private_key_jwt (RFC 7523). */
 export async function authorizeClientCredentials(options: ClientCredentialsAuthorization): Promise<AuthorizationOutcome> {
   const { store, name } = options
+  const failures = recordFailures(options.fetchFn)
   options.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
-  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, options.fetchFn)
+  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, failures.fetchFn)
   await store.update(name, (secrets) => ({ ...secrets, discovery }))
   const secrets = (await store.get(name)) ?? {}
   const scope = chooseScope(options.scope, options.challenge, discovery, { offlineAccess: false })
   const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope })
   options.progress('Requesting a token with the client credentials grant…')
   try {
-    await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: options.fetchFn })
+    await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: failures.fetchFn })
   } catch (error) {
-    throw flowError('token exchange', error, discovery)
+    throw flowError('token exchange', error, discovery, failures.last())
   }
   return { discovery, scope }
 }
@@ -400,16 +403,18 @@ const PHASE_CODES: Record<Phase, BridgeErrorCode> = {
   'token exchange': 'TOKEN_EXCHANGE_FAILED',
 }
 
-export function flowError(phase: Phase, error: unknown, discovery: Discovery): BridgeError {
+export function flowError(phase: Phase, error: unknown, discovery: Discovery, lastFailure?: FailedAnswer): BridgeError {
   if (error instanceof BridgeError) return error
   const metadata = discovery.authorizationServerMetadata
   const endpoint =
     phase === 'registration' ? metadata?.registration_endpoint ?? new URL('/register', discovery.authorizationServerUrl).href
     : phase === 'token exchange' ? metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
     : metadata?.authorization_endpoint ?? discovery.authorizationServerUrl
-  const said = error instanceof OAuthError
-    ? `${quote(error.errorCode)}${error.message ? ` (${quote(error.message)})` : ''}`
-    : quote(summarise(error))
+  const said = lastFailure
+    ? `HTTP ${lastFailure.status}: ${lastFailure.said}`
+    : error instanceof OAuthError
+      ? `${quote(error.errorCode)}${error.message ? ` (${quote(error.message)})` : ''}`
+      : quote(summarise(error))
   const hint =
     phase === 'registration'
       ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'

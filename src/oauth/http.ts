@@ -10,6 +10,13 @@ export interface GuardedFetchOptions {
   maxBytes?: number
 }
 
+export interface FailedAnswer {
+  url: string
+  status: number
+  /** What the server said, for a person: OAuth error JSON, a {"message"} body, text, or "an HTML page". */
+  said: string
+}
+
 const DEFAULT_TIMEOUT_MS = 20_000
 const DEFAULT_MAX_BYTES = 1024 * 1024
 
@@ -93,6 +100,35 @@ function normaliseTokenResponse(response: Response, body: Uint8Array, method: st
 
 export function describeBody(text: string): string {
   const trimmed = text.trim()
+  if (!trimmed) return 'nothing'
   if (trimmed.startsWith('<')) return 'an HTML page'
+  try {
+    const value = JSON.parse(trimmed) as { error?: unknown; error_description?: unknown; message?: unknown }
+    if (typeof value.error === 'string') {
+      return `${quote(value.error)}${typeof value.error_description === 'string' ? ` (${quote(value.error_description)})` : ''}`
+    }
+    if (typeof value.message === 'string') return quote(value.message)
+  } catch {
+    // plain text
+  }
   return quote(trimmed.slice(0, 200))
+}
+
+/**
+ * Wraps a fetch to remember the last non-2xx answer (not 404s, which discovery expects), so an
+ * error can say what the server said even where the SDK kept only a generic error.
+ */
+export function recordFailures(fetchFn: FetchLike): { fetchFn: FetchLike; last(): FailedAnswer | undefined } {
+  let last: FailedAnswer | undefined
+  return {
+    fetchFn: async (input, init) => {
+      const response = await fetchFn(input, init)
+      if (!response.ok && response.status !== 404 && !(response.status >= 300 && response.status < 400)) {
+        const text = await response.clone().text().catch(() => '')
+        last = { url: String(input), status: response.status, said: describeBody(text) }
+      }
+      return response
+    },
+    last: () => last,
+  }
 }
