@@ -12,6 +12,7 @@ import { logoutCommand, removeCommand } from './commands/logout.js'
 import { policyCommand } from './commands/policy.js'
 import { startCommand } from './commands/start.js'
 import { tokenCommand } from './commands/token.js'
+import { connectCommand } from './commands/connect.js'
 import { VERSION } from '../version.js'
 
 export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
@@ -102,6 +103,13 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .command('policy <name> <tool-or-policy> [policy]')
     .description('set allow|ask|deny for a server, or for one of its tools')
     .action((name: string, toolOrPolicy: string, policy: string | undefined) => policyCommand(ctx, name, toolOrPolicy, policy))
+
+  program
+    .command('connect <name> [client]')
+    .description('how an MCP client reaches <name> through the bridge (claude-code, sdk)')
+    .option('--json', 'print {"url": ..., "headers": {...}}')
+    .option('--port <port>', 'the port the bridge listens on, if not the configured one')
+    .action((name: string, client: string | undefined, options) => connectCommand(ctx, name, client, options))
 
   program
     .command('token <name>')

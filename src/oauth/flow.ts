@@ -262,6 +262,7 @@ function interactiveView(store: TokenStore, name: string): TokenStore {
     all: () => store.all(),
     update: (key, change) => store.update(key, change),
     exclusive: (key, work) => store.exclusive(key, work),
+    bridgeAccessToken: () => store.bridgeAccessToken(),
   }
 }
 

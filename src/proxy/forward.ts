@@ -3,7 +3,9 @@
 // decompression, so the answer passes through as sent), and no body timeout on the long-lived
 // SSE streams that MCP keeps open.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
+import { text } from 'node:stream/consumers'
+import { finished, pipeline } from 'node:stream/promises'
 import { Agent, type Dispatcher } from 'undici'
 
 /** Client headers that carry MCP state; everything else (cookies, Authorization, Origin) stays here. */
@@ -33,7 +35,15 @@ export interface UpstreamRequest {
   signal: AbortSignal
 }
 
-export type UpstreamResponse = Dispatcher.ResponseData
+/** What any upstream transport hands back: the shape of an HTTP answer with a streaming body. */
+export interface UpstreamResponse {
+  statusCode: number
+  headers: IncomingHttpHeaders
+  body: Readable
+}
+
+/** One way of talking to an upstream server; Streamable HTTP is `sendUpstream`. */
+export type UpstreamSender = (request: UpstreamRequest) => Promise<UpstreamResponse>
 
 export function sendUpstream(request: UpstreamRequest): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...request.staticHeaders }
@@ -78,7 +88,13 @@ export async function relayResponse(upstream: UpstreamResponse, res: ServerRespo
   }
 }
 
-/** Reads the whole (small) upstream answer, for the cases where the bridge must inspect it. */
+/** Drops an answer the client will not see (a 401 before the retry), freeing its connection. */
 export async function discardBody(upstream: UpstreamResponse): Promise<void> {
-  await upstream.body.dump().catch(() => undefined)
+  upstream.body.resume()
+  await finished(upstream.body).catch(() => undefined)
+}
+
+/** The whole (small) answer as text, for the cases where the bridge must inspect it. */
+export function readText(upstream: UpstreamResponse): Promise<string> {
+  return text(upstream.body)
 }

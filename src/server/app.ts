@@ -11,9 +11,9 @@ import {
   errorResponse, methodLabel, parseBody, toolCallName, toolErrorResult,
   type JsonRpcId, type JsonRpcMessage, type ParsedBody,
 } from '../proxy/jsonrpc.js'
-import { discardBody, relayResponse, sendUpstream, type UpstreamResponse } from '../proxy/forward.js'
+import { discardBody, readText, relayResponse, type UpstreamResponse, type UpstreamSender } from '../proxy/forward.js'
 import type { TokenManager } from '../tokens/manager.js'
-import { checkHostAndOrigin } from './guard.js'
+import { checkHostAndOrigin, hasBridgeToken } from './guard.js'
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
 /** How many times one request may send the user through a new login (401 without a token, or 403 insufficient_scope). */
@@ -26,6 +26,10 @@ export interface BridgeAppOptions {
   /** Runs a browser login for `name` while the client's request waits; shared by concurrent callers. */
   authorize: (name: string, challenge: AuthChallenge) => Promise<void>
   allowedAuthorities: () => Set<string>
+  /** How to reach a server: Streamable HTTP, or the older HTTP+SSE transport. */
+  senderFor: (name: string, entry: ServerEntry) => UpstreamSender
+  /** The bridge access token clients must present, or undefined when access control is off (--no-auth). */
+  bridgeToken: () => string | undefined
   log: (entry: RequestLogEntry) => void
 }
 
@@ -63,6 +67,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     return
   }
   const name = match[1] as string
+  const bridgeToken = options.bridgeToken()
+  if (bridgeToken !== undefined && !hasBridgeToken(req, bridgeToken)) {
+    req.resume()
+    sendJson(res, 401, errorResponse(null, INVALID_REQUEST, `This bridge needs its access token (Authorization: Bearer …). Get the URL and header for your client with: mcp-oauth-bridge connect ${name}`))
+    return
+  }
   const config = options.config()
   const entry = config.servers[name]
   if (!entry) {
@@ -135,7 +145,8 @@ async function exchange(
   let refreshed = false
   for (;;) {
     const token = entry.auth === 'none' ? undefined : await options.tokens.accessToken(name)
-    const upstream = await sendUpstream({
+    const send = options.senderFor(name, entry)
+    const upstream = await send({
       url: new URL(entry.url),
       method: req.method as string,
       clientHeaders: req.headers,
@@ -219,7 +230,7 @@ async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResp
     upstream.body.pipe(res)
     return
   }
-  const text = await upstream.body.text()
+  const text = await readText(upstream)
   let answers: unknown[] = []
   try {
     const value = text ? JSON.parse(text) : []

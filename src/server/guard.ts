@@ -1,6 +1,7 @@
 // Who may talk to the bridge at the HTTP level. Loopback is no boundary by itself: a web page
 // in the user's browser can send requests to 127.0.0.1, and DNS rebinding can make one look
 // same-origin. So the Host must be our own loopback name, and an Origin, when sent, our own.
+import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
 export interface GuardVerdict {
@@ -31,4 +32,17 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
     }
   }
   return { ok: true }
+}
+
+/** Whether the request carries the bridge's own access token (compared in constant time). */
+export function hasBridgeToken(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization
+  if (typeof header !== 'string' || !/^bearer /i.test(header)) return false
+  return constantTimeEqual(header.slice(7).trim(), token)
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
 }

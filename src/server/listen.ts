@@ -14,13 +14,15 @@ import { TokenManager } from '../tokens/manager.js'
 import { EncryptedFileTokenStore } from '../tokens/store.js'
 import { createBridgeHandler, type RequestLogEntry } from './app.js'
 import { loopbackAuthorities } from './guard.js'
-import { upstreamAgent } from '../proxy/forward.js'
+import { sendUpstream, upstreamAgent } from '../proxy/forward.js'
 
 export interface StartOptions {
   paths: BridgePaths
   port: number
   host: string
   flowIo: FlowIo
+  /** Require the bridge access token from clients (the default; --no-auth turns it off). */
+  requireAccessToken: boolean
   log: (entry: RequestLogEntry) => void
   onConfigError: (error: unknown) => void
   onConfigReload?: () => void
@@ -30,6 +32,7 @@ export interface RunningBridge {
   url: string
   port: number
   config(): BridgeConfig
+  accessTokenRequired(): boolean
   close(): Promise<void>
 }
 
@@ -70,6 +73,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     return login
   }
 
+  let bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
   let authorities = loopbackAuthorities(options.port)
   const server = createServer(
     createBridgeHandler({
@@ -81,6 +85,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       },
       authorize,
       allowedAuthorities: () => authorities,
+      senderFor: () => sendUpstream,
+      bridgeToken: () => bridgeToken,
       log: options.log,
     }),
   )
@@ -102,6 +108,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     config: async () => {
       try {
         config = await readConfig(paths)
+        bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
         options.onConfigReload?.()
       } catch (error) {
         options.onConfigError(error)
@@ -117,6 +124,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     url: `http://${options.host === '::1' ? '[::1]' : options.host}:${port}`,
     port,
     config: () => config,
+    accessTokenRequired: () => bridgeToken !== undefined,
     close: () => closeBridge(server, watcher),
   }
 }

@@ -1,6 +1,7 @@
 // The TokenStore seam: everything secret about a server (tokens, client registration,
 // discovery results, static headers). Today an encrypted file; a team deployment can put
 // the same interface on shared storage without touching the OAuth flow or the proxy.
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type {
   OAuthClientInformationMixed,
@@ -45,10 +46,13 @@ export interface TokenStore {
   update(name: string, change: (current: ServerSecrets) => ServerSecrets | undefined): Promise<ServerSecrets | undefined>
   /** Holds a per-server lock shared by every process, e.g. around a refresh. */
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T>
+  /** The credential MCP clients present to the bridge itself (never an upstream token); made on first use. */
+  bridgeAccessToken(): Promise<string>
 }
 
 interface StoreData {
   servers: Record<string, ServerSecrets>
+  bridge?: { accessToken: string; createdAt: string }
 }
 
 export class EncryptedFileTokenStore implements TokenStore {
@@ -76,14 +80,31 @@ export class EncryptedFileTokenStore implements TokenStore {
       const next = change(structuredClone(data.servers[name] ?? {}))
       if (next === undefined) delete data.servers[name]
       else data.servers[name] = next
-      const key = await this.#loadKey(true)
-      await writeFileAtomic(this.#paths.tokens, encrypt(key, JSON.stringify(data)))
+      await this.#write(data)
       return next
     })
   }
 
+  async #write(data: StoreData): Promise<void> {
+    const key = await this.#loadKey(true)
+    await writeFileAtomic(this.#paths.tokens, encrypt(key, JSON.stringify(data)))
+  }
+
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
     return withFileLock(`${this.#paths.tokens}.${name}`, work)
+  }
+
+  async bridgeAccessToken(): Promise<string> {
+    const existing = (await this.#read()).bridge?.accessToken
+    if (existing) return existing
+    return withFileLock(this.#paths.tokens, async () => {
+      const data = await this.#read()
+      if (data.bridge?.accessToken) return data.bridge.accessToken
+      // A recognisable prefix lets secret scanners and people tell it from upstream tokens.
+      data.bridge = { accessToken: `mob_${randomBytes(32).toString('base64url')}`, createdAt: new Date().toISOString() }
+      await this.#write(data)
+      return data.bridge.accessToken
+    })
   }
 
   async #read(): Promise<StoreData> {
@@ -96,7 +117,7 @@ export class EncryptedFileTokenStore implements TokenStore {
     }
     const key = await this.#loadKey(false)
     const data = JSON.parse(decrypt(key, text, this.#paths.tokens)) as Partial<StoreData>
-    return { servers: data.servers ?? {} }
+    return { servers: data.servers ?? {}, ...(data.bridge ? { bridge: data.bridge } : {}) }
   }
 
   async #loadKey(create: boolean): Promise<Buffer> {

@@ -44,9 +44,13 @@ export interface RunningCli {
   stop(): Promise<void>
 }
 
-/** Starts `mcp-oauth-bridge start --port 0` and resolves once it prints its address. */
-export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] = []): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Starts `mcp-oauth-bridge start --port 0` and resolves once it prints its address. Access
+ * control is off (--no-auth) unless `auth: true`: its own tests cover it, the rest test other things.
+ */
+export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] = [], options: { auth?: boolean } = {}): Promise<RunningCli> {
+  const access = options.auth ? [] : ['--no-auth']
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...access, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const url = await new Promise<string>((resolveUrl, reject) => {
     const onData = (chunk: Buffer) => {
@@ -80,6 +84,77 @@ export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] 
       if (child.exitCode !== null) return
       child.kill('SIGINT')
       await once(child, 'exit')
+    },
+  }
+}
+
+export interface InteractiveCli {
+  child: ChildProcess
+  /** stdout and stderr so far, interleaved as they arrived. */
+  output(): string
+  /**
+   * Resolves with the first match of `pattern` in the output (what came so far included);
+   * rejects, with the output, if the process ends or `timeoutMs` passes first.
+   */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
+  /** Types a line on the command's stdin. */
+  type(line: string): void
+  /** Resolves when the command has exited. */
+  result: Promise<CliResult>
+  /** Kills the command if it is still running. */
+  kill(): void
+}
+
+/** Runs a command that talks with the user while it runs (--no-browser, --device): stdin stays open. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv): InteractiveCli {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  let output = ''
+  const listeners = new Set<() => void>()
+  const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const text = chunk.toString()
+    if (stream === 'stdout') stdout += text
+    else stderr += text
+    output += text
+    for (const listener of listeners) listener()
+  }
+  child.stdout.on('data', onData('stdout'))
+  child.stderr.on('data', onData('stderr'))
+  child.stdin.on('error', () => undefined) // the command may exit before reading what was typed
+  const result = once(child, 'close').then(([code]) => ({ code: code as number, stdout, stderr }))
+  let exited = false
+  void result.then(() => {
+    exited = true
+    for (const listener of listeners) listener()
+  })
+  return {
+    child,
+    output: () => output,
+    waitFor(pattern, timeoutMs = 15_000) {
+      return new Promise((resolveMatch, reject) => {
+        const timer = setTimeout(() => finish(new Error(`No ${pattern} within ${timeoutMs} ms in:\n${output}`)), timeoutMs)
+        const finish = (error?: Error, match?: RegExpExecArray) => {
+          clearTimeout(timer)
+          listeners.delete(check)
+          if (match) resolveMatch(match)
+          else reject(error)
+        }
+        const check = () => {
+          const match = pattern.exec(output)
+          if (match) finish(undefined, match)
+          else if (exited) finish(new Error(`The command exited before printing ${pattern}:\n${output}`))
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+    type(line) {
+      child.stdin.write(`${line}\n`)
+    },
+    result,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     },
   }
 }

@@ -27,6 +27,7 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
     paths: ctx.paths,
     port,
     host,
+    requireAccessToken: options.auth,
     flowIo: {
       progress: (line) => ctx.out.progress(line),
       openBrowser: createBrowserOpener(ctx.env),
@@ -42,8 +43,11 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
   ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)
   for (const name of names) ctx.out.result(`  ${name.padEnd(16)} ${bridge.url}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`)
   if (names.length === 0) ctx.out.result('  (no servers yet: add one with `mcp-oauth-bridge add <name> <url>`; it is served without a restart)')
-  // The bridge's own access token is not built yet: say plainly what protects it today.
-  ctx.out.progress(`Access: loopback only, with Host and Origin checks${options.auth ? ' (a bridge access token comes in a later version)' : ' (--no-auth)'}.`)
+  if (bridge.accessTokenRequired()) {
+    ctx.out.progress('Clients need the bridge access token: `mcp-oauth-bridge connect <name>` prints the URL and header to use.')
+  } else {
+    ctx.out.warn('Access control is off (--no-auth, or "auth": false in config.json): any program on this machine can use these servers.')
+  }
   ctx.out.progress('Press Ctrl-C to stop.')
 
   await new Promise<void>((resolve) => {
