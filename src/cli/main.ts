@@ -73,6 +73,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--host <host>', 'loopback address to listen on', undefined)
     .option('--no-auth', 'do not require the bridge access token (loopback only)')
     .option('--open', 'open the dashboard in the browser')
+    .option('--verbose', 'log request bodies too (tokens and secrets redacted)')
     .action((options) => startCommand(ctx, options))
 
   program

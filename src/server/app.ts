@@ -14,6 +14,7 @@ import {
 import { discardBody, readText, relayResponse, type UpstreamResponse, type UpstreamSender } from '../proxy/forward.js'
 import type { TokenManager } from '../tokens/manager.js'
 import { checkHostAndOrigin, hasBridgeToken } from './guard.js'
+import { redactBody } from './request-log.js'
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
 /** How many times one request may send the user through a new login (401 without a token, or 403 insufficient_scope). */
@@ -31,6 +32,14 @@ export interface BridgeAppOptions {
   /** The bridge access token clients must present, or undefined when access control is off (--no-auth). */
   bridgeToken: () => string | undefined
   log: (entry: RequestLogEntry) => void
+  /** Adds request bodies (redacted) to the log: --verbose. */
+  verbose?: boolean
+  /** Secrets that must never reach the log, even inside a body. */
+  knownSecrets?: () => string[]
+  /** The dashboard and its actions, for every path outside /mcp/. */
+  pages?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
+  /** Told how each proxied request ended, so the dashboard can show a server's last error. */
+  onOutcome?: (name: string, error: Error | undefined) => void
 }
 
 export interface RequestLogEntry {
@@ -39,6 +48,7 @@ export interface RequestLogEntry {
   status: number
   ms: number
   note?: string
+  body?: string
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -62,6 +72,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   }
   const url = new URL(req.url ?? '/', 'http://bridge')
   const match = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)
+  if (!match && options.pages && !url.pathname.startsWith('/mcp')) {
+    await options.pages(req, res, url)
+    return
+  }
   if (!match) {
     sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `Nothing at ${url.pathname}: MCP servers are served at /mcp/<name>.`))
     return
@@ -101,8 +115,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     }
   }
   const label = parsed.kind === 'single' ? methodLabel(parsed.message) : parsed.kind === 'batch' ? `batch of ${parsed.messages.length}` : req.method
+  const loggedBody = options.verbose && body ? redactBody(body, options.knownSecrets?.() ?? []) : undefined
   const log = (status: number, note?: string) =>
-    options.log({ server: name, method: label, status, ms: performance.now() - started, ...(note ? { note } : {}) })
+    options.log({ server: name, method: label, status, ms: performance.now() - started, ...(note ? { note } : {}), ...(loggedBody ? { body: loggedBody } : {}) })
 
   // The policy gate: calls answered here never reach the upstream server.
   const gated = gateToolCalls(parsed, entry, name)
@@ -121,9 +136,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     upstream = await exchange(req, name, entry, body, abort.signal, options)
   } catch (error) {
     const status = sendFailure(res, error, requestId, req.method)
+    if ((error as Error).name !== 'AbortError') options.onOutcome?.(name, error as Error)
     log(status, error instanceof BridgeError ? error.code : 'error')
     return
   }
+  options.onOutcome?.(name, upstream.statusCode >= 500 ? new Error(`The upstream server answered HTTP ${upstream.statusCode}.`) : undefined)
   if (gated.local.length > 0) {
     await relayWithLocalAnswers(upstream, res, gated.local)
   } else {

@@ -14,6 +14,8 @@ import { TokenManager } from '../tokens/manager.js'
 import { EncryptedFileTokenStore } from '../tokens/store.js'
 import { createBridgeHandler, type RequestLogEntry } from './app.js'
 import { loopbackAuthorities } from './guard.js'
+import { createDashboard, type LastError } from './pages/dashboard.js'
+import { PageSessions } from './pages/sessions.js'
 import { sendUpstream, upstreamAgent } from '../proxy/forward.js'
 
 export interface StartOptions {
@@ -23,6 +25,7 @@ export interface StartOptions {
   flowIo: FlowIo
   /** Require the bridge access token from clients (the default; --no-auth turns it off). */
   requireAccessToken: boolean
+  verbose?: boolean
   log: (entry: RequestLogEntry) => void
   onConfigError: (error: unknown) => void
   onConfigReload?: () => void
@@ -33,6 +36,8 @@ export interface RunningBridge {
   port: number
   config(): BridgeConfig
   accessTokenRequired(): boolean
+  /** A fresh one-time link that logs a browser in to the dashboard. */
+  issueLoginLink(): string
   close(): Promise<void>
 }
 
@@ -75,6 +80,32 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 
   let bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
   let authorities = loopbackAuthorities(options.port)
+  const sessions = new PageSessions()
+  const lastErrors = new Map<string, LastError>()
+
+  /** A dashboard login: the browser that pressed the button is sent to the authorization URL. */
+  const reauthorize = (name: string): Promise<string> =>
+    new Promise<string>((resolveUrl, reject) => {
+      const entry = config.servers[name]
+      if (!entry) return reject(new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`))
+      const io: FlowIo = {
+        progress: (line) => options.flowIo.progress(`${name}: ${line}`),
+        openBrowser: async (url) => resolveUrl(url),
+        browser: 'open',
+      }
+      loginServer({ name, entry, store, io })
+        .then((result) => {
+          tokens.forget(name)
+          lastErrors.delete(name)
+          options.flowIo.progress(result.kind === 'open' ? `${name}: answers without authorization.` : `${name}: logged in again.`)
+          if (result.kind === 'open') reject(new BridgeError('BAD_USAGE', `${name} answers without authorization: nothing to log in to.`))
+        })
+        .catch((error: Error) => {
+          lastErrors.set(name, { message: error.message, at: Date.now() })
+          reject(error)
+        })
+    })
+
   const server = createServer(
     createBridgeHandler({
       config: () => config,
@@ -88,6 +119,19 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       senderFor: () => sendUpstream,
       bridgeToken: () => bridgeToken,
       log: options.log,
+      ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
+      onOutcome: (name, error) => {
+        if (error) lastErrors.set(name, { message: error.message, at: Date.now() })
+        else lastErrors.delete(name)
+      },
+      pages: createDashboard({
+        config: () => config,
+        store,
+        sessions,
+        accessRequired: () => bridgeToken !== undefined,
+        lastErrors,
+        reauthorize,
+      }),
     }),
   )
   server.keepAliveTimeout = 65_000
@@ -125,6 +169,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     port,
     config: () => config,
     accessTokenRequired: () => bridgeToken !== undefined,
+    issueLoginLink: () => (bridgeToken === undefined ? `http://localhost:${port}/` : `http://localhost:${port}/?login=${sessions.issueLoginNonce()}`),
     close: () => closeBridge(server, watcher),
   }
 }

@@ -6,12 +6,15 @@ import { startBridge } from '../../server/listen.js'
 import { createBrowserOpener } from '../../oauth/browser.js'
 import type { CliContext } from '../context.js'
 import { parsePort } from './add.js'
+import { join } from 'node:path'
+import { openRequestLog } from '../../server/request-log.js'
 
 export interface StartCommandOptions {
   port?: string
   host?: string
   auth: boolean
   open?: boolean
+  verbose?: boolean
 }
 
 export async function startCommand(ctx: CliContext, options: StartCommandOptions): Promise<void> {
@@ -23,19 +26,19 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
       hint: 'Use --host 127.0.0.1 (the default). Exposing the bridge beyond this machine needs its access token, which comes in a later version.',
     })
   }
+  const requestLog = openRequestLog(ctx.paths.logs, (line) => ctx.out.result(line))
   const bridge = await startBridge({
     paths: ctx.paths,
     port,
     host,
     requireAccessToken: options.auth,
+    ...(options.verbose ? { verbose: true } : {}),
     flowIo: {
       progress: (line) => ctx.out.progress(line),
       openBrowser: createBrowserOpener(ctx.env),
       browser: 'open',
     },
-    log: (entry) => {
-      ctx.out.result(`${new Date().toISOString()} ${entry.server} ${entry.method} ${entry.status} ${entry.ms.toFixed(1)}ms${entry.note ? ` ${entry.note}` : ''}`)
-    },
+    log: (entry) => requestLog.write(entry),
     onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
     onConfigReload: () => ctx.out.progress('config.json changed: reloaded.'),
   })
@@ -43,19 +46,22 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
   ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)
   for (const name of names) ctx.out.result(`  ${name.padEnd(16)} ${bridge.url}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`)
   if (names.length === 0) ctx.out.result('  (no servers yet: add one with `mcp-oauth-bridge add <name> <url>`; it is served without a restart)')
+  const loginLink = bridge.issueLoginLink()
+  ctx.out.result(`  dashboard        ${loginLink}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
   if (bridge.accessTokenRequired()) {
     ctx.out.progress('Clients need the bridge access token: `mcp-oauth-bridge connect <name>` prints the URL and header to use.')
   } else {
     ctx.out.warn('Access control is off (--no-auth, or "auth": false in config.json): any program on this machine can use these servers.')
   }
-  ctx.out.progress('Press Ctrl-C to stop.')
+  ctx.out.progress(`Request log: ${join(ctx.paths.logs, 'requests.log')}. Press Ctrl-C to stop.`)
+  if (options.open) await createBrowserOpener(ctx.env)(loginLink).catch((error: Error) => ctx.out.warn(`Could not open a browser: ${error.message}`))
 
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
       ctx.out.progress('Stopping…')
-      void bridge.close().then(resolve)
+      void bridge.close().then(() => requestLog.close()).then(resolve)
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)

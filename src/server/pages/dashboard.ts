@@ -1,0 +1,121 @@
+// The dashboard at `/`: every server with its URL, token state and expiry, last error, and a
+// Re-authorize button. Pages carry no script; actions are plain form POSTs that need the
+// session's CSRF token, and the guard has already refused foreign Hosts and Origins.
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { BridgeConfig } from '../../config/schema.js'
+import type { TokenStore } from '../../tokens/store.js'
+import { describeServer } from '../../tokens/status.js'
+import { constantTimeEqual } from '../guard.js'
+import { html, page, PAGE_HEADERS, type Html } from './html.js'
+import { sessionCookie, type PageSessions } from './sessions.js'
+
+export interface LastError {
+  message: string
+  at: number
+}
+
+export interface DashboardOptions {
+  config: () => BridgeConfig
+  store: TokenStore
+  sessions: PageSessions
+  /** False with --no-auth: the pages need no login then (the Host/Origin guard still applies). */
+  accessRequired: () => boolean
+  lastErrors: ReadonlyMap<string, LastError>
+  /** Starts a login for `name` and resolves with the URL the person's browser must open. */
+  reauthorize: (name: string) => Promise<string>
+}
+
+const MAX_FORM_BYTES = 4096
+
+export function createDashboard(options: DashboardOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  // Without sessions (--no-auth) forms still need a secret another site cannot know.
+  const openModeCsrf = randomBytes(24).toString('base64url')
+
+  return async (req, res, url) => {
+    if (req.method === 'GET' && url.pathname === '/') {
+      const nonce = url.searchParams.get('login')
+      if (nonce !== null) {
+        const session = options.sessions.redeem(nonce)
+        if (!session) {
+          send(res, 403, page('Login link used', html`<h1>This login link was already used or is not valid</h1><p>Run <code>mcp-oauth-bridge start</code> again for a fresh link, or use the one it printed.</p>`))
+          return
+        }
+        // Drop the nonce from the address bar and history at once.
+        res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(session), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
+        return
+      }
+      const csrf = csrfFor(req)
+      if (csrf === undefined) return sendLoginNeeded(res)
+      send(res, 200, page('mcp-oauth-bridge', await dashboardBody(options, csrf)))
+      return
+    }
+    const action = /^\/servers\/([A-Za-z0-9_-]+)\/reauthorize$/.exec(url.pathname)
+    if (req.method === 'POST' && action) {
+      const csrf = csrfFor(req)
+      if (csrf === undefined) return sendLoginNeeded(res)
+      const form = await readForm(req)
+      if (!form || !constantTimeEqual(form.get('csrf') ?? '', csrf)) {
+        send(res, 403, page('Refused', html`<h1>Refused</h1><p>This form did not come from the dashboard. <a href="/">Back to the dashboard</a></p>`))
+        return
+      }
+      const name = action[1] as string
+      try {
+        const authorizationUrl = await options.reauthorize(name)
+        send(res, 200, page('Continue to log in', html`<meta http-equiv="refresh" content="0;url=${authorizationUrl}">
+<h1>Continue to log in to ${name}</h1><p><a href="${authorizationUrl}">Open the login page</a>. When it is done, come back to <a href="/">the dashboard</a>.</p>`))
+      } catch (error) {
+        send(res, 502, page('Login failed', html`<h1>Could not start the login for ${name}</h1><p class="bad">${(error as Error).message}</p><p><a href="/">Back to the dashboard</a></p>`))
+      }
+      return
+    }
+    send(res, 404, page('Not found', html`<h1>Not found</h1><p>MCP servers are at <code>/mcp/&lt;name&gt;</code>; the dashboard is at <a href="/">/</a>.</p>`))
+  }
+
+  function csrfFor(req: IncomingMessage): string | undefined {
+    if (!options.accessRequired()) return openModeCsrf
+    return options.sessions.sessionOf(req)?.csrf
+  }
+}
+
+async function dashboardBody(options: DashboardOptions, csrf: string): Promise<Html> {
+  const config = options.config()
+  const secrets = await options.store.all()
+  const now = Date.now()
+  const rows = Object.entries(config.servers).map(([name, entry]) => {
+    const status = describeServer(name, entry, secrets[name], now)
+    const error = options.lastErrors.get(name)
+    const tone = status.state === 'ready' || status.state === 'open' ? 'ok' : status.state === 'expired' ? 'warn' : 'bad'
+    return html`<tr>
+  <td><strong>${name}</strong><br><code class="muted">/mcp/${name}</code></td>
+  <td><code>${entry.url}</code></td>
+  <td class="${tone}">${status.detail}${status.expiresAt ? html`<br><span class="muted">until ${status.expiresAt}</span>` : ''}</td>
+  <td>${status.policy}</td>
+  <td>${error ? html`<span class="bad">${error.message}</span><br><span class="muted">${new Date(error.at).toISOString()}</span>` : html`<span class="muted">none</span>`}</td>
+  <td>${entry.auth === 'none' ? '' : html`<form method="post" action="/servers/${name}/reauthorize"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Re-authorize</button></form>`}</td>
+</tr>`
+  })
+  return html`<h1>mcp-oauth-bridge</h1>
+${rows.length
+    ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
+    : html`<p>No servers yet. Add one with <code>mcp-oauth-bridge add &lt;name&gt; &lt;url&gt;</code>; it appears here without a restart.</p>`}
+<p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>mcp-oauth-bridge connect &lt;name&gt;</code> prints the exact URL and header.</p>`
+}
+
+function sendLoginNeeded(res: ServerResponse): void {
+  send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs the one-time login link that <code>mcp-oauth-bridge start</code> printed (or run <code>mcp-oauth-bridge start --open</code>).</p>`))
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body) }).end(body)
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
+  let body = ''
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    body += chunk.toString('utf8')
+    if (body.length > MAX_FORM_BYTES) return undefined
+  }
+  return new URLSearchParams(body)
+}

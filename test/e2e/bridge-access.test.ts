@@ -1,0 +1,148 @@
+// Who may use the bridge: the Host and Origin guard, the bridge access token on /mcp/*, body
+// limits, and the dashboard's one-time login link, cookie and CSRF token.
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
+import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+
+interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** node:http, because fetch may not set Host. */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+
+describe('bridge access control (default mode)', () => {
+  let fixture: OAuthFixture
+  let env: NodeJS.ProcessEnv
+  let bridge: RunningCli
+  let header: string
+
+  beforeAll(async () => {
+    fixture = await startOAuthFixture({ requireAuth: false })
+    env = cliEnv(await makeHome())
+    expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
+    bridge = await startBridgeProcess(env, [], { auth: true })
+    const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as { url: string; headers: { Authorization: string } }
+    expect(connect.url).toBe('http://localhost:3000/mcp/open')
+    header = connect.headers.Authorization
+    expect(header).toMatch(/^Bearer mob_/)
+  })
+  afterAll(async () => {
+    await bridge.stop()
+    await fixture.close()
+  })
+
+  it('serves an SDK client that sends the header `connect` printed', async () => {
+    const client = new Client({ name: 't', version: '1' })
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/open`), { requestInit: { headers: { Authorization: header } } }))
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0)
+    await client.close()
+  })
+
+  it('refuses a missing or wrong bridge token with a 401 that says how to get it', async () => {
+    for (const authorization of [undefined, 'Bearer mob_wrong', header.replace('Bearer ', 'Basic ')]) {
+      const response = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, ...(authorization ? { authorization } : {}) }, body: INITIALIZE })
+      expect(response.status).toBe(401)
+      expect(JSON.parse(response.body).error.message).toContain('mcp-oauth-bridge connect open')
+    }
+  })
+
+  it('refuses a foreign Host (DNS rebinding) and a foreign Origin, even with the token', async () => {
+    const port = new URL(bridge.url).port
+    const rebinding = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, host: `evil.example.com:${port}` }, body: INITIALIZE })
+    expect(rebinding.status).toBe(403)
+    for (const origin of ['https://evil.example.com', `http://127.0.0.1:${Number(port) + 1}`, 'null']) {
+      const foreign = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, origin }, body: INITIALIZE })
+      expect(foreign.status).toBe(403)
+    }
+    const own = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, origin: `http://localhost:${port}`, host: `localhost:${port}` }, body: INITIALIZE })
+    expect(own.status).toBe(200)
+  })
+
+  it('refuses an oversize body and answers malformed JSON-RPC with a parse error', async () => {
+    const big = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: Buffer.alloc(5 * 1024 * 1024, 32) })
+    expect(big.status).toBe(413)
+    const bad = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: '{"jsonrpc":' })
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.body).error.code).toBe(-32700)
+  })
+
+  it('names the configured servers for an unknown one', async () => {
+    const response = await raw(`${bridge.url}/mcp/nope`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: INITIALIZE })
+    expect(response.status).toBe(404)
+    expect(JSON.parse(response.body).error.message).toMatch(/No server named "nope".*Configured: open/)
+  })
+
+  it('lets the dashboard in only through the one-time login link, with a strict cookie', async () => {
+    const anonymous = await raw(`${bridge.url}/`)
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers['content-security-policy']).toContain("default-src 'none'")
+
+    const link = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/.exec(bridge.output())?.[1]
+    expect(link).toBeDefined()
+    const login = await raw(link!.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link!).host } })
+    expect(login.status).toBe(303)
+    const cookie = String(login.headers['set-cookie'])
+    expect(cookie).toMatch(/HttpOnly/)
+    expect(cookie).toMatch(/SameSite=Strict/)
+    const again = await raw(link!.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link!).host } })
+    expect(again.status).toBe(403)
+
+    const session = cookie.split(';')[0]!
+    const dashboard = await raw(`${bridge.url}/`, { headers: { cookie: session } })
+    expect(dashboard.status).toBe(200)
+    expect(dashboard.body).toContain('/mcp/open')
+    expect(dashboard.body).toContain(fixture.mcpUrl)
+    expect(dashboard.body).not.toMatch(/<script/i)
+
+    // An action without the page's CSRF token, or from another site, is refused.
+    const forged = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=guess' })
+    expect(forged.status).toBe(403)
+    const crossSite = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { cookie: session, origin: 'https://evil.example.com', 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=guess' })
+    expect(crossSite.status).toBe(403)
+  })
+})
+
+describe('bridge access control off (--no-auth)', () => {
+  it('serves without the token, still checks Host, and refuses non-loopback addresses', async () => {
+    const fixture = await startOAuthFixture({ requireAuth: false })
+    const env = cliEnv(await makeHome())
+    try {
+      expect((await runCli(['add', 'open', fixture.mcpUrl], env)).code).toBe(0)
+      const exposed = await runCli(['start', '--host', '0.0.0.0', '--no-auth'], env)
+      expect(exposed.code).toBe(2)
+      expect(exposed.stderr).toMatch(/loopback addresses only/)
+
+      const bridge = await startBridgeProcess(env)
+      try {
+        await bridge.waitForOutput(/Access control is off/, 0)
+        const ok = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE })
+        expect(ok.status).toBe(200)
+        const rebinding = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, host: 'attacker.example:80' }, body: INITIALIZE })
+        expect(rebinding.status).toBe(403)
+      } finally {
+        await bridge.stop()
+      }
+    } finally {
+      await fixture.close()
+    }
+  })
+})
