@@ -259,10 +259,18 @@ async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResp
 }
 
 function upstreamUnreachable(url: string, error: unknown): BridgeError {
-  const code = (error as { code?: string }).code
+  const { code, name } = error as { code?: string; name?: string }
+  if (name === 'HTTPParserError' || code?.startsWith('HPE_')) {
+    return new BridgeError('UPSTREAM_FAILED', `The upstream server ${url} answered with something that is not HTTP.`, {
+      hint: 'Check that the URL in config.json points at an MCP server.',
+      cause: error,
+    })
+  }
   const detail = code === 'ECONNREFUSED' ? 'the connection was refused'
-    : code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? 'it did not answer in time'
+    : code === 'UND_ERR_CONNECT_TIMEOUT' ? 'it did not accept the connection in time'
+    : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'it did not answer in time'
     : code === 'ENOTFOUND' ? 'its host name does not resolve'
+    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'it closed the connection without answering'
     : (error as Error).message
   return new BridgeError('UPSTREAM_FAILED', `The upstream server ${url} cannot be reached: ${detail}.`, {
     hint: 'Check that the server is up and the URL in config.json is right.',
