@@ -26,6 +26,13 @@ function raw(url: string, options: { method?: string; headers?: Record<string, s
   })
 }
 
+/** The one-time dashboard link `start` prints after its address. */
+async function loginLink(bridge: RunningCli): Promise<string> {
+  const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
+  await bridge.waitForOutput(pattern, 0)
+  return pattern.exec(bridge.output())![1]!
+}
+
 const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
 
@@ -96,14 +103,13 @@ describe('bridge access control (default mode)', () => {
     expect(anonymous.status).toBe(401)
     expect(anonymous.headers['content-security-policy']).toContain("default-src 'none'")
 
-    const link = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/.exec(bridge.output())?.[1]
-    expect(link).toBeDefined()
-    const login = await raw(link!.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link!).host } })
+    const link = await loginLink(bridge)
+    const login = await raw(link.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link).host } })
     expect(login.status).toBe(303)
     const cookie = String(login.headers['set-cookie'])
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
-    const again = await raw(link!.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link!).host } })
+    const again = await raw(link.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link).host } })
     expect(again.status).toBe(403)
 
     const session = cookie.split(';')[0]!
@@ -138,6 +144,44 @@ describe('bridge access control off (--no-auth)', () => {
         expect(ok.status).toBe(200)
         const rebinding = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, host: 'attacker.example:80' }, body: INITIALIZE })
         expect(rebinding.status).toBe(403)
+      } finally {
+        await bridge.stop()
+      }
+    } finally {
+      await fixture.close()
+    }
+  })
+})
+
+describe('dashboard Re-authorize', () => {
+  it('sends the browser to the login page and stores the new token when it comes back', async () => {
+    const fixture = await startOAuthFixture()
+    const env = cliEnv(await makeHome())
+    try {
+      expect((await runCli(['add', 'demo', fixture.mcpUrl], env)).code).toBe(0)
+      const before = (await runCli(['token', 'demo'], env)).stdout.trim()
+      const bridge = await startBridgeProcess(env, [], { auth: true })
+      try {
+        const link = await loginLink(bridge)
+        const host = new URL(link).host
+        const login = await raw(link.replace('localhost', '127.0.0.1'), { headers: { host } })
+        const cookie = String(login.headers['set-cookie']).split(';')[0]!
+        const dashboard = await raw(`${bridge.url}/`, { headers: { cookie, host } })
+        const csrf = /name="csrf" value="([^"]+)"/.exec(dashboard.body)![1]!
+        const pressed = await raw(`${bridge.url}/servers/demo/reauthorize`, {
+          method: 'POST',
+          headers: { cookie, host, origin: `http://${host}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `csrf=${encodeURIComponent(csrf)}`,
+        })
+        expect(pressed.status, pressed.body).toBe(200)
+        const authorizationUrl = /<a href="([^"]+)">Open the login page/.exec(pressed.body)![1]!.replaceAll('&amp;', '&')
+        expect(authorizationUrl.startsWith(fixture.issuer)).toBe(true)
+        const loggedIn = bridge.waitForOutput(/demo: logged in again/)
+        const { completeBrowserLogin } = await import('../fixtures/browser-login.mjs')
+        await completeBrowserLogin(authorizationUrl)
+        await loggedIn
+        const after = (await runCli(['token', 'demo'], env)).stdout.trim()
+        expect(after).not.toBe(before)
       } finally {
         await bridge.stop()
       }
