@@ -9,11 +9,23 @@ export const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny']
 export type UpstreamAuth = 'oauth' | 'client_credentials' | 'none'
 export type TransportChoice = 'auto' | 'http' | 'sse'
 
+/**
+ * A tool's rule. A plain policy comes from the command line; an "always allow" given on the
+ * approvals page is bound to the definition the person saw (see approvals/policy.ts).
+ */
+export type ToolRule = Policy | { policy: Policy; approvedDefinition?: ApprovedDefinition }
+
+export interface ApprovedDefinition {
+  fingerprint: string
+  description?: string
+  inputSchema?: unknown
+}
+
 export interface ServerEntry {
   url: string
   auth: UpstreamAuth
   policy?: Policy
-  tools?: Record<string, Policy>
+  tools?: Record<string, ToolRule>
   /** Overrides the scope the specification's selection rules would choose. */
   scope?: string
   clientMetadataUrl?: string
@@ -26,14 +38,18 @@ export interface BridgeConfig {
   port: number
   host: string
   auth: boolean
+  /** How long a held tool call waits for a person before it is denied. */
+  approvalTimeoutSeconds: number
   servers: Record<string, ServerEntry>
 }
+
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 
 export function defaultConfig(): BridgeConfig {
-  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, servers: {} }
+  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS, servers: {} }
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -73,6 +89,12 @@ export function parseConfig(text: string, path: string): BridgeConfig {
     if (typeof raw.auth !== 'boolean') throw invalid(path, '"auth" must be true or false')
     config.auth = raw.auth
   }
+  if (raw.approvalTimeoutSeconds !== undefined) {
+    if (typeof raw.approvalTimeoutSeconds !== 'number' || !(raw.approvalTimeoutSeconds > 0)) {
+      throw invalid(path, '"approvalTimeoutSeconds" must be a positive number')
+    }
+    config.approvalTimeoutSeconds = raw.approvalTimeoutSeconds
+  }
   if (raw.servers !== undefined) {
     if (!isRecord(raw.servers)) throw invalid(path, '"servers" must be an object')
     for (const [name, value] of Object.entries(raw.servers)) {
@@ -105,9 +127,8 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
   if (value.tools !== undefined) {
     if (!isRecord(value.tools)) throw invalid(path, `"${at}.tools" must be an object`)
     entry.tools = {}
-    for (const [tool, policy] of Object.entries(value.tools)) {
-      if (!isPolicy(policy)) throw invalid(path, `"${at}.tools.${tool}" must be allow, ask or deny`)
-      entry.tools[tool] = policy
+    for (const [tool, rule] of Object.entries(value.tools)) {
+      entry.tools[tool] = parseToolRule(rule, `${at}.tools.${tool}`, path)
     }
   }
   if (value.scope !== undefined) {
@@ -131,6 +152,22 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
     entry.transport = value.transport
   }
   return entry
+}
+
+function parseToolRule(rule: unknown, at: string, path: string): ToolRule {
+  if (isPolicy(rule)) return rule
+  if (!isRecord(rule) || !isPolicy(rule.policy)) throw invalid(path, `"${at}" must be allow, ask or deny`)
+  const approved = rule.approvedDefinition
+  if (approved === undefined) return { policy: rule.policy }
+  if (!isRecord(approved) || typeof approved.fingerprint !== 'string') throw invalid(path, `"${at}.approvedDefinition" must have a "fingerprint"`)
+  return {
+    policy: rule.policy,
+    approvedDefinition: {
+      fingerprint: approved.fingerprint,
+      ...(typeof approved.description === 'string' ? { description: approved.description } : {}),
+      ...(approved.inputSchema !== undefined ? { inputSchema: approved.inputSchema } : {}),
+    },
+  }
 }
 
 function invalid(path: string, what: string): BridgeError {

@@ -230,7 +230,7 @@ function gateToolCalls(parsed: ParsedBody, entry: ServerEntry, name: string): Ga
 }
 
 function policyAnswer(entry: ServerEntry, name: string, tool: string, id: JsonRpcId): object | undefined {
-  const policy = decide(entry, tool)
+  const { policy } = decide(entry, tool)
   if (policy === 'allow') return undefined
   if (policy === 'deny') {
     return toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(name)} was denied by policy and was not run. A person can allow it with: mcp-oauth-bridge policy ${name} ${tool} allow`)

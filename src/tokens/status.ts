@@ -41,7 +41,7 @@ export function describeServer(name: string, entry: ServerEntry, secrets: Server
     detail,
     expiresAt: tokens?.expires_at !== undefined ? new Date(tokens.expires_at).toISOString() : null,
     policy: entry.policy ?? 'ask',
-    tools: entry.tools ?? {},
+    tools: Object.fromEntries(Object.entries(entry.tools ?? {}).map(([tool, rule]) => [tool, typeof rule === 'string' ? rule : rule.policy])),
   }
 }
 

@@ -1,0 +1,106 @@
+// Held tool calls waiting for a person. The ApprovalQueue is a seam: today one bridge process
+// keeps them in memory; a team deployment could put the same interface on a shared channel.
+import { randomBytes } from 'node:crypto'
+
+export type DecisionKind = 'approve' | 'deny'
+/** How a call was settled, for the decisions log and the text the model reads. */
+export type DecisionSource = 'page' | 'terminal' | 'timeout' | 'shutdown' | 'disconnect'
+
+export interface Decision {
+  kind: DecisionKind
+  source: DecisionSource
+  /** "Always allow this tool": the page asks for it, the bridge writes the policy. */
+  always?: boolean
+}
+
+export interface CallToApprove {
+  server: string
+  tool: string
+  description?: string
+  arguments: unknown
+  /** The name the client gave at initialize, when known. */
+  client?: string
+  /** Set when an "always allow" was given for an earlier definition of this tool. */
+  changedSinceApproval?: { description?: string; inputSchema?: unknown }
+}
+
+export interface PendingCall extends CallToApprove {
+  id: string
+  createdAt: number
+}
+
+export type QueueEvent =
+  | { type: 'added'; call: PendingCall }
+  | { type: 'removed'; id: string; decision: Decision }
+
+export interface ApprovalQueue {
+  /** Holds a call until it is decided, times out, or `signal` aborts (the client went away). */
+  hold(call: CallToApprove, options: { timeoutMs: number; signal: AbortSignal }): Promise<Decision>
+  pending(): PendingCall[]
+  /** Settles a pending call; false when it is no longer pending (decided elsewhere, timed out). */
+  decide(id: string, decision: Decision): boolean
+  subscribe(listener: (event: QueueEvent) => void): () => void
+  /** Denies everything still waiting (bridge shutdown). */
+  denyAll(source: DecisionSource): void
+}
+
+interface Waiter {
+  call: PendingCall
+  settle: (decision: Decision) => void
+}
+
+export class InMemoryApprovalQueue implements ApprovalQueue {
+  readonly #waiting = new Map<string, Waiter>()
+  readonly #listeners = new Set<(event: QueueEvent) => void>()
+
+  hold(call: CallToApprove, options: { timeoutMs: number; signal: AbortSignal }): Promise<Decision> {
+    const pending: PendingCall = { ...call, id: randomBytes(9).toString('base64url'), createdAt: Date.now() }
+    return new Promise<Decision>((resolve) => {
+      const timer = setTimeout(() => this.decide(pending.id, { kind: 'deny', source: 'timeout' }), options.timeoutMs)
+      const onAbort = () => this.decide(pending.id, { kind: 'deny', source: 'disconnect' })
+      options.signal.addEventListener('abort', onAbort, { once: true })
+      this.#waiting.set(pending.id, {
+        call: pending,
+        settle: (decision) => {
+          clearTimeout(timer)
+          options.signal.removeEventListener('abort', onAbort)
+          resolve(decision)
+        },
+      })
+      this.#emit({ type: 'added', call: pending })
+      if (options.signal.aborted) onAbort()
+    })
+  }
+
+  pending(): PendingCall[] {
+    return [...this.#waiting.values()].map((waiter) => waiter.call).sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  decide(id: string, decision: Decision): boolean {
+    const waiter = this.#waiting.get(id)
+    if (!waiter) return false
+    this.#waiting.delete(id)
+    waiter.settle(decision)
+    this.#emit({ type: 'removed', id, decision })
+    return true
+  }
+
+  subscribe(listener: (event: QueueEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  denyAll(source: DecisionSource): void {
+    for (const id of [...this.#waiting.keys()]) this.decide(id, { kind: 'deny', source })
+  }
+
+  #emit(event: QueueEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch {
+        // one broken page connection must not stop the others
+      }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// What each server's tools look like, learned from the tools/list answers that pass through
+// the bridge: the page shows a tool's description, and an "always allow" is bound to the
+// definition the person saw, so a server cannot widen it by rewording the tool later.
+import { createHash } from 'node:crypto'
+
+export interface ToolDefinition {
+  name: string
+  description?: string
+  inputSchema?: unknown
+}
+
+export class ToolCatalog {
+  readonly #servers = new Map<string, Map<string, ToolDefinition>>()
+
+  record(server: string, tools: ToolDefinition[]): void {
+    const known = this.#servers.get(server) ?? new Map<string, ToolDefinition>()
+    for (const tool of tools) {
+      if (typeof tool?.name === 'string') known.set(tool.name, { name: tool.name, description: tool.description, inputSchema: tool.inputSchema })
+    }
+    this.#servers.set(server, known)
+  }
+
+  get(server: string, tool: string): ToolDefinition | undefined {
+    return this.#servers.get(server)?.get(tool)
+  }
+}
+
+/** A stable fingerprint of what a person approved: the description and the input schema. */
+export function definitionFingerprint(definition: Pick<ToolDefinition, 'description' | 'inputSchema'>): string {
+  return createHash('sha256').update(canonicalJson({ description: definition.description ?? '', inputSchema: definition.inputSchema ?? null })).digest('base64url')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
