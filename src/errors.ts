@@ -24,6 +24,7 @@ export type BridgeErrorCode =
   | 'UPSTREAM_FAILED'
   | 'PORT_IN_USE'
   | 'STATE_LOCKED'
+  | 'NOT_PENDING'
 
 export class BridgeError extends Error {
   override readonly name = 'BridgeError'

@@ -13,6 +13,7 @@ import { policyCommand } from './commands/policy.js'
 import { startCommand } from './commands/start.js'
 import { tokenCommand } from './commands/token.js'
 import { connectCommand } from './commands/connect.js'
+import { approvalsCommand } from './commands/approvals.js'
 import { VERSION } from '../version.js'
 
 export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
@@ -113,9 +114,25 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .action((name: string, client: string | undefined, options) => connectCommand(ctx, name, client, options))
 
   program
+    .command('approvals [action] [id]')
+    .description('list the calls waiting for approval, or approve|deny <id> (through the running bridge)')
+    .option('--always', 'with approve: always allow this tool from now on')
+    .option('--json', 'machine-readable list')
+    .option('--port <port>', 'the port the bridge listens on, if not the configured one')
+    .action((action: string | undefined, id: string | undefined, options) => approvalsCommand(ctx, action, id, options))
+
+  program
     .command('token <name>')
     .description('print a valid access token, refreshing it if needed')
     .action((name: string) => tokenCommand(ctx, name))
+
+  program
+    .command('demo')
+    .description('a local OAuth-protected MCP server to try everything on, served through the bridge')
+    .option('--no-browser', 'print the login URL instead of opening it')
+    .option('--port <port>', 'bridge port (default: config.json "port", 3000; 0 picks a free one)')
+    // Loaded on use: the demo server pulls in express and the SDK's server side, which no other command needs.
+    .action(async (options: { browser: boolean; port?: string }) => (await import('./commands/demo.js')).demoCommand(ctx, options))
 
   return program
 }

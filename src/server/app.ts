@@ -2,14 +2,19 @@
 // injected; tool calls pass the policy gate first. Requests are handled on node:http directly
 // (no framework) because the hot path is a handful of header copies and one stream pipe.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { gateMessages, verdictFor, type DecisionRecord, type GateOutcome } from '../approvals/gate.js'
 import { decide } from '../approvals/policy.js'
+import type { ApprovalQueue } from '../approvals/queue.js'
+import type { ToolCatalog, ToolDefinition } from '../approvals/tool-catalog.js'
+import { acceptsEventStream, openHeldStream, progressTokenOf, type HeldStream } from '../proxy/held-stream.js'
+import { relayToolsList } from '../proxy/tools-list.js'
 import type { BridgeConfig, ServerEntry } from '../config/schema.js'
 import { BridgeError } from '../errors.js'
 import { challengeFromHeader, type AuthChallenge } from '../oauth/probe.js'
 import {
   BRIDGE_ERROR, INVALID_REQUEST, LOGIN_REQUIRED_ERROR, PARSE_ERROR,
-  errorResponse, methodLabel, parseBody, toolCallName, toolErrorResult,
-  type JsonRpcId, type JsonRpcMessage, type ParsedBody,
+  errorResponse, methodLabel, parseBody, toolCallName,
+  type JsonRpcId, type ParsedBody,
 } from '../proxy/jsonrpc.js'
 import { discardBody, readText, relayResponse, type UpstreamResponse, type UpstreamSender } from '../proxy/forward.js'
 import type { TokenManager } from '../tokens/manager.js'
@@ -40,6 +45,18 @@ export interface BridgeAppOptions {
   pages?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
   /** Told how each proxied request ended, so the dashboard can show a server's last error. */
   onOutcome?: (name: string, error: Error | undefined) => void
+  /** The approvals gate; without it every tool call is forwarded (used by tests of the proxy alone). */
+  approvals?: ApprovalsWiring
+}
+
+export interface ApprovalsWiring {
+  queue: ApprovalQueue
+  catalog: ToolCatalog
+  pageUrl: () => string
+  clientName: (sessionId: string | string[] | undefined) => string | undefined
+  rememberClient: (sessionId: string | string[] | undefined, clientName: unknown) => void
+  onDecision: (record: DecisionRecord) => void
+  onAlwaysAllow: (server: string, tool: string, definition: ToolDefinition | undefined) => Promise<void>
 }
 
 export interface RequestLogEntry {
@@ -119,29 +136,75 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   const log = (status: number, note?: string) =>
     options.log({ server: name, method: label, status, ms: performance.now() - started, ...(note ? { note } : {}), ...(loggedBody ? { body: loggedBody } : {}) })
 
-  // The policy gate: calls answered here never reach the upstream server.
-  const gated = gateToolCalls(parsed, entry, name)
-  if (gated.local.length > 0 && gated.forward === undefined) {
-    sendJson(res, 200, parsed.kind === 'batch' ? gated.local : gated.local[0])
-    log(200, 'answered by policy')
+  // The policy gate: denied calls are answered here; `ask` calls wait for a person first.
+  const messages = parsed.kind === 'single' ? [parsed.message] : parsed.kind === 'batch' ? parsed.messages : []
+  const abort = new AbortController()
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort()
+  })
+  const approvals = options.approvals
+  let stream: HeldStream | undefined
+  let gated: GateOutcome = { local: [], forward: messages }
+  if (approvals && messages.some((message) => toolCallName(message) !== undefined)) {
+    const gateContext = {
+      server: name,
+      entry,
+      catalog: approvals.catalog,
+      queue: approvals.queue,
+      timeoutMs: options.config().approvalTimeoutSeconds * 1000,
+      clientName: approvals.clientName(req.headers['mcp-session-id']),
+      approvalsUrl: approvals.pageUrl(),
+      signal: abort.signal,
+      onDecision: approvals.onDecision,
+      onAlwaysAllow: (tool: string, definition: ToolDefinition | undefined) => approvals.onAlwaysAllow(name, tool, definition),
+    }
+    // A lone call that will wait, from a client that takes SSE and asked for progress: answer over
+    // SSE at once and send progress while it waits, so clients that reset their timeout on
+    // progress keep waiting (MCP basic/utilities/progress).
+    const progressToken = parsed.kind === 'single' ? progressTokenOf(parsed.message) : undefined
+    const willWait = messages.some((message) => verdictFor(message, entry, approvals.catalog, name)?.policy === 'ask')
+    if (willWait && progressToken !== undefined && acceptsEventStream(req)) {
+      stream = openHeldStream(res, progressToken, approvals.pageUrl())
+    }
+    try {
+      gated = await gateMessages(messages, gateContext)
+    } finally {
+      stream?.stopProgress()
+    }
+    if (abort.signal.aborted) {
+      log(499, 'client went away while the call waited')
+      return
+    }
+  }
+  if (gated.forward.length === 0) {
+    const answer = parsed.kind === 'batch' ? gated.local : gated.local[0]
+    if (stream) stream.finish(gated.local)
+    else sendJson(res, 200, answer)
+    log(200, 'answered by the bridge')
     return
   }
-  if (gated.forward !== undefined) body = Buffer.from(JSON.stringify(gated.forward))
+  if (gated.local.length > 0) body = Buffer.from(JSON.stringify(parsed.kind === 'batch' ? gated.forward : gated.forward[0]))
 
-  const abort = new AbortController()
-  res.on('close', () => abort.abort())
   const requestId = parsed.kind === 'single' ? parsed.message.id : undefined
   let upstream: UpstreamResponse
   try {
     upstream = await exchange(req, name, entry, body, abort.signal, options)
   } catch (error) {
-    const status = sendFailure(res, error, requestId, req.method)
+    const status = stream ? (stream.fail(requestId ?? null, error), 200) : sendFailure(res, error, requestId, req.method)
     if ((error as Error).name !== 'AbortError') options.onOutcome?.(name, error as Error)
     log(status, error instanceof BridgeError ? error.code : 'error')
     return
   }
   options.onOutcome?.(name, upstream.statusCode >= 500 ? new Error(`The upstream server answered HTTP ${upstream.statusCode}.`) : undefined)
-  if (gated.local.length > 0) {
+  const single = parsed.kind === 'single' ? parsed.message : undefined
+  if (single?.method === 'initialize' && approvals) {
+    approvals.rememberClient(upstream.headers['mcp-session-id'], (single.params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo?.name)
+  }
+  if (stream) {
+    await stream.relay(upstream, gated.local)
+  } else if (single?.method === 'tools/list' && approvals && upstream.statusCode === 200) {
+    await relayToolsList(upstream, res, (tools) => filterToolsList(tools, name, entry, approvals.catalog))
+  } else if (gated.local.length > 0) {
     await relayWithLocalAnswers(upstream, res, gated.local)
   } else {
     await relayResponse(upstream, res)
@@ -207,38 +270,7 @@ async function exchange(
   }
 }
 
-interface GatedBody {
-  /** Answers the bridge gives itself. */
-  local: object[]
-  /** What still goes upstream when only part of a batch was answered locally; undefined = the body as is. */
-  forward?: JsonRpcMessage[] | JsonRpcMessage
-}
-
-function gateToolCalls(parsed: ParsedBody, entry: ServerEntry, name: string): GatedBody {
-  const messages = parsed.kind === 'single' ? [parsed.message] : parsed.kind === 'batch' ? parsed.messages : []
-  const local: object[] = []
-  const rest: JsonRpcMessage[] = []
-  for (const message of messages) {
-    const tool = toolCallName(message)
-    const answer = tool === undefined ? undefined : policyAnswer(entry, name, tool, message.id as JsonRpcId)
-    if (answer) local.push(answer)
-    else rest.push(message)
-  }
-  if (local.length === 0) return { local }
-  if (rest.length === 0) return { local, forward: undefined }
-  return { local, forward: parsed.kind === 'batch' ? rest : rest[0] }
-}
-
-function policyAnswer(entry: ServerEntry, name: string, tool: string, id: JsonRpcId): object | undefined {
-  const { policy } = decide(entry, tool)
-  if (policy === 'allow') return undefined
-  if (policy === 'deny') {
-    return toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(name)} was denied by policy and was not run. A person can allow it with: mcp-oauth-bridge policy ${name} ${tool} allow`)
-  }
-  return toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(name)} needs a person's approval, and this bridge has no approvals page yet, so it was not run. To let it run without asking: mcp-oauth-bridge policy ${name} ${tool} allow`)
-}
-
-/** A batch where some calls were answered by policy: merge those answers into the upstream's. */
+/** A batch where some calls were answered here: merge those answers into the upstream's. */
 async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResponse, local: object[]): Promise<void> {
   const type = String(upstream.headers['content-type'] ?? '')
   if (type.includes('text/event-stream')) {
@@ -322,4 +354,10 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
     chunks.push(chunk)
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+}
+
+/** Records the tools a server lists and leaves out the ones whose policy is deny. */
+function filterToolsList(tools: ToolDefinition[], name: string, entry: ServerEntry, catalog: ToolCatalog): ToolDefinition[] {
+  catalog.record(name, tools)
+  return tools.filter((tool) => decide(entry, tool.name, tool).policy !== 'deny')
 }

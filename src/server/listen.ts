@@ -16,6 +16,14 @@ import { createBridgeHandler, type RequestLogEntry } from './app.js'
 import { loopbackAuthorities } from './guard.js'
 import { createDashboard, type LastError } from './pages/dashboard.js'
 import { PageSessions } from './pages/sessions.js'
+import { createApprovalsRoutes } from './pages/approvals-api.js'
+import { APPROVALS_PAGE_HEADERS, APPROVALS_SCRIPT, renderApprovalsPage } from './pages/approvals-page.js'
+import { InMemoryApprovalQueue } from '../approvals/queue.js'
+import { ToolCatalog, definitionFingerprint } from '../approvals/tool-catalog.js'
+import { openDecisionLog } from '../approvals/decision-log.js'
+import type { DecisionRecord } from '../approvals/gate.js'
+import { BoundedMap } from './bounded-map.js'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sendUpstream, upstreamAgent } from '../proxy/forward.js'
 
 export interface StartOptions {
@@ -29,6 +37,7 @@ export interface StartOptions {
   log: (entry: RequestLogEntry) => void
   onConfigError: (error: unknown) => void
   onConfigReload?: () => void
+  onDecision?: (record: DecisionRecord) => void
 }
 
 export interface RunningBridge {
@@ -38,6 +47,7 @@ export interface RunningBridge {
   accessTokenRequired(): boolean
   /** A fresh one-time link that logs a browser in to the dashboard. */
   issueLoginLink(): string
+  approvalsUrl(): string
   close(): Promise<void>
 }
 
@@ -82,6 +92,11 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   let authorities = loopbackAuthorities(options.port)
   const sessions = new PageSessions()
   const lastErrors = new Map<string, LastError>()
+  const queue = new InMemoryApprovalQueue()
+  const catalog = new ToolCatalog()
+  const sessionClients = new BoundedMap<string, string>(1000)
+  const decisionLog = openDecisionLog(paths.logs)
+  let approvalsUrl = ''
 
   /** A dashboard login: the browser that pressed the button is sent to the authorization URL. */
   const reauthorize = (name: string): Promise<string> =>
@@ -124,14 +139,49 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         if (error) lastErrors.set(name, { message: error.message, at: Date.now() })
         else lastErrors.delete(name)
       },
-      pages: createDashboard({
-        config: () => config,
-        store,
-        sessions,
-        accessRequired: () => bridgeToken !== undefined,
-        lastErrors,
-        reauthorize,
-      }),
+      approvals: {
+        queue,
+        catalog,
+        pageUrl: () => approvalsUrl,
+        clientName: (sessionId) => (typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined),
+        rememberClient: (sessionId, clientName) => {
+          if (typeof sessionId === 'string' && typeof clientName === 'string') sessionClients.set(sessionId, clientName.slice(0, 200))
+        },
+        onDecision: (record) => {
+          decisionLog.write(record)
+          options.onDecision?.(record)
+        },
+        onAlwaysAllow: async (server, tool, definition) => {
+          config = await updateConfig(paths, (current) => {
+            const entry = current.servers[server]
+            if (!entry) return
+            entry.tools = {
+              ...entry.tools,
+              [tool]: definition
+                ? { policy: 'allow', approvedDefinition: { fingerprint: definitionFingerprint(definition), ...(definition.description !== undefined ? { description: definition.description } : {}), ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}) } }
+                : 'allow',
+            }
+          })
+        },
+      },
+      pages: routePages(
+        createApprovalsRoutes({
+          queue,
+          sessions,
+          bridgeToken: () => bridgeToken,
+          renderPage: renderApprovalsPage,
+          pageHeaders: APPROVALS_PAGE_HEADERS,
+          script: APPROVALS_SCRIPT,
+        }),
+        createDashboard({
+          config: () => config,
+          store,
+          sessions,
+          accessRequired: () => bridgeToken !== undefined,
+          lastErrors,
+          reauthorize,
+        }),
+      ),
     }),
   )
   server.keepAliveTimeout = 65_000
@@ -147,6 +197,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   })
   const port = (server.address() as AddressInfo).port
   authorities = loopbackAuthorities(port)
+  approvalsUrl = `http://localhost:${port}/approvals`
 
   const watcher = watchHome(paths, {
     config: async () => {
@@ -170,7 +221,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     config: () => config,
     accessTokenRequired: () => bridgeToken !== undefined,
     issueLoginLink: () => (bridgeToken === undefined ? `http://localhost:${port}/` : `http://localhost:${port}/?login=${sessions.issueLoginNonce()}`),
-    close: () => closeBridge(server, watcher),
+    approvalsUrl: () => approvalsUrl,
+    close: async () => {
+      // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
+      queue.denyAll('shutdown')
+      await closeBridge(server, watcher)
+      await decisionLog.close()
+    },
   }
 }
 
@@ -197,4 +254,11 @@ async function closeBridge(server: Server, watcher: FSWatcher): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 2_000).unref()
   })
   await upstreamAgent.close().catch(() => undefined)
+}
+
+type PageRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
+
+/** /approvals… goes to the approvals routes, everything else to the dashboard. */
+function routePages(approvals: PageRoute, dashboard: PageRoute): PageRoute {
+  return (req, res, url) => (url.pathname === '/approvals' || url.pathname.startsWith('/approvals/') ? approvals(req, res, url) : dashboard(req, res, url))
 }

@@ -48,6 +48,7 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
   if (names.length === 0) ctx.out.result('  (no servers yet: add one with `mcp-oauth-bridge add <name> <url>`; it is served without a restart)')
   const loginLink = bridge.issueLoginLink()
   ctx.out.result(`  dashboard        ${loginLink}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
+  ctx.out.result(`  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`)
   if (bridge.accessTokenRequired()) {
     ctx.out.progress('Clients need the bridge access token: `mcp-oauth-bridge connect <name>` prints the URL and header to use.')
   } else {

@@ -1,7 +1,6 @@
 // The dashboard at `/`: every server with its URL, token state and expiry, last error, and a
 // Re-authorize button. Pages carry no script; actions are plain form POSTs that need the
 // session's CSRF token, and the guard has already refused foreign Hosts and Origins.
-import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BridgeConfig } from '../../config/schema.js'
 import type { TokenStore } from '../../tokens/store.js'
@@ -29,9 +28,6 @@ export interface DashboardOptions {
 const MAX_FORM_BYTES = 4096
 
 export function createDashboard(options: DashboardOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
-  // Without sessions (--no-auth) forms still need a secret another site cannot know.
-  const openModeCsrf = randomBytes(24).toString('base64url')
-
   return async (req, res, url) => {
     if (req.method === 'GET' && url.pathname === '/') {
       const nonce = url.searchParams.get('login')
@@ -69,12 +65,11 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       }
       return
     }
-    send(res, 404, page('Not found', html`<h1>Not found</h1><p>MCP servers are at <code>/mcp/&lt;name&gt;</code>; the dashboard is at <a href="/">/</a>.</p>`))
+    sendNotFound(res)
   }
 
   function csrfFor(req: IncomingMessage): string | undefined {
-    if (!options.accessRequired()) return openModeCsrf
-    return options.sessions.sessionOf(req)?.csrf
+    return options.sessions.csrfFor(req, options.accessRequired())
   }
 }
 
@@ -102,11 +97,15 @@ ${rows.length
 <p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>mcp-oauth-bridge connect &lt;name&gt;</code> prints the exact URL and header.</p>`
 }
 
-function sendLoginNeeded(res: ServerResponse): void {
+export function sendNotFound(res: ServerResponse): void {
+  send(res, 404, page('Not found', html`<h1>Not found</h1><p>MCP servers are at <code>/mcp/&lt;name&gt;</code>; the dashboard is at <a href="/">/</a>.</p>`))
+}
+
+export function sendLoginNeeded(res: ServerResponse): void {
   send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs the one-time login link that <code>mcp-oauth-bridge start</code> printed (or run <code>mcp-oauth-bridge start --open</code>).</p>`))
 }
 
-function send(res: ServerResponse, status: number, body: string): void {
+export function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body) }).end(body)
 }
 

@@ -16,6 +16,14 @@ interface PageSession {
 export class PageSessions {
   readonly #loginNonces = new Set<string>()
   readonly #sessions = new Map<string, PageSession>()
+  // Without sessions (--no-auth) forms still need a secret another site cannot know.
+  readonly #openModeCsrf = randomBytes(24).toString('base64url')
+
+  /** The CSRF token of the page this request may see, or undefined when it must log in first. */
+  csrfFor(req: IncomingMessage, accessRequired: boolean): string | undefined {
+    if (!accessRequired) return this.#openModeCsrf
+    return this.sessionOf(req)?.csrf
+  }
 
   /** A new one-time login nonce for the link `start` prints. */
   issueLoginNonce(): string {

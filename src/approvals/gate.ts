@@ -1,0 +1,97 @@
+// The policy gate in front of the upstream: decides every tools/call in a request (one message
+// or a batch, call by call), holds the `ask` ones until a person decides, and answers denied
+// calls itself with a tool error the model can read. The upstream never sees a denied call.
+import type { ServerEntry } from '../config/schema.js'
+import { toolCallName, toolErrorResult, type JsonRpcId, type JsonRpcMessage } from '../proxy/jsonrpc.js'
+import { decide, type PolicyVerdict } from './policy.js'
+import type { ApprovalQueue, Decision } from './queue.js'
+import type { ToolCatalog, ToolDefinition } from './tool-catalog.js'
+
+export interface DecisionRecord {
+  server: string
+  tool: string
+  decision: 'allow' | 'deny'
+  how: 'policy' | Decision['source']
+}
+
+export interface GateContext {
+  server: string
+  entry: ServerEntry
+  catalog: ToolCatalog
+  queue: ApprovalQueue
+  timeoutMs: number
+  clientName: string | undefined
+  approvalsUrl: string
+  signal: AbortSignal
+  onDecision: (record: DecisionRecord) => void
+  /** "Always allow" from the page: write the policy, bound to the definition the person saw. */
+  onAlwaysAllow: (tool: string, definition: ToolDefinition | undefined) => Promise<void>
+}
+
+export interface GateOutcome {
+  /** Answers the bridge gives itself, in request order. */
+  local: object[]
+  /** The messages that still go upstream, in request order. */
+  forward: JsonRpcMessage[]
+}
+
+export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string): (PolicyVerdict & { tool: string }) | undefined {
+  const tool = toolCallName(message)
+  if (tool === undefined) return undefined
+  return { tool, ...decide(entry, tool, catalog.get(server, tool)) }
+}
+
+export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext): Promise<GateOutcome> {
+  const settled = await Promise.all(messages.map((message) => settle(message, ctx)))
+  return {
+    local: settled.flatMap((result) => (result.answer ? [result.answer] : [])),
+    forward: settled.flatMap((result, index) => (result.answer ? [] : [messages[index] as JsonRpcMessage])),
+  }
+}
+
+async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object }> {
+  const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server)
+  if (!verdict) return {}
+  const { tool } = verdict
+  const id = message.id as JsonRpcId
+  if (verdict.policy === 'allow') {
+    ctx.onDecision({ server: ctx.server, tool, decision: 'allow', how: 'policy' })
+    return {}
+  }
+  if (verdict.policy === 'deny') {
+    ctx.onDecision({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
+    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy and was not run. A person can change that with: mcp-oauth-bridge policy ${ctx.server} ${tool} ask`) }
+  }
+  const definition = ctx.catalog.get(ctx.server, tool)
+  const decision = await ctx.queue.hold(
+    {
+      server: ctx.server,
+      tool,
+      arguments: (message.params as { arguments?: unknown } | undefined)?.arguments ?? {},
+      ...(definition?.description !== undefined ? { description: definition.description } : {}),
+      ...(ctx.clientName ? { client: ctx.clientName } : {}),
+      ...(verdict.changedSince ? { changedSinceApproval: verdict.changedSince } : {}),
+    },
+    { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+  )
+  ctx.onDecision({ server: ctx.server, tool, decision: decision.kind === 'approve' ? 'allow' : 'deny', how: decision.source })
+  if (decision.kind === 'approve') {
+    if (decision.always) await ctx.onAlwaysAllow(tool, definition)
+    return {}
+  }
+  return { answer: toolErrorResult(id, denialText(ctx, tool, decision)) }
+}
+
+function denialText(ctx: GateContext, tool: string, decision: Decision): string {
+  const call = `The call to ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)}`
+  switch (decision.source) {
+    case 'timeout':
+      return `${call} was not run: nobody approved it within ${Math.round(ctx.timeoutMs / 1000)} seconds at ${ctx.approvalsUrl}. Ask the user to approve it there, then try again.`
+    case 'shutdown':
+      return `${call} was not run: the bridge stopped before anyone decided.`
+    case 'disconnect':
+      return `${call} was withdrawn because the client went away.`
+    default:
+      return `${call} was denied by the user (${decision.source === 'terminal' ? 'from the terminal' : 'on the approvals page'}) and was not run. Do not retry it unless the user asks you to.`
+  }
+}

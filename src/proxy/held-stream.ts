@@ -1,0 +1,75 @@
+// The answer to a tool call that waits for a person, sent over SSE from the start: progress
+// notifications while it waits, then the upstream's answer (JSON turned into an event, or its
+// SSE stream passed on) or the bridge's own.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import { BridgeError } from '../errors.js'
+import { clientResponseHeaders, readText, type UpstreamResponse } from './forward.js'
+import { BRIDGE_ERROR, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.js'
+import { sseEvent } from './sse.js'
+
+const PROGRESS_INTERVAL_MS = 10_000
+
+export interface HeldStream {
+  stopProgress(): void
+  /** Ends the stream with answers the bridge made itself. */
+  finish(answers: object[]): void
+  fail(id: JsonRpcId, error: unknown): void
+  /** Ends the stream with the upstream's answer, after the bridge's own. */
+  relay(upstream: UpstreamResponse, answers: object[]): Promise<void>
+}
+
+export function progressTokenOf(message: JsonRpcMessage): string | number | undefined {
+  const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta?.progressToken
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined
+}
+
+export function acceptsEventStream(req: IncomingMessage): boolean {
+  return String(req.headers.accept ?? '').includes('text/event-stream')
+}
+
+export function openHeldStream(res: ServerResponse, progressToken: string | number, approvalsUrl: string): HeldStream {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+  res.flushHeaders()
+  let progress = 0
+  const tick = () => {
+    progress += 1
+    res.write(sseEvent({
+      jsonrpc: '2.0',
+      method: 'notifications/progress',
+      params: { progressToken, progress, message: `Waiting for a person to approve this call at ${approvalsUrl}` },
+    }))
+  }
+  tick()
+  const timer = setInterval(tick, PROGRESS_INTERVAL_MS)
+  const writeAll = (answers: object[]) => {
+    for (const answer of answers) res.write(sseEvent(answer))
+  }
+  return {
+    stopProgress: () => clearInterval(timer),
+    finish(answers) {
+      writeAll(answers)
+      res.end()
+    },
+    fail(id, error) {
+      const message = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : `Bridge error: ${(error as Error).message}`
+      res.end(sseEvent(errorResponse(id, BRIDGE_ERROR, message)))
+    },
+    async relay(upstream, answers) {
+      writeAll(answers)
+      const type = String(clientResponseHeaders(upstream.headers)['content-type'] ?? '')
+      if (type.includes('text/event-stream')) {
+        await pipeline(upstream.body, res).catch(() => res.destroy())
+        return
+      }
+      const text = await readText(upstream)
+      try {
+        const value: unknown = JSON.parse(text)
+        writeAll(Array.isArray(value) ? (value as object[]) : [value as object])
+      } catch {
+        res.write(sseEvent(errorResponse(null, BRIDGE_ERROR, `The upstream server answered HTTP ${upstream.statusCode} with something that is not JSON-RPC.`)))
+      }
+      res.end()
+    },
+  }
+}

@@ -1,0 +1,130 @@
+// The approvals endpoints: the page (and `mcp-oauth-bridge approvals`) list held calls, follow
+// them live over SSE, and decide them. Decisions come only from the page itself (its session
+// and CSRF token, JSON bodies, same origin) or from the CLI with the bridge access token.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ApprovalQueue, QueueEvent } from '../../approvals/queue.js'
+import { constantTimeEqual, hasBridgeToken } from '../guard.js'
+import { sendLoginNeeded, sendNotFound } from './dashboard.js'
+import type { PageSessions } from './sessions.js'
+
+export interface ApprovalsApiOptions {
+  queue: ApprovalQueue
+  sessions: PageSessions
+  /** Undefined when access control is off. */
+  bridgeToken: () => string | undefined
+  renderPage: (csrf: string) => string
+  pageHeaders: Record<string, string>
+  script: { path: string; body: string }
+}
+
+const MAX_DECISION_BYTES = 1024
+
+export function createApprovalsRoutes(options: ApprovalsApiOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
+    const path = url.pathname
+    if (req.method === 'GET' && path === options.script.path) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(options.script.body)
+      return
+    }
+    const caller = identify(req, options)
+    if (req.method === 'GET' && path === '/approvals') {
+      if (caller.kind !== 'page') return sendLoginNeeded(res)
+      const body = options.renderPage(caller.csrf)
+      res.writeHead(200, { ...options.pageHeaders, 'content-length': Buffer.byteLength(body) }).end(body)
+      return
+    }
+    if (caller.kind === 'none') {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Log in through the link `mcp-oauth-bridge start` printed, or send the bridge access token.' }))
+      return
+    }
+    if (req.method === 'GET' && path === '/approvals/api/pending') {
+      sendJson(res, 200, { pending: options.queue.pending() })
+      return
+    }
+    if (req.method === 'GET' && path === '/approvals/api/events') {
+      streamEvents(res, options.queue)
+      return
+    }
+    if (req.method === 'POST' && path === '/approvals/api/decide') {
+      await decide(req, res, options.queue, caller)
+      return
+    }
+    sendNotFound(res)
+  }
+}
+
+type Caller = { kind: 'page'; csrf: string } | { kind: 'terminal' } | { kind: 'none' }
+
+function identify(req: IncomingMessage, options: ApprovalsApiOptions): Caller {
+  const token = options.bridgeToken()
+  if (token !== undefined && hasBridgeToken(req, token)) return { kind: 'terminal' }
+  // With access control off, a program that is not a browser (no Origin, no fetch metadata) is
+  // the terminal; anything a browser sends must come from the page with its CSRF token.
+  const fromBrowser = req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined || req.headers.cookie !== undefined
+  if (token === undefined && !fromBrowser) return { kind: 'terminal' }
+  const csrf = options.sessions.csrfFor(req, token !== undefined)
+  if (csrf !== undefined) return { kind: 'page', csrf }
+  return { kind: 'none' }
+}
+
+async function decide(req: IncomingMessage, res: ServerResponse, queue: ApprovalQueue, caller: Caller): Promise<void> {
+  // JSON only: a cross-site form cannot send it, and a cross-site fetch of it needs a CORS
+  // preflight this server never grants.
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    sendJson(res, 415, { error: 'Send the decision as JSON.' })
+    return
+  }
+  if (caller.kind === 'page' && !constantTimeEqual(String(req.headers['x-csrf-token'] ?? ''), caller.csrf)) {
+    sendJson(res, 403, { error: 'This decision did not come from the approvals page.' })
+    return
+  }
+  let body = ''
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    body += chunk.toString('utf8')
+    if (body.length > MAX_DECISION_BYTES) {
+      sendJson(res, 413, { error: 'Decision too large.' })
+      return
+    }
+  }
+  let request: { id?: unknown; decision?: unknown; always?: unknown }
+  try {
+    request = JSON.parse(body) as typeof request
+  } catch {
+    sendJson(res, 400, { error: 'The decision is not valid JSON.' })
+    return
+  }
+  if (typeof request.id !== 'string' || (request.decision !== 'approve' && request.decision !== 'deny')) {
+    sendJson(res, 400, { error: 'Send {"id": "...", "decision": "approve" | "deny", "always": false}.' })
+    return
+  }
+  const decided = queue.decide(request.id, {
+    kind: request.decision,
+    source: caller.kind === 'terminal' ? 'terminal' : 'page',
+    ...(request.always === true && request.decision === 'approve' ? { always: true } : {}),
+  })
+  if (!decided) {
+    sendJson(res, 409, { error: 'That call is no longer waiting: it was decided elsewhere, timed out, or its client went away.' })
+    return
+  }
+  sendJson(res, 200, { ok: true })
+}
+
+function streamEvents(res: ServerResponse, queue: ApprovalQueue): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+  res.write(`event: snapshot\ndata: ${JSON.stringify({ pending: queue.pending() })}\n\n`)
+  const unsubscribe = queue.subscribe((event: QueueEvent) => {
+    const data = event.type === 'added' ? { call: event.call } : { id: event.id, decision: event.decision }
+    res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`)
+  })
+  // Proxies and browsers drop idle streams; a comment every 25 s keeps it open.
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000)
+  res.on('close', () => {
+    clearInterval(keepAlive)
+    unsubscribe()
+  })
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value)
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) }).end(text)
+}
