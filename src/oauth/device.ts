@@ -6,7 +6,7 @@ import { BridgeError, quote } from '../errors.js'
 import type { TokenStore } from '../tokens/store.js'
 import { applyClientAuthentication } from './client-auth.js'
 import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
-import { chooseScope, flowError, type AuthorizationOutcome, type FlowIo } from './flow.js'
+import { chooseScope, dropUnusableClient, flowError, type AuthorizationOutcome, type FlowIo } from './flow.js'
 import type { FetchLike } from './http.js'
 import type { AuthChallenge } from './probe.js'
 import { CLIENT_NAME, toStoredTokens } from './provider.js'
@@ -48,6 +48,7 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
   parseSafeUrl(endpoint, 'device_authorization_endpoint')
   const scope = chooseScope(options.scope, options.challenge, discovery)
   await store.update(name, (secrets) => ({ ...secrets, discovery }))
+  await dropUnusableClient(store, name, discovery, { scope })
 
   let client = (await store.get(name))?.client
   if (!client) {

@@ -63,7 +63,7 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
 
   const listener = await startLoopbackListener(options.callbackPort)
   try {
-    await dropUnusableClient(store, name, listener.redirectUri, discovery)
+    await dropUnusableClient(store, name, discovery, { redirectUri: listener.redirectUri, scope })
     const secrets = (await store.get(name)) ?? {}
     const clientPlan = planClient(secrets, discovery, options, listener.redirectUri)
     if (clientPlan) io.progress(clientPlan)
@@ -266,15 +266,28 @@ function interactiveView(store: TokenStore, name: string): TokenStore {
   }
 }
 
-/** A dynamically registered client whose redirect URI no longer matches must be registered anew. */
-async function dropUnusableClient(store: TokenStore, name: string, redirectUri: string, discovery: Discovery): Promise<void> {
+/**
+ * A dynamically registered client must be registered anew when it cannot serve this login: it
+ * belongs to another authorization server, its redirect URI changed, or its registered scope
+ * does not cover the scopes now asked for (RFC 7591 §2: the registered scope bounds later
+ * requests, and servers such as oidc-provider enforce it; this is what a step-up meets).
+ */
+export async function dropUnusableClient(
+  store: TokenStore,
+  name: string,
+  discovery: Discovery,
+  wanted: { redirectUri?: string; scope?: string | undefined },
+): Promise<void> {
   await store.update(name, (secrets) => {
     const client = secrets.client
     if (!client || secrets.clientSource === 'pre-registered') return secrets
-    const registeredUris = 'redirect_uris' in client ? (client.redirect_uris as string[] | undefined) : undefined
+    const registered = client as { redirect_uris?: string[]; scope?: string }
     const boundElsewhere = client.issuer !== undefined && client.issuer !== discovery.authorizationServerUrl
-    const wrongRedirect = secrets.clientSource === 'dynamic' && registeredUris !== undefined && !registeredUris.includes(redirectUri)
-    if (!boundElsewhere && !wrongRedirect) return secrets
+    const isDynamic = secrets.clientSource === 'dynamic'
+    const wrongRedirect = isDynamic && wanted.redirectUri !== undefined && registered.redirect_uris !== undefined && !registered.redirect_uris.includes(wanted.redirectUri)
+    const registeredScopes = typeof registered.scope === 'string' ? new Set(registered.scope.split(' ')) : undefined
+    const narrowScope = isDynamic && registeredScopes !== undefined && (wanted.scope ?? '').split(' ').some((scope) => scope && !registeredScopes.has(scope))
+    if (!boundElsewhere && !wrongRedirect && !narrowScope) return secrets
     const { client: _dropped, ...rest } = secrets
     return rest
   })

@@ -73,8 +73,17 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     const login = (async () => {
       const entry = config.servers[name]
       if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
-      options.flowIo.progress(`${name}: the server asks for authorization; starting a login…`)
-      await loginServer({ name, entry, store, io: options.flowIo, challenge })
+      options.flowIo.progress(`${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`)
+      try {
+        await loginServer({ name, entry, store, io: options.flowIo, challenge })
+      } catch (error) {
+        // The client sees this as the answer to its request: say what was asked and what to do.
+        const detail = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : (error as Error).message
+        throw new BridgeError('LOGIN_REQUIRED', `${JSON.stringify(name)} asked for a new login${challenge.scope ? ` with scope "${challenge.scope}"` : ''}, and it failed: ${detail}`, {
+          hint: `Run \`mcp-oauth-bridge login ${name}\`${challenge.scope ? ` (add --scope "${challenge.scope}" if the server needs it)` : ''}.`,
+          cause: error,
+        })
+      }
       tokens.forget(name)
       if (entry.auth === 'none') {
         config = await updateConfig(paths, (current) => {

@@ -39,8 +39,8 @@ export interface RunningCli {
   child: ChildProcess
   url: string
   output: () => string
-  /** Resolves when the bridge's output (from now on) matches `pattern`. */
-  waitForOutput(pattern: RegExp): Promise<void>
+  /** Resolves when the bridge's output from offset `since` (default: now) matches `pattern`. */
+  waitForOutput(pattern: RegExp, since?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -66,8 +66,8 @@ export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] 
     child,
     url,
     output: () => output,
-    waitForOutput(pattern) {
-      const from = output.length
+    waitForOutput(pattern, since) {
+      const from = since ?? output.length
       return new Promise((resolveWait) => {
         const check = () => {
           if (pattern.test(output.slice(from))) {
@@ -78,6 +78,7 @@ export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] 
         }
         child.stdout?.on('data', check)
         child.stderr?.on('data', check)
+        check()
       })
     },
     async stop() {
