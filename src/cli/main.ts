@@ -14,6 +14,7 @@ import { startCommand } from './commands/start.js'
 import { tokenCommand } from './commands/token.js'
 import { connectCommand } from './commands/connect.js'
 import { approvalsCommand } from './commands/approvals.js'
+import { stdioCommand } from './commands/stdio.js'
 import { VERSION } from '../version.js'
 
 export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
@@ -120,6 +121,13 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--json', 'machine-readable list')
     .option('--port <port>', 'the port the bridge listens on, if not the configured one')
     .action((action: string | undefined, id: string | undefined, options) => approvalsCommand(ctx, action, id, options))
+
+  program
+    .command('stdio <name>')
+    .description('an MCP server on stdin/stdout for clients that only launch commands (talks to the running bridge)')
+    .option('--standalone', 'start a bridge in this process instead of using the running one')
+    .option('--port <port>', 'the port the running bridge listens on, if not the configured one')
+    .action((name: string, options) => stdioCommand(ctx, name, options))
 
   program
     .command('token <name>')

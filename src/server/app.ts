@@ -20,8 +20,10 @@ import { discardBody, readText, relayResponse, type UpstreamResponse, type Upstr
 import type { TokenManager } from '../tokens/manager.js'
 import { checkHostAndOrigin, hasBridgeToken } from './guard.js'
 import { redactBody } from './request-log.js'
+import { VERSION } from '../version.js'
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
+export const HEALTH_PATH = '/health'
 /** How many times one request may send the user through a new login (401 without a token, or 403 insufficient_scope). */
 const MAX_LOGINS_PER_REQUEST = 2
 
@@ -88,6 +90,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     return
   }
   const url = new URL(req.url ?? '/', 'http://bridge')
+  if (url.pathname === HEALTH_PATH && req.method === 'GET') {
+    // Tells `stdio` and `doctor` that what answers on this port is a bridge; it holds no secret.
+    sendJson(res, 200, { service: 'mcp-oauth-bridge', version: VERSION, pid: process.pid })
+    return
+  }
   const match = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)
   if (!match && options.pages && !url.pathname.startsWith('/mcp')) {
     await options.pages(req, res, url)

@@ -3,7 +3,7 @@
 import { readConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import type { PendingCall } from '../../approvals/queue.js'
-import { EncryptedFileTokenStore } from '../../tokens/store.js'
+import { bridgeHeaders } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { formatDuration } from '../../tokens/status.js'
 
@@ -15,8 +15,7 @@ export async function approvalsCommand(
 ): Promise<void> {
   const config = await readConfig(ctx.paths)
   const base = `http://127.0.0.1:${options.port ?? config.port}`
-  const headers: Record<string, string> = {}
-  if (config.auth) headers.authorization = `Bearer ${await new EncryptedFileTokenStore(ctx.paths).bridgeAccessToken()}`
+  const headers = await bridgeHeaders(ctx.paths)
 
   if (action === undefined) {
     const { pending } = (await call(base, '/approvals/api/pending', { headers })) as { pending: PendingCall[] }

@@ -1,0 +1,57 @@
+// `stdio <name> [--standalone]`: an MCP server on stdin/stdout that talks to the running bridge
+// (or, with --standalone, to one started in this process), for clients such as Claude Desktop
+// that only launch local commands. stdout carries protocol messages only; everything else goes
+// to stderr.
+import { getServer, readConfig } from '../../config/store.js'
+import { BridgeError } from '../../errors.js'
+import { createBrowserOpener } from '../../oauth/browser.js'
+import { relayStdio } from '../../proxy/stdio-relay.js'
+import { formatLogLine } from '../../server/request-log.js'
+import { startBridge, type RunningBridge } from '../../server/listen.js'
+import { bridgeHeaders, probeBridge } from '../bridge-client.js'
+import type { CliContext } from '../context.js'
+
+export async function stdioCommand(ctx: CliContext, name: string, options: { standalone?: boolean; port?: string }): Promise<void> {
+  const config = await readConfig(ctx.paths)
+  getServer(config, name)
+  const log = (line: string) => ctx.stderr.write(`mcp-oauth-bridge: ${line}\n`)
+  let standalone: RunningBridge | undefined
+  let base: string
+  if (options.standalone) {
+    standalone = await startBridge({
+      paths: ctx.paths,
+      port: 0,
+      host: '127.0.0.1',
+      requireAccessToken: true,
+      flowIo: { progress: log, openBrowser: createBrowserOpener(ctx.env), browser: 'open' },
+      log: (entry) => log(formatLogLine(entry)),
+      onConfigError: (error) => log(`Ignoring the changed config.json: ${(error as Error).message}`),
+      onDecision: (record) => log(`${record.server}: ${record.tool} ${record.decision === 'allow' ? 'allowed' : 'denied'} (${record.how}).`),
+    })
+    base = standalone.url
+    log(`started a bridge in this process; approvals at ${standalone.approvalsUrl()}`)
+  } else {
+    const port = options.port === undefined ? config.port : Number(options.port)
+    const probe = await probeBridge(port)
+    if (probe.kind !== 'running') {
+      throw new BridgeError('UPSTREAM_FAILED', probe.kind === 'free'
+        ? `No bridge is running on port ${port}.`
+        : `Port ${port} is held by something that is not mcp-oauth-bridge (${probe.detail}).`, {
+        hint: `Start one with \`mcp-oauth-bridge start\` (approvals then work in its page), or run \`mcp-oauth-bridge stdio ${name} --standalone\`.`,
+      })
+    }
+    base = `http://127.0.0.1:${port}`
+  }
+  try {
+    // The standalone bridge asks for the token like any other: one code path, no open port meanwhile.
+    await relayStdio({
+      url: `${base}/mcp/${name}`,
+      headers: await bridgeHeaders(ctx.paths),
+      stdin: ctx.stdin as NodeJS.ReadStream,
+      stdout: ctx.stdout as NodeJS.WriteStream,
+      log,
+    })
+  } finally {
+    await standalone?.close()
+  }
+}
