@@ -15,6 +15,7 @@ import { tokenCommand } from './commands/token.js'
 import { connectCommand } from './commands/connect.js'
 import { approvalsCommand } from './commands/approvals.js'
 import { stdioCommand } from './commands/stdio.js'
+import { doctorCommand } from './commands/doctor.js'
 import { VERSION } from '../version.js'
 
 export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
@@ -109,8 +110,10 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
 
   program
     .command('connect <name> [client]')
-    .description('how an MCP client reaches <name> through the bridge (claude-code, sdk)')
+    .description('how an MCP client reaches <name> through the bridge: claude-code (default), claude-desktop, cursor, vscode, sdk')
     .option('--json', 'print {"url": ..., "headers": {...}}')
+    .option('--write', "add the entry to the client's config file (keeps the rest, makes a backup)")
+    .option('--file <path>', 'with --write: the config file to change, if not the usual one')
     .option('--port <port>', 'the port the bridge listens on, if not the configured one')
     .action((name: string, client: string | undefined, options) => connectCommand(ctx, name, client, options))
 
@@ -128,6 +131,12 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--standalone', 'start a bridge in this process instead of using the running one')
     .option('--port <port>', 'the port the running bridge listens on, if not the configured one')
     .action((name: string, options) => stdioCommand(ctx, name, options))
+
+  program
+    .command('doctor')
+    .description('check the setup and say what to fix')
+    .option('--json', 'machine-readable output')
+    .action((options: { json?: boolean }) => doctorCommand(ctx, options))
 
   program
     .command('token <name>')

@@ -49,6 +49,12 @@ export function describeNetworkError(url: string, error: unknown, timeoutMs: num
     })
   }
   const code = cause.cause?.code
+  if (cause.cause?.message === 'bad port') {
+    return new BridgeError('UNREACHABLE', `Cannot reach ${url}: its port is one that HTTP clients refuse to use (a "bad port" of the Fetch standard, kept for other protocols).`, {
+      hint: 'Serve the MCP server on another port.',
+      cause: error,
+    })
+  }
   const detail = code === 'ECONNREFUSED' ? 'the connection was refused'
     : code === 'ENOTFOUND' ? 'the host name does not resolve'
     : code ? code : (cause.cause?.message ?? String(error))

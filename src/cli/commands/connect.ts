@@ -1,50 +1,87 @@
-// `connect <name> [client] [--json]`: how an MCP client reaches <name> through the bridge,
-// with the exact header, so nobody copies a token by hand.
+// `connect <name> [client] [--json] [--write]`: how an MCP client reaches <name> through the
+// bridge, with the exact header, so nobody copies a token by hand; --write puts the entry into
+// the client's own config file, keeping what is there and leaving a backup.
+import { copyFile, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { getServer, readConfig } from '../../config/store.js'
+import { isRecord } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
+import { writeFileAtomic } from '../../fs/atomic-write.js'
 import { EncryptedFileTokenStore } from '../../tokens/store.js'
+import { CLIENT_CONFIGS, CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
 import type { CliContext } from '../context.js'
 
-export const CLIENTS = ['claude-code', 'sdk'] as const
-type ClientName = (typeof CLIENTS)[number]
-
-export interface ConnectionInfo {
-  url: string
-  headers: Record<string, string>
+export interface ConnectOptions {
+  json?: boolean
+  write?: boolean
+  file?: string
+  port?: string
 }
 
-export async function connectionInfo(ctx: CliContext, name: string, port?: number): Promise<ConnectionInfo> {
+export async function connectionFor(ctx: CliContext, name: string, port?: number): Promise<Connection> {
   const config = await readConfig(ctx.paths)
   getServer(config, name)
   const url = `http://localhost:${port ?? config.port}/mcp/${name}`
-  if (!config.auth) return { url, headers: {} }
+  if (!config.auth) return { name, url, headers: {} }
   const token = await new EncryptedFileTokenStore(ctx.paths).bridgeAccessToken()
-  return { url, headers: { Authorization: `Bearer ${token}` } }
+  return { name, url, headers: { Authorization: `Bearer ${token}` } }
 }
 
-export async function connectCommand(ctx: CliContext, name: string, client: string | undefined, options: { json?: boolean; port?: string }): Promise<void> {
-  if (client !== undefined && !(CLIENTS as readonly string[]).includes(client)) {
-    throw new BridgeError('BAD_USAGE', `Unknown client ${quote(client)}.`, { hint: `Known clients: ${CLIENTS.join(', ')}.` })
+export async function connectCommand(ctx: CliContext, name: string, clientArg: string | undefined, options: ConnectOptions): Promise<void> {
+  const client = (clientArg ?? 'claude-code') as ClientName
+  if (!(CLIENTS as readonly string[]).includes(client)) {
+    throw new BridgeError('BAD_USAGE', `Unknown client ${quote(clientArg)}.`, { hint: `Known clients: ${CLIENTS.join(', ')}.` })
   }
-  const info = await connectionInfo(ctx, name, options.port === undefined ? undefined : Number(options.port))
+  const connection = await connectionFor(ctx, name, options.port === undefined ? undefined : Number(options.port))
   if (options.json) {
-    ctx.out.result(JSON.stringify(info))
+    ctx.out.result(JSON.stringify({ url: connection.url, headers: connection.headers }))
     return
   }
-  ctx.out.result(snippet(name, info, (client as ClientName | undefined) ?? 'claude-code'))
+  if (!options.write) {
+    ctx.out.result(clientSnippet(client, connection))
+    if (Object.keys(connection.headers).length) ctx.out.warn('This holds the bridge access token: keep it off shared screens and out of git.')
+    return
+  }
+  if (client === 'sdk') throw new BridgeError('BAD_USAGE', 'The SDK has no config file to write: use the snippet `connect <name> sdk` prints.')
+  const shape = CLIENT_CONFIGS[client]
+  const file = options.file ?? shape.defaultPath(ctx.env, process.platform)
+  if (!file) throw new BridgeError('BAD_USAGE', `The location of ${client}'s config file is not known here; pass --file.`)
+  const backup = await writeEntry(file, shape.listKey, name, shape.entry(connection))
+  ctx.out.success(`Added ${quote(name)} to ${file}${backup ? ` (the previous file is kept as ${backup})` : ''}.`)
+  if (client === 'claude-desktop') ctx.out.progress('Restart Claude Desktop; keep `mcp-oauth-bridge start` running so approvals work.')
 }
 
-function snippet(name: string, info: ConnectionInfo, client: ClientName): string {
-  const header = info.headers.Authorization
-  if (client === 'sdk') {
-    return [
-      "import { Client } from '@modelcontextprotocol/sdk/client/index.js'",
-      "import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'",
-      '',
-      `const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(info.url)})${header ? `, {\n  requestInit: { headers: { Authorization: ${JSON.stringify(header)} } },\n}` : ''})`,
-      "const client = new Client({ name: 'my-app', version: '1.0.0' })",
-      'await client.connect(transport)',
-    ].join('\n')
+/** Sets one server entry in a client's JSON config; returns the backup's path when there was a file. */
+async function writeEntry(file: string, listKey: string, name: string, entry: Record<string, unknown>): Promise<string | undefined> {
+  let existing: Record<string, unknown> = {}
+  let text: string | undefined
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  return `claude mcp add --transport http ${name} ${info.url}${header ? ` --header "Authorization: ${header}"` : ''}`
+  if (text !== undefined && text.trim() !== '') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      throw new BridgeError('BAD_USAGE', `${file} is not valid JSON, so it was left alone.`, {
+        hint: 'Fix the file (or move it away), then run the command again; or paste the snippet `connect` prints without --write.',
+      })
+    }
+    if (!isRecord(parsed)) throw new BridgeError('BAD_USAGE', `${file} does not hold a JSON object, so it was left alone.`)
+    existing = parsed
+  }
+  const list = isRecord(existing[listKey]) ? (existing[listKey] as Record<string, unknown>) : {}
+  const updated = { ...existing, [listKey]: { ...list, [name]: entry } }
+  let backup: string | undefined
+  if (text !== undefined) {
+    backup = `${file}.backup-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    await copyFile(file, backup)
+  }
+  await mkdir(dirname(file), { recursive: true })
+  // 0600: the entry carries the bridge access token.
+  await writeFileAtomic(file, `${JSON.stringify(updated, null, 2)}\n`, 0o600)
+  return backup
 }

@@ -16,7 +16,7 @@ import { EncryptedFileTokenStore, type TokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
 import { parsePort } from './add.js'
-import { connectionInfo } from './connect.js'
+import { connectionFor } from './connect.js'
 
 export interface DemoCommandOptions {
   browser: boolean
@@ -114,7 +114,7 @@ async function printBanner(ctx: CliContext, bridge: RunningBridge): Promise<void
   ctx.out.result(`  dashboard        ${bridge.issueLoginLink()}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
   ctx.out.result(`  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`)
   // The same URL and header `connect` gives, so nobody copies a token by hand.
-  const connection = await connectionInfo(ctx, DEMO_SERVER_NAME, bridge.port)
+  const connection = await connectionFor(ctx, DEMO_SERVER_NAME, bridge.port)
   for (const line of describeNextSteps({ name: DEMO_SERVER_NAME, connection, approvalsUrl: bridge.approvalsUrl() })) ctx.out.result(line)
 }
 

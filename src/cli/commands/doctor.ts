@@ -1,0 +1,153 @@
+// `doctor [--json]`: checks the setup and says, for each problem, what to do about it.
+import { stat } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { readConfig } from '../../config/store.js'
+import type { BridgeConfig } from '../../config/schema.js'
+import { BridgeError } from '../../errors.js'
+import { discoverAuthorization } from '../../oauth/discovery.js'
+import { createGuardedFetch } from '../../oauth/http.js'
+import { probeServer } from '../../oauth/probe.js'
+import { describeServer } from '../../tokens/status.js'
+import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
+import { probeBridge } from '../bridge-client.js'
+import type { CliContext } from '../context.js'
+
+type Status = 'ok' | 'warn' | 'fail'
+
+export interface Check {
+  check: string
+  status: Status
+  detail: string
+  fix?: string
+}
+
+const MIN_NODE = [20, 18, 1]
+
+export async function doctorCommand(ctx: CliContext, options: { json?: boolean }): Promise<void> {
+  const checks = await runChecks(ctx)
+  if (options.json) {
+    ctx.out.result(JSON.stringify(checks, null, 2))
+  } else {
+    for (const check of checks) {
+      const mark = check.status === 'ok' ? '✔' : check.status === 'warn' ? '!' : '✖'
+      ctx.out.result(`${mark} ${check.check}: ${check.detail}`)
+      if (check.fix) ctx.out.result(`    → ${check.fix}`)
+    }
+  }
+  const failed = checks.filter((check) => check.status === 'fail').length
+  if (failed > 0) {
+    throw new BridgeError('CONFIG_INVALID', `${failed} check${failed === 1 ? '' : 's'} failed; see the fixes above.`)
+  }
+}
+
+export async function runChecks(ctx: CliContext): Promise<Check[]> {
+  const checks: Check[] = [checkNode()]
+  const { paths } = ctx
+  const home = await modeOf(paths.home)
+  if (home === undefined) {
+    checks.push({ check: 'home folder', status: 'fail', detail: `${paths.home} does not exist`, fix: 'Run `mcp-oauth-bridge init`.' })
+    return checks
+  }
+  checks.push(modeCheck('home folder', paths.home, home, 0o700))
+
+  let config: BridgeConfig
+  try {
+    config = await readConfig(paths)
+    checks.push({ check: 'config.json', status: 'ok', detail: `${Object.keys(config.servers).length} server(s), port ${config.port}` })
+    const mode = await modeOf(paths.config)
+    if (mode !== undefined) checks.push(modeCheck('config.json mode', paths.config, mode, 0o600))
+  } catch (error) {
+    checks.push(failure('config.json', error))
+    return checks
+  }
+
+  const store = new EncryptedFileTokenStore(paths)
+  let secrets: Record<string, ServerSecrets> = {}
+  const keyMode = await modeOf(paths.key)
+  const tokensMode = await modeOf(paths.tokens)
+  if (keyMode === undefined && tokensMode !== undefined) {
+    checks.push({ check: 'encryption key', status: 'fail', detail: `${paths.key} is missing, so ${paths.tokens} cannot be opened`, fix: 'Restore the key file from a backup, or move tokens.json away and log in to each server again.' })
+  } else {
+    if (keyMode !== undefined) checks.push(modeCheck('encryption key', paths.key, keyMode, 0o600, 'key file'))
+    try {
+      secrets = await store.all()
+      checks.push({ check: 'token store', status: 'ok', detail: tokensMode === undefined ? 'empty (no logins yet)' : `opens with the key (${Object.keys(secrets).length} server(s))` })
+      if (tokensMode !== undefined) checks.push(modeCheck('token store mode', paths.tokens, tokensMode, 0o600))
+    } catch (error) {
+      checks.push(failure('token store', error))
+    }
+  }
+
+  const bridge = await probeBridge(config.port)
+  checks.push(bridge.kind === 'running'
+    ? { check: 'bridge', status: 'ok', detail: `running on port ${config.port} (version ${bridge.version}, pid ${bridge.pid})` }
+    : bridge.kind === 'free'
+      ? { check: 'bridge', status: 'warn', detail: `not running (port ${config.port} is free)`, fix: 'Start it with `mcp-oauth-bridge start`.' }
+      : { check: 'bridge', status: 'fail', detail: `port ${config.port} is taken: ${bridge.detail}`, fix: 'Stop that program, or set another "port" in config.json (or use `start --port`).' })
+
+  const now = Date.now()
+  await Promise.all(Object.entries(config.servers).map(async ([name, entry]) => {
+    const prefix = `server ${name}`
+    const status = describeServer(name, entry, secrets[name], now)
+    const tokenCheck: Check = status.state === 'ready' || status.state === 'open' || status.state === 'expired' && status.detail.includes('renewed')
+      ? { check: `${prefix} token`, status: 'ok', detail: status.detail }
+      : { check: `${prefix} token`, status: 'fail', detail: status.detail, fix: `Run \`mcp-oauth-bridge login ${name}\`.` }
+    const reach = await checkServer(name, entry.url, secrets[name]?.headers)
+    const callback = entry.auth === 'oauth' && entry.callbackPort !== undefined && bridge.kind !== 'running'
+      ? await checkCallbackPort(name, entry.callbackPort)
+      : undefined
+    checks.push(reach, tokenCheck, ...(callback ? [callback] : []))
+  }))
+  return checks
+}
+
+function checkNode(): Check {
+  const version = process.versions.node.split('.').map(Number)
+  const ok = version[0]! > MIN_NODE[0]! || (version[0] === MIN_NODE[0] && (version[1]! > MIN_NODE[1]! || (version[1] === MIN_NODE[1] && version[2]! >= MIN_NODE[2]!)))
+  return ok
+    ? { check: 'Node.js', status: 'ok', detail: process.versions.node }
+    : { check: 'Node.js', status: 'fail', detail: `${process.versions.node} is too old`, fix: `Install Node.js ${MIN_NODE.join('.')} or newer.` }
+}
+
+async function checkServer(name: string, url: string, headers: Record<string, string> | undefined): Promise<Check> {
+  const check = `server ${name}`
+  const fetchFn = createGuardedFetch({ timeoutMs: 8_000 })
+  try {
+    const probe = await probeServer(new URL(url), { timeoutMs: 8_000, ...(headers ? { headers } : {}) })
+    if (probe.kind === 'open') return { check, status: 'ok', detail: `${url} answers (HTTP ${probe.status}) without asking for a token` }
+    const discovery = await discoverAuthorization(new URL(url), probe.challenge, fetchFn)
+    const issuer = discovery.authorizationServerMetadata?.issuer ?? `${discovery.authorizationServerUrl} (default endpoints)`
+    return { check, status: 'ok', detail: `${url} is reachable; authorization server ${issuer}` }
+  } catch (error) {
+    return { ...failure(check, error), fix: error instanceof BridgeError && error.hint ? error.hint : 'Check the URL and your network.' }
+  }
+}
+
+function checkCallbackPort(name: string, port: number): Promise<Check> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve({
+      check: `server ${name} callback port`, status: 'warn', detail: `127.0.0.1:${port} is in use`,
+      fix: 'A login will fail until that program lets go of it; close it, or pick another with `add --callback-port` (then register the new redirect URI where the client is pre-registered).',
+    }))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve({ check: `server ${name} callback port`, status: 'ok', detail: `127.0.0.1:${port} is free` })))
+  })
+}
+
+async function modeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mode & 0o777
+  } catch {
+    return undefined
+  }
+}
+
+function modeCheck(check: string, path: string, mode: number, wanted: number, what = check): Check {
+  if (process.platform === 'win32' || (mode & ~wanted) === 0) return { check, status: 'ok', detail: `${path} (${mode.toString(8)})` }
+  return { check, status: 'fail', detail: `${path} is readable by others (mode ${mode.toString(8)})`, fix: `Run: chmod ${wanted.toString(8)} ${path}   (the ${what} must be private)` }
+}
+
+function failure(check: string, error: unknown): Check {
+  if (error instanceof BridgeError) return { check, status: 'fail', detail: error.message, ...(error.hint ? { fix: error.hint } : {}) }
+  return { check, status: 'fail', detail: (error as Error).message }
+}
