@@ -25,7 +25,7 @@ export interface GateContext {
   signal: AbortSignal
   onDecision: (record: DecisionRecord) => void
   /** "Always allow" from the page: write the policy, bound to the definition the person saw. */
-  onAlwaysAllow: (tool: string, definition: ToolDefinition | undefined) => Promise<void>
+  onAlwaysAllow: (tool: string, definition: ToolDefinition) => Promise<void>
 }
 
 export interface GateOutcome {
@@ -68,7 +68,9 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
       server: ctx.server,
       tool,
       arguments: (message.params as { arguments?: unknown } | undefined)?.arguments ?? {},
+      canAlwaysAllow: definition !== undefined,
       ...(definition?.description !== undefined ? { description: definition.description } : {}),
+      ...(definition?.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
       ...(ctx.clientName ? { client: ctx.clientName } : {}),
       ...(verdict.changedSince ? { changedSinceApproval: verdict.changedSince } : {}),
     },
@@ -76,7 +78,8 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
   )
   ctx.onDecision({ server: ctx.server, tool, decision: decision.kind === 'approve' ? 'allow' : 'deny', how: decision.source })
   if (decision.kind === 'approve') {
-    if (decision.always) await ctx.onAlwaysAllow(tool, definition)
+    // Never an unbound rule: without the definition the person saw, "always" approves this call only.
+    if (decision.always && definition) await ctx.onAlwaysAllow(tool, definition)
     return {}
   }
   return { answer: toolErrorResult(id, denialText(ctx, tool, decision)) }

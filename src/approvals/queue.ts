@@ -17,6 +17,10 @@ export interface CallToApprove {
   server: string
   tool: string
   description?: string
+  /** The tool's current input schema, when the bridge has seen its definition. */
+  inputSchema?: unknown
+  /** False when the definition is unknown: an "always allow" could not be bound to what the person saw. */
+  canAlwaysAllow: boolean
   arguments: unknown
   /** The name the client gave at initialize, when known. */
   client?: string

@@ -58,7 +58,7 @@ export interface ApprovalsWiring {
   clientName: (sessionId: string | string[] | undefined) => string | undefined
   rememberClient: (sessionId: string | string[] | undefined, clientName: unknown) => void
   onDecision: (record: DecisionRecord) => void
-  onAlwaysAllow: (server: string, tool: string, definition: ToolDefinition | undefined) => Promise<void>
+  onAlwaysAllow: (server: string, tool: string, definition: ToolDefinition) => Promise<void>
 }
 
 export interface RequestLogEntry {
@@ -163,7 +163,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       approvalsUrl: approvals.pageUrl(),
       signal: abort.signal,
       onDecision: approvals.onDecision,
-      onAlwaysAllow: (tool: string, definition: ToolDefinition | undefined) => approvals.onAlwaysAllow(name, tool, definition),
+      onAlwaysAllow: (tool: string, definition: ToolDefinition) => approvals.onAlwaysAllow(name, tool, definition),
     }
     // A lone call that will wait, from a client that takes SSE and asked for progress: answer over
     // SSE at once and send progress while it waits, so clients that reset their timeout on
@@ -183,7 +183,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       return
     }
   }
-  if (gated.forward.length === 0) {
+  if (messages.length > 0 && gated.forward.length === 0) {
     const answer = parsed.kind === 'batch' ? gated.local : gated.local[0]
     if (stream) stream.finish(gated.local)
     else sendJson(res, 200, answer)

@@ -24,7 +24,8 @@ import { openDecisionLog } from '../approvals/decision-log.js'
 import type { DecisionRecord } from '../approvals/gate.js'
 import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { sendUpstream, upstreamAgent } from '../proxy/forward.js'
+import { upstreamAgent } from '../proxy/forward.js'
+import { createUpstreamSenders } from '../proxy/legacy-sse.js'
 
 export interface StartOptions {
   paths: BridgePaths
@@ -130,6 +131,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         })
     })
 
+  // Streamable HTTP for most servers; one HTTP+SSE (2024-11-05) translator per server configured with transport "sse".
+  const senders = createUpstreamSenders()
   const server = createServer(
     createBridgeHandler({
       config: () => config,
@@ -140,7 +143,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       },
       authorize,
       allowedAuthorities: () => authorities,
-      senderFor: () => sendUpstream,
+      senderFor: (name, entry) => senders.senderFor(name, entry),
       bridgeToken: () => bridgeToken,
       log: options.log,
       ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
@@ -164,12 +167,12 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
           config = await updateConfig(paths, (current) => {
             const entry = current.servers[server]
             if (!entry) return
-            entry.tools = {
-              ...entry.tools,
-              [tool]: definition
-                ? { policy: 'allow', approvedDefinition: { fingerprint: definitionFingerprint(definition), ...(definition.description !== undefined ? { description: definition.description } : {}), ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}) } }
-                : 'allow',
+            const approvedDefinition = {
+              fingerprint: definitionFingerprint(definition),
+              ...(definition.description !== undefined ? { description: definition.description } : {}),
+              ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
             }
+            entry.tools = { ...entry.tools, [tool]: { policy: 'allow', approvedDefinition } }
           })
         },
       },
@@ -234,6 +237,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     close: async () => {
       // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
       queue.denyAll('shutdown')
+      // First: ending the legacy sessions ends their clients' GET streams, which would hold server.close().
+      await senders.close()
       await closeBridge(server, watcher)
       await decisionLog.close()
     },

@@ -64,6 +64,18 @@ describe('bridge access control (default mode)', () => {
     await client.close()
   })
 
+  it('carries the GET stream and the session DELETE, not only POSTs', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/open`), { requestInit: { headers: { Authorization: header } } })
+    const client = new Client({ name: 't', version: '1' })
+    await client.connect(transport)
+    await bridge.waitForOutput(/ open GET 200 /, 0) // the client's own notification stream
+    await transport.terminateSession()
+    await bridge.waitForOutput(/ open DELETE 200 /, 0)
+    const after = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, 'mcp-session-id': transport.sessionId ?? 'gone' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) })
+    expect(after.status).toBe(404) // the session is gone upstream, and the bridge says so unchanged
+    await client.close()
+  })
+
   it('refuses a missing or wrong bridge token with a 401 that says how to get it', async () => {
     for (const authorization of [undefined, 'Bearer mob_wrong', header.replace('Bearer ', 'Basic ')]) {
       const response = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, ...(authorization ? { authorization } : {}) }, body: INITIALIZE })

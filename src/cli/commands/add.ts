@@ -7,7 +7,8 @@ import { defaultConfig } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { pickFreePort } from '../../oauth/loopback.js'
 import { parseServerUrl } from '../../oauth/safe-url.js'
-import { loginServer } from '../../login/login-server.js'
+import { loginServer, type LoginResult } from '../../login/login-server.js'
+import { detectTransport, type TransportDetection } from '../../proxy/transport-detect.js'
 import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
@@ -81,13 +82,28 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   }
   const io = terminalFlowIo(ctx, { browser: options.browser })
   try {
-    const result = await loginServer({ name, entry, store, io, ...(options.device ? { device: true } : {}) })
+    // One knock answers both questions: does the server want authorization, and does it speak the
+    // older HTTP+SSE transport (MCP transports §Backwards Compatibility)? --transport http skips the latter.
+    let detected: TransportDetection | undefined = transport === 'http' ? undefined : await detectTransport(url, headers)
+    const result: LoginResult = detected && detected.transport !== 'unauthorized'
+      ? { kind: 'open' }
+      : await loginServer({ name, entry, store, io, ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}), ...(options.device ? { device: true } : {}) })
     if (result.kind === 'open') {
       if (options.clientCredentials) {
         throw new BridgeError('BAD_USAGE', `${url.href} answered without asking for authorization, so there is nothing to use the client credentials for.`)
       }
       entry.auth = 'none'
       out.progress(Object.keys(headers).length ? 'The server accepted the request with the given headers.' : 'The server answered without asking for authorization: added as is.')
+    }
+    if (detected?.transport === 'unauthorized') {
+      const token = (await store.get(name))?.tokens?.access_token
+      detected = await detectTransport(url, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) })
+    }
+    if (detected?.transport === 'sse') {
+      entry.transport = 'sse'
+      out.progress('The server speaks the older HTTP+SSE transport (2024-11-05); the bridge serves it to clients as Streamable HTTP.')
+    } else if (transport === 'sse' && detected?.transport === 'http') {
+      out.progress(`${url.href} did not answer like an HTTP+SSE server (no endpoint event); saved with transport "sse" as asked.`)
     }
   } catch (error) {
     await store.update(name, () => undefined)
@@ -110,10 +126,7 @@ export function parsePolicyOption(value: string | undefined): Policy | undefined
 
 function parseTransport(value: string | undefined): TransportChoice | undefined {
   if (value === undefined) return undefined
-  if (value === 'auto' || value === 'http') return value
-  if (value === 'sse') {
-    throw new BridgeError('BAD_USAGE', 'The older HTTP+SSE transport is not supported yet; only Streamable HTTP upstreams work in this version.')
-  }
+  if (value === 'auto' || value === 'http' || value === 'sse') return value
   throw new BridgeError('BAD_USAGE', `--transport must be auto, http or sse, not ${quote(value)}.`)
 }
 

@@ -1,0 +1,104 @@
+// Which transport an upstream speaks, the way MCP's transports §Backwards Compatibility tells a
+// client to find out: POST an initialize; a 4xx (typically 400, 404 or 405) means it may be an
+// HTTP+SSE (2024-11-05) server, so GET the URL as an event stream and see whether the first
+// event is `endpoint`. Anything else is Streamable HTTP, whose own errors the normal probe reports.
+import { describeNetworkError, type FetchLike } from '../oauth/http.js'
+import { probeServer, readChallenge, type AuthChallenge } from '../oauth/probe.js'
+import { SseParser, type SseEvent } from './legacy-sse.js'
+
+export type TransportDetection =
+  | { transport: 'http' }
+  | { transport: 'sse' }
+  /** The server wants a token before it says more: authorize first, then detect again with it. */
+  | { transport: 'unauthorized'; status: 401 | 403; challenge: AuthChallenge }
+
+export interface DetectOptions {
+  /** Per request (default 20 s). */
+  timeoutMs?: number
+  /** How long the GET may take to send its first event (default 10 s). */
+  firstEventTimeoutMs?: number
+}
+
+/** The most a first event may take; an `endpoint` event is one short line. */
+const FIRST_EVENT_LIMIT = 64 * 1024
+
+export async function detectTransport(
+  url: URL,
+  headers: Record<string, string> = {},
+  fetchFn: FetchLike = fetch,
+  options: DetectOptions = {},
+): Promise<TransportDetection> {
+  const timeoutMs = options.timeoutMs ?? 20_000
+  // The POST is the same knock `add` makes to learn about authorization: one request for both.
+  const probe = await probeServer(url, { fetchFn, headers, timeoutMs })
+  if (probe.kind !== 'open') return { transport: 'unauthorized', status: probe.kind === 'unauthorized' ? 401 : 403, challenge: probe.challenge }
+  if (probe.status < 400 || probe.status >= 500) return { transport: 'http' }
+
+  const call = async (init: RequestInit): Promise<Response> => {
+    try {
+      return await fetchFn(url, { ...init, redirect: 'manual' })
+    } catch (error) {
+      throw describeNetworkError(url.href, error, timeoutMs)
+    }
+  }
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), timeoutMs)
+  try {
+    const get = await call({ method: 'GET', headers: withHeaders(headers, { accept: 'text/event-stream' }), signal: abort.signal })
+    const refusedGet = authorizationNeeded(get)
+    const type = get.headers.get('content-type') ?? ''
+    if (refusedGet || !get.ok || !/^text\/event-stream\b/i.test(type) || !get.body) {
+      await get.body?.cancel().catch(() => undefined)
+      return refusedGet ?? { transport: 'http' }
+    }
+    const first = await firstEvent(get.body, options.firstEventTimeoutMs ?? 10_000)
+    return first?.event === 'endpoint' ? { transport: 'sse' } : { transport: 'http' }
+  } finally {
+    clearTimeout(timer)
+    // Closing the stream ends the session an HTTP+SSE server opened for it.
+    abort.abort()
+  }
+}
+
+function authorizationNeeded(response: Response): TransportDetection | undefined {
+  if (response.status === 401) return { transport: 'unauthorized', status: 401, challenge: readChallenge(response) }
+  if (response.status === 403) {
+    const challenge = readChallenge(response)
+    if (challenge.error === 'insufficient_scope') return { transport: 'unauthorized', status: 403, challenge }
+  }
+  return undefined
+}
+
+function withHeaders(base: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(base)) {
+    if (!(name.toLowerCase() in extra)) out[name] = value
+  }
+  return { ...out, ...extra }
+}
+
+async function firstEvent(body: ReadableStream<Uint8Array>, timeoutMs: number): Promise<SseEvent | undefined> {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let found: SseEvent | undefined
+  const parser = new SseParser((event) => {
+    found ??= event
+  }, FIRST_EVENT_LIMIT)
+  const timer = setTimeout(() => void reader.cancel().catch(() => undefined), timeoutMs)
+  let total = 0
+  try {
+    while (found === undefined) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > FIRST_EVENT_LIMIT) break
+      parser.push(decoder.decode(value, { stream: true }))
+    }
+  } catch {
+    // Cancelled by the timer, broken, or too large: no first event.
+  } finally {
+    clearTimeout(timer)
+    await reader.cancel().catch(() => undefined)
+  }
+  return found
+}

@@ -1,0 +1,454 @@
+// The approvals page script (served at /approvals/app.js; the page itself is
+// src/server/pages/approvals-page.ts). It follows the held calls over Server-Sent Events and
+// sends decisions with the page's CSRF token.
+//
+// Everything in a call (server and tool names, descriptions, schemas, arguments, client names)
+// comes from untrusted parties. It only ever reaches the page as text: nodes are made with
+// createElement and filled with textContent. Never use innerHTML, outerHTML,
+// insertAdjacentHTML or document.write here.
+'use strict'
+;(() => {
+  const TITLE = 'Approvals · mcp-oauth-bridge'
+  const RECENT_LIMIT = 6
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]')
+  const csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : ''
+
+  const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id))
+  const list = $('calls')
+  const empty = $('empty')
+  const summary = $('summary')
+  const banner = $('banner')
+  const connection = $('connection')
+  const connectionText = $('connection-text')
+  const notifyButton = /** @type {HTMLButtonElement} */ ($('notify'))
+  const notifyState = $('notify-state')
+  const recentSection = $('recent-section')
+  const recentList = $('recent')
+  const announcer = $('announcer')
+  const heading = $('heading')
+
+  /**
+   * @typedef {{ id: string, server: string, tool: string, description?: unknown, arguments?: unknown,
+   *   client?: unknown, createdAt: number, inputSchema?: unknown,
+   *   changedSinceApproval?: { description?: unknown, inputSchema?: unknown } }} PendingCall
+   * @typedef {{ call: PendingCall, card: HTMLElement, waited: HTMLElement, buttons: HTMLButtonElement[],
+   *   status: HTMLElement, error: HTMLElement, busy: boolean, decidedHere?: string,
+   *   notification?: Notification }} Entry
+   */
+  /** @type {Map<string, Entry>} */
+  const entries = new Map()
+  let serial = 0
+  let streamOpen = false
+  let loaded = false
+
+  // ---- DOM helpers: text only ------------------------------------------------------------
+
+  /**
+   * @param {string} tag
+   * @param {{ className?: string, text?: string, attrs?: Record<string, string> }} [options]
+   * @param {Node[]} [children]
+   */
+  function el(tag, options = {}, children = []) {
+    const node = document.createElement(tag)
+    if (options.className) node.className = options.className
+    if (options.text !== undefined) node.textContent = options.text
+    for (const [name, value] of Object.entries(options.attrs || {})) node.setAttribute(name, value)
+    for (const child of children) node.append(child)
+    return node
+  }
+
+  /** Any value as display text: strings as they are, everything else as JSON. */
+  function asText(value) {
+    if (typeof value === 'string') return value
+    if (value === undefined || value === null) return ''
+    try {
+      return JSON.stringify(value)
+    } catch {
+      return String(value)
+    }
+  }
+
+  function pretty(value) {
+    try {
+      const text = JSON.stringify(value === undefined ? {} : value, null, 2)
+      return text === undefined ? String(value) : text
+    } catch {
+      return String(value)
+    }
+  }
+
+  function isEmptyObject(value) {
+    return value === undefined || (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
+  }
+
+  function waitedText(since) {
+    const seconds = Math.max(0, Math.floor((Date.now() - since) / 1000))
+    if (seconds < 60) return `waiting ${seconds} s`
+    const minutes = Math.floor(seconds / 60)
+    if (minutes < 60) return `waiting ${minutes} min ${String(seconds % 60).padStart(2, '0')} s`
+    return `waiting ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`
+  }
+
+  function clock(date) {
+    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  }
+
+  function announce(text) {
+    announcer.textContent = ''
+    // A fresh text node so screen readers read it again even when it repeats.
+    setTimeout(() => (announcer.textContent = text), 50)
+  }
+
+  // ---- cards -------------------------------------------------------------------------------
+
+  /** @param {PendingCall} call */
+  function buildCard(call) {
+    serial += 1
+    const titleId = `call-${serial}-title`
+    const hintId = `call-${serial}-always-hint`
+    const server = asText(call.server)
+    const tool = asText(call.tool)
+
+    const client = asText(call.client)
+    const waited = el('span', { className: 'waited', text: waitedText(call.createdAt), attrs: { title: `Arrived at ${clock(new Date(call.createdAt))}` } })
+    const head = el('div', { className: 'card-head' }, [
+      el('div', { className: 'what' }, [
+        el('span', { className: 'server', text: server, attrs: { title: 'Server' } }),
+        el('h2', { text: tool, attrs: { id: titleId } }),
+      ]),
+      el('p', { className: 'meta' }, [
+        client
+          ? el('span', { className: 'client' }, [document.createTextNode('from '), el('strong', { text: client, attrs: { title: 'The name the client gave' } })])
+          : el('span', { className: 'client', text: 'from a client the bridge could not name' }),
+        document.createTextNode(' · '),
+        waited,
+      ]),
+    ])
+
+    const parts = [head]
+    const description = asText(call.description)
+    parts.push(description
+      ? el('p', { className: 'desc', text: description })
+      : el('p', { className: 'desc none', text: 'The server gave no description for this tool.' }))
+
+    if (call.changedSinceApproval && typeof call.changedSinceApproval === 'object') {
+      parts.push(changedNotice(call))
+    }
+
+    const argsId = `call-${serial}-args`
+    parts.push(el('span', { className: 'label', text: 'Arguments', attrs: { id: argsId } }))
+    parts.push(isEmptyObject(call.arguments)
+      ? el('p', { className: 'muted small', text: 'No arguments.' })
+      : el('pre', { className: 'args', text: pretty(call.arguments), attrs: { tabindex: '0', 'aria-labelledby': argsId } }))
+
+    const approve = el('button', { className: 'approve', text: 'Approve', attrs: { type: 'button' } })
+    const deny = el('button', { className: 'deny', text: 'Deny', attrs: { type: 'button' } })
+    const always = el('button', { className: 'always', text: 'Always allow this tool', attrs: { type: 'button', 'aria-describedby': hintId } })
+    const status = el('span', { className: 'status', attrs: { role: 'status' } })
+    const error = el('p', { className: 'error', attrs: { role: 'alert' } })
+    error.hidden = true
+    parts.push(error)
+    const actions = el('div', { className: 'actions' }, [approve, deny, status, always])
+    const hint = el('span', { className: 'sr-only', text: `Approves this call, and lets later calls of ${tool} on ${server} run without asking, until the server changes the tool.`, attrs: { id: hintId } })
+    // An "always allow" is bound to the definition the person saw; without one there is nothing to bind to.
+    if (call.canAlwaysAllow === false) {
+      always.setAttribute('disabled', '')
+      always.setAttribute('title', 'The bridge has not seen this tool\'s definition yet (its client never listed the tools through the bridge), so it cannot be always allowed. Approve it once, or use: mcp-oauth-bridge policy ' + server + ' ' + tool + ' allow')
+    }
+
+    const card = el('article', { className: 'card', attrs: { 'aria-labelledby': titleId } }, [el('div', { className: 'main' }, parts), actions, hint])
+    card.dataset.id = call.id
+    /** @type {Entry} */
+    const entry = { call, card, waited, buttons: [approve, deny, ...(call.canAlwaysAllow === false ? [] : [always])].map((b) => /** @type {HTMLButtonElement} */ (b)), status, error, busy: false }
+    approve.addEventListener('click', () => void decide(entry, 'approve', false))
+    deny.addEventListener('click', () => void decide(entry, 'deny', false))
+    always.addEventListener('click', () => void decide(entry, 'approve', true))
+    return entry
+  }
+
+  /** @param {PendingCall} call */
+  function changedNotice(call) {
+    const before = call.changedSinceApproval || {}
+    const column = (title, description, schema, schemaKnown) => {
+      const children = [el('h3', { text: title })]
+      const text = asText(description)
+      children.push(text ? el('p', { className: 'desc', text }) : el('p', { className: 'desc none', text: 'No description.' }))
+      if (schemaKnown) {
+        children.push(el('span', { className: 'label', text: 'Input schema' }))
+        children.push(el('pre', { text: schema === undefined ? 'none' : pretty(schema), attrs: { tabindex: '0' } }))
+      }
+      return el('div', {}, children)
+    }
+    const currentSchemaKnown = 'inputSchema' in call
+    return el('div', { className: 'notice', attrs: { role: 'note' } }, [
+      el('strong', { text: 'This tool changed since you chose to always allow it' }),
+      el('p', { text: 'The server changed its description or inputs, so this call asks again. Compare before you approve.' }),
+      el('div', { className: 'compare' }, [
+        column('When you allowed it', before.description, before.inputSchema, true),
+        column('Now', call.description, call.inputSchema, currentSchemaKnown),
+      ]),
+    ])
+  }
+
+  /** @param {PendingCall} call @param {boolean} live */
+  function add(call, live) {
+    if (!call || typeof call.id !== 'string' || entries.has(call.id)) return
+    const entry = buildCard(call)
+    entries.set(call.id, entry)
+    // Arrival order, even when a snapshot and an event cross.
+    const after = [...entries.values()].find((other) => other !== entry && other.call.createdAt > call.createdAt && other.card.isConnected)
+    list.insertBefore(entry.card, after ? after.card : null)
+    if (live) {
+      announce(`New call waiting: ${asText(call.tool)} on ${asText(call.server)}.`)
+      notify(entry)
+    }
+    refresh()
+  }
+
+  function remove(id, decision) {
+    const entry = entries.get(id)
+    if (!entry) return
+    entries.delete(id)
+    if (entry.notification) entry.notification.close()
+    const hadFocus = entry.card.contains(document.activeElement)
+    const next = entry.card.nextElementSibling || entry.card.previousElementSibling
+    entry.card.remove()
+    if (hadFocus) {
+      const button = next && next.querySelector('button')
+      if (button) button.focus()
+      else heading.focus()
+    }
+    if (decision) remember(entry, decision)
+    refresh()
+  }
+
+  function remember(entry, decision) {
+    const what = `${asText(entry.call.tool)} on ${asText(entry.call.server)}`
+    let how
+    if (decision.source === 'page') {
+      const verb = decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : 'approved') : 'denied'
+      how = `${verb} ${entry.decidedHere ? 'here' : 'on an approvals page'}`
+    } else if (decision.source === 'terminal') {
+      how = `${decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : 'approved') : 'denied'} from the terminal`
+    } else if (decision.source === 'timeout') {
+      how = 'denied: nobody decided in time'
+    } else if (decision.source === 'disconnect') {
+      how = 'withdrawn: the client went away'
+    } else if (decision.source === 'shutdown') {
+      how = 'denied: the bridge stopped'
+    } else {
+      how = decision.kind === 'approve' ? 'approved' : 'denied'
+    }
+    const item = el('li', {}, [el('time', { text: clock(new Date()) }), document.createTextNode(`${what}: ${how}`)])
+    recentList.prepend(item)
+    while (recentList.children.length > RECENT_LIMIT) recentList.lastElementChild && recentList.lastElementChild.remove()
+    recentSection.hidden = false
+    if (!entry.decidedHere) announce(`${what} is no longer waiting: ${how}.`)
+  }
+
+  /** Replaces what the page shows with the bridge's list (first load and every reconnect). */
+  function sync(pending) {
+    const ids = new Set(pending.map((call) => call.id))
+    for (const id of [...entries.keys()]) if (!ids.has(id)) remove(id, undefined)
+    for (const call of pending) add(call, false)
+    loaded = true
+    refresh()
+  }
+
+  function refresh() {
+    const count = entries.size
+    document.title = count > 0 ? `(${count}) ${TITLE}` : TITLE
+    empty.hidden = !loaded || count > 0
+    if (loaded) summary.textContent = count === 0 ? 'Nothing is waiting.' : count === 1 ? '1 call is waiting for your decision.' : `${count} calls are waiting for your decision.`
+  }
+
+  setInterval(() => {
+    for (const entry of entries.values()) entry.waited.textContent = waitedText(entry.call.createdAt)
+  }, 1000)
+
+  // ---- decisions ----------------------------------------------------------------------------
+
+  /** @param {Entry} entry @param {'approve'|'deny'} decision @param {boolean} always */
+  async function decide(entry, decision, always) {
+    if (entry.busy || entry.decidedHere) return
+    setBusy(entry, true)
+    showError(entry, '')
+    entry.status.textContent = decision === 'approve' ? 'Approving…' : 'Denying…'
+    let response
+    try {
+      response = await fetch('/approvals/api/decide', {
+        method: 'POST',
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ id: entry.call.id, decision, always }),
+      })
+    } catch {
+      entry.status.textContent = ''
+      showError(entry, 'Could not reach the bridge: is it still running? Nothing was decided; try again.')
+      setBusy(entry, false)
+      return
+    }
+    if (response.ok) {
+      entry.decidedHere = decision
+      entry.card.classList.add('settled')
+      entry.status.textContent = decision === 'approve' ? (always ? 'Approved; this tool is now always allowed.' : 'Approved.') : 'Denied.'
+      // The `removed` event takes the card away; without a live stream, do it here.
+      if (!streamOpen) setTimeout(() => remove(entry.call.id, { kind: decision, source: 'page', always }), 1500)
+      return
+    }
+    let message = ''
+    try {
+      const body = await response.json()
+      if (body && typeof body.error === 'string') message = body.error
+    } catch {
+      // not JSON: keep the status line
+    }
+    entry.status.textContent = ''
+    if (response.status === 409) {
+      showError(entry, message || 'This call is no longer waiting.')
+      // Keep the buttons off: there is nothing left to decide. The card goes after a while
+      // (or at once, when the stream's `removed` event or next snapshot arrives).
+      setTimeout(() => remove(entry.call.id, undefined), 6000)
+      return
+    }
+    if (response.status === 401) {
+      showError(entry, 'You are no longer logged in to this page. Open the login link that `mcp-oauth-bridge start` printed, then decide again.')
+    } else if (response.status === 403) {
+      showError(entry, 'The bridge did not accept this decision from this page; it may have restarted. Reload the page and try again.')
+    } else {
+      showError(entry, message || `The bridge answered HTTP ${response.status}. Nothing was decided; try again.`)
+    }
+    setBusy(entry, false)
+  }
+
+  function setBusy(entry, busy) {
+    entry.busy = busy
+    for (const button of entry.buttons) button.disabled = busy
+  }
+
+  function showError(entry, text) {
+    entry.error.textContent = text
+    entry.error.hidden = text === ''
+  }
+
+  // ---- the live stream ----------------------------------------------------------------------
+
+  let source
+  let retryDelay = 1000
+
+  function setConnection(state, text) {
+    connection.dataset.state = state
+    connectionText.textContent = text
+  }
+
+  function showBanner(text) {
+    banner.textContent = text
+    banner.hidden = text === ''
+  }
+
+  function parse(event) {
+    try {
+      return JSON.parse(event.data)
+    } catch {
+      return undefined
+    }
+  }
+
+  function connect() {
+    source = new EventSource('/approvals/api/events')
+    source.addEventListener('open', () => {
+      streamOpen = true
+      retryDelay = 1000
+      showBanner('')
+      setConnection('live', 'Live')
+    })
+    source.addEventListener('snapshot', (event) => {
+      const data = parse(event)
+      if (data && Array.isArray(data.pending)) sync(data.pending)
+    })
+    source.addEventListener('added', (event) => {
+      const data = parse(event)
+      if (data && data.call) add(data.call, true)
+    })
+    source.addEventListener('removed', (event) => {
+      const data = parse(event)
+      if (data && typeof data.id === 'string') remove(data.id, data.decision)
+    })
+    source.addEventListener('error', () => {
+      streamOpen = false
+      if (source.readyState === EventSource.CLOSED) {
+        // The bridge answered with an error (often: no longer logged in); EventSource gives up.
+        source.close()
+        void diagnose()
+      } else {
+        setConnection('connecting', 'Reconnecting…')
+      }
+    })
+  }
+
+  /** Why the stream closed, said plainly; then try again. */
+  async function diagnose() {
+    setConnection('offline', 'Offline')
+    try {
+      const response = await fetch('/approvals/api/pending', { credentials: 'same-origin', cache: 'no-store' })
+      if (response.status === 401) {
+        showBanner('You are no longer logged in to this page (the bridge may have restarted). Open the login link that `mcp-oauth-bridge start` printed.')
+        retryDelay = 15000
+      } else {
+        showBanner(`The bridge answered HTTP ${response.status}; retrying…`)
+      }
+    } catch {
+      showBanner('The bridge is not answering. Is `mcp-oauth-bridge start` still running? Retrying…')
+    }
+    setTimeout(connect, retryDelay)
+    retryDelay = Math.min(retryDelay * 2, 15000)
+  }
+
+  // ---- browser notifications ----------------------------------------------------------------
+
+  const canNotify = 'Notification' in window
+
+  function updateNotifyControls() {
+    if (!canNotify) return
+    const permission = Notification.permission
+    notifyButton.hidden = permission !== 'default'
+    notifyState.hidden = permission === 'default'
+    notifyState.textContent = permission === 'granted' ? 'Notifications on' : 'Notifications blocked in site settings'
+  }
+
+  notifyButton.addEventListener('click', async () => {
+    try {
+      await Notification.requestPermission()
+    } catch {
+      // older browsers take a callback; the state below tells the person what happened
+    }
+    updateNotifyControls()
+  })
+
+  /** @param {Entry} entry */
+  function notify(entry) {
+    if (!canNotify || Notification.permission !== 'granted' || document.hasFocus()) return
+    const short = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+    const client = asText(entry.call.client)
+    try {
+      const notification = new Notification(short(`Approve ${asText(entry.call.tool)} on ${asText(entry.call.server)}?`, 120), {
+        body: short(`${client ? `${client} wants to run it. ` : ''}Open the approvals page to decide.`, 200),
+        tag: `approval-${entry.call.id}`,
+      })
+      notification.addEventListener('click', () => {
+        window.focus()
+        const first = entry.card.querySelector('button')
+        if (first) first.focus()
+        notification.close()
+      })
+      entry.notification = notification
+    } catch {
+      // some platforms allow notifications only from a service worker; the page still updates
+    }
+  }
+
+  updateNotifyControls()
+  refresh()
+  connect()
+})()
