@@ -19,11 +19,11 @@
 // chosen client, 1 otherwise, 2 for bad usage.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tools from './tools.mjs';
-import { ROOT, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
+import { findFile, mdCell, oneLine, ROOT, selectScenarios, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(ROOT, '.conformance-results');
@@ -105,38 +105,11 @@ function listSuiteScenarios(node22) {
   }
 }
 
-function globToRegExp(glob) {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
 
-function selectScenarios(all, patterns) {
-  const selected = [];
-  for (const pattern of patterns) {
-    const re = globToRegExp(pattern);
-    const matches = all.filter((name) => re.test(name));
-    if (matches.length === 0) fail(`no suite scenario matches ${JSON.stringify(pattern)}; known: ${all.join(', ')}`, 2);
-    for (const name of matches) if (!selected.includes(name)) selected.push(name);
-  }
-  return selected;
-}
 
 // ---------------------------------------------------------------------------------------------
 // running
 
-function findFile(dir, fileName) {
-  if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      const found = findFile(full, fileName);
-      if (found) return found;
-    } else if (entry === fileName) {
-      return full;
-    }
-  }
-  return undefined;
-}
 
 function runSuiteScenario({ node22, scenario, command, timeout, outDir }) {
   rmSync(outDir, { recursive: true, force: true });
@@ -170,10 +143,6 @@ function runSuiteScenario({ node22, scenario, command, timeout, outDir }) {
   });
 }
 
-function oneLine(text, max = 220) {
-  const flat = String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 /** Short explanation of a scenario result, from checks.json, the suite log and the client stderr. */
 function describe({ outDir, run }) {
@@ -208,9 +177,6 @@ function describe({ outDir, run }) {
   return { notes, counts };
 }
 
-function mdCell(text) {
-  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -225,7 +191,12 @@ async function main() {
 
   const node22 = ensureTools();
   const all = listSuiteScenarios(node22);
-  const scenarios = selectScenarios(all, opts.patterns.length > 0 ? opts.patterns : SCENARIO_PATTERNS);
+  let scenarios;
+  try {
+    scenarios = selectScenarios(all, opts.patterns.length > 0 ? opts.patterns : SCENARIO_PATTERNS);
+  } catch (error) {
+    fail(error.message, 2);
+  }
   const command = `${process.execPath} ${clientConf.script}`;
   const node22Version = spawnSync(node22, ['--version'], { encoding: 'utf8' }).stdout.trim();
   process.stderr.write(

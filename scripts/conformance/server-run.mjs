@@ -23,11 +23,11 @@
 // Tools (the suite, pinned, and a Node 22 to run it) come from tools.mjs, as for run.mjs.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureTools, listSuiteScenarios, ROOT, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
+import { ensureTools, findFile, listSuiteScenarios, mdCell, oneLine, ROOT, selectScenarios, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
 
 const RESULTS = path.join(ROOT, '.conformance-results');
 const RAW = path.join(RESULTS, 'raw', 'server');
@@ -109,22 +109,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-function globToRegExp(glob) {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
 
-function selectScenarios(all, patterns) {
-  if (patterns.length === 0) return all;
-  const selected = [];
-  for (const pattern of patterns) {
-    const re = globToRegExp(pattern);
-    const matches = all.filter((name) => re.test(name));
-    if (matches.length === 0) fail(`no server scenario matches ${JSON.stringify(pattern)}; known: ${all.join(', ')}`, 2);
-    for (const name of matches) if (!selected.includes(name)) selected.push(name);
-  }
-  return selected;
-}
 
 // ---------------------------------------------------------------------------------------------
 // the reference server and the bridge
@@ -210,19 +195,6 @@ async function startBridge(referenceUrl) {
 // ---------------------------------------------------------------------------------------------
 // running the suite and reading its checks
 
-function findFile(dir, fileName) {
-  if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      const found = findFile(full, fileName);
-      if (found) return found;
-    } else if (entry === fileName) {
-      return full;
-    }
-  }
-  return undefined;
-}
 
 function runSuiteScenario({ node22, scenario, url, timeout, outDir }) {
   rmSync(outDir, { recursive: true, force: true });
@@ -323,14 +295,7 @@ function compare(scenario, direct, bridged) {
   return { ok, direct: d, bridged: b, notes };
 }
 
-function oneLine(text, max = 220) {
-  const flat = String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
-function mdCell(text) {
-  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -355,7 +320,12 @@ async function main() {
   if (!existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first (or \`npm run test:conformance:server\`)`);
 
   const node22 = ensureTools();
-  const scenarios = selectScenarios(listSuiteScenarios(node22, 'server'), opts.patterns);
+  let scenarios;
+  try {
+    scenarios = selectScenarios(listSuiteScenarios(node22, 'server'), opts.patterns);
+  } catch (error) {
+    fail(error.message, 2);
+  }
   scenarioCount = scenarios.length;
   rmSync(RAW, { recursive: true, force: true });
   mkdirSync(RAW, { recursive: true });

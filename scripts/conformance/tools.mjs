@@ -7,7 +7,7 @@
 // report them.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,4 +86,47 @@ export function listSuiteScenarios(node22, side = 'client') {
   }
   if (names.length === 0) throw new ToolsError(`could not parse the scenario list:\n${res.stdout}`);
   return names;
+}
+
+// Shared by run.mjs (client scenarios) and server-run.mjs (server scenarios).
+
+export function globToRegExp(glob) {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Expands scenario names and globs against the suite's list; an empty list selects all. */
+export function selectScenarios(all, patterns) {
+  if (patterns.length === 0) return all;
+  const selected = [];
+  for (const pattern of patterns) {
+    const re = globToRegExp(pattern);
+    const matches = all.filter((name) => re.test(name));
+    if (matches.length === 0) throw new ToolsError(`no suite scenario matches ${JSON.stringify(pattern)}; known: ${all.join(', ')}`);
+    for (const name of matches) if (!selected.includes(name)) selected.push(name);
+  }
+  return selected;
+}
+
+export function findFile(dir, fileName) {
+  if (!existsSync(dir)) return undefined;
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) {
+      const found = findFile(full, fileName);
+      if (found) return found;
+    } else if (entry === fileName) {
+      return full;
+    }
+  }
+  return undefined;
+}
+
+export function oneLine(text, max = 220) {
+  const flat = String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function mdCell(text) {
+  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

@@ -3,24 +3,16 @@
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BridgeError, quote } from '../errors.js'
-import type { TokenStore } from '../tokens/store.js'
 import { applyClientAuthentication } from './client-auth.js'
 import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
-import { chooseScope, dropUnusableClient, flowError, type AuthorizationOutcome, type FlowIo } from './flow.js'
+import { chooseScope, dropUnusableClient, flowError, type AuthorizationOutcome, type FlowIo, type LoginTarget } from './flow.js'
 import type { FetchLike } from './http.js'
-import type { AuthChallenge } from './probe.js'
 import { CLIENT_NAME, toStoredTokens } from './provider.js'
 import { parseSafeUrl } from './safe-url.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
-export interface DeviceAuthorization {
-  name: string
-  serverUrl: URL
-  store: TokenStore
-  challenge: AuthChallenge
-  scope?: string
-  fetchFn: FetchLike
+export interface DeviceAuthorization extends LoginTarget {
   io: FlowIo
   timeoutMs: number
 }

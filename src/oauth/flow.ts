@@ -25,16 +25,20 @@ export interface FlowIo {
   pastedRedirects?: AsyncIterable<string>
 }
 
-export interface InteractiveAuthorization {
+/** What every kind of login needs to know about the server it logs in to. */
+export interface LoginTarget {
   name: string
   serverUrl: URL
   store: TokenStore
   challenge: AuthChallenge
   /** The user's --scope, which overrides the specification's selection. */
   scope?: string
+  fetchFn: FetchLike
+}
+
+export interface InteractiveAuthorization extends LoginTarget {
   clientMetadataUrl?: string
   callbackPort: number
-  fetchFn: FetchLike
   io: FlowIo
   timeoutMs: number
 }
@@ -111,13 +115,7 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   }
 }
 
-export interface ClientCredentialsAuthorization {
-  name: string
-  serverUrl: URL
-  store: TokenStore
-  challenge: AuthChallenge
-  scope?: string
-  fetchFn: FetchLike
+export interface ClientCredentialsAuthorization extends LoginTarget {
   progress(line: string): void
 }
 
