@@ -4,20 +4,10 @@ import { Command, CommanderError, Option } from 'commander'
 import { BridgeError } from '../errors.js'
 import { createContext, type CliContext } from './context.js'
 import { reportError, type Streams } from './output.js'
-import { addCommand } from './commands/add.js'
-import { initCommand } from './commands/init.js'
-import { listCommand } from './commands/list.js'
-import { loginCommand } from './commands/login.js'
-import { logoutCommand, removeCommand } from './commands/logout.js'
-import { policyCommand } from './commands/policy.js'
-import { startCommand } from './commands/start.js'
-import { tokenCommand } from './commands/token.js'
-import { connectCommand } from './commands/connect.js'
-import { approvalsCommand } from './commands/approvals.js'
-import { stdioCommand } from './commands/stdio.js'
-import { doctorCommand } from './commands/doctor.js'
 import { VERSION } from '../version.js'
 
+// Each command's module is loaded when the command runs: `start` need not load the OAuth flow,
+// and every command starts faster.
 export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
   const ctx = createContext(streams, env)
   const program = buildProgram(ctx, streams)
@@ -48,7 +38,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .command('init')
     .description(`create ${ctx.paths.home} with a default config and an encryption key`)
     .option('--force', 'reset config.json to the defaults')
-    .action((options: { force?: boolean }) => initCommand(ctx, options))
+    .action(async (options: { force?: boolean }) => (await import('./commands/init.js')).initCommand(ctx, options))
 
   for (const name of ['add', 'add-server']) {
     program
@@ -66,7 +56,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
       .option('--callback-port <port>', 'the loopback port of the redirect URI (default: a free one, kept for this server)')
       .option('--client-credentials', 'machine-to-machine: the client credentials grant, no browser')
       .option('--private-key <pem-file>', 'with --client-credentials: authenticate with private_key_jwt')
-      .action((server: string, url: string, options) => addCommand(ctx, server, url, options))
+      .action(async (server: string, url: string, options) => (await import('./commands/add.js')).addCommand(ctx, server, url, options))
   }
 
   program
@@ -77,13 +67,13 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--no-auth', 'do not require the bridge access token (loopback only)')
     .option('--open', 'open the dashboard in the browser')
     .option('--verbose', 'log request bodies too (tokens and secrets redacted)')
-    .action((options) => startCommand(ctx, options))
+    .action(async (options) => (await import('./commands/start.js')).startCommand(ctx, options))
 
   program
     .command('list')
     .description('servers, URL, token state and expiry, policy')
     .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => listCommand(ctx, options))
+    .action(async (options: { json?: boolean }) => (await import('./commands/list.js')).listCommand(ctx, options))
 
   program
     .command('login <name>')
@@ -91,22 +81,22 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--no-browser', 'print the login URL instead of opening it')
     .option('--device', 'log in with the device authorization grant (RFC 8628)')
     .option('--scope <scopes>', 'ask for these scopes from now on')
-    .action((name: string, options) => loginCommand(ctx, name, options))
+    .action(async (name: string, options) => (await import('./commands/login.js')).loginCommand(ctx, name, options))
 
   program
     .command('logout <name>')
     .description('revoke (where supported) and forget the tokens of a server')
-    .action((name: string) => logoutCommand(ctx, name))
+    .action(async (name: string) => (await import('./commands/logout.js')).logoutCommand(ctx, name))
 
   program
     .command('remove <name>')
     .description('log out, then drop the server from the config')
-    .action((name: string) => removeCommand(ctx, name))
+    .action(async (name: string) => (await import('./commands/logout.js')).removeCommand(ctx, name))
 
   program
     .command('policy <name> <tool-or-policy> [policy]')
     .description('set allow|ask|deny for a server, or for one of its tools')
-    .action((name: string, toolOrPolicy: string, policy: string | undefined) => policyCommand(ctx, name, toolOrPolicy, policy))
+    .action(async (name: string, toolOrPolicy: string, policy: string | undefined) => (await import('./commands/policy.js')).policyCommand(ctx, name, toolOrPolicy, policy))
 
   program
     .command('connect <name> [client]')
@@ -115,7 +105,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--write', "add the entry to the client's config file (keeps the rest, makes a backup)")
     .option('--file <path>', 'with --write: the config file to change, if not the usual one')
     .option('--port <port>', 'the port the bridge listens on, if not the configured one')
-    .action((name: string, client: string | undefined, options) => connectCommand(ctx, name, client, options))
+    .action(async (name: string, client: string | undefined, options) => (await import('./commands/connect.js')).connectCommand(ctx, name, client, options))
 
   program
     .command('approvals [action] [id]')
@@ -123,25 +113,25 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--always', 'with approve: always allow this tool from now on')
     .option('--json', 'machine-readable list')
     .option('--port <port>', 'the port the bridge listens on, if not the configured one')
-    .action((action: string | undefined, id: string | undefined, options) => approvalsCommand(ctx, action, id, options))
+    .action(async (action: string | undefined, id: string | undefined, options) => (await import('./commands/approvals.js')).approvalsCommand(ctx, action, id, options))
 
   program
     .command('stdio <name>')
     .description('an MCP server on stdin/stdout for clients that only launch commands (talks to the running bridge)')
     .option('--standalone', 'start a bridge in this process instead of using the running one')
     .option('--port <port>', 'the port the running bridge listens on, if not the configured one')
-    .action((name: string, options) => stdioCommand(ctx, name, options))
+    .action(async (name: string, options) => (await import('./commands/stdio.js')).stdioCommand(ctx, name, options))
 
   program
     .command('doctor')
     .description('check the setup and say what to fix')
     .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => doctorCommand(ctx, options))
+    .action(async (options: { json?: boolean }) => (await import('./commands/doctor.js')).doctorCommand(ctx, options))
 
   program
     .command('token <name>')
     .description('print a valid access token, refreshing it if needed')
-    .action((name: string) => tokenCommand(ctx, name))
+    .action(async (name: string) => (await import('./commands/token.js')).tokenCommand(ctx, name))
 
   program
     .command('demo')

@@ -1,7 +1,6 @@
 // Opens a URL in the user's browser without a shell in between: the BROWSER program when set
 // (run with the URL as its single argument), else the platform's opener via the `open` package.
 import { spawn } from 'node:child_process'
-import open from 'open'
 import { parseSafeUrl } from './safe-url.js'
 
 export type OpenBrowser = (url: string) => Promise<void>
@@ -14,6 +13,8 @@ export function createBrowserOpener(env: NodeJS.ProcessEnv = process.env): OpenB
       await spawnDetached(program, [url], env)
       return
     }
+    // Loaded on use: the opener and its helpers are a dozen modules most runs never need.
+    const { default: open } = await import('open')
     const child = await open(url, { wait: false })
     child.on('error', () => undefined)
     child.unref()

@@ -4,7 +4,7 @@
 // SSE streams that MCP keeps open.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import { text } from 'node:stream/consumers'
+import { buffer, text } from 'node:stream/consumers'
 import { finished, pipeline } from 'node:stream/promises'
 import { Agent, type Dispatcher } from 'undici'
 
@@ -74,9 +74,24 @@ export function clientResponseHeaders(headers: IncomingHttpHeaders): Record<stri
   return out
 }
 
+/** Answers up to this size (with a known length, not a stream) are sent in one write. */
+const SINGLE_WRITE_LIMIT = 64 * 1024
+
 /** Copies status, headers and body to the client as they arrive. */
 export async function relayResponse(upstream: UpstreamResponse, res: ServerResponse): Promise<void> {
-  res.writeHead(upstream.statusCode, clientResponseHeaders(upstream.headers))
+  const headers = clientResponseHeaders(upstream.headers)
+  const length = Number(upstream.headers['content-length'] ?? Number.NaN)
+  if (length <= SINGLE_WRITE_LIMIT && !String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) {
+    // A small JSON answer: one write instead of a stream pipeline (measured: less CPU per request).
+    try {
+      const body = await buffer(upstream.body)
+      res.writeHead(upstream.statusCode, headers).end(body)
+    } catch {
+      res.destroy()
+    }
+    return
+  }
+  res.writeHead(upstream.statusCode, headers)
   // Headers first, even before any body byte: an SSE client must see its stream open at once.
   res.flushHeaders()
   try {

@@ -10,7 +10,7 @@ import { acceptsEventStream, openHeldStream, progressTokenOf, type HeldStream } 
 import { relayToolsList } from '../proxy/tools-list.js'
 import type { BridgeConfig, ServerEntry } from '../config/schema.js'
 import { BridgeError } from '../errors.js'
-import { challengeFromHeader, type AuthChallenge } from '../oauth/probe.js'
+import type { AuthChallenge } from '../oauth/probe.js'
 import {
   BRIDGE_ERROR, INVALID_REQUEST, LOGIN_REQUIRED_ERROR, PARSE_ERROR,
   errorResponse, methodLabel, parseBody, toolCallName,
@@ -234,7 +234,7 @@ async function exchange(
     const token = entry.auth === 'none' ? undefined : await options.tokens.accessToken(name)
     const send = options.senderFor(name, entry)
     const upstream = await send({
-      url: new URL(entry.url),
+      url: upstreamUrl(entry),
       method: req.method as string,
       clientHeaders: req.headers,
       body,
@@ -244,6 +244,9 @@ async function exchange(
     }).catch((error: unknown) => {
       throw upstreamUnreachable(entry.url, error)
     })
+    if (upstream.statusCode !== 401 && upstream.statusCode !== 403) return upstream
+    // Loaded on first need: it brings the SDK's schemas, which the plain proxy path never uses.
+    const { challengeFromHeader } = await import('../oauth/probe.js')
     const challenge = challengeFromHeader(upstream.headers['www-authenticate'])
     if (upstream.statusCode === 401) {
       await discardBody(upstream)
@@ -367,4 +370,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
 function filterToolsList(tools: ToolDefinition[], name: string, entry: ServerEntry, catalog: ToolCatalog): ToolDefinition[] {
   catalog.record(name, tools)
   return tools.filter((tool) => decide(entry, tool.name, tool).policy !== 'deny')
+}
+
+const parsedUrls = new WeakMap<ServerEntry, URL>()
+
+/** The entry's URL, parsed once per configuration load rather than once per request. */
+function upstreamUrl(entry: ServerEntry): URL {
+  let url = parsedUrls.get(entry)
+  if (!url) {
+    url = new URL(entry.url)
+    parsedUrls.set(entry, url)
+  }
+  return url
 }

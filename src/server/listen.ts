@@ -9,7 +9,6 @@ import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
 import type { FlowIo } from '../oauth/flow.js'
 import type { AuthChallenge } from '../oauth/probe.js'
-import { loginServer } from '../login/login-server.js'
 import { TokenManager } from '../tokens/manager.js'
 import { EncryptedFileTokenStore } from '../tokens/store.js'
 import { createBridgeHandler, type RequestLogEntry } from './app.js'
@@ -76,6 +75,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
       options.flowIo.progress(`${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`)
       try {
+        const { loginServer } = await import('../login/login-server.js')
         await loginServer({ name, entry, store, io: options.flowIo, challenge })
       } catch (error) {
         // The client sees this as the answer to its request: say what was asked and what to do.
@@ -118,7 +118,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         openBrowser: async (url) => resolveUrl(url),
         browser: 'open',
       }
-      loginServer({ name, entry, store, io })
+      import('../login/login-server.js')
+        .then(({ loginServer }) => loginServer({ name, entry, store, io }))
         .then((result) => {
           tokens.forget(name)
           lastErrors.delete(name)

@@ -1,7 +1,6 @@
 // One line per request, on stdout and appended to ~/.mcp-oauth-bridge/logs/requests.log.
 // Lines carry no token: bodies appear only with --verbose, and then redacted.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
-import { join } from 'node:path'
+import { openLogFile } from '../fs/log-file.js'
 import type { RequestLogEntry } from './app.js'
 
 export interface RequestLog {
@@ -14,17 +13,11 @@ export function formatLogLine(entry: RequestLogEntry, now = new Date()): string 
   return `${base}${entry.note ? ` ${entry.note}` : ''}${entry.body ? ` body=${entry.body}` : ''}`
 }
 
-export function openRequestLog(logsFolder: string, echo: (line: string) => void): RequestLog {
-  mkdirSync(logsFolder, { recursive: true, mode: 0o700 })
-  const file: WriteStream = createWriteStream(join(logsFolder, 'requests.log'), { flags: 'a', mode: 0o600 })
-  file.on('error', () => undefined) // a full disk must not take the bridge down
+export function openRequestLog(logsFolder: string, echo: (lines: string) => void): RequestLog {
+  const file = openLogFile(logsFolder, 'requests.log', echo)
   return {
-    write(entry) {
-      const line = formatLogLine(entry)
-      echo(line)
-      file.write(`${line}\n`)
-    },
-    close: () => new Promise((resolve) => file.end(() => resolve())),
+    write: (entry) => file.append(formatLogLine(entry)),
+    close: () => file.close(),
   }
 }
 

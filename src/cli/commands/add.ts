@@ -11,6 +11,7 @@ import { loginServer, type LoginResult } from '../../login/login-server.js'
 import { detectTransport, type TransportDetection } from '../../proxy/transport-detect.js'
 import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
+import { parsePort } from '../options.js'
 import { terminalFlowIo } from '../flow-io.js'
 
 export interface AddOptions {
@@ -143,11 +144,6 @@ function parseHeaders(values: string[]): Record<string, string> {
   return headers
 }
 
-export function parsePort(value: string): number {
-  const port = Number(value)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new BridgeError('BAD_USAGE', `${quote(value)} is not a port number (1-65535).`)
-  return port
-}
 
 function checkClientMetadataUrl(value: string): void {
   let url: URL | undefined

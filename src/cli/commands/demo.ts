@@ -15,7 +15,7 @@ import { openRequestLog, type RequestLog } from '../../server/request-log.js'
 import { EncryptedFileTokenStore, type TokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
-import { parsePort } from './add.js'
+import { parsePort } from '../options.js'
 import { connectionFor } from './connect.js'
 
 export interface DemoCommandOptions {

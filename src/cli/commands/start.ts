@@ -5,7 +5,7 @@ import { isLoopbackHost } from '../../oauth/safe-url.js'
 import { startBridge } from '../../server/listen.js'
 import { createBrowserOpener } from '../../oauth/browser.js'
 import type { CliContext } from '../context.js'
-import { parsePort } from './add.js'
+import { parsePort } from '../options.js'
 import { join } from 'node:path'
 import { openRequestLog } from '../../server/request-log.js'
 
