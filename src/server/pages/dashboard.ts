@@ -91,6 +91,7 @@ async function dashboardBody(options: DashboardOptions, csrf: string): Promise<H
 </tr>`
   })
   return html`<h1>mcp-oauth-bridge</h1>
+<p><a href="/approvals">Approvals</a> <span class="muted">· tool calls with policy "ask" wait there for your decision</span></p>
 ${rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p>No servers yet. Add one with <code>mcp-oauth-bridge add &lt;name&gt; &lt;url&gt;</code>; it appears here without a restart.</p>`}
