@@ -16,6 +16,12 @@ import { parseSafeUrl } from './safe-url.js'
 export interface Discovery extends OAuthDiscoveryState {
   /** True when the server predates protected resource metadata (MCP 2025-03-26). */
   legacy: boolean
+  /**
+   * The authorization server refused the RFC 8707 `resource` parameter (Entra ID v2:
+   * AADSTS901002; AADSTS9010010 when it names another resource than the scopes do), so logins
+   * and refreshes leave it out. Set only after such a refusal; kept while the server stays the same.
+   */
+  omitResource?: boolean
 }
 
 export async function discoverAuthorization(
@@ -32,8 +38,9 @@ export async function discoverAuthorization(
   if (advertised) parseSafeUrl(advertised, 'authorization server URL in the resource metadata')
 
   let metadata: AuthorizationServerMetadata | undefined
+  const documents = keepMetadataDocuments(fetchFn)
   try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn })
+    metadata = withUnlistedMembers(await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: documents.fetchFn }), documents.last())
   } catch (error) {
     if (error instanceof BridgeError) throw error
     throw new BridgeError('DISCOVERY_FAILED', `The authorization server metadata of ${authorizationServerUrl} is malformed: ${summarise(error)}.`, {
@@ -55,6 +62,33 @@ export async function discoverAuthorization(
     ...(resourceMetadata ? { resourceMetadata } : {}),
     ...(metadata ? { authorizationServerMetadata: metadata } : {}),
   }
+}
+
+/** Remembers the raw JSON of the last metadata document fetched successfully. */
+function keepMetadataDocuments(fetchFn: FetchLike): { fetchFn: FetchLike; last(): Record<string, unknown> | undefined } {
+  let last: Record<string, unknown> | undefined
+  return {
+    fetchFn: async (input, init) => {
+      const response = await fetchFn(input, init)
+      if (response.ok) {
+        last = await response.clone().json().then((value: unknown) => (value && typeof value === 'object' ? value as Record<string, unknown> : undefined), () => undefined)
+      }
+      return response
+    },
+    last: () => last,
+  }
+}
+
+/**
+ * The SDK validates OpenID discovery documents with a schema that drops every member it does not
+ * list, among them revocation_endpoint, device_authorization_endpoint and
+ * authorization_response_iss_parameter_supported. OpenID-only servers (Entra ID, Keycloak,
+ * Shopify customer accounts) would lose revocation at logout, the device grant and the RFC 9207
+ * check; the members the schema did not validate are put back (URLs are checked where used).
+ */
+function withUnlistedMembers(metadata: AuthorizationServerMetadata | undefined, raw: Record<string, unknown> | undefined): AuthorizationServerMetadata | undefined {
+  if (!metadata || !raw || raw.issuer !== metadata.issuer) return metadata
+  return { ...raw, ...metadata } as AuthorizationServerMetadata
 }
 
 async function findResourceMetadata(
@@ -93,8 +127,12 @@ function checkResource(serverUrl: URL, metadata: OAuthProtectedResourceMetadata)
     }
   })()
   if (!allowed) {
+    // Same host, another path: usually the endpoint the server wants (Cloudflare's /sse and /mcp).
+    const sameOrigin = URL.canParse(metadata.resource) && new URL(metadata.resource).origin === serverUrl.origin
     throw new BridgeError('RESOURCE_MISMATCH', `The server at ${serverUrl.href} publishes metadata for a different resource, ${quote(metadata.resource)}; refusing to authorize.`, {
-      hint: 'Check the URL. If it is right, the server is misconfigured (or hostile): report it to its operator.',
+      hint: sameOrigin
+        ? `If ${metadata.resource} is the MCP endpoint you meant, add that URL instead; otherwise the server is misconfigured: report it to its operator.`
+        : 'Check the URL. If it is right, the server is misconfigured (or hostile): report it to its operator.',
     })
   }
 }

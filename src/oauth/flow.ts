@@ -11,7 +11,7 @@ import { BridgeError, type BridgeErrorCode, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import type { OpenBrowser } from './browser.js'
 import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
-import { recordFailures, type FailedAnswer, type FetchLike } from './http.js'
+import { describeBody, recordFailures, type FailedAnswer, type FetchLike } from './http.js'
 import { startLoopbackListener, type LoopbackListener } from './loopback.js'
 import type { AuthChallenge } from './probe.js'
 import { CLIENT_NAME, StoreBackedProvider } from './provider.js'
@@ -56,6 +56,9 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   const fetchFn = failures.fetchFn
   io.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
   const discovery = await discoverAuthorization(options.serverUrl, options.challenge, fetchFn)
+  const previous = (await store.get(name))?.discovery as Discovery | undefined
+  // A refused `resource` stays refused for as long as the authorization server is the same one.
+  if (previous?.omitResource && previous.authorizationServerUrl === discovery.authorizationServerUrl) discovery.omitResource = true
   const metadata = discovery.authorizationServerMetadata
   io.progress(
     metadata
@@ -65,54 +68,229 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   const scope = chooseScope(options.scope, options.challenge, discovery)
   await store.update(name, (secrets) => ({ ...secrets, discovery }))
 
+  const before = await store.get(name)
   const listener = await startLoopbackListener(options.callbackPort)
   try {
     await dropUnusableClient(store, name, discovery, { redirectUri: listener.redirectUri, scope })
     const secrets = (await store.get(name)) ?? {}
     const clientPlan = planClient(secrets, discovery, options, listener.redirectUri)
     if (clientPlan) io.progress(clientPlan)
+    const context: FlowContext = { name, serverUrl: options.serverUrl }
 
-    let authorizationUrl: URL | undefined
-    const provider = new StoreBackedProvider({
-      name,
-      store: interactiveView(store, name),
-      redirectUrl: listener.redirectUri,
-      clientMetadata: clientMetadataFor(listener.redirectUri, scope, metadata),
-      ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
-      discovery,
-      onAuthorizationUrl: (url) => {
-        authorizationUrl = url
-      },
-    })
+    // A client registered by hand (or described by the user's metadata document) lists redirect
+    // URIs we cannot see, and providers compare them as strings: `localhost` or `127.0.0.1`
+    // (Slack and Salesforce accept only localhost; Asana and Atlassian match exactly). So its
+    // first login checks the authorization request before the person is sent there, and tries
+    // the other spelling once if the first is refused; the one accepted is kept with the client.
+    const confirmed = confirmedRedirectUri(secrets, listener)
+    const checkFirst = !confirmed && (secrets.clientSource === 'pre-registered' || (!secrets.client && usesMetadataDocument(discovery, options)))
+    let redirectUri = confirmed ?? listener.redirectUri
+    const refusedRedirects: Array<{ redirectUri: string; said: string }> = []
 
-    let phase: Phase = secrets.client ? 'authorization' : 'registration'
-    try {
-      await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn })
-    } catch (error) {
-      throw flowError(phase, error, discovery, failures.last())
+    for (;;) {
+      let authorizationUrl: URL | undefined
+      const provider = new StoreBackedProvider({
+        name,
+        store: interactiveView(store, name),
+        redirectUrl: redirectUri,
+        clientMetadata: clientMetadataFor(redirectUri, scope, metadata),
+        ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
+        discovery,
+        ...(discovery.omitResource ? { omitResource: true } : {}),
+        onAuthorizationUrl: (url) => {
+          authorizationUrl = url
+        },
+      })
+
+      const registering = !(await store.get(name))?.client
+      let phase: Phase = registering ? 'registration' : 'authorization'
+      try {
+        await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn })
+      } catch (error) {
+        const last = failures.last()
+        // Some servers refuse an IP-literal redirect URI at registration (hermes-agent#29875).
+        const other = registering && last && /redirect/i.test(last.said) ? otherLoopbackSpelling(redirectUri, refusedRedirects) : undefined
+        if (other && last) {
+          refusedRedirects.push({ redirectUri, said: `HTTP ${last.status}: ${last.said}` })
+          io.progress(`The server refused to register the redirect URI ${redirectUri}; trying ${other}.`)
+          redirectUri = other
+          continue
+        }
+        // The hint names the first spelling tried: the one RFC 8252 prefers.
+        throw flowError(phase, error, discovery, last, { ...context, redirectUri: refusedRedirects[0]?.redirectUri ?? redirectUri })
+      }
+      if (!authorizationUrl) throw new Error('The authorization step produced no URL to open.')
+      phase = 'authorization'
+      const safeUrl = parseSafeUrl((authorizationUrl as URL).href, 'authorization URL')
+
+      if (checkFirst) {
+        const verdict = await checkAuthorizationRequest(safeUrl, redirectUri, options.fetchFn)
+        if (verdict.kind === 'refused') {
+          if (canDropResource(discovery, verdict.error, verdict.description)) {
+            await dropResource(store, name, discovery, io, verdict.said)
+            continue
+          }
+          const other = otherLoopbackSpelling(redirectUri, refusedRedirects)
+          refusedRedirects.push({ redirectUri, said: verdict.said })
+          if (other) {
+            io.progress(`The authorization server refused the redirect URI ${redirectUri} (${verdict.said}); trying ${other}.`)
+            redirectUri = other
+            continue
+          }
+          throw redirectRefused((await store.get(name)) ?? secrets, refusedRedirects, { ...context, ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}) })
+        }
+      }
+
+      await presentAuthorizationUrl(io, safeUrl, redirectUri)
+      const params = await waitForRedirect(listener, io, options.timeoutMs, redirectUri)
+      if (params.get('state') === provider.expectedState && canDropResource(discovery, params.get('error'), params.get('error_description'))) {
+        await dropResource(store, name, discovery, io, `${quote(params.get('error') ?? '')} (${quote(params.get('error_description') ?? '')})`)
+        continue
+      }
+      checkAuthorizationResponse(params, provider.expectedState, metadata)
+      const code = params.get('code')
+      if (!code) throw new BridgeError('AUTHORIZATION_FAILED', 'The authorization server redirected back without a code.')
+
+      phase = 'token exchange'
+      io.progress('Exchanging the authorization code for tokens…')
+      try {
+        await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn })
+      } catch (error) {
+        throw flowError(phase, error, discovery, failures.last(), context)
+      }
+      await store.update(name, (current) => {
+        const next = scope ? { ...current, requestedScope: scope } : { ...current }
+        // The redirect URI the server accepted for a client we did not register ourselves.
+        if (checkFirst && next.client) next.client = { ...next.client, redirect_uris: [redirectUri] }
+        return next
+      })
+      return { discovery, scope }
     }
-    if (!authorizationUrl) throw new Error('The authorization step produced no URL to open.')
-    phase = 'authorization'
-    const safeUrl = parseSafeUrl(authorizationUrl.href, 'authorization URL')
-    await presentAuthorizationUrl(io, safeUrl)
-
-    const params = await waitForRedirect(listener, io, options.timeoutMs)
-    checkAuthorizationResponse(params, provider.expectedState, metadata)
-    const code = params.get('code')
-    if (!code) throw new BridgeError('AUTHORIZATION_FAILED', 'The authorization server redirected back without a code.')
-
-    phase = 'token exchange'
-    io.progress('Exchanging the authorization code for tokens…')
-    try {
-      await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn })
-    } catch (error) {
-      throw flowError(phase, error, discovery, failures.last())
-    }
-    await store.update(name, (current) => (scope ? { ...current, requestedScope: scope } : current))
-    return { discovery, scope }
+  } catch (error) {
+    await keepClientOfTokens(store, name, before)
+    throw error
   } finally {
     await listener.close()
   }
+}
+
+/**
+ * Refresh tokens are bound to the client that obtained them (Notion refuses a refresh under
+ * another client_id; OAuth 2.1 §4.3.1). A login that fails after registering a new client puts
+ * the old client back while the old tokens are still the ones held, so they keep refreshing.
+ */
+async function keepClientOfTokens(store: TokenStore, name: string, before: ServerSecrets | undefined): Promise<void> {
+  const oldClient = before?.client
+  const oldTokens = before?.tokens
+  if (!oldClient || !oldTokens) return
+  await store.update(name, (current) => {
+    if (current.tokens?.access_token !== oldTokens.access_token || current.client?.client_id === oldClient.client_id) return current
+    const restored: ServerSecrets = { ...current, client: oldClient }
+    if (before.clientSource) restored.clientSource = before.clientSource
+    return restored
+  })
+}
+
+/** What an error message needs to say which command to run. */
+export interface FlowContext {
+  name: string
+  serverUrl: URL
+  redirectUri?: string
+}
+
+function usesMetadataDocument(discovery: Discovery, options: InteractiveAuthorization): boolean {
+  return discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true && options.clientMetadataUrl !== undefined
+}
+
+/** The redirect URI the client is registered (or was last accepted) with, if it is on this port. */
+function confirmedRedirectUri(secrets: ServerSecrets, listener: LoopbackListener): string | undefined {
+  const uri = (secrets.client as { redirect_uris?: string[] } | undefined)?.redirect_uris?.[0]
+  if (!uri) return undefined
+  return uri === listener.redirectUriFor('127.0.0.1') || uri === listener.redirectUriFor('localhost') ? uri : undefined
+}
+
+/** 127.0.0.1 <-> localhost, each tried once. */
+function otherLoopbackSpelling(redirectUri: string, refused: Array<{ redirectUri: string }>): string | undefined {
+  const url = new URL(redirectUri)
+  url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost'
+  const other = url.href
+  return other === redirectUri || refused.some((entry) => entry.redirectUri === other) ? undefined : other
+}
+
+/**
+ * Entra ID v2 refuses the RFC 8707 `resource` parameter (AADSTS901002), and newer Entra refuses a
+ * `resource` that is not the resource of the requested scopes (AADSTS9010010, invalid_target).
+ * MCP says to send it; where the server refuses it explicitly, the login is run again without it.
+ */
+function canDropResource(discovery: Discovery, error: string | null | undefined, description: string | null | undefined): boolean {
+  if (discovery.omitResource || !discovery.resourceMetadata) return false
+  return error === 'invalid_target' || (error === 'invalid_request' && /\bresource\b/i.test(description ?? ''))
+}
+
+async function dropResource(store: TokenStore, name: string, discovery: Discovery, io: FlowIo, said: string): Promise<void> {
+  discovery.omitResource = true
+  await store.update(name, (secrets) => ({ ...secrets, discovery: { ...secrets.discovery, ...discovery } }))
+  io.progress(`The authorization server refuses the resource parameter (${said}); logging in again without it.`)
+}
+
+type AuthorizationRequestVerdict =
+  | { kind: 'accepted' }
+  | { kind: 'refused'; said: string; error?: string | null | undefined; description?: string | null | undefined }
+
+/**
+ * Loads the authorization URL without following redirects, as a browser's first request would:
+ * a login page or a redirect means the server took the request; a 4xx or 5xx page, or a redirect
+ * back to us carrying an error, means it refused it before any person could act.
+ */
+async function checkAuthorizationRequest(url: URL, redirectUri: string, fetchFn: FetchLike): Promise<AuthorizationRequestVerdict> {
+  const response = await fetchFn(url, { method: 'GET', headers: { accept: 'text/html' }, redirect: 'manual' })
+  const location = response.headers.get('location')
+  if (response.status >= 300 && response.status < 400 && location) {
+    const target = new URL(location, url)
+    const expected = new URL(redirectUri)
+    if (target.origin === expected.origin && target.pathname === expected.pathname && target.searchParams.has('error')) {
+      const error = target.searchParams.get('error')
+      const description = target.searchParams.get('error_description')
+      return { kind: 'refused', said: `${quote(error ?? '')}${description ? ` (${quote(description)})` : ''}`, error, description }
+    }
+    return { kind: 'accepted' }
+  }
+  if (response.status < 400) return { kind: 'accepted' }
+  const text = await response.text().catch(() => '')
+  let error: string | undefined
+  let description: string | undefined
+  try {
+    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown }
+    if (typeof body.error === 'string') error = body.error
+    if (typeof body.error_description === 'string') description = body.error_description
+  } catch {
+    // not OAuth JSON
+  }
+  return { kind: 'refused', said: `HTTP ${response.status}: ${describeBody(text)}`, error, description }
+}
+
+function redirectRefused(
+  secrets: ServerSecrets,
+  refused: Array<{ redirectUri: string; said: string }>,
+  context: FlowContext & { clientMetadataUrl?: string },
+): BridgeError {
+  const clientId = secrets.client?.client_id ?? '<ID>'
+  const tried = refused.map((entry) => entry.redirectUri)
+  const message = `The authorization server refused to start a login for client ${quote(clientId)} with the redirect URI ${tried.join(' or ')}: it said ${refused.at(-1)?.said ?? 'nothing'}.`
+  if (context.clientMetadataUrl) {
+    return new BridgeError('AUTHORIZATION_FAILED', message, {
+      hint:
+        `List ${tried[0]} in the redirect_uris of your client ID metadata document at ${context.clientMetadataUrl} (the port must match), then run the command again; ` +
+        `or, to use a port the document already lists:\n    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-metadata-url ${context.clientMetadataUrl} --callback-port <PORT>`,
+    })
+  }
+  const secret = secrets.client?.client_secret ? ' --client-secret <SECRET>' : ''
+  return new BridgeError('AUTHORIZATION_FAILED', message, {
+    hint:
+      `Add ${tried[0]} to the redirect URIs of this client in the provider's settings, then run the command again.\n` +
+      `  If the client is registered with another port, use that one:\n` +
+      `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id ${clientId}${secret} --callback-port <PORT>`,
+  })
 }
 
 export interface ClientCredentialsAuthorization extends LoginTarget {
@@ -282,7 +460,9 @@ export async function dropUnusableClient(
     const registered = client as { redirect_uris?: string[]; scope?: string }
     const boundElsewhere = client.issuer !== undefined && client.issuer !== discovery.authorizationServerUrl
     const isDynamic = secrets.clientSource === 'dynamic'
-    const wrongRedirect = isDynamic && wanted.redirectUri !== undefined && registered.redirect_uris !== undefined && !registered.redirect_uris.includes(wanted.redirectUri)
+    // Either loopback spelling of the same callback will do (see otherLoopbackSpelling).
+    const acceptable = wanted.redirectUri === undefined ? [] : [wanted.redirectUri, wanted.redirectUri.replace('//127.0.0.1:', '//localhost:')]
+    const wrongRedirect = isDynamic && wanted.redirectUri !== undefined && registered.redirect_uris !== undefined && !registered.redirect_uris.some((uri) => acceptable.includes(uri))
     const registeredScopes = typeof registered.scope === 'string' ? new Set(registered.scope.split(' ')) : undefined
     const narrowScope = isDynamic && registeredScopes !== undefined && (wanted.scope ?? '').split(' ').some((scope) => scope && !registeredScopes.has(scope))
     if (!boundElsewhere && !wrongRedirect && !narrowScope) return secrets
@@ -329,9 +509,9 @@ function registrationRequired(
   )
 }
 
-async function presentAuthorizationUrl(io: FlowIo, url: URL): Promise<void> {
+async function presentAuthorizationUrl(io: FlowIo, url: URL, redirectUri: string): Promise<void> {
   if (io.browser === 'print') {
-    io.progress(`Open this URL in a browser to authorize:\n\n  ${url.href}\n\nThen come back here. If the browser cannot reach this machine, paste the address it ends on (starting with http://127.0.0.1) here.`)
+    io.progress(`Open this URL in a browser to authorize:\n\n  ${url.href}\n\nThen come back here. If the browser cannot reach this machine, paste the address it ends on (starting with ${new URL(redirectUri).origin}) here.`)
     return
   }
   io.progress('Opening the browser to authorize…')
@@ -343,17 +523,17 @@ async function presentAuthorizationUrl(io: FlowIo, url: URL): Promise<void> {
   io.progress(`Waiting for the browser to come back (or visit ${url.href})`)
 }
 
-async function waitForRedirect(listener: LoopbackListener, io: FlowIo, timeoutMs: number): Promise<URLSearchParams> {
+async function waitForRedirect(listener: LoopbackListener, io: FlowIo, timeoutMs: number, redirectUri: string): Promise<URLSearchParams> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new BridgeError('CALLBACK_TIMEOUT', `The browser did not come back to ${listener.redirectUri} within ${Math.round(timeoutMs / 1000)} s.`, {
+      reject(new BridgeError('CALLBACK_TIMEOUT', `The browser did not come back to ${redirectUri} within ${Math.round(timeoutMs / 1000)} s.`, {
         hint: 'Run the command again and finish the login in the browser; on a remote machine use --no-browser and paste the final URL, or --device.',
       }))
     }, timeoutMs)
   })
-  const contenders: Array<Promise<URLSearchParams>> = [listener.callback, timeout]
-  if (io.browser === 'print' && io.pastedRedirects) contenders.push(readPastedRedirect(io.pastedRedirects, listener.redirectUri, io))
+  const contenders: Array<Promise<URLSearchParams>> = [listener.nextCallback(), timeout]
+  if (io.browser === 'print' && io.pastedRedirects) contenders.push(readPastedRedirect(io.pastedRedirects, redirectUri, io))
   try {
     return await Promise.race(contenders)
   } finally {
@@ -415,7 +595,7 @@ const PHASE_CODES: Record<Phase, BridgeErrorCode> = {
   'token exchange': 'TOKEN_EXCHANGE_FAILED',
 }
 
-export function flowError(phase: Phase, error: unknown, discovery: Discovery, lastFailure?: FailedAnswer): BridgeError {
+export function flowError(phase: Phase, error: unknown, discovery: Discovery, lastFailure?: FailedAnswer, context?: FlowContext): BridgeError {
   if (error instanceof BridgeError) return error
   const metadata = discovery.authorizationServerMetadata
   const endpoint =
@@ -428,7 +608,12 @@ export function flowError(phase: Phase, error: unknown, discovery: Discovery, la
       ? `${quote(error.errorCode)}${error.message ? ` (${quote(error.message)})` : ''}`
       : quote(summarise(error))
   const hint =
-    phase === 'registration'
+    phase === 'registration' && context?.redirectUri
+      // Keycloak's "Trusted Hosts", hosted allowlists (Square, Intercom), scope enums (Supabase):
+      // the way out is a client registered by hand, so say exactly how.
+      ? `The server refused to register a client. Fix what it said, or register an app with the provider using the redirect URI ${context.redirectUri}, then run:\n` +
+        `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id <ID> [--client-secret <SECRET>] --callback-port ${new URL(context.redirectUri).port}`
+      : phase === 'registration'
       ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'
       : error instanceof OAuthError && error.errorCode === 'invalid_client'
         ? 'The client is not (or no longer) known to the server: run `mcp-oauth-bridge login` to register again, or check --client-id/--client-secret.'

@@ -1,25 +1,39 @@
 // The loopback redirect target (RFC 8252 §7.3): a one-shot HTTP listener on 127.0.0.1 that is
-// up before the browser opens, so a fast browser never meets a closed port.
-import { createServer, type Server } from 'node:http'
+// up before the browser opens, so a fast browser never meets a closed port. It also listens on
+// ::1 (same port, where the machine has IPv6), so a redirect URI spelled `localhost` works
+// whichever address the browser resolves it to.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { BridgeError } from '../errors.js'
 
 export interface LoopbackListener {
+  /** http://127.0.0.1:<port>/callback */
   redirectUri: string
   port: number
-  /** Resolves with the query of the first request to /callback. */
-  callback: Promise<URLSearchParams>
+  /** The same callback spelled with another loopback host name. */
+  redirectUriFor(host: LoopbackHost): string
+  /** Resolves with the query of the next request to /callback not yet taken (a login may run twice). */
+  nextCallback(): Promise<URLSearchParams>
   close(): Promise<void>
 }
 
 export const CALLBACK_PATH = '/callback'
 
+export type LoopbackHost = '127.0.0.1' | 'localhost'
+
 export async function startLoopbackListener(port: number): Promise<LoopbackListener> {
-  let deliver!: (params: URLSearchParams) => void
-  const callback = new Promise<URLSearchParams>((resolve) => {
-    deliver = resolve
-  })
-  const server = createServer((req, res) => {
+  const arrived: URLSearchParams[] = []
+  const waiting: Array<(params: URLSearchParams) => void> = []
+  const deliver = (params: URLSearchParams) => {
+    const waiter = waiting.shift()
+    if (waiter) waiter(params)
+    else arrived.push(params)
+  }
+  const nextCallback = () => {
+    const ready = arrived.shift()
+    return ready ? Promise.resolve(ready) : new Promise<URLSearchParams>((resolve) => waiting.push(resolve))
+  }
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n')
@@ -34,18 +48,24 @@ export async function startLoopbackListener(port: number): Promise<LoopbackListe
     })
     res.end(callbackPage(failed))
     deliver(url.searchParams)
-  })
+  }
+  const server = createServer(handler)
   await listen(server, port)
   const actualPort = (server.address() as AddressInfo).port
+  const ipv6 = createServer(handler)
+  const ipv6Up = await listen(ipv6, actualPort, '::1').then(() => true, () => false)
   return {
     redirectUri: `http://127.0.0.1:${actualPort}${CALLBACK_PATH}`,
     port: actualPort,
-    callback,
-    close: () => closeServer(server),
+    redirectUriFor: (host) => `http://${host}:${actualPort}${CALLBACK_PATH}`,
+    nextCallback,
+    close: async () => {
+      await Promise.all([closeServer(server), ipv6Up ? closeServer(ipv6) : undefined])
+    },
   }
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function listen(server: Server, port: number, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
@@ -56,7 +76,7 @@ function listen(server: Server, port: number): Promise<void> {
         reject(error)
       }
     })
-    server.listen(port, '127.0.0.1', () => resolve())
+    server.listen(port, host, () => resolve())
   })
 }
 

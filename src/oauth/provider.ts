@@ -25,6 +25,8 @@ export interface ProviderOptions {
   /** For grants other than authorization_code (client credentials). */
   tokenRequest?: (scope?: string) => URLSearchParams
   onAuthorizationUrl?: (url: URL) => void
+  /** Leave the RFC 8707 `resource` parameter out (the authorization server refused it). */
+  omitResource?: boolean
   now?: () => number
 }
 
@@ -43,7 +45,12 @@ export class StoreBackedProvider implements OAuthClientProvider {
       const tokenRequest = options.tokenRequest
       this.prepareTokenRequest = (scope) => tokenRequest(scope)
     }
+    // The SDK sends the resource metadata's `resource` verbatim unless this hook exists, so it is
+    // defined only to leave the parameter out (Entra ID v2 refuses it: AADSTS901002).
+    if (options.omitResource) this.validateResourceURL = async () => undefined
   }
+
+  validateResourceURL?: (serverUrl: string | URL, resource?: string) => Promise<URL | undefined>
 
   prepareTokenRequest?: (scope?: string) => URLSearchParams
 
@@ -108,7 +115,9 @@ export class StoreBackedProvider implements OAuthClientProvider {
   }
 
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
-    await this.#options.store.update(this.#options.name, (secrets) => ({ ...secrets, discovery: state }))
+    // Merged, not replaced: what the bridge learnt itself (a 2025-03-26 server, a refused
+    // `resource`) is not part of the SDK's state and must survive its re-saves.
+    await this.#options.store.update(this.#options.name, (secrets) => ({ ...secrets, discovery: { ...secrets.discovery, ...state } }))
   }
 }
 

@@ -3,12 +3,12 @@
 // store's lock and then see the new token), saves a rotated refresh token before the new access
 // token is used, and turns a refused refresh into "log in again".
 import { auth, refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js'
-import { OAuthError, InvalidGrantError, InvalidClientError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { OAuthError, InvalidGrantError, InvalidClientError, ServerError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
 import { BridgeError, quote } from '../errors.js'
-import { createGuardedFetch, type FetchLike } from '../oauth/http.js'
+import { createGuardedFetch, recordFailures, type FailedAnswer, type FetchLike } from '../oauth/http.js'
 import { clientCredentialsProvider } from '../oauth/flow.js'
 import { toStoredTokens } from '../oauth/provider.js'
-import { summarise } from '../oauth/discovery.js'
+import { summarise, type Discovery } from '../oauth/discovery.js'
 import type { ServerEntry } from '../config/schema.js'
 import type { ServerSecrets, StoredTokens, TokenStore } from './store.js'
 
@@ -102,25 +102,34 @@ export class TokenManager {
   }
 
   async #refresh(name: string, secrets: ServerSecrets, tokens: StoredTokens): Promise<string> {
-    const discovery = secrets.discovery
+    const discovery = secrets.discovery as Discovery | undefined
     if (!discovery || !secrets.client) return this.#requireLogin(name, 'its login data is incomplete')
     const metadata = discovery.authorizationServerMetadata
+    const failures = recordFailures(this.#fetch)
+    const resource = refreshResource(discovery)
     let refreshed
     try {
       refreshed = await refreshAuthorization(discovery.authorizationServerUrl, {
         ...(metadata ? { metadata } : {}),
         clientInformation: secrets.client,
         refreshToken: tokens.refresh_token as string,
-        // The same resource indicator as the original grant (RFC 8707 §2), verbatim.
-        ...(discovery.resourceMetadata ? { resource: new URL(discovery.resourceMetadata.resource) } : {}),
-        fetchFn: this.#fetch,
+        ...(resource ? { resource } : {}),
+        fetchFn: failures.fetchFn,
       })
     } catch (error) {
-      if (error instanceof InvalidGrantError || error instanceof InvalidClientError || error instanceof UnauthorizedClientError) {
-        return this.#requireLogin(name, `the server refused to refresh the token (${error.errorCode}${error.message ? `: ${error.message}` : ''})`)
+      const refusal = refreshRefusal(error, failures.last())
+      if (refusal) {
+        // A client the server no longer knows (workers-oauth-provider expires registrations after
+        // 90 days; Supabase answers "Unrecognized client_id") must be registered anew: `login`
+        // would otherwise send the person to an authorization page that refuses it.
+        const forgetClient = refusal.clientRefused && secrets.clientSource === 'dynamic'
+        return this.#requireLogin(name, `the server refused to refresh the token (${refusal.said})`, forgetClient)
       }
       const endpoint = metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
-      throw new BridgeError('REFRESH_FAILED', `Refreshing the token of ${quote(name)} failed at ${endpoint}: ${error instanceof OAuthError ? error.errorCode + ' ' : ''}${quote(summarise(error))}.`, {
+      // The server's own answer where there was one (PayPal's HTML 500 page is "an HTML page", not its markup).
+      const answer = failures.last()
+      const said = answer ? `HTTP ${answer.status}: ${answer.said}` : `${error instanceof OAuthError ? error.errorCode + ' ' : ''}${quote(summarise(error))}`
+      throw new BridgeError('REFRESH_FAILED', `Refreshing the token of ${quote(name)} failed at ${endpoint}: ${said}.`, {
         hint: `This may pass; try again. If it persists, run \`mcp-oauth-bridge login ${name}\`.`,
         cause: error,
       })
@@ -148,8 +157,12 @@ export class TokenManager {
     return this.#remember(name, tokens)
   }
 
-  async #requireLogin(name: string, reason: string): Promise<never> {
-    await this.#store.update(name, (current) => ({ ...current, loginRequired: { reason, since: new Date(this.#now()).toISOString() } }))
+  async #requireLogin(name: string, reason: string, forgetClient = false): Promise<never> {
+    await this.#store.update(name, (current) => {
+      const next: ServerSecrets = { ...current, loginRequired: { reason, since: new Date(this.#now()).toISOString() } }
+      if (forgetClient) delete next.client
+      return next
+    })
     this.#cache.delete(name)
     throw loginRequired(name, reason)
   }
@@ -158,6 +171,33 @@ export class TokenManager {
     this.#cache.set(name, { token: tokens.access_token, expiresAt: tokens.expires_at, obtainedAt: tokens.obtained_at })
     return tokens.access_token
   }
+}
+
+/**
+ * The resource indicator of the original grant (RFC 8707 §2), as the metadata spells it: a URL
+ * object would add a "/" to a bare origin (Stripe's `https://mcp.stripe.com`), which servers that
+ * match exactly refuse with invalid_target. None where the server refused the parameter at login.
+ */
+function refreshResource(discovery: Discovery): string | undefined {
+  if (discovery.omitResource) return undefined
+  return discovery.resourceMetadata?.resource
+}
+
+/**
+ * Whether a failed refresh is the server saying no (only a new login helps) rather than a failure
+ * that may pass. OAuth's invalid_grant, invalid_client and unauthorized_client say no; so does a
+ * 4xx that is not OAuth JSON (Supabase's `422 {"message":"Unrecognized client_id"}`), except
+ * 408 and 429, which ask to come back later. `clientRefused`: the client, not the grant, is the problem.
+ */
+function refreshRefusal(error: unknown, answer: FailedAnswer | undefined): { said: string; clientRefused: boolean } | undefined {
+  if (error instanceof InvalidGrantError || error instanceof InvalidClientError || error instanceof UnauthorizedClientError) {
+    return { said: `${error.errorCode}${error.message ? `: ${error.message}` : ''}`, clientRefused: !(error instanceof InvalidGrantError) }
+  }
+  if (error instanceof OAuthError && !(error instanceof ServerError)) return undefined
+  if (answer && answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429) {
+    return { said: `HTTP ${answer.status}: ${answer.said}`, clientRefused: true }
+  }
+  return undefined
 }
 
 export function loginRequired(name: string, reason: string): BridgeError {
