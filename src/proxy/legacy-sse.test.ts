@@ -488,9 +488,14 @@ describe('detectTransport', () => {
     expect(seen).toEqual(['POST ', 'DELETE '])
   })
 
-  it('answers http when the GET is no event stream or its first event is not endpoint', async () => {
+  it('answers none when both requests are refused: nothing there speaks MCP', async () => {
     const plain = await serve((_req, res) => void res.writeHead(404).end())
-    expect(await detectTransport(plain.url)).toEqual({ transport: 'http' })
+    expect(await detectTransport(plain.url)).toEqual({ transport: 'none', status: 404, said: 'nothing' })
+    const retired = await serve((_req, res) => void res.writeHead(410, { 'content-type': 'text/plain' }).end('SSE is no longer supported. use https://x.example/mcp'))
+    expect(await detectTransport(retired.url)).toEqual({ transport: 'none', status: 410, said: '"SSE is no longer supported. use https://x.example/mcp"' })
+  })
+
+  it('answers http when the GET is no event stream or its first event is not endpoint', async () => {
     const other = await serve((req, res) => {
       if (req.method === 'POST') return void res.writeHead(400).end()
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: {}\n\n')

@@ -2,7 +2,7 @@
 // client to find out: POST an initialize; a 4xx (typically 400, 404 or 405) means it may be an
 // HTTP+SSE (2024-11-05) server, so GET the URL as an event stream and see whether the first
 // event is `endpoint`. Anything else is Streamable HTTP, whose own errors the normal probe reports.
-import { describeNetworkError, type FetchLike } from '../oauth/http.js'
+import { describeBody, describeNetworkError, type FetchLike } from '../oauth/http.js'
 import { probeServer, readChallenge, type AuthChallenge } from '../oauth/probe.js'
 import { SseParser, type SseEvent } from './legacy-sse.js'
 
@@ -11,6 +11,8 @@ export type TransportDetection =
   | { transport: 'sse' }
   /** The server wants a token before it says more: authorize first, then detect again with it. */
   | { transport: 'unauthorized'; status: 401 | 403; challenge: AuthChallenge }
+  /** Neither transport works: the POST and the GET were both refused (a retired endpoint). */
+  | { transport: 'none'; status: number; said: string }
 
 export interface DetectOptions {
   /** Per request (default 20 s). */
@@ -47,9 +49,18 @@ export async function detectTransport(
     const get = await call({ method: 'GET', headers: withHeaders(headers, { accept: 'text/event-stream' }), signal: abort.signal })
     const refusedGet = authorizationNeeded(get)
     const type = get.headers.get('content-type') ?? ''
-    if (refusedGet || !get.ok || !/^text\/event-stream\b/i.test(type) || !get.body) {
+    if (refusedGet) {
       await get.body?.cancel().catch(() => undefined)
-      return refusedGet ?? { transport: 'http' }
+      return refusedGet
+    }
+    if (!get.ok && get.status !== 405) {
+      // The POST was refused too: nothing here speaks MCP. Webflow's retired /sse answers 410
+      // with a text naming the new URL, which is worth passing on word for word.
+      return { transport: 'none', status: get.status, said: describeBody((await get.text().catch(() => '')).slice(0, 2000)) }
+    }
+    if (!/^text\/event-stream\b/i.test(type) || !get.body) {
+      await get.body?.cancel().catch(() => undefined)
+      return { transport: 'http' }
     }
     const first = await firstEvent(get.body, options.firstEventTimeoutMs ?? 10_000)
     return first?.event === 'endpoint' ? { transport: 'sse' } : { transport: 'http' }

@@ -86,6 +86,11 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
     // One knock answers both questions: does the server want authorization, and does it speak the
     // older HTTP+SSE transport (MCP transports §Backwards Compatibility)? --transport http skips the latter.
     let detected: TransportDetection | undefined = transport === 'http' ? undefined : await detectTransport(url, headers)
+    if (detected?.transport === 'none') {
+      throw new BridgeError('UPSTREAM_FAILED', `${url.href} does not answer as an MCP server: HTTP ${detected.status}: ${detected.said}.`, {
+        hint: 'Check the URL: the server may have moved its MCP endpoint (its message may name the new one).',
+      })
+    }
     const result: LoginResult = detected && detected.transport !== 'unauthorized'
       ? { kind: 'open' }
       : await loginServer({ name, entry, store, io, ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}), ...(options.device ? { device: true } : {}) })

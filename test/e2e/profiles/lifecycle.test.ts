@@ -181,15 +181,13 @@ describe('10. sse-legacy (/sse URLs of Linear, Atlassian, Asana, Sentry, Notion,
     await added(user, 'cloudflare', mcp)
   })
 
-  it('a retired /sse (Webflow): the server\'s own words, naming /mcp, reach the MCP client', async () => {
+  it('a retired /sse (Webflow): add refuses it with the server\'s own words, naming /mcp', async () => {
     const server = await profile('sse-legacy', { sse: 'retired' })
     const user = await home()
-    // `add` takes the 410 for an open server today (transport detection, src/cli/commands/add.ts);
-    // the first request through the bridge then fails with the server's message.
     const add = await user.run(['add', 'webflow', server.url])
-    expect(add.code).toBe(0)
-    const running = await bridge(user)
-    const failure = await connect(`${running.url}/mcp/webflow`).then(() => 'connected', (error: Error) => error.message)
-    expect(failure).toContain(`SSE is no longer supported. use ${server.origins.mcp!.origin}/mcp`)
+    expect(add.code).toBe(1)
+    expect(add.stderr).toContain('does not answer as an MCP server: HTTP 410')
+    expect(add.stderr).toContain(`SSE is no longer supported. use ${server.origins.mcp!.origin}/mcp`)
+    expect(add.stderr).toMatch(/Check the URL/)
   })
 })
