@@ -48,3 +48,21 @@ export function quote(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value)
   return JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text)
 }
+
+/** One line for a person from any thrown value (zod issue lists become their first issue). */
+export function summarise(error: unknown): string {
+  if (error instanceof SyntaxError) return 'it is not JSON (an HTML page or text came back)'
+  if (error instanceof Error) {
+    // zod errors carry a JSON list of issues; the first one is enough for a person.
+    try {
+      const issues = JSON.parse(error.message) as Array<{ path?: unknown[]; message?: string }>
+      if (Array.isArray(issues) && issues[0]) {
+        return `${issues[0].path?.join('.') || 'document'}: ${issues[0].message ?? 'invalid'}`
+      }
+    } catch {
+      // not a zod error
+    }
+    return error.message
+  }
+  return String(error)
+}

@@ -1,7 +1,6 @@
 // One lock per guarded file, shared by every process (proper-lockfile: an mkdir-based lock with
 // a heartbeat, so a crashed holder's lock goes stale instead of blocking forever), plus an
 // in-process queue because the file lock is not re-entrant within one process.
-import lockfile from 'proper-lockfile'
 import { BridgeError } from '../errors.js'
 
 const queues = new Map<string, Promise<unknown>>()
@@ -20,6 +19,8 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>): Pro
 async function lockAndRun<T>(path: string, work: () => Promise<T>): Promise<T> {
   let release: () => Promise<void>
   try {
+    // Loaded on the first write: a bridge that only reads never needs it.
+    const lockfile = await import('proper-lockfile')
     release = await lockfile.lock(path, {
       realpath: false,
       lockfilePath: `${path}.lock`,

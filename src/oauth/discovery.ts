@@ -8,7 +8,7 @@ import {
 } from '@modelcontextprotocol/sdk/client/auth.js'
 import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js'
-import { BridgeError, quote } from '../errors.js'
+import { BridgeError, quote, summarise } from '../errors.js'
 import type { FetchLike } from './http.js'
 import type { AuthChallenge } from './probe.js'
 import { parseSafeUrl } from './safe-url.js'
@@ -150,19 +150,4 @@ function checkAuthorizationServerMetadata(metadata: AuthorizationServerMetadata)
   }
 }
 
-export function summarise(error: unknown): string {
-  if (error instanceof SyntaxError) return 'it is not JSON (an HTML page or text came back)'
-  if (error instanceof Error) {
-    // zod errors carry a JSON list of issues; the first one is enough for a person.
-    try {
-      const issues = JSON.parse(error.message) as Array<{ path?: unknown[]; message?: string }>
-      if (Array.isArray(issues) && issues[0]) {
-        return `${issues[0].path?.join('.') || 'document'}: ${issues[0].message ?? 'invalid'}`
-      }
-    } catch {
-      // not a zod error
-    }
-    return error.message
-  }
-  return String(error)
-}
+export { summarise }

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { buffer, text } from 'node:stream/consumers'
 import { finished, pipeline } from 'node:stream/promises'
-import { Agent, type Dispatcher } from 'undici'
+import type { Agent, Dispatcher } from 'undici'
 
 /** Client headers that carry MCP state; everything else (cookies, Authorization, Origin) stays here. */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'] as const
@@ -17,12 +17,26 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'www-authenticate', 'set-cookie',
 ])
 
-export const upstreamAgent = new Agent({
+const AGENT_OPTIONS = {
   keepAliveTimeout: 30_000,
   headersTimeout: 120_000,
   bodyTimeout: 0,
   connectTimeout: 15_000,
-})
+}
+
+// undici takes about 90 ms to load: the bridge starts listening first and loads it meanwhile
+// (warmUpstream), so start-up does not wait for it and the first request rarely does.
+let agent: Agent | undefined
+let loadingAgent: Promise<Agent> | undefined
+
+export function warmUpstream(): Promise<Agent> {
+  loadingAgent ??= import('undici').then(({ Agent }) => (agent = new Agent(AGENT_OPTIONS)))
+  return loadingAgent
+}
+
+export async function closeUpstream(): Promise<void> {
+  await agent?.close().catch(() => undefined)
+}
 
 export interface UpstreamRequest {
   url: URL
@@ -55,14 +69,15 @@ export function sendUpstream(request: UpstreamRequest): Promise<UpstreamResponse
     for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key]
     headers.authorization = `Bearer ${request.token}`
   }
-  return upstreamAgent.request({
+  const options: Dispatcher.RequestOptions = {
     origin: request.url.origin,
     path: `${request.url.pathname}${request.url.search}`,
     method: request.method as Dispatcher.HttpMethod,
     headers,
-    body: request.body,
+    body: request.body ?? null,
     signal: request.signal,
-  })
+  }
+  return agent ? agent.request(options) : warmUpstream().then((loaded) => loaded.request(options))
 }
 
 export function clientResponseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {

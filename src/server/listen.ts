@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { BridgePaths } from '../config/paths.js'
-import type { BridgeConfig } from '../config/schema.js'
+import type { BridgeConfig, ServerEntry } from '../config/schema.js'
 import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
 import type { FlowIo } from '../oauth/flow.js'
@@ -23,8 +23,8 @@ import { openDecisionLog } from '../approvals/decision-log.js'
 import type { DecisionRecord } from '../approvals/gate.js'
 import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { upstreamAgent } from '../proxy/forward.js'
-import { createUpstreamSenders } from '../proxy/legacy-sse.js'
+import { closeUpstream, warmUpstream, type UpstreamSender } from '../proxy/forward.js'
+import type { UpstreamSenders } from '../proxy/legacy-sse.js'
 
 export interface StartOptions {
   paths: BridgePaths
@@ -133,7 +133,12 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     })
 
   // Streamable HTTP for most servers; one HTTP+SSE (2024-11-05) translator per server configured with transport "sse".
-  const senders = createUpstreamSenders()
+  // The older HTTP+SSE transport's module (and undici) load right after the listener is up.
+  let senders: UpstreamSenders | undefined
+  let loadSenders: Promise<UpstreamSenders> | undefined
+  const sendersReady = () => (loadSenders ??= import('../proxy/legacy-sse.js').then((module) => (senders = module.createUpstreamSenders())))
+  const senderFor = (name: string, entry: ServerEntry): UpstreamSender =>
+    senders ? senders.senderFor(name, entry) : (request) => sendersReady().then((ready) => ready.senderFor(name, entry)(request))
   const server = createServer(
     createBridgeHandler({
       config: () => config,
@@ -144,7 +149,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       },
       authorize,
       allowedAuthorities: () => authorities,
-      senderFor: (name, entry) => senders.senderFor(name, entry),
+      senderFor,
       bridgeToken: () => bridgeToken,
       log: options.log,
       ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
@@ -210,6 +215,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   })
   const port = (server.address() as AddressInfo).port
   authorities = loopbackAuthorities(port)
+  void warmUpstream()
+  void sendersReady()
   approvalsUrl = `http://localhost:${port}/approvals`
 
   const watcher = watchHome(paths, {
@@ -239,7 +246,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
       queue.denyAll('shutdown')
       // First: ending the legacy sessions ends their clients' GET streams, which would hold server.close().
-      await senders.close()
+      await senders?.close()
       await closeBridge(server, watcher)
       await decisionLog.close()
     },
@@ -268,7 +275,7 @@ async function closeBridge(server: Server, watcher: FSWatcher): Promise<void> {
     // Long-lived SSE streams would hold the close open forever.
     setTimeout(() => server.closeAllConnections(), 2_000).unref()
   })
-  await upstreamAgent.close().catch(() => undefined)
+  await closeUpstream()
 }
 
 type PageRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>

@@ -2,13 +2,11 @@
 // refresh at a time per server (concurrent callers share it; other processes wait on the
 // store's lock and then see the new token), saves a rotated refresh token before the new access
 // token is used, and turns a refused refresh into "log in again".
-import { auth, refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js'
 import { OAuthError, InvalidGrantError, InvalidClientError, ServerError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
-import { BridgeError, quote } from '../errors.js'
+import { BridgeError, quote, summarise } from '../errors.js'
 import { createGuardedFetch, recordFailures, type FailedAnswer, type FetchLike } from '../oauth/http.js'
-import { clientCredentialsProvider } from '../oauth/flow.js'
 import { toStoredTokens } from '../oauth/provider.js'
-import { summarise, type Discovery } from '../oauth/discovery.js'
+import type { Discovery } from '../oauth/discovery.js'
 import type { ServerEntry } from '../config/schema.js'
 import type { ServerSecrets, StoredTokens, TokenStore } from './store.js'
 
@@ -109,6 +107,8 @@ export class TokenManager {
     const resource = refreshResource(discovery)
     let refreshed
     try {
+      // The SDK's OAuth client (and its schemas) load on the first refresh, not at start-up.
+      const { refreshAuthorization } = await import('@modelcontextprotocol/sdk/client/auth.js')
       refreshed = await refreshAuthorization(discovery.authorizationServerUrl, {
         ...(metadata ? { metadata } : {}),
         clientInformation: secrets.client,
@@ -143,6 +143,7 @@ export class TokenManager {
   async #clientCredentials(name: string, server: ServerEntry, secrets: ServerSecrets): Promise<string> {
     const discovery = secrets.discovery
     if (!discovery) return this.#requireLogin(name, 'its login data is incomplete')
+    const [{ auth }, { clientCredentialsProvider }] = await Promise.all([import('@modelcontextprotocol/sdk/client/auth.js'), import('../oauth/flow.js')])
     const provider = clientCredentialsProvider({ name, store: this.#store, secrets, discovery, scope: server.scope ?? secrets.requestedScope })
     try {
       await auth(provider, { serverUrl: server.url, ...(server.scope ? { scope: server.scope } : {}), fetchFn: this.#fetch })
