@@ -4,7 +4,8 @@
 // SSE streams that MCP keeps open.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import { buffer, text } from 'node:stream/consumers'
+import { text } from 'node:stream/consumers'
+import { readAll } from './read-all.js'
 import { finished, pipeline } from 'node:stream/promises'
 import type { Agent, Dispatcher } from 'undici'
 
@@ -99,7 +100,7 @@ export async function relayResponse(upstream: UpstreamResponse, res: ServerRespo
   if (length <= SINGLE_WRITE_LIMIT && !String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) {
     // A small JSON answer: one write instead of a stream pipeline (measured: less CPU per request).
     try {
-      const body = await buffer(upstream.body)
+      const body = (await readAll(upstream.body)) as Buffer
       res.writeHead(upstream.statusCode, headers).end(body)
     } catch {
       res.destroy()

@@ -20,6 +20,7 @@ import { discardBody, readText, relayResponse, type UpstreamResponse, type Upstr
 import type { TokenManager } from '../tokens/manager.js'
 import { checkHostAndOrigin, hasBridgeToken } from './guard.js'
 import { redactBody } from './request-log.js'
+import { readAll } from '../proxy/read-all.js'
 import { VERSION } from '../version.js'
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -353,17 +354,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
     req.resume()
     return undefined
   }
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength
-    if (total > limit) {
-      req.resume()
-      return undefined
-    }
-    chunks.push(chunk)
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+  return readAll(req, limit)
 }
 
 /** Records the tools a server lists and leaves out the ones whose policy is deny. */
