@@ -234,6 +234,8 @@
       how = 'denied: nobody decided in time'
     } else if (decision.source === 'disconnect') {
       how = 'withdrawn: the client went away'
+    } else if (decision.source === 'cancelled') {
+      how = 'withdrawn: the client cancelled it'
     } else if (decision.source === 'shutdown') {
       how = 'denied: the bridge stopped'
     } else {

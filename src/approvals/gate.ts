@@ -4,6 +4,7 @@
 import type { ServerEntry } from '../config/schema.js'
 import { toolCallName, toolErrorResult, type JsonRpcId, type JsonRpcMessage } from '../proxy/jsonrpc.js'
 import { decide, type PolicyVerdict } from './policy.js'
+import { formatDuration } from '../tokens/status.js'
 import type { ApprovalQueue, Decision } from './queue.js'
 import type { ToolCatalog, ToolDefinition } from './tool-catalog.js'
 
@@ -23,6 +24,8 @@ export interface GateContext {
   clientName: string | undefined
   approvalsUrl: string
   signal: AbortSignal
+  /** Remembers which held call answers which client request, so `notifications/cancelled` can withdraw it. */
+  onHeld?: (requestId: JsonRpcId, pendingId: string) => void
   onDecision: (record: DecisionRecord) => void
   /** "Always allow" from the page: write the policy, bound to the definition the person saw. */
   onAlwaysAllow: (tool: string, definition: ToolDefinition) => Promise<void>
@@ -74,7 +77,7 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
       ...(ctx.clientName ? { client: ctx.clientName } : {}),
       ...(verdict.changedSince ? { changedSinceApproval: verdict.changedSince } : {}),
     },
-    { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+    { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onHeld: (pendingId) => ctx.onHeld?.(id, pendingId) },
   )
   ctx.onDecision({ server: ctx.server, tool, decision: decision.kind === 'approve' ? 'allow' : 'deny', how: decision.source })
   if (decision.kind === 'approve') {
@@ -89,11 +92,13 @@ function denialText(ctx: GateContext, tool: string, decision: Decision): string 
   const call = `The call to ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)}`
   switch (decision.source) {
     case 'timeout':
-      return `${call} was not run: nobody approved it within ${Math.round(ctx.timeoutMs / 1000)} seconds at ${ctx.approvalsUrl}. Ask the user to approve it there, then try again.`
+      return `${call} was not run: nobody approved it within ${formatDuration(ctx.timeoutMs)} at ${ctx.approvalsUrl}. Ask the user to approve it there, then try again.`
     case 'shutdown':
       return `${call} was not run: the bridge stopped before anyone decided.`
     case 'disconnect':
       return `${call} was withdrawn because the client went away.`
+    case 'cancelled':
+      return `${call} was withdrawn: the client cancelled it.`
     default:
       return `${call} was denied by the user (${decision.source === 'terminal' ? 'from the terminal' : 'on the approvals page'}) and was not run. Do not retry it unless the user asks you to.`
   }

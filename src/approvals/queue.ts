@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 
 export type DecisionKind = 'approve' | 'deny'
 /** How a call was settled, for the decisions log and the text the model reads. */
-export type DecisionSource = 'page' | 'terminal' | 'timeout' | 'shutdown' | 'disconnect'
+export type DecisionSource = 'page' | 'terminal' | 'timeout' | 'shutdown' | 'disconnect' | 'cancelled'
 
 export interface Decision {
   kind: DecisionKind
@@ -37,9 +37,17 @@ export type QueueEvent =
   | { type: 'added'; call: PendingCall }
   | { type: 'removed'; id: string; decision: Decision }
 
+export interface HoldOptions {
+  timeoutMs: number
+  /** Aborts when the client goes away. */
+  signal: AbortSignal
+  /** Told the pending call's id at once, e.g. to find it again when the client cancels. */
+  onHeld?: (id: string) => void
+}
+
 export interface ApprovalQueue {
   /** Holds a call until it is decided, times out, or `signal` aborts (the client went away). */
-  hold(call: CallToApprove, options: { timeoutMs: number; signal: AbortSignal }): Promise<Decision>
+  hold(call: CallToApprove, options: HoldOptions): Promise<Decision>
   pending(): PendingCall[]
   /** Settles a pending call; false when it is no longer pending (decided elsewhere, timed out). */
   decide(id: string, decision: Decision): boolean
@@ -57,8 +65,9 @@ export class InMemoryApprovalQueue implements ApprovalQueue {
   readonly #waiting = new Map<string, Waiter>()
   readonly #listeners = new Set<(event: QueueEvent) => void>()
 
-  hold(call: CallToApprove, options: { timeoutMs: number; signal: AbortSignal }): Promise<Decision> {
+  hold(call: CallToApprove, options: HoldOptions): Promise<Decision> {
     const pending: PendingCall = { ...call, id: randomBytes(9).toString('base64url'), createdAt: Date.now() }
+    options.onHeld?.(pending.id)
     return new Promise<Decision>((resolve) => {
       const timer = setTimeout(() => this.decide(pending.id, { kind: 'deny', source: 'timeout' }), options.timeoutMs)
       const onAbort = () => this.decide(pending.id, { kind: 'deny', source: 'disconnect' })

@@ -58,6 +58,8 @@ export interface ApprovalsWiring {
   pageUrl: () => string
   clientName: (sessionId: string | string[] | undefined) => string | undefined
   rememberClient: (sessionId: string | string[] | undefined, clientName: unknown) => void
+  rememberHeld: (sessionId: string | string[] | undefined, requestId: JsonRpcId, pendingId: string) => void
+  cancelHeld: (sessionId: string | string[] | undefined, requestId: JsonRpcId | undefined) => void
   onDecision: (record: DecisionRecord) => void
   onAlwaysAllow: (server: string, tool: string, definition: ToolDefinition) => Promise<void>
 }
@@ -151,6 +153,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     if (!res.writableFinished) abort.abort()
   })
   const approvals = options.approvals
+  // MCP §Cancellation: a client withdraws a request it no longer wants; a held one leaves the page.
+  if (approvals) for (const message of messages) if (message.method === 'notifications/cancelled') approvals.cancelHeld(req.headers['mcp-session-id'], (message.params as { requestId?: JsonRpcId } | undefined)?.requestId)
   let stream: HeldStream | undefined
   let gated: GateOutcome = { local: [], forward: messages }
   if (approvals && messages.some((message) => toolCallName(message) !== undefined)) {
@@ -163,6 +167,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       clientName: approvals.clientName(req.headers['mcp-session-id']),
       approvalsUrl: approvals.pageUrl(),
       signal: abort.signal,
+      onHeld: (requestId: JsonRpcId, pendingId: string) => approvals.rememberHeld(req.headers['mcp-session-id'], requestId, pendingId),
       onDecision: approvals.onDecision,
       onAlwaysAllow: (tool: string, definition: ToolDefinition) => approvals.onAlwaysAllow(name, tool, definition),
     }

@@ -105,6 +105,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const queue = new InMemoryApprovalQueue()
   const catalog = new ToolCatalog()
   const sessionClients = new BoundedMap<string, string>(1000)
+  // Which held call answers which client request (session + JSON-RPC id), for notifications/cancelled.
+  const heldRequests = new BoundedMap<string, string>(10_000)
   const decisionLog = openDecisionLog(paths.logs)
   let approvalsUrl = ''
 
@@ -162,6 +164,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         catalog,
         pageUrl: () => approvalsUrl,
         clientName: (sessionId) => (typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined),
+        rememberHeld: (sessionId, requestId, pendingId) => heldRequests.set(`${String(sessionId)}\u0000${JSON.stringify(requestId)}`, pendingId),
+        cancelHeld: (sessionId, requestId) => {
+          if (requestId === undefined) return
+          const key = `${String(sessionId)}\u0000${JSON.stringify(requestId)}`
+          const pendingId = heldRequests.get(key)
+          if (pendingId !== undefined) queue.decide(pendingId, { kind: 'deny', source: 'cancelled' })
+        },
         rememberClient: (sessionId, clientName) => {
           if (typeof sessionId === 'string' && typeof clientName === 'string') sessionClients.set(sessionId, clientName.slice(0, 200))
         },
