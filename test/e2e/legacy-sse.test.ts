@@ -130,8 +130,8 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
 
   it('carries a server-to-client request and the client’s answer', async () => {
     const { client } = await connect({ roots: true })
-    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'file:///work/a', name: 'a' }] }))
-    expect(text(await client.callTool({ name: 'roots', arguments: {} }))).toBe('file:///work/a')
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'file:///projects/a', name: 'a' }] }))
+    expect(text(await client.callTool({ name: 'roots', arguments: {} }))).toBe('file:///projects/a')
     expect(upstream.stats.posts.some((post) => post.method === 'response')).toBe(true)
   }, 10_000)
 
