@@ -3,7 +3,8 @@
 // (which logs in again when a server asks for it mid-session).
 import type { ServerEntry } from '../config/schema.js'
 import { createGuardedFetch, type FetchLike } from '../oauth/http.js'
-import { authorizeClientCredentials, authorizeInteractively, type FlowIo } from '../oauth/flow.js'
+import { authorizeInteractively, type FlowIo } from '../oauth/flow.js'
+import { authorizeClientCredentials } from '../oauth/client-credentials.js'
 import { authorizeWithDeviceCode } from '../oauth/device.js'
 import { probeServer, type AuthChallenge } from '../oauth/probe.js'
 import type { TokenStore } from '../tokens/store.js'

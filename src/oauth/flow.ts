@@ -2,20 +2,19 @@
 // metadata document, or dynamic registration), authorization code + PKCE in the browser, the
 // loopback callback, and the token exchange. Protocol steps are the SDK's `auth()`; this module
 // adds what the SDK leaves to its caller: checks, the callback, the browser and plain errors.
-import { createPrivateKey } from 'node:crypto'
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
-import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js'
 import type { AuthorizationServerMetadata, OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
 import { BridgeError, type BridgeErrorCode, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import type { OpenBrowser } from './browser.js'
 import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
-import { describeBody, recordFailures, type FailedAnswer, type FetchLike } from './http.js'
+import { recordFailures, type FailedAnswer, type FetchLike } from './http.js'
 import { startLoopbackListener, type LoopbackListener } from './loopback.js'
 import type { AuthChallenge } from './probe.js'
 import { CLIENT_NAME, StoreBackedProvider } from './provider.js'
 import { parseSafeUrl } from './safe-url.js'
+import { canDropResource, checkAuthorizationRequest, confirmedRedirectUri, dropResource, otherLoopbackSpelling, redirectRefused, usesMetadataDocument } from './redirect-check.js'
 
 export interface FlowIo {
   progress(line: string): void
@@ -196,191 +195,6 @@ export interface FlowContext {
   name: string
   serverUrl: URL
   redirectUri?: string
-}
-
-function usesMetadataDocument(discovery: Discovery, options: InteractiveAuthorization): boolean {
-  return discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true && options.clientMetadataUrl !== undefined
-}
-
-/** The redirect URI the client is registered (or was last accepted) with, if it is on this port. */
-function confirmedRedirectUri(secrets: ServerSecrets, listener: LoopbackListener): string | undefined {
-  const uri = (secrets.client as { redirect_uris?: string[] } | undefined)?.redirect_uris?.[0]
-  if (!uri) return undefined
-  return uri === listener.redirectUriFor('127.0.0.1') || uri === listener.redirectUriFor('localhost') ? uri : undefined
-}
-
-/** 127.0.0.1 <-> localhost, each tried once. */
-function otherLoopbackSpelling(redirectUri: string, refused: Array<{ redirectUri: string }>): string | undefined {
-  const url = new URL(redirectUri)
-  url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost'
-  const other = url.href
-  return other === redirectUri || refused.some((entry) => entry.redirectUri === other) ? undefined : other
-}
-
-/**
- * Entra ID v2 refuses the RFC 8707 `resource` parameter (AADSTS901002), and newer Entra refuses a
- * `resource` that is not the resource of the requested scopes (AADSTS9010010, invalid_target).
- * MCP says to send it; where the server refuses it explicitly, the login is run again without it.
- */
-function canDropResource(discovery: Discovery, error: string | null | undefined, description: string | null | undefined): boolean {
-  if (discovery.omitResource || !discovery.resourceMetadata) return false
-  return error === 'invalid_target' || (error === 'invalid_request' && /\bresource\b/i.test(description ?? ''))
-}
-
-async function dropResource(store: TokenStore, name: string, discovery: Discovery, io: FlowIo, said: string): Promise<void> {
-  discovery.omitResource = true
-  await store.update(name, (secrets) => ({ ...secrets, discovery: { ...secrets.discovery, ...discovery } }))
-  io.progress(`The authorization server refuses the resource parameter (${said}); logging in again without it.`)
-}
-
-type AuthorizationRequestVerdict =
-  | { kind: 'accepted' }
-  | { kind: 'refused'; said: string; error?: string | null | undefined; description?: string | null | undefined }
-
-/**
- * Loads the authorization URL without following redirects, as a browser's first request would:
- * a login page or a redirect means the server took the request; a 4xx or 5xx page, or a redirect
- * back to us carrying an error, means it refused it before any person could act.
- */
-async function checkAuthorizationRequest(url: URL, redirectUri: string, fetchFn: FetchLike): Promise<AuthorizationRequestVerdict> {
-  const response = await fetchFn(url, { method: 'GET', headers: { accept: 'text/html' }, redirect: 'manual' })
-  const location = response.headers.get('location')
-  if (response.status >= 300 && response.status < 400 && location) {
-    const target = new URL(location, url)
-    const expected = new URL(redirectUri)
-    if (target.origin === expected.origin && target.pathname === expected.pathname && target.searchParams.has('error')) {
-      const error = target.searchParams.get('error')
-      const description = target.searchParams.get('error_description')
-      return { kind: 'refused', said: `${quote(error ?? '')}${description ? ` (${quote(description)})` : ''}`, error, description }
-    }
-    return { kind: 'accepted' }
-  }
-  if (response.status < 400) return { kind: 'accepted' }
-  const text = await response.text().catch(() => '')
-  let error: string | undefined
-  let description: string | undefined
-  try {
-    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown }
-    if (typeof body.error === 'string') error = body.error
-    if (typeof body.error_description === 'string') description = body.error_description
-  } catch {
-    // not OAuth JSON
-  }
-  return { kind: 'refused', said: `HTTP ${response.status}: ${describeBody(text)}`, error, description }
-}
-
-function redirectRefused(
-  secrets: ServerSecrets,
-  refused: Array<{ redirectUri: string; said: string }>,
-  context: FlowContext & { clientMetadataUrl?: string },
-): BridgeError {
-  const clientId = secrets.client?.client_id ?? '<ID>'
-  const tried = refused.map((entry) => entry.redirectUri)
-  const message = `The authorization server refused to start a login for client ${quote(clientId)} with the redirect URI ${tried.join(' or ')}: it said ${refused.at(-1)?.said ?? 'nothing'}.`
-  if (context.clientMetadataUrl) {
-    return new BridgeError('AUTHORIZATION_FAILED', message, {
-      hint:
-        `List ${tried[0]} in the redirect_uris of your client ID metadata document at ${context.clientMetadataUrl} (the port must match), then run the command again; ` +
-        `or, to use a port the document already lists:\n    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-metadata-url ${context.clientMetadataUrl} --callback-port <PORT>`,
-    })
-  }
-  const secret = secrets.client?.client_secret ? ' --client-secret <SECRET>' : ''
-  return new BridgeError('AUTHORIZATION_FAILED', message, {
-    hint:
-      `Add ${tried[0]} to the redirect URIs of this client in the provider's settings, then run the command again.\n` +
-      `  If the client is registered with another port, use that one:\n` +
-      `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id ${clientId}${secret} --callback-port <PORT>`,
-  })
-}
-
-export interface ClientCredentialsAuthorization extends LoginTarget {
-  progress(line: string): void
-}
-
-/** Machine-to-machine: the client credentials grant, with a secret or private_key_jwt (RFC 7523). */
-export async function authorizeClientCredentials(options: ClientCredentialsAuthorization): Promise<AuthorizationOutcome> {
-  const { store, name } = options
-  const failures = recordFailures(options.fetchFn)
-  options.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
-  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, failures.fetchFn)
-  await store.update(name, (secrets) => ({ ...secrets, discovery }))
-  const secrets = (await store.get(name)) ?? {}
-  const scope = chooseScope(options.scope, options.challenge, discovery, { offlineAccess: false })
-  const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope })
-  options.progress('Requesting a token with the client credentials grant…')
-  try {
-    await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: failures.fetchFn })
-  } catch (error) {
-    throw flowError('token exchange', error, discovery, failures.last())
-  }
-  return { discovery, scope }
-}
-
-export function clientCredentialsProvider(options: {
-  name: string
-  store: TokenStore
-  secrets: ServerSecrets
-  discovery: Discovery | NonNullable<ServerSecrets['discovery']>
-  scope: string | undefined
-}): StoreBackedProvider {
-  const { secrets, discovery, scope } = options
-  const clientId = secrets.client?.client_id
-  if (!clientId) {
-    throw new BridgeError('REGISTRATION_REQUIRED', 'The client credentials grant needs a client id.', {
-      hint: 'Pass --client-id with --client-secret or --private-key.',
-    })
-  }
-  const tokenEndpoint = discovery.authorizationServerMetadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
-  const clientMetadata: OAuthClientMetadata = {
-    client_name: CLIENT_NAME,
-    redirect_uris: [],
-    grant_types: ['client_credentials'],
-    token_endpoint_auth_method: secrets.privateKeyPem ? 'private_key_jwt' : 'client_secret_basic',
-    ...(scope ? { scope } : {}),
-  }
-  return new StoreBackedProvider({
-    name: options.name,
-    store: options.store,
-    clientMetadata,
-    discovery,
-    ...(secrets.privateKeyPem
-      ? {
-          addClientAuthentication: createPrivateKeyJwtAuth({
-            issuer: clientId,
-            subject: clientId,
-            privateKey: secrets.privateKeyPem,
-            alg: privateKeyAlgorithm(secrets.privateKeyPem),
-            audience: discovery.authorizationServerMetadata?.issuer ?? tokenEndpoint,
-          }),
-        }
-      : {}),
-    tokenRequest: (requested) => {
-      const params = new URLSearchParams({ grant_type: 'client_credentials' })
-      if (requested) params.set('scope', requested)
-      return params
-    },
-  })
-}
-
-/** The JWS algorithm that matches the key (RFC 7518 §3.1). */
-function privateKeyAlgorithm(pem: string): string {
-  let key
-  try {
-    key = createPrivateKey(pem)
-  } catch (error) {
-    throw new BridgeError('BAD_USAGE', 'The private key is not a PEM private key.', { cause: error })
-  }
-  const details = key.asymmetricKeyDetails
-  switch (key.asymmetricKeyType) {
-    case 'ec':
-      return details?.namedCurve === 'secp384r1' ? 'ES384' : details?.namedCurve === 'secp521r1' ? 'ES512' : 'ES256'
-    case 'ed25519':
-      return 'EdDSA'
-    case 'rsa-pss':
-      return 'PS256'
-    default:
-      return 'RS256'
-  }
 }
 
 /**

@@ -143,7 +143,7 @@ export class TokenManager {
   async #clientCredentials(name: string, server: ServerEntry, secrets: ServerSecrets): Promise<string> {
     const discovery = secrets.discovery
     if (!discovery) return this.#requireLogin(name, 'its login data is incomplete')
-    const [{ auth }, { clientCredentialsProvider }] = await Promise.all([import('@modelcontextprotocol/sdk/client/auth.js'), import('../oauth/flow.js')])
+    const [{ auth }, { clientCredentialsProvider }] = await Promise.all([import('@modelcontextprotocol/sdk/client/auth.js'), import('../oauth/client-credentials.js')])
     const provider = clientCredentialsProvider({ name, store: this.#store, secrets, discovery, scope: server.scope ?? secrets.requestedScope })
     try {
       await auth(provider, { serverUrl: server.url, ...(server.scope ? { scope: server.scope } : {}), fetchFn: this.#fetch })
