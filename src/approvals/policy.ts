@@ -17,7 +17,7 @@ export function decide(entry: Pick<ServerEntry, 'policy' | 'tools'>, tool: strin
   const approved = rule.approvedDefinition
   // A definition not seen yet cannot be compared; the model can only have learned the tool from
   // a tools/list that passed through here, which records it.
-  if (rule.policy === 'allow' && approved && current && definitionFingerprint(current) !== approved.fingerprint) {
+  if (rule.policy === 'allow' && approved && current && (current.fingerprint ?? definitionFingerprint(current)) !== approved.fingerprint) {
     return {
       policy: 'ask',
       changedSince: {

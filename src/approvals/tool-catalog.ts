@@ -7,6 +7,8 @@ export interface ToolDefinition {
   name: string
   description?: string
   inputSchema?: unknown
+  /** definitionFingerprint() of this definition, computed once when it was recorded. */
+  fingerprint?: string
 }
 
 export class ToolCatalog {
@@ -15,7 +17,9 @@ export class ToolCatalog {
   record(server: string, tools: ToolDefinition[]): void {
     const known = this.#servers.get(server) ?? new Map<string, ToolDefinition>()
     for (const tool of tools) {
-      if (typeof tool?.name === 'string') known.set(tool.name, { name: tool.name, description: tool.description, inputSchema: tool.inputSchema })
+      if (typeof tool?.name !== 'string') continue
+      const definition = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema }
+      known.set(tool.name, { ...definition, fingerprint: definitionFingerprint(definition) })
     }
     this.#servers.set(server, known)
   }

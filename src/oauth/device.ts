@@ -39,6 +39,9 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
   }
   parseSafeUrl(endpoint, 'device_authorization_endpoint')
   const scope = chooseScope(options.scope, options.challenge, discovery)
+  // A server that refused `resource` at an earlier login (Entra ID) is not sent it again.
+  const previous = (await store.get(name))?.discovery as Discovery | undefined
+  if (previous?.omitResource && previous.authorizationServerUrl === discovery.authorizationServerUrl) discovery.omitResource = true
   await store.update(name, (secrets) => ({ ...secrets, discovery }))
   await dropUnusableClient(store, name, discovery, { scope })
 
@@ -72,7 +75,7 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
     await store.update(name, (secrets) => ({ ...secrets, client: saved, clientSource: 'dynamic' }))
   }
 
-  const resource = discovery.resourceMetadata?.resource
+  const resource = discovery.omitResource ? undefined : discovery.resourceMetadata?.resource
   const start = await postForm(fetchFn, endpoint, client, metadata, {
     ...(scope ? { scope } : {}),
     ...(resource ? { resource } : {}),
