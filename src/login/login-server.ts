@@ -21,7 +21,7 @@ export interface LoginOptions {
   fetchFn?: FetchLike
 }
 
-export type LoginResult = { kind: 'open' } | { kind: 'authorized'; scope: string | undefined }
+export type LoginResult = { kind: 'open' } | { kind: 'authorized'; scope: string | undefined; callbackPort?: number }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000
 
@@ -63,7 +63,7 @@ export async function loginServer(options: LoginOptions): Promise<LoginResult> {
   const outcome = options.device
     ? await authorizeWithDeviceCode(common)
     : await authorizeInteractively({ ...common, callbackPort: entry.callbackPort ?? 0 })
-  return { kind: 'authorized', scope: outcome.scope }
+  return { kind: 'authorized', scope: outcome.scope, ...(outcome.callbackPort ? { callbackPort: outcome.callbackPort } : {}) }
 }
 
 export function unionScopes(...lists: Array<string | undefined>): string | undefined {

@@ -45,6 +45,8 @@ export interface InteractiveAuthorization extends LoginTarget {
 export interface AuthorizationOutcome {
   discovery: Discovery
   scope: string | undefined
+  /** The loopback port the redirect came back to (browser logins only): kept for the next login. */
+  callbackPort?: number
 }
 
 type Phase = 'discovery' | 'registration' | 'authorization' | 'token exchange'
@@ -163,7 +165,7 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
         if (checkFirst && next.client) next.client = { ...next.client, redirect_uris: [redirectUri] }
         return next
       })
-      return { discovery, scope }
+      return { discovery, scope, callbackPort: listener.port }
     }
   } catch (error) {
     await keepClientOfTokens(store, name, before)

@@ -76,7 +76,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       options.flowIo.progress(`${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`)
       try {
         const { loginServer } = await import('../login/login-server.js')
-        await loginServer({ name, entry, store, io: options.flowIo, challenge })
+        const result = await loginServer({ name, entry, store, io: options.flowIo, challenge })
+        if (result.kind === 'authorized' && result.callbackPort && entry.callbackPort === undefined) {
+          config = await updateConfig(paths, (current) => {
+            const saved = current.servers[name]
+            if (saved && saved.callbackPort === undefined) saved.callbackPort = result.callbackPort
+          })
+        }
       } catch (error) {
         // The client sees this as the answer to its request: say what was asked and what to do.
         const detail = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : (error as Error).message

@@ -47,6 +47,8 @@ describe('add, then start, then call tools', () => {
 
     const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8'))
     expect(config.servers.demo).toMatchObject({ url: fixture.mcpUrl, auth: 'oauth' })
+    // The loopback port the login used is kept: it is part of the registered redirect URI.
+    expect(config.servers.demo.callbackPort).toEqual(expect.any(Number))
     const stored = await readFile(join(home, 'tokens.json'), 'utf8')
     expect(stored).not.toMatch(/access_token|refresh_token/)
   })

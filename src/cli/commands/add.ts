@@ -5,7 +5,6 @@ import { assertServerName, isPolicy, type Policy, type ServerEntry, type Transpo
 import { ensureHome, isInitialized, readConfig, updateConfig, writeConfig } from '../../config/store.js'
 import { defaultConfig } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
-import { pickFreePort } from '../../oauth/loopback.js'
 import { parseServerUrl } from '../../oauth/safe-url.js'
 import { loginServer, type LoginResult } from '../../login/login-server.js'
 import { detectTransport, type TransportDetection } from '../../proxy/transport-detect.js'
@@ -79,7 +78,9 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
     ...(options.scope ? { scope: options.scope } : {}),
     ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
     ...(transport && transport !== 'auto' ? { transport } : {}),
-    callbackPort: callbackPort ?? (await pickFreePort()),
+    // Without --callback-port the listener takes a free port itself (no pick-then-bind race);
+    // the one it got is saved below, since it is part of the registered redirect URI.
+    ...(callbackPort ? { callbackPort } : {}),
   }
   const io = terminalFlowIo(ctx, { browser: options.browser })
   try {
@@ -94,6 +95,7 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
     const result: LoginResult = detected && detected.transport !== 'unauthorized'
       ? { kind: 'open' }
       : await loginServer({ name, entry, store, io, ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}), ...(options.device ? { device: true } : {}) })
+    if (result.kind === 'authorized' && result.callbackPort && !entry.callbackPort) entry.callbackPort = result.callbackPort
     if (result.kind === 'open') {
       if (options.clientCredentials) {
         throw new BridgeError('BAD_USAGE', `${url.href} answered without asking for authorization, so there is nothing to use the client credentials for.`)

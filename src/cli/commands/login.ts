@@ -11,12 +11,14 @@ export async function loginCommand(ctx: CliContext, name: string, options: { bro
   const entry = { ...getServer(config, name), ...(options.scope ? { scope: options.scope } : {}) }
   const store = new EncryptedFileTokenStore(ctx.paths)
   const io = terminalFlowIo(ctx, { browser: options.browser })
+  let callbackPort: number | undefined
   try {
     const result = await loginServer({ name, entry, store, io, ...(options.device ? { device: true } : {}) })
     if (result.kind === 'open') {
       ctx.out.success(`${quote(name)} answers without authorization: nothing to log in to.`)
       return
     }
+    callbackPort = result.callbackPort
   } finally {
     io.close()
   }
@@ -25,6 +27,7 @@ export async function loginCommand(ctx: CliContext, name: string, options: { bro
     const saved = current.servers[name]
     if (!saved) return
     if (saved.auth === 'none') saved.auth = 'oauth'
+    if (saved.callbackPort === undefined && callbackPort) saved.callbackPort = callbackPort
     if (options.scope) saved.scope = options.scope
   })
   ctx.out.success(`Logged in to ${quote(name)}. A running bridge uses the new token at once.`)
