@@ -344,7 +344,10 @@ async function waitForRedirect(listener: LoopbackListener, io: FlowIo, timeoutMs
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(new BridgeError('CALLBACK_TIMEOUT', `The browser did not come back to ${redirectUri} within ${Math.round(timeoutMs / 1000)} s.`, {
-        hint: 'Run the command again and finish the login in the browser; on a remote machine use --no-browser and paste the final URL, or --device.',
+        hint:
+          'Run the command again and finish the login in the browser; on a remote machine use --no-browser and paste the final URL, or --device.\n' +
+          `  If the provider's page showed an error about the redirect URI, it does not accept ${redirectUri} for this client: ` +
+          'use a client registered by hand with that redirect URI (--client-id, --callback-port) or a client ID metadata document (--client-metadata-url).',
       }))
     }, timeoutMs)
   })

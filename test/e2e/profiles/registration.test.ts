@@ -136,6 +136,7 @@ describe('6. cimd-strict (Atlassian v2; Linear, Notion, Sentry, Canva with CIMD)
     const add = await user.run(['add', 'atlassian', server.url])
     // Only the browser sees the refusal; the command stops waiting and says what else to try.
     expectClearFailure(add, /did not come back to http:\/\/127\.0\.0\.1:\d+\/callback within 3 s/)
+    expect(add.stderr).toMatch(/If the provider's page showed an error about the redirect URI[\s\S]*--client-metadata-url/)
     expect(server.as!.stats.authorizations.map((entry) => entry.outcome)).toEqual(['redirect refused'])
     expect((await user.config()).servers.atlassian).toBeUndefined()
   })
