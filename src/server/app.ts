@@ -175,9 +175,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     // SSE at once and send progress while it waits, so clients that reset their timeout on
     // progress keep waiting (MCP basic/utilities/progress).
     const progressToken = parsed.kind === 'single' ? progressTokenOf(parsed.message) : undefined
-    const willWait = messages.some((message) => verdictFor(message, entry, approvals.catalog, name)?.policy === 'ask')
-    if (willWait && progressToken !== undefined && acceptsEventStream(req)) {
-      stream = openHeldStream(res, progressToken, approvals.pageUrl())
+    // Policy is resolved again here only when a progress stream is possible at all: most calls
+    // carry no progress token, and the gate below resolves it anyway.
+    const canStream = progressToken !== undefined && acceptsEventStream(req)
+    if (canStream && messages.some((message) => verdictFor(message, entry, approvals.catalog, name)?.policy === 'ask')) {
+      stream = openHeldStream(res, progressToken as string | number, approvals.pageUrl())
     }
     try {
       gated = await gateMessages(messages, gateContext)
