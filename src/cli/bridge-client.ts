@@ -2,6 +2,7 @@
 // from config.json, and whether what answers there is really a bridge.
 import { readConfig } from '../config/store.js'
 import type { BridgePaths } from '../config/paths.js'
+import type { BridgeConfig } from '../config/schema.js'
 import { EncryptedFileTokenStore } from '../tokens/store.js'
 
 export type BridgeProbe =
@@ -23,8 +24,8 @@ export async function probeBridge(port: number): Promise<BridgeProbe> {
 }
 
 /** The headers a client of this bridge sends: the access token, unless access control is off. */
-export async function bridgeHeaders(paths: BridgePaths): Promise<Record<string, string>> {
-  const config = await readConfig(paths)
-  if (!config.auth) return {}
-  return { authorization: `Bearer ${await new EncryptedFileTokenStore(paths).bridgeAccessToken()}` }
+export async function bridgeHeaders(paths: BridgePaths, config?: BridgeConfig): Promise<Record<string, string>> {
+  if (!(config ?? (await readConfig(paths))).auth) return {}
+  // Capitalised as clients' config files show it; HTTP itself does not care.
+  return { Authorization: `Bearer ${await new EncryptedFileTokenStore(paths).bridgeAccessToken()}` }
 }

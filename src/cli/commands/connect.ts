@@ -8,7 +8,7 @@ import { getServer, readConfig } from '../../config/store.js'
 import { isRecord } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { writeFileAtomic } from '../../fs/atomic-write.js'
-import { EncryptedFileTokenStore } from '../../tokens/store.js'
+import { bridgeHeaders } from '../bridge-client.js'
 import { CLIENT_CONFIGS, CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
 import type { CliContext } from '../context.js'
 
@@ -22,10 +22,7 @@ export interface ConnectOptions {
 export async function connectionFor(ctx: CliContext, name: string, port?: number): Promise<Connection> {
   const config = await readConfig(ctx.paths)
   getServer(config, name)
-  const url = `http://localhost:${port ?? config.port}/mcp/${name}`
-  if (!config.auth) return { name, url, headers: {} }
-  const token = await new EncryptedFileTokenStore(ctx.paths).bridgeAccessToken()
-  return { name, url, headers: { Authorization: `Bearer ${token}` } }
+  return { name, url: `http://localhost:${port ?? config.port}/mcp/${name}`, headers: await bridgeHeaders(ctx.paths, config) }
 }
 
 export async function connectCommand(ctx: CliContext, name: string, clientArg: string | undefined, options: ConnectOptions): Promise<void> {
