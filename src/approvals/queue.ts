@@ -66,7 +66,7 @@ export class InMemoryApprovalQueue implements ApprovalQueue {
   readonly #listeners = new Set<(event: QueueEvent) => void>()
 
   hold(call: CallToApprove, options: HoldOptions): Promise<Decision> {
-    const pending: PendingCall = { ...call, id: randomBytes(9).toString('base64url'), createdAt: Date.now() }
+    const pending: PendingCall = { ...call, id: newCallId(), createdAt: Date.now() }
     options.onHeld?.(pending.id)
     return new Promise<Decision>((resolve) => {
       const timer = setTimeout(() => this.decide(pending.id, { kind: 'deny', source: 'timeout' }), options.timeoutMs)
@@ -116,4 +116,12 @@ export class InMemoryApprovalQueue implements ApprovalQueue {
       }
     }
   }
+}
+
+/**
+ * 72 random bits in hex: never starts with `-` (a base64url id does in one case of 64, and then
+ * `approvals approve <id>` reads it as an option), and reads aloud unambiguously.
+ */
+function newCallId(): string {
+  return randomBytes(9).toString('hex')
 }
