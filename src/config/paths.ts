@@ -8,6 +8,8 @@ export interface BridgePaths {
   tokens: string
   key: string
   logs: string
+  /** Written by a running bridge (`start`, `demo`) so other commands find its port. */
+  runtime: string
 }
 
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): BridgePaths {
@@ -18,5 +20,6 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): BridgePaths 
     tokens: join(home, 'tokens.json'),
     key: join(home, 'key'),
     logs: join(home, 'logs'),
+    runtime: join(home, 'runtime.json'),
   }
 }

@@ -50,6 +50,8 @@ export interface BridgeAppOptions {
   onOutcome?: (name: string, error: Error | undefined) => void
   /** The approvals gate; without it every tool call is forwarded (used by tests of the proxy alone). */
   approvals?: ApprovalsWiring
+  /** This run's id, reported by /health so the runtime file's reader knows it reached this bridge. */
+  instanceId?: string
 }
 
 export interface ApprovalsWiring {
@@ -95,7 +97,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   const url = new URL(req.url ?? '/', 'http://bridge')
   if (url.pathname === HEALTH_PATH && req.method === 'GET') {
     // Tells `stdio` and `doctor` that what answers on this port is a bridge; it holds no secret.
-    sendJson(res, 200, { service: 'mcp-oauth-bridge', version: VERSION, pid: process.pid })
+    sendJson(res, 200, { service: 'mcp-oauth-bridge', version: VERSION, pid: process.pid, ...(options.instanceId ? { instanceId: options.instanceId } : {}) })
     return
   }
   const match = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)

@@ -25,6 +25,8 @@ import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { closeUpstream, warmUpstream, type UpstreamSender } from '../proxy/forward.js'
 import type { UpstreamSenders } from '../proxy/legacy-sse.js'
+import { announceBridge, newInstanceId, originOf, type RuntimeAnnouncement } from './runtime-file.js'
+import { VERSION } from '../version.js'
 
 export interface StartOptions {
   paths: BridgePaths
@@ -38,6 +40,11 @@ export interface StartOptions {
   onConfigError: (error: unknown) => void
   onConfigReload?: () => void
   onDecision?: (record: DecisionRecord) => void
+  /**
+   * Names this bridge in the runtime file so other commands find it (`start`, `demo`); left off
+   * for a private bridge such as `stdio --standalone`'s, which must not hide the shared one.
+   */
+  announce?: boolean
 }
 
 export interface RunningBridge {
@@ -115,6 +122,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const heldRequests = new BoundedMap<string, string>(10_000)
   const decisionLog = openDecisionLog(paths.logs)
   let approvalsUrl = ''
+  const instanceId = newInstanceId()
 
   /** A dashboard login: the browser that pressed the button is sent to the authorization URL. */
   const reauthorize = (name: string): Promise<string> =>
@@ -159,6 +167,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       allowedAuthorities: () => authorities,
       senderFor,
       bridgeToken: () => bridgeToken,
+      instanceId,
       log: options.log,
       ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
       onOutcome: (name, error) => {
@@ -233,6 +242,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   void warmUpstream()
   void sendersReady()
   approvalsUrl = `http://localhost:${port}/approvals`
+  const url = originOf(options.host, port)
 
   const watcher = watchHome(paths, {
     config: async () => {
@@ -250,21 +260,37 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     },
   })
 
+  let announcement: RuntimeAnnouncement | undefined
+  const close = async () => {
+    // First, so no command finds a bridge that is going away.
+    await announcement?.release().catch(() => undefined)
+    // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
+    queue.denyAll('shutdown')
+    // First: ending the legacy sessions ends their clients' GET streams, which would hold server.close().
+    await senders?.close()
+    await closeBridge(server, watcher)
+    await decisionLog.close()
+  }
+  if (options.announce) {
+    try {
+      announcement = await announceBridge(paths, { instanceId, pid: process.pid, host: options.host, port, url, startedAt: new Date().toISOString(), version: VERSION })
+    } catch (error) {
+      await close()
+      throw new BridgeError('CONFIG_INVALID', `The bridge could not write ${paths.runtime}: ${(error as Error).message}`, {
+        hint: `Other commands find the running bridge through that file; check that ${paths.home} is yours and writable, then start again.`,
+        cause: error,
+      })
+    }
+  }
+
   return {
-    url: `http://${options.host === '::1' ? '[::1]' : options.host}:${port}`,
+    url,
     port,
     config: () => config,
     accessTokenRequired: () => bridgeToken !== undefined,
     issueLoginLink: () => (bridgeToken === undefined ? `http://localhost:${port}/` : `http://localhost:${port}/?login=${sessions.issueLoginNonce()}`),
     approvalsUrl: () => approvalsUrl,
-    close: async () => {
-      // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
-      queue.denyAll('shutdown')
-      // First: ending the legacy sessions ends their clients' GET streams, which would hold server.close().
-      await senders?.close()
-      await closeBridge(server, watcher)
-      await decisionLog.close()
-    },
+    close,
   }
 }
 
