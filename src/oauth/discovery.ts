@@ -11,7 +11,7 @@ import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-util
 import { BridgeError, quote, summarise } from '../errors.js'
 import type { FetchLike } from './http.js'
 import type { AuthChallenge } from './probe.js'
-import { parseSafeUrl } from './safe-url.js'
+import { isLoopbackHost, parseSafeUrl } from './safe-url.js'
 
 export interface Discovery extends OAuthDiscoveryState {
   /** True when the server predates protected resource metadata (MCP 2025-03-26). */
@@ -29,7 +29,10 @@ export async function discoverAuthorization(
   challenge: AuthChallenge,
   fetchFn: FetchLike,
 ): Promise<Discovery> {
-  const resourceMetadata = await findResourceMetadata(serverUrl, challenge, fetchFn)
+  refuseCleartextServer(serverUrl)
+  // Checked before anything is fetched: a challenge may point anywhere.
+  if (challenge.resourceMetadataUrl) parseSafeUrl(challenge.resourceMetadataUrl.href, 'resource_metadata URL in the server\'s WWW-Authenticate challenge')
+  const resourceMetadata = await findResourceMetadata(serverUrl, challenge, onlySafeUrls(fetchFn, 'protected resource metadata URL'))
   if (resourceMetadata) checkResource(serverUrl, resourceMetadata)
 
   const advertised = resourceMetadata?.authorization_servers?.[0]
@@ -38,7 +41,8 @@ export async function discoverAuthorization(
   if (advertised) parseSafeUrl(advertised, 'authorization server URL in the resource metadata')
 
   let metadata: AuthorizationServerMetadata | undefined
-  const documents = keepMetadataDocuments(fetchFn)
+  // Every URL the SDK derives from it (RFC 8414 path-inserted, root, OpenID discovery) is checked too.
+  const documents = keepMetadataDocuments(onlySafeUrls(fetchFn, 'authorization server metadata URL'))
   try {
     metadata = withUnlistedMembers(await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: documents.fetchFn }), documents.last())
   } catch (error) {
@@ -61,6 +65,26 @@ export async function discoverAuthorization(
     ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl.href } : {}),
     ...(resourceMetadata ? { resourceMetadata } : {}),
     ...(metadata ? { authorizationServerMetadata: metadata } : {}),
+  }
+}
+
+/**
+ * An MCP server reached over plain http on another machine would receive its tokens in clear
+ * text, and so would its metadata URLs; refused before any of them is fetched.
+ */
+function refuseCleartextServer(serverUrl: URL): void {
+  if (serverUrl.protocol === 'http:' && !isLoopbackHost(serverUrl.hostname)) {
+    throw new BridgeError('UNSAFE_URL', `${serverUrl.href} asks for an OAuth login, but it is plain http to another machine: its metadata and the tokens would travel unencrypted.`, {
+      hint: 'Add the server with its https address; OAuth needs https (plain http only on this machine: localhost, 127.0.0.1, [::1]).',
+    })
+  }
+}
+
+/** A fetch that refuses, before connecting, a URL that is not https (or http on this machine). */
+function onlySafeUrls(fetchFn: FetchLike, what: string): FetchLike {
+  return async (input, init) => {
+    parseSafeUrl(String(input), what)
+    return fetchFn(input, init)
   }
 }
 

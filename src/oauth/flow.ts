@@ -53,6 +53,8 @@ type Phase = 'discovery' | 'registration' | 'authorization' | 'token exchange'
 
 export async function authorizeInteractively(options: InteractiveAuthorization): Promise<AuthorizationOutcome> {
   const { io, store, name } = options
+  // The authorization server fetches it, on our word: the same https rule as every metadata URL.
+  if (options.clientMetadataUrl) parseSafeUrl(options.clientMetadataUrl, 'client ID metadata document URL (clientMetadataUrl)')
   const failures = recordFailures(options.fetchFn)
   const fetchFn = failures.fetchFn
   io.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)

@@ -1,6 +1,8 @@
-// The fetch the OAuth flow hands to the SDK: every call has a timeout and a size limit, and
-// token responses are normalised where servers stray from the JSON that RFC 6749 §5.1 asks for.
+// The fetch the OAuth flow hands to the SDK: every call goes to https (or http on this machine)
+// only, has a timeout and a size limit, and token responses are normalised where servers stray
+// from the JSON that RFC 6749 §5.1 asks for.
 import { BridgeError, quote } from '../errors.js'
+import { parseSafeUrl } from './safe-url.js'
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>
 
@@ -26,6 +28,9 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): FetchLike
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
   return async (input, init = {}) => {
     const url = String(input)
+    // The last line of the https rule: whatever URL a server's metadata, a stored discovery or
+    // the SDK comes up with, nothing goes out over plain http to another machine.
+    parseSafeUrl(url, 'OAuth request URL')
     const headers = new Headers(init.headers)
     // GitHub answers form-encoded tokens unless asked for JSON (RFC 6749 §5.1 says JSON).
     if (init.method === 'POST' && !headers.has('accept')) headers.set('accept', 'application/json')

@@ -33,7 +33,7 @@ export function parseSafeUrl(value: unknown, what: string): URL {
   const isLoopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname)
   if (!isHttps && !isLoopbackHttp) {
     throw new BridgeError('UNSAFE_URL', `The ${what} ${quote(value)} is neither https nor http on this machine.`, {
-      hint: 'OAuth endpoints must use https (plain http is allowed only for localhost).',
+      hint: 'OAuth metadata and endpoints must use https (plain http only on this machine: localhost, 127.0.0.1, [::1]), so nothing was sent there. Report it to the server operator.',
     })
   }
   if (url.username || url.password) {

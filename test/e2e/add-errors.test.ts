@@ -62,6 +62,17 @@ describe('add: bad input and broken servers', () => {
     expectFriendlyFailure(result, /protected resource metadata .*: (resource|authorization_servers)/)
   })
 
+  it('refuses a resource_metadata URL on plain http to another host, before fetching it', async () => {
+    const result = await addAgainst({
+      'POST /mcp': (_req, res) => res.writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="http://metadata.example/.well-known/oauth-protected-resource/mcp"' }).end(),
+    })
+    expectFriendlyFailure(result, /resource_metadata URL in the server's WWW-Authenticate challenge "http:\/\/metadata\.example\/\.well-known\/oauth-protected-resource\/mcp" is neither https nor http on this machine/)
+    expect(result.stderr).toMatch(/must use https/)
+    // Nothing but the probe reached the server, and no well-known fallback was tried either.
+    expect(result.server.requests.filter((line) => line !== 'POST /mcp' && line !== 'GET /mcp')).toEqual([])
+    expect(await readFile(join(result.home, 'config.json'), 'utf8')).not.toContain('broken')
+  })
+
   it('refuses an authorization server without PKCE S256', async () => {
     const result = await addAgainst({
       '/.well-known/oauth-protected-resource/mcp': protectedResource(),
