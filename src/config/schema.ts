@@ -40,16 +40,24 @@ export interface BridgeConfig {
   auth: boolean
   /** How long a held tool call waits for a person before it is denied. */
   approvalTimeoutSeconds: number
+  /**
+   * How long the bridge waits for an upstream answer to start, and through silence inside its body
+   * (a JSON answer that stalls, a POST's SSE answer); 0: no limit. A GET notification stream may
+   * stay idle forever.
+   */
+  upstreamTimeoutSeconds: number
   servers: Record<string, ServerEntry>
 }
 
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300
+/** As long as undici's own wait for response headers, which was the only limit before. */
+export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 120
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 
 export function defaultConfig(): BridgeConfig {
-  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS, servers: {} }
+  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS, upstreamTimeoutSeconds: DEFAULT_UPSTREAM_TIMEOUT_SECONDS, servers: {} }
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -94,6 +102,12 @@ export function parseConfig(text: string, path: string): BridgeConfig {
       throw invalid(path, '"approvalTimeoutSeconds" must be a positive number')
     }
     config.approvalTimeoutSeconds = raw.approvalTimeoutSeconds
+  }
+  if (raw.upstreamTimeoutSeconds !== undefined) {
+    if (typeof raw.upstreamTimeoutSeconds !== 'number' || !Number.isFinite(raw.upstreamTimeoutSeconds) || raw.upstreamTimeoutSeconds < 0) {
+      throw invalid(path, '"upstreamTimeoutSeconds" must be a number of seconds, or 0 for no limit')
+    }
+    config.upstreamTimeoutSeconds = raw.upstreamTimeoutSeconds
   }
   if (raw.servers !== undefined) {
     if (!isRecord(raw.servers)) throw invalid(path, '"servers" must be an object')

@@ -5,9 +5,11 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { readAll } from './read-all.js'
-import { finished, pipeline } from 'node:stream/promises'
+import { finished } from 'node:stream/promises'
 import type { Agent, Dispatcher } from 'undici'
+import { relayEventStream, relayPlainBody } from './answer-relay.js'
+import { readAll } from './read-all.js'
+import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
 
 /** Client headers that carry MCP state; everything else (cookies, Authorization, Origin) stays here. */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'] as const
@@ -48,6 +50,11 @@ export interface UpstreamRequest {
   staticHeaders: Record<string, string> | undefined
   token: string | undefined
   signal: AbortSignal
+  /**
+   * upstreamTimeoutSeconds in milliseconds: the longest wait for the answer to start and, except
+   * on a GET stream, the longest silence within its body; 0 means no limit.
+   */
+  timeoutMs?: number
 }
 
 /** What any upstream transport hands back: the shape of an HTTP answer with a streaming body. */
@@ -70,6 +77,8 @@ export function sendUpstream(request: UpstreamRequest): Promise<UpstreamResponse
     for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key]
     headers.authorization = `Bearer ${request.token}`
   }
+  // undici's own per-request timers bound a hung upstream: no extra timer or AbortController here.
+  const timeoutMs = request.timeoutMs ?? AGENT_OPTIONS.headersTimeout
   const options: Dispatcher.RequestOptions = {
     origin: request.url.origin,
     path: `${request.url.pathname}${request.url.search}`,
@@ -77,6 +86,9 @@ export function sendUpstream(request: UpstreamRequest): Promise<UpstreamResponse
     headers,
     body: request.body ?? null,
     signal: request.signal,
+    headersTimeout: timeoutMs,
+    // A GET is the server's notification stream, which may stay quiet for as long as it likes.
+    bodyTimeout: request.method === 'GET' ? 0 : timeoutMs,
   }
   return agent ? agent.request(options) : warmUpstream().then((loaded) => loaded.request(options))
 }
@@ -93,30 +105,34 @@ export function clientResponseHeaders(headers: IncomingHttpHeaders): Record<stri
 /** Answers up to this size (with a known length, not a stream) are sent in one write. */
 const SINGLE_WRITE_LIMIT = 64 * 1024
 
-/** Copies status, headers and body to the client as they arrive. */
-export async function relayResponse(upstream: UpstreamResponse, res: ServerResponse): Promise<void> {
+/**
+ * Copies status, headers and body to the client as they arrive. When the upstream fails partway,
+ * the requests still owed are answered with JSON-RPC errors (see answer-relay.ts); the fault is
+ * returned for the log.
+ */
+export async function relayResponse(upstream: UpstreamResponse, res: ServerResponse, context: AnswerContext): Promise<Error | undefined> {
   const headers = clientResponseHeaders(upstream.headers)
   const length = Number(upstream.headers['content-length'] ?? Number.NaN)
-  if (length <= SINGLE_WRITE_LIMIT && !String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) {
+  const isEventStream = String(upstream.headers['content-type'] ?? '').includes('text/event-stream')
+  if (length <= SINGLE_WRITE_LIMIT && !isEventStream) {
     // A small JSON answer: one write instead of a stream pipeline (measured: less CPU per request).
+    let body: Buffer
     try {
-      const body = (await readAll(upstream.body)) as Buffer
-      res.writeHead(upstream.statusCode, headers).end(body)
-    } catch {
-      res.destroy()
+      body = (await readAll(upstream.body)) as Buffer
+    } catch (error) {
+      if (res.destroyed) return undefined
+      const text = brokenAnswerText(context, error)
+      sendOwedErrors(res, context, text, isBodyTimeout(error) ? 504 : 502, { server: context.server })
+      return new Error(text)
     }
-    return
+    res.writeHead(upstream.statusCode, headers).end(body)
+    return undefined
   }
+  if (!isEventStream) return relayPlainBody(upstream, headers, res, context)
   res.writeHead(upstream.statusCode, headers)
   // Headers first, even before any body byte: an SSE client must see its stream open at once.
   res.flushHeaders()
-  try {
-    await pipeline(upstream.body, res)
-  } catch {
-    // The client went away, or the upstream broke off mid-stream: either way the stream ends here.
-    upstream.body.destroy()
-    res.destroy()
-  }
+  return relayEventStream(upstream.body, res, context)
 }
 
 /** Drops an answer the client will not see (a 401 before the retry), freeing its connection. */

@@ -2,11 +2,12 @@
 // notifications while it waits, then the upstream's answer (JSON turned into an event, or its
 // SSE stream passed on) or the bridge's own.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream/promises'
 import { BridgeError } from '../errors.js'
+import { relayEventStream } from './answer-relay.js'
 import { clientResponseHeaders, readText, type UpstreamResponse } from './forward.js'
 import { BRIDGE_ERROR, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.js'
 import { sseEvent } from './sse.js'
+import { brokenAnswerText, owedErrors, type AnswerContext } from './upstream-faults.js'
 
 const PROGRESS_INTERVAL_MS = 10_000
 
@@ -15,8 +16,8 @@ export interface HeldStream {
   /** Ends the stream with answers the bridge made itself. */
   finish(answers: object[]): void
   fail(id: JsonRpcId, error: unknown): void
-  /** Ends the stream with the upstream's answer, after the bridge's own. */
-  relay(upstream: UpstreamResponse, answers: object[]): Promise<void>
+  /** Ends the stream with the upstream's answer, after the bridge's own; returns a fault on the way, if any. */
+  relay(upstream: UpstreamResponse, answers: object[], context: AnswerContext): Promise<Error | undefined>
 }
 
 export function progressTokenOf(message: JsonRpcMessage): string | number | undefined {
@@ -55,21 +56,28 @@ export function openHeldStream(res: ServerResponse, progressToken: string | numb
       const message = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : `Bridge error: ${(error as Error).message}`
       res.end(sseEvent(errorResponse(id, BRIDGE_ERROR, message)))
     },
-    async relay(upstream, answers) {
+    async relay(upstream, answers, context) {
       writeAll(answers)
       const type = String(clientResponseHeaders(upstream.headers)['content-type'] ?? '')
-      if (type.includes('text/event-stream')) {
-        await pipeline(upstream.body, res).catch(() => res.destroy())
-        return
+      if (type.includes('text/event-stream')) return relayEventStream(upstream.body, res, context)
+      const answerOwed = (text: string) => writeAll(owedErrors(context, text, { server: context.server }))
+      let text: string
+      try {
+        text = await readText(upstream)
+      } catch (error) {
+        const fault = brokenAnswerText(context, error)
+        answerOwed(fault)
+        res.end()
+        return new Error(fault)
       }
-      const text = await readText(upstream)
       try {
         const value: unknown = JSON.parse(text)
         writeAll(Array.isArray(value) ? (value as object[]) : [value as object])
       } catch {
-        res.write(sseEvent(errorResponse(null, BRIDGE_ERROR, `The upstream server answered HTTP ${upstream.statusCode} with something that is not JSON-RPC.`)))
+        answerOwed(`The upstream server ${JSON.stringify(context.server)} answered HTTP ${upstream.statusCode} with something that is not JSON-RPC.`)
       }
       res.end()
+      return undefined
     },
   }
 }

@@ -338,6 +338,16 @@ describe('createLegacySseSender', () => {
     expect(fake.posts.at(-1)?.message).toMatchObject({ params: { requestId: 9 } })
   })
 
+  it('uses the bridge\'s upstreamTimeoutSeconds when the request carries it, and names the setting', async () => {
+    await start({ requestTimeoutMs: 60_000 })
+    const session = await init()
+    fake.onPost = (_message, res) => void res.writeHead(202).end()
+    const response = await sender.send({ ...request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'slow' } } }), timeoutMs: 200 })
+    const answer = await json(response)
+    expect(answer).toMatchObject({ id: 10, error: { code: -32000 } })
+    expect(answer.error.message).toMatch(/did not answer tools\/call within 0\.2 s \(upstreamTimeoutSeconds in config\.json; .*0 for no limit/)
+  })
+
   it('progress for a request keeps it alive past the timeout', async () => {
     await start({ requestTimeoutMs: 300 })
     const session = await init()

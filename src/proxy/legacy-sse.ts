@@ -229,7 +229,8 @@ type Credentials = Pick<UpstreamRequest, 'staticHeaders' | 'token'>
 interface Pending {
   id: JsonRpcId
   progressToken: unknown
-  timer: NodeJS.Timeout
+  /** Undefined when there is no limit. */
+  timer: NodeJS.Timeout | undefined
   settle: (answer: object) => void
 }
 
@@ -361,7 +362,7 @@ class LegacySession {
             continue
           }
           // Registered before the POST: the answer may arrive on the stream before the POST returns.
-          expected = this.#expect(message)
+          expected = this.#expect(message, request.timeoutMs)
           mine.push(expected.entry)
         }
         const payload = batch ? JSON.stringify(message) : (request.body ?? Buffer.from(JSON.stringify(message)))
@@ -427,19 +428,25 @@ class LegacySession {
     this.#onEnd(this)
   }
 
-  #expect(message: Message): { entry: Pending; answer: Promise<object> } {
+  /**
+   * Registers a request and waits for its answer on the stream. `configuredMs` is the bridge's
+   * upstreamTimeoutSeconds (0: no limit); without it the sender's own limit applies.
+   */
+  #expect(message: Message, configuredMs: number | undefined): { entry: Pending; answer: Promise<object> } {
     const key = idKey(message.id)
     const id = message.id ?? null
     const method = String(message.method)
+    const limitMs = configuredMs ?? this.#limits.requestTimeoutMs
+    const setting = configuredMs === undefined ? '' : ' (upstreamTimeoutSeconds in config.json; raise it, or set 0 for no limit, if this server is just slow)'
     let entry: Pending | undefined
     const answer = new Promise<object>((resolve) => {
       const created: Pending = {
         id,
         progressToken: progressTokenOf(message),
-        timer: setTimeout(() => {
-          created.settle(errorResponse(id, BRIDGE_ERROR, `The upstream server did not answer ${method} within ${this.#limits.requestTimeoutMs / 1000} s; the bridge stopped waiting and asked the server to cancel it.`))
+        timer: limitMs > 0 ? setTimeout(() => {
+          created.settle(errorResponse(id, BRIDGE_ERROR, `The upstream server ${this.sseUrl.href} did not answer ${method} within ${limitMs / 1000} s${setting}; the bridge stopped waiting and asked the server to cancel it.`))
           void this.#cancelUpstream(id)
-        }, this.#limits.requestTimeoutMs),
+        }, limitMs) : undefined,
         settle: (value) => {
           if (this.pending.get(key) !== created) return
           clearTimeout(created.timer)
@@ -559,7 +566,7 @@ class LegacySession {
     if (message.method === 'notifications/progress') {
       const token = (message.params as { progressToken?: unknown } | undefined)?.progressToken
       if (token !== undefined) {
-        for (const entry of this.pending.values()) if (entry.progressToken === token) entry.timer.refresh()
+        for (const entry of this.pending.values()) if (entry.progressToken === token) entry.timer?.refresh()
       }
     }
     const text = JSON.stringify(message)

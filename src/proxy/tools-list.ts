@@ -2,25 +2,35 @@
 // (for the approvals page and for definition-bound approvals) and leaves out denied tools, in
 // JSON answers and in SSE streams alike.
 import type { ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream/promises'
 import type { ToolDefinition } from '../approvals/tool-catalog.js'
+import { relayEventStream } from './answer-relay.js'
 import { clientResponseHeaders, readText, type UpstreamResponse } from './forward.js'
 import { rewriteSseData } from './sse.js'
+import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
 
 type ToolsFilter = (tools: ToolDefinition[]) => ToolDefinition[]
 
-export async function relayToolsList(upstream: UpstreamResponse, res: ServerResponse, filter: ToolsFilter): Promise<void> {
+export async function relayToolsList(upstream: UpstreamResponse, res: ServerResponse, filter: ToolsFilter, context: AnswerContext): Promise<Error | undefined> {
   const headers = clientResponseHeaders(upstream.headers)
   delete headers['content-length'] // the body may change length
   if (String(headers['content-type'] ?? '').includes('text/event-stream')) {
     res.writeHead(upstream.statusCode, headers)
     res.flushHeaders()
-    await pipeline(upstream.body, rewriteSseData((data) => rewriteToolsList(data, filter)), res).catch(() => res.destroy())
-    return
+    return relayEventStream(upstream.body, res, context, rewriteSseData((data) => rewriteToolsList(data, filter)))
   }
-  const body = rewriteToolsList(await readText(upstream), filter)
+  let text: string
+  try {
+    text = await readText(upstream)
+  } catch (error) {
+    if (res.destroyed) return undefined
+    const fault = brokenAnswerText(context, error)
+    sendOwedErrors(res, context, fault, isBodyTimeout(error) ? 504 : 502, { server: context.server })
+    return new Error(fault)
+  }
+  const body = rewriteToolsList(text, filter)
   res.writeHead(upstream.statusCode, { ...headers, 'content-length': Buffer.byteLength(body) })
   res.end(body)
+  return undefined
 }
 
 /** Filters `result.tools` of a JSON-RPC response; anything else comes back unchanged. */

@@ -17,6 +17,8 @@ import {
   type JsonRpcId, type ParsedBody,
 } from '../proxy/jsonrpc.js'
 import { discardBody, readText, relayResponse, type UpstreamResponse, type UpstreamSender } from '../proxy/forward.js'
+import { judgeErrorAnswer, relayEventStream } from '../proxy/answer-relay.js'
+import { brokenAnswerText, noAnswerText, owedErrors, requestIds, sendOwedErrors, type AnswerContext } from '../proxy/upstream-faults.js'
 import type { TokenManager } from '../tokens/manager.js'
 import { checkHostAndOrigin, hasBridgeToken } from './guard.js'
 import { redactBody } from './request-log.js'
@@ -203,9 +205,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   if (gated.local.length > 0) body = Buffer.from(JSON.stringify(parsed.kind === 'batch' ? gated.forward : gated.forward[0]))
 
   const requestId = parsed.kind === 'single' ? parsed.message.id : undefined
+  const timeoutSeconds = config.upstreamTimeoutSeconds
   let upstream: UpstreamResponse
   try {
-    upstream = await exchange(req, name, entry, body, abort.signal, options)
+    upstream = await exchange(req, name, entry, body, abort.signal, timeoutSeconds, options)
   } catch (error) {
     const status = stream ? (stream.fail(requestId ?? null, error), 200) : sendFailure(res, error, requestId, req.method)
     if ((error as Error).name !== 'AbortError') options.onOutcome?.(name, error as Error)
@@ -217,16 +220,42 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   if (single?.method === 'initialize' && approvals) {
     approvals.rememberClient(upstream.headers['mcp-session-id'], (single.params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo?.name)
   }
-  if (stream) {
-    await stream.relay(upstream, gated.local)
-  } else if (single?.method === 'tools/list' && approvals && upstream.statusCode === 200) {
-    await relayToolsList(upstream, res, (tools) => filterToolsList(tools, name, entry, approvals.catalog))
-  } else if (gated.local.length > 0) {
-    await relayWithLocalAnswers(upstream, res, gated.local)
-  } else {
-    await relayResponse(upstream, res)
+  // What the answer owes, so a fault on the way can still answer each request.
+  const context: AnswerContext = { server: name, owed: req.method === 'POST' ? requestIds(gated.forward) : undefined, batch: parsed.kind === 'batch', timeoutSeconds }
+  if (isUnreadableErrorCandidate(upstream, req)) {
+    const judged = await judgeErrorAnswer(upstream, name)
+    if (judged.kind === 'failed') {
+      options.onOutcome?.(name, new Error(judged.text))
+      if (stream) stream.finish([...gated.local, ...owedErrors(context, judged.text, judged.data)])
+      else sendOwedErrors(res, context, judged.text, upstream.statusCode, judged.data, gated.local)
+      log(upstream.statusCode, 'upstream error answer, not JSON-RPC')
+      return
+    }
+    upstream = judged.upstream
   }
-  log(upstream.statusCode)
+  let fault: Error | undefined
+  if (stream) {
+    fault = await stream.relay(upstream, gated.local, context)
+  } else if (single?.method === 'tools/list' && approvals && upstream.statusCode === 200) {
+    fault = await relayToolsList(upstream, res, (tools) => filterToolsList(tools, name, entry, approvals.catalog), context)
+  } else if (gated.local.length > 0) {
+    fault = await relayWithLocalAnswers(upstream, res, gated.local, context)
+  } else {
+    fault = await relayResponse(upstream, res, context)
+  }
+  if (fault) options.onOutcome?.(name, fault)
+  log(upstream.statusCode, fault ? 'upstream failed mid-answer' : undefined)
+}
+
+/**
+ * An HTTP error answer that may not be JSON-RPC, so its body must be read before it is passed on.
+ * SSE answers are streams, and a 404 on a session is the signal to start a new one (MCP
+ * Streamable HTTP §Session Management): both pass on as they are.
+ */
+function isUnreadableErrorCandidate(upstream: UpstreamResponse, req: IncomingMessage): boolean {
+  if (upstream.statusCode < 400) return false
+  if (upstream.statusCode === 404 && req.headers['mcp-session-id'] !== undefined) return false
+  return !String(upstream.headers['content-type'] ?? '').includes('text/event-stream')
 }
 
 /** Sends the request upstream; on 401 refreshes or logs in, on 403 insufficient_scope steps up, then retries. */
@@ -236,6 +265,7 @@ async function exchange(
   entry: ServerEntry,
   body: Buffer | undefined,
   signal: AbortSignal,
+  timeoutSeconds: number,
   options: BridgeAppOptions,
 ): Promise<UpstreamResponse> {
   let logins = 0
@@ -251,8 +281,9 @@ async function exchange(
       staticHeaders: await options.staticHeaders(name),
       token,
       signal,
+      timeoutMs: timeoutSeconds * 1000,
     }).catch((error: unknown) => {
-      throw upstreamUnreachable(entry.url, error)
+      throw upstreamUnreachable(name, entry.url, error, timeoutSeconds)
     })
     if (upstream.statusCode !== 401 && upstream.statusCode !== 403) return upstream
     // Loaded on first need: it brings the SDK's schemas, which the plain proxy path never uses.
@@ -291,15 +322,22 @@ async function exchange(
 }
 
 /** A batch where some calls were answered here: merge those answers into the upstream's. */
-async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResponse, local: object[]): Promise<void> {
+async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResponse, local: object[], context: AnswerContext): Promise<Error | undefined> {
   const type = String(upstream.headers['content-type'] ?? '')
   if (type.includes('text/event-stream')) {
     res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     for (const answer of local) res.write(`event: message\ndata: ${JSON.stringify(answer)}\n\n`)
-    upstream.body.pipe(res)
-    return
+    return relayEventStream(upstream.body, res, context)
   }
-  const text = await readText(upstream)
+  let text: string
+  try {
+    text = await readText(upstream)
+  } catch (error) {
+    if (res.destroyed) return undefined
+    const fault = brokenAnswerText(context, error)
+    sendJson(res, 200, [...local, ...owedErrors(context, fault, { server: context.server })])
+    return new Error(fault)
+  }
   let answers: unknown[] = []
   try {
     const value = text ? JSON.parse(text) : []
@@ -308,10 +346,14 @@ async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResp
     answers = []
   }
   sendJson(res, upstream.statusCode === 202 ? 200 : upstream.statusCode, [...local, ...answers])
+  return undefined
 }
 
-function upstreamUnreachable(url: string, error: unknown): BridgeError {
+function upstreamUnreachable(server: string, url: string, error: unknown, timeoutSeconds: number): BridgeError {
   const { code, name } = error as { code?: string; name?: string }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new BridgeError('UPSTREAM_FAILED', noAnswerText(server, url, timeoutSeconds), { cause: error })
+  }
   if (name === 'HTTPParserError' || code?.startsWith('HPE_')) {
     return new BridgeError('UPSTREAM_FAILED', `The upstream server ${url} answered with something that is not HTTP.`, {
       hint: 'Check that the URL in config.json points at an MCP server.',
@@ -320,7 +362,6 @@ function upstreamUnreachable(url: string, error: unknown): BridgeError {
   }
   const detail = code === 'ECONNREFUSED' ? 'the connection was refused'
     : code === 'UND_ERR_CONNECT_TIMEOUT' ? 'it did not accept the connection in time'
-    : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'it did not answer in time'
     : code === 'ENOTFOUND' ? 'its host name does not resolve'
     : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'it closed the connection without answering'
     : (error as Error).message
