@@ -33,7 +33,7 @@ describe('consent page', () => {
     expect(csp).toMatch(/^default-src 'none'; /)
     expect(csp).toContain("form-action 'self' http://127.0.0.1:5000;")
     expect(csp).toContain("frame-ancestors 'none'")
-    expect(headers['referrer-policy']).toBe('no-referrer')
+    expect(headers['referrer-policy']).toBe('same-origin')
     expect(renderConsentProblem('<t>', '<m>').html).not.toMatch(/<t>|<m>/)
   })
 

@@ -98,8 +98,9 @@ function securityHeaders(nonce: string, formAction: string): Record<string, stri
     'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
-    // The authorization URL carries state and the PKCE challenge: no Referer to anyone.
-    'referrer-policy': 'no-referrer',
+    // The authorization URL carries state and the PKCE challenge: no Referer to another site.
+    // Not no-referrer: under it Chromium sends `Origin: null` with the form's own POST.
+    'referrer-policy': 'same-origin',
     'cache-control': 'no-store',
   }
 }

@@ -22,9 +22,7 @@ async function answerConsent(req: Request, res: Response, options: { provider: D
     sendProblem(res, 405, 'Nothing to see here', 'This address only receives the answer of the consent page.')
     return
   }
-  // Browsers send Origin with every form POST; another origin here means another site's form.
-  const origin = req.headers.origin
-  if (origin !== undefined && origin !== options.issuer.origin) {
+  if (cameFromAnotherSite(req, options.issuer)) {
     sendProblem(res, 403, 'This answer came from another site', 'Only the consent page itself may answer it. Start the login again from the app that sent you here.')
     return
   }
@@ -48,6 +46,20 @@ async function answerConsent(req: Request, res: Response, options: { provider: D
   res.setHeader('cache-control', 'no-store')
   // 303: the browser follows with a GET, so the form body never reaches the client's redirect URI.
   res.redirect(303, decision.location)
+}
+
+/**
+ * Whether the browser itself says this form was sent by a page of another origin. `Origin: null`
+ * says nothing either way (a page or browser that sends no referrer makes Chromium send it on
+ * form POSTs), so such an answer goes on to the token check, which only the consent page this
+ * browser loaded can pass: the form token is on that page and nowhere else, and the cookie is
+ * SameSite=Strict. Fetch metadata, when sent, names the initiator even when Origin is null.
+ */
+function cameFromAnotherSite(req: IncomingMessage, issuer: URL): boolean {
+  const site = req.headers['sec-fetch-site']
+  if (site === 'cross-site' || site === 'same-site') return true
+  const origin = req.headers.origin
+  return origin !== undefined && origin !== 'null' && origin !== issuer.origin
 }
 
 function sendProblem(res: Response, status: number, title: string, message: string): void {

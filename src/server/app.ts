@@ -21,6 +21,7 @@ import { judgeErrorAnswer, relayEventStream } from '../proxy/answer-relay.js'
 import { brokenAnswerText, noAnswerText, owedErrors, requestIds, sendOwedErrors, type AnswerContext } from '../proxy/upstream-faults.js'
 import type { TokenManager } from '../tokens/manager.js'
 import { checkHostAndOrigin, hasBridgeToken } from './guard.js'
+import { sendRefused } from './pages/dashboard.js'
 import { redactBody } from './request-log.js'
 import { readAll } from '../proxy/read-all.js'
 import { VERSION } from '../version.js'
@@ -93,7 +94,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   const started = performance.now()
   const verdict = checkHostAndOrigin(req, options.allowedAuthorities())
   if (!verdict.ok) {
-    sendJson(res, 403, errorResponse(null, INVALID_REQUEST, `Forbidden: ${verdict.reason}.`))
+    if (verdict.audience === 'person') sendRefused(res, verdict.reason)
+    else sendJson(res, 403, errorResponse(null, INVALID_REQUEST, `Forbidden: ${verdict.reason}.`))
     return
   }
   const url = new URL(req.url ?? '/', 'http://bridge')

@@ -1,12 +1,19 @@
 // Who may talk to the bridge at the HTTP level. Loopback is no boundary by itself: a web page
 // in the user's browser can send requests to 127.0.0.1, and DNS rebinding can make one look
-// same-origin. So the Host must be our own loopback name, and an Origin, when sent, our own.
+// same-origin. So the Host must be our own loopback name, and an Origin, when sent, our own;
+// only a form posted to one of the bridge's pages may say `Origin: null` (see below), and the
+// page then requires the form's CSRF token.
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
 export interface GuardVerdict {
   ok: boolean
   reason?: string
+  /**
+   * Who reads a refusal: a person at one of the bridge's pages gets an HTML page saying what to
+   * do; MCP clients and the page scripts' JSON endpoints get JSON.
+   */
+  audience: 'person' | 'program'
 }
 
 export function loopbackAuthorities(port: number): Set<string> {
@@ -14,11 +21,23 @@ export function loopbackAuthorities(port: number): Set<string> {
 }
 
 export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): GuardVerdict {
+  const audience = isPagePath(pathOf(req)) ? 'person' : 'program'
   const host = req.headers.host?.toLowerCase()
   if (!host || !allowed.has(host)) {
-    return { ok: false, reason: `Host ${JSON.stringify(host ?? '')} is not this bridge's address` }
+    return { ok: false, audience, reason: `Host ${JSON.stringify(host ?? '')} is not this bridge's address` }
   }
   const origin = req.headers.origin
+  if (origin === 'null' && isPageForm(req)) {
+    // Chromium sends `Origin: null` with a form POST whenever the page's referrer policy sends
+    // no referrer, so here it proves nothing either way. The page route decides with the form's
+    // CSRF token, which only a page the bridge served to this session holds. Fetch metadata,
+    // when sent, still names a foreign initiator (another loopback port is "same-site").
+    const site = req.headers['sec-fetch-site']
+    if (site === 'cross-site' || site === 'same-site') {
+      return { ok: false, audience, reason: 'this form was sent by a page of another site or address' }
+    }
+    return { ok: true, audience }
+  }
   if (origin !== undefined) {
     let authority: string | undefined
     try {
@@ -28,10 +47,34 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
       authority = undefined
     }
     if (!authority || !allowed.has(authority)) {
-      return { ok: false, reason: `requests from ${JSON.stringify(origin)} are not allowed` }
+      return { ok: false, audience, reason: `requests from ${JSON.stringify(origin)} are not allowed` }
     }
   }
-  return { ok: true }
+  return { ok: true, audience }
+}
+
+/**
+ * The bridge's own pages: everything but the MCP endpoints, the health check and the JSON
+ * endpoints the approvals page's script (and the `approvals` command) call.
+ */
+function isPagePath(path: string): boolean {
+  return !(path === '/mcp' || path.startsWith('/mcp/') || path === '/health' || path.startsWith('/approvals/api/'))
+}
+
+/** A form a page of the bridge posts (the dashboard's buttons): urlencoded, to a page path. */
+function isPageForm(req: IncomingMessage): boolean {
+  return req.method === 'POST'
+    && String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
+    && isPagePath(pathOf(req))
+}
+
+/** Parsed as the router parses it, so both agree on which route a path is. */
+function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://bridge').pathname
+  } catch {
+    return '/mcp'
+  }
 }
 
 /** Whether the request carries the bridge's own access token (compared in constant time). */

@@ -1,7 +1,9 @@
 // Who may use the bridge: the Host and Origin guard, the bridge access token on /mcp/*, body
-// limits, and the dashboard's one-time login link, cookie and CSRF token.
+// limits, and the dashboard's one-time login link, cookie and CSRF token. Headers no browser
+// would send are tested with node:http; the dashboard's Re-authorize runs in Chromium.
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../fixtures/chromium.js'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
@@ -48,7 +50,8 @@ describe('bridge access control (default mode)', () => {
     expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
     bridge = await startBridgeProcess(env, [], { auth: true })
     const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as { url: string; headers: { Authorization: string } }
-    expect(connect.url).toBe('http://localhost:3000/mcp/open')
+    // The port the running bridge got, found through its runtime file (config.json says 3000).
+    expect(connect.url).toBe(`http://localhost:${new URL(bridge.url).port}/mcp/open`)
     header = connect.headers.Authorization
     expect(header).toMatch(/^Bearer mob_/)
   })
@@ -91,6 +94,7 @@ describe('bridge access control (default mode)', () => {
     for (const origin of ['https://evil.example.com', `http://127.0.0.1:${Number(port) + 1}`, 'null']) {
       const foreign = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, origin }, body: INITIALIZE })
       expect(foreign.status).toBe(403)
+      expect(JSON.parse(foreign.body).error.message).toMatch(/^Forbidden: /) // for a program: JSON-RPC, never a page
     }
     const own = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, origin: `http://localhost:${port}`, host: `localhost:${port}` }, body: INITIALIZE })
     expect(own.status).toBe(200)
@@ -136,6 +140,31 @@ describe('bridge access control (default mode)', () => {
     expect(forged.status).toBe(403)
     const crossSite = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { cookie: session, origin: 'https://evil.example.com', 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=guess' })
     expect(crossSite.status).toBe(403)
+    // A person at a page reads the refusal: a page saying what to do, not JSON-RPC.
+    expect(crossSite.headers['content-type']).toContain('text/html')
+    expect(crossSite.headers['x-frame-options']).toBe('DENY')
+    expect(crossSite.body).toContain('The bridge refused this request')
+    expect(crossSite.body).toContain('mcp-oauth-bridge start --open')
+
+    // `Origin: null` (a browser sending no referrer) proves nothing either way: the form's CSRF
+    // token decides, unless fetch metadata names another site or port.
+    const form = { cookie: session, origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }
+    const nullGuess = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: form, body: 'csrf=guess' })
+    expect(nullGuess.status).toBe(403)
+    expect(nullGuess.body).toContain('This form did not come from the dashboard')
+    // "open" needs no login, so the dashboard shows it no button; the session's token is the same on every page.
+    const approvals = await raw(`${bridge.url}/approvals`, { headers: { cookie: session } })
+    const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(approvals.body)![1]!
+    const body = `csrf=${encodeURIComponent(csrf)}`
+    const nullSameSite = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'same-site' }, body })
+    expect(nullSameSite.status).toBe(403)
+    expect(nullSameSite.body).toContain('The bridge refused this request')
+    const nullNoSession = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { ...form, cookie: '' }, body })
+    expect(nullNoSession.status).toBe(401)
+    // Accepted: the login starts, and the page says this server needs none.
+    const nullWithToken = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'same-origin' }, body })
+    expect(nullWithToken.body).toContain('Could not start the login for open')
+    expect(nullWithToken.body).toContain('nothing to log in to')
   })
 })
 
@@ -167,6 +196,7 @@ describe('bridge access control off (--no-auth)', () => {
 
 describe('dashboard Re-authorize', () => {
   it('sends the browser to the login page and stores the new token when it comes back', async () => {
+    const browser = await launchChromium()
     const fixture = await startOAuthFixture()
     const env = cliEnv(await makeHome())
     try {
@@ -174,23 +204,21 @@ describe('dashboard Re-authorize', () => {
       const before = (await runCli(['token', 'demo'], env)).stdout.trim()
       const bridge = await startBridgeProcess(env, [], { auth: true })
       try {
-        const link = await loginLink(bridge)
-        const host = new URL(link).host
-        const login = await raw(link.replace('localhost', '127.0.0.1'), { headers: { host } })
-        const cookie = String(login.headers['set-cookie']).split(';')[0]!
-        const dashboard = await raw(`${bridge.url}/`, { headers: { cookie, host } })
-        const csrf = /name="csrf" value="([^"]+)"/.exec(dashboard.body)![1]!
-        const pressed = await raw(`${bridge.url}/servers/demo/reauthorize`, {
-          method: 'POST',
-          headers: { cookie, host, origin: `http://${host}`, 'content-type': 'application/x-www-form-urlencoded' },
-          body: `csrf=${encodeURIComponent(csrf)}`,
+        const page = await browser.newPage()
+        // The provider's login page is a third party's (oidc-provider): Chromium stops at its
+        // door, and the scripted client signs in there instead.
+        let authorizationUrl: string | undefined
+        await page.route((url) => url.href.startsWith(fixture.issuer), (route) => {
+          authorizationUrl ??= route.request().url()
+          return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>provider</title><h1>provider</h1>' })
         })
-        expect(pressed.status, pressed.body).toBe(200)
-        const authorizationUrl = /<a href="([^"]+)">Open the login page/.exec(pressed.body)![1]!.replaceAll('&amp;', '&')
-        expect(authorizationUrl.startsWith(fixture.issuer)).toBe(true)
+        expect((await page.goto(await loginLink(bridge)))?.status()).toBe(200)
+        await page.locator('tr', { hasText: '/mcp/demo' }).getByRole('button', { name: 'Re-authorize' }).click()
+        await page.waitForURL((url) => url.href.startsWith(fixture.issuer))
+        expect(authorizationUrl).toBeDefined()
         const loggedIn = bridge.waitForOutput(/demo: logged in again/)
         const { completeBrowserLogin } = await import('../fixtures/browser-login.mjs')
-        await completeBrowserLogin(authorizationUrl)
+        await completeBrowserLogin(authorizationUrl as string)
         await loggedIn
         const after = (await runCli(['token', 'demo'], env)).stdout.trim()
         expect(after).not.toBe(before)
@@ -198,6 +226,7 @@ describe('dashboard Re-authorize', () => {
         await bridge.stop()
       }
     } finally {
+      await browser.close()
       await fixture.close()
     }
   })

@@ -1,17 +1,23 @@
 // `mcp-oauth-bridge demo` end to end: the built CLI starts its OAuth-protected demo server, logs
-// in to it through the real add/login path with a scripted browser that answers the consent
-// page, serves it through the bridge, and prints next steps that work as printed. The demo's
-// authorization server is then probed directly: escaping, CSRF, PKCE, refresh token rotation.
+// in to it through the real add/login path with a real Chromium as BROWSER pressing Allow on the
+// consent page, serves it through the bridge, and prints next steps that work as printed. The
+// dashboard and the consent page are then used in Chromium (login link, Re-authorize, forms from
+// another local site refused), and the demo's authorization server is probed directly: escaping,
+// CSRF, PKCE, refresh token rotation. Deny, pressed by the BROWSER program, ends the demo.
 import { createHash, randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../fixtures/chromium.js'
+import { startFormSite, type FormSite } from '../fixtures/form-site.js'
 import { ROOT, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from './cli-process.js'
 
-const DEMO_BROWSER = join(ROOT, 'test/fixtures/demo-browser.mjs')
+/** The BROWSER program: a real Chromium that presses Allow (or Deny) on the consent page. */
+const CHROMIUM_BROWSER = join(ROOT, 'test/fixtures/chromium-browser.mjs')
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>'
 
 interface RunningDemo {
@@ -21,6 +27,8 @@ interface RunningDemo {
   bridgePort: number
   /** The demo's own MCP endpoint (its issuer is the same origin). */
   mcpUrl: string
+  /** The one-time dashboard login link the banner printed. */
+  dashboardLink: string
   stdout(): string
 }
 
@@ -28,12 +36,14 @@ async function startDemo(env: NodeJS.ProcessEnv): Promise<RunningDemo> {
   const cli = spawnCli(['demo', '--port', '0'], env)
   const [, bridgeUrl, bridgePort] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:(\d+))/)
   const [, mcpUrl] = await cli.waitFor(/ {2}demo +http:\/\/127\.0\.0\.1:\d+\/mcp\/demo {2}-> {2}(http:\/\/127\.0\.0\.1:\d+\/mcp)\n/)
+  const [, dashboardLink] = await cli.waitFor(/dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/)
   await cli.waitFor(/Press Ctrl-C/)
   return {
     cli,
     bridgeUrl: bridgeUrl as string,
     bridgePort: Number(bridgePort),
     mcpUrl: mcpUrl as string,
+    dashboardLink: dashboardLink as string,
     stdout: () => cli.output(),
   }
 }
@@ -100,24 +110,49 @@ interface AuthorizationServerMetadata {
   revocation_endpoint: string
 }
 
+/** Presses the Send button of a page from the form site; resolves with the answer to its POST. */
+async function sendHostileForm(page: Page, url: string): Promise<{ status: number; contentType: string; origin: string | null; heading: string }> {
+  await page.goto(url)
+  const answered = page.waitForResponse((response) => response.request().method() === 'POST')
+  await page.getByRole('button', { name: 'Send' }).click()
+  const response = await answered
+  await page.waitForLoadState('load')
+  return {
+    status: response.status(),
+    contentType: response.headers()['content-type'] ?? '',
+    origin: await response.request().headerValue('origin'),
+    heading: await page.locator('h1').innerText(),
+  }
+}
+
 describe('mcp-oauth-bridge demo', () => {
   let env: NodeJS.ProcessEnv
   let demo: RunningDemo
   let metadata: AuthorizationServerMetadata
+  let browser: Browser
+  let formSite: FormSite
 
   beforeAll(async () => {
-    env = cliEnv(await makeHome(), { BROWSER: DEMO_BROWSER })
+    // First: without a browser these tests must fail, loudly, before anything else starts.
+    browser = await launchChromium()
+    formSite = await startFormSite()
+    env = cliEnv(await makeHome(), { BROWSER: CHROMIUM_BROWSER })
     demo = await startDemo(env)
     metadata = (await (await fetch(new URL('/.well-known/oauth-authorization-server', demo.mcpUrl))).json()) as AuthorizationServerMetadata
   })
-  afterAll(() => demo?.cli.kill())
+  afterAll(async () => {
+    demo?.cli.kill()
+    await browser?.close()
+    await formSite?.close()
+  })
 
   it('logs in the way `add` does: discovery, registration, the consent page, tokens', () => {
     const output = demo.stdout()
     expect(output).toContain(`Demo MCP server (OAuth-protected) running at ${demo.mcpUrl}`)
     expect(output).toContain(`Authorization server: ${new URL('/', demo.mcpUrl).href}`)
     expect(output).toContain('Registering a client (dynamic client registration)')
-    expect(output).toContain('demo-browser: POST')
+    expect(output).toContain('chromium-browser: pressing Allow on "Authorize mcp-oauth-bridge"')
+    expect(output).toContain('chromium-browser: the loopback callback page loaded: "You are signed in"')
     expect(output).toContain('Logged in to "demo"')
   })
 
@@ -177,6 +212,127 @@ describe('mcp-oauth-bridge demo', () => {
     expect(output).toContain("[ 'echo', 'add', 'get_time', 'send_money' ]")
     expect(output).toContain("[ { type: 'text', text: '5' } ]")
     expect(code).toBe(0)
+  })
+
+  describe('the bridge’s pages in Chromium', () => {
+    /** The browser that opened the login link: it holds the dashboard session cookie. */
+    let signedIn: BrowserContext
+    /** The dashboard as that browser sees it (the login link's origin). */
+    let base: string
+
+    afterAll(() => signedIn?.close())
+
+    it('lets the dashboard in through the one-time login link, and only once', async () => {
+      base = new URL(demo.dashboardLink).origin
+      signedIn = await browser.newContext()
+      const page = await signedIn.newPage()
+      const response = await page.goto(demo.dashboardLink)
+      expect(response?.status()).toBe(200)
+      expect(page.url()).toBe(`${base}/`) // the nonce left the address bar
+      expect(await page.title()).toBe('mcp-oauth-bridge')
+      await page.locator('td', { hasText: demo.mcpUrl }).waitFor()
+      const cookie = (await signedIn.cookies(base)).find((candidate) => candidate.name === 'mcp_oauth_bridge_session')
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+
+      const stranger = await browser.newContext()
+      try {
+        const again = await stranger.newPage()
+        expect((await again.goto(demo.dashboardLink))?.status()).toBe(403)
+        expect(await again.locator('h1').innerText()).toBe('This login link was already used or is not valid')
+        expect((await again.goto(`${base}/`))?.status()).toBe(401)
+      } finally {
+        await stranger.close()
+      }
+    })
+
+    it('re-authorizes from the dashboard: the button, the demo’s consent page, Allow, the loopback callback, new tokens', async () => {
+      const before = (await runCli(['token', 'demo'], env)).stdout.trim()
+      const page = await signedIn.newPage()
+      await page.goto(`${base}/`)
+      const since = demo.cli.output().length
+      await page.locator('tr', { hasText: '/mcp/demo' }).getByRole('button', { name: 'Re-authorize' }).click()
+      // "Continue to log in" sends the same browser on to the authorization server at once.
+      await page.waitForURL((url) => url.origin === new URL(demo.mcpUrl).origin && url.pathname === '/authorize')
+      expect(await page.title()).toBe('Authorize mcp-oauth-bridge')
+      await page.getByRole('button', { name: 'Allow' }).click()
+      await page.waitForURL((url) => url.hostname === '127.0.0.1' && url.pathname === '/callback')
+      expect(await page.locator('h1').innerText()).toBe('You are signed in')
+      await waitForOutputAfter(demo, since, /demo: logged in again\./)
+      const after = (await runCli(['token', 'demo'], env)).stdout.trim()
+      expect(after).toMatch(/^\S+$/)
+      expect(after).not.toBe(before)
+      await page.close()
+    })
+
+    it('refuses the dashboard’s form posted by a page on another local port, with a page that says what to do', async () => {
+      const page = await signedIn.newPage()
+      await page.goto(`${base}/`)
+      // Even holding the right CSRF token, another origin is refused; with no-referrer its
+      // Origin is null, and fetch metadata still names it (same-site: only the port differs).
+      const csrf = (await page.locator('input[name="csrf"]').first().getAttribute('value')) ?? ''
+      expect(csrf).not.toBe('')
+      const since = demo.cli.output().length
+      for (const referrerPolicy of ['strict-origin-when-cross-origin', 'no-referrer']) {
+        const attack = await signedIn.newPage()
+        const answer = await sendHostileForm(attack, formSite.pageFor('localhost', { action: `${base}/servers/demo/reauthorize`, fields: { csrf }, referrerPolicy }))
+        expect(answer.origin).toBe(referrerPolicy === 'no-referrer' ? 'null' : `http://localhost:${formSite.port}`)
+        expect(answer.status).toBe(403)
+        expect(answer.contentType).toContain('text/html')
+        expect(answer.heading).toBe('The bridge refused this request')
+        expect(await attack.locator('body').innerText()).toContain('mcp-oauth-bridge start --open')
+        await attack.close()
+      }
+      expect(demo.cli.output().slice(since)).not.toContain('demo: ')
+      await page.close()
+    })
+
+    it('refuses a consent answer posted by a page on another local port; the consent page itself still answers', async () => {
+      const context = await browser.newContext()
+      try {
+        const redirectUri = 'http://127.0.0.1:9/callback'
+        const registration = await fetch(metadata.registration_endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_name: 'browser test', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }),
+        })
+        const { client_id: clientId } = (await registration.json()) as { client_id: string }
+        const authorize = new URL(metadata.authorization_endpoint)
+        for (const [key, value] of Object.entries({
+          response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state: 'state-b',
+          code_challenge: pkcePair().challenge, code_challenge_method: 'S256', resource: demo.mcpUrl,
+        })) authorize.searchParams.set(key, value)
+        // Nothing listens at the client's redirect URI: the test stands in for the client.
+        const delivered: URL[] = []
+        await context.route(`${redirectUri}**`, (route) => {
+          delivered.push(new URL(route.request().url()))
+          return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>client</title><h1>client</h1>' })
+        })
+        const consent = await context.newPage()
+        expect((await consent.goto(authorize.href))?.status()).toBe(200)
+        // The attacker is given the page's own tokens: Origin and fetch metadata alone refuse it.
+        const fields = {
+          request_id: (await consent.locator('input[name="request_id"]').getAttribute('value')) ?? '',
+          csrf_token: (await consent.locator('input[name="csrf_token"]').getAttribute('value')) ?? '',
+          decision: 'allow',
+        }
+        for (const referrerPolicy of ['strict-origin-when-cross-origin', 'no-referrer']) {
+          const attack = await context.newPage()
+          const answer = await sendHostileForm(attack, formSite.pageFor('127.0.0.1', { action: new URL('/consent', demo.mcpUrl).href, fields, referrerPolicy }))
+          expect(answer.origin).toBe(referrerPolicy === 'no-referrer' ? 'null' : `http://127.0.0.1:${formSite.port}`)
+          expect(answer.status).toBe(403)
+          expect(answer.heading).toBe('This answer came from another site')
+          await attack.close()
+        }
+        expect(delivered).toEqual([])
+
+        await consent.getByRole('button', { name: 'Deny' }).click()
+        await consent.waitForURL((url) => url.href.startsWith(redirectUri))
+        expect(delivered).toHaveLength(1)
+        expect(Object.fromEntries(delivered[0]!.searchParams)).toMatchObject({ error: 'access_denied', state: 'state-b', iss: metadata.issuer })
+      } finally {
+        await context.close()
+      }
+    })
   })
 
   describe('its authorization server', () => {
@@ -243,6 +399,11 @@ describe('mcp-oauth-bridge demo', () => {
       expect(fromAnotherSite.status).toBe(403)
       const withWrongToken = await answer({ ...consent, csrfToken: 'x'.repeat(43) }, 'allow', { cookie: consent.cookie })
       expect(withWrongToken.status).toBe(403)
+      // `Origin: null` proves nothing either way: the tokens decide, and fetch metadata when sent.
+      const nullWithWrongToken = await answer({ ...consent, csrfToken: 'x'.repeat(43) }, 'allow', { cookie: consent.cookie, origin: 'null' })
+      expect(nullWithWrongToken.status).toBe(403)
+      const nullFromAnotherPort = await answer(consent, 'allow', { cookie: consent.cookie, origin: 'null', 'sec-fetch-site': 'same-site' })
+      expect(nullFromAnotherPort.status).toBe(403)
 
       const denied = await answer(consent, 'deny', { cookie: consent.cookie, origin: new URL(demo.mcpUrl).origin })
       expect(denied.status).toBe(303)
@@ -254,7 +415,7 @@ describe('mcp-oauth-bridge demo', () => {
 
     it('checks PKCE, binds tokens to the MCP URL, rotates refresh tokens and revokes on reuse', async () => {
       const consent = await openConsentPage()
-      const allowed = await answer(consent, 'allow', { cookie: consent.cookie })
+      const allowed = await answer(consent, 'allow', { cookie: consent.cookie, origin: 'null', 'sec-fetch-site': 'same-origin' })
       expect(allowed.status).toBe(303)
       const code = new URL(allowed.headers.get('location') ?? '').searchParams.get('code') ?? ''
       const token = (params: Record<string, string>) =>
@@ -316,4 +477,16 @@ describe('mcp-oauth-bridge demo', () => {
       expect(await stopWithCtrlC(again)).toBe(0)
     }
   })
+})
+
+describe('mcp-oauth-bridge demo, when the person presses Deny', () => {
+  it('stops with exit 1 after Chromium pressed Deny and the callback page said so', async () => {
+    const env = cliEnv(await makeHome(), { BROWSER: CHROMIUM_BROWSER, DEMO_BROWSER_DECISION: 'deny' })
+    const result = await runCli(['demo', '--port', '0'], env)
+    const output = result.stdout + result.stderr
+    expect(output).toContain('chromium-browser: pressing Deny on "Authorize mcp-oauth-bridge"')
+    expect(output).toContain('chromium-browser: the loopback callback page loaded: "Authorization was not completed"')
+    expect(result.stderr).toContain('The authorization server refused: "access_denied" ("The person denied access on the consent page.")')
+    expect(result.code).toBe(1)
+  }, 60_000)
 })

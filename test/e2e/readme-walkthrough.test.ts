@@ -1,10 +1,8 @@
 // The README's first ten minutes, as a newcomer follows them: a fresh home folder, `init`,
-// `demo --no-browser` (the printed login URL opened by a scripted browser), a tool call from the
-// SDK client held until a person approves it on the approvals page in Chromium, the demo used
-// from an SDK stdio client through `stdio`, `connect --write` into a client's config file, and
-// `doctor` on the working setup.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
+// `demo --no-browser` (the printed login URL opened in Chromium, Allow pressed there), the
+// dashboard link opened in the same Chromium, a tool call from the SDK client held until a person
+// approves it on the approvals page, the demo used from an SDK stdio client through `stdio`,
+// `connect --write` into a client's config file, and `doctor` on the working setup.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -13,9 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Browser } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../fixtures/chromium.js'
-import { CLI, ROOT, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from './cli-process.js'
-
-const DEMO_BROWSER = join(ROOT, 'test/fixtures/demo-browser.mjs')
+import { CLI, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from './cli-process.js'
 
 describe('the README walkthrough', () => {
   let demo: InteractiveCli | undefined
@@ -29,6 +25,9 @@ describe('the README walkthrough', () => {
   })
 
   it('gets a newcomer from init to an approved tool call, and the other clients working', async () => {
+    // First: without a browser this test must fail, loudly, before anything else starts.
+    browser = await launchChromium()
+    const page = await browser.newPage()
     const home = await makeHome()
     // No BROWSER: --no-browser must print the URL for the person to open.
     const env = { ...cliEnv(home), BROWSER: '' }
@@ -36,8 +35,11 @@ describe('the README walkthrough', () => {
 
     demo = spawnCli(['demo', '--no-browser', '--port', '0'], env)
     const [, loginUrl] = await demo.waitFor(/Open this URL in a browser to authorize:\s+(http:\/\/\S+)/)
-    const person = spawn(process.execPath, [DEMO_BROWSER, loginUrl as string], { stdio: 'ignore' })
-    expect((await once(person, 'exit'))[0]).toBe(0)
+    // The person opens the printed URL and presses Allow on the demo's consent page.
+    expect((await page.goto(loginUrl as string))?.status()).toBe(200)
+    await page.getByRole('button', { name: 'Allow' }).click()
+    await page.waitForURL((url) => url.pathname === '/callback')
+    expect(await page.locator('h1').innerText()).toBe('You are signed in')
     const [, port] = await demo.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
     const [, dashboardLink] = await demo.waitFor(/dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/)
     await demo.waitFor(/Press Ctrl-C/)
@@ -48,11 +50,11 @@ describe('the README walkthrough', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(connection.url), { requestInit: { headers: connection.headers } }))
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'add', 'send_money']))
 
-    // The call waits; the person approves it on the page.
-    browser = await launchChromium()
-    const page = await browser.newPage()
-    await page.goto(dashboardLink as string)
-    await page.goto(`http://localhost:${port}/approvals`)
+    // The dashboard link from the banner, then the approvals page: the call waits there.
+    expect((await page.goto(dashboardLink as string))?.status()).toBe(200)
+    await page.locator('td', { hasText: '/mcp/demo' }).waitFor()
+    await page.getByRole('link', { name: 'Approvals' }).click()
+    await page.waitForURL(`http://localhost:${port}/approvals`)
     const call = client.callTool({ name: 'send_money', arguments: { to: 'Ada', amount: 5 } })
     const card = page.locator('article.card', { hasText: 'send_money' })
     await card.waitFor()

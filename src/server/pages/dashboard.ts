@@ -1,6 +1,7 @@
 // The dashboard at `/`: every server with its URL, token state and expiry, last error, and a
 // Re-authorize button. Pages carry no script; actions are plain form POSTs that need the
-// session's CSRF token, and the guard has already refused foreign Hosts and Origins.
+// session's CSRF token, and the guard has already refused foreign Hosts and Origins (it lets
+// `Origin: null` through to here, where only the right CSRF token gets a form accepted).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BridgeConfig } from '../../config/schema.js'
 import type { TokenStore } from '../../tokens/store.js'
@@ -104,6 +105,17 @@ export function sendNotFound(res: ServerResponse): void {
 
 export function sendLoginNeeded(res: ServerResponse): void {
   send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs the one-time login link that <code>mcp-oauth-bridge start</code> printed (or run <code>mcp-oauth-bridge start --open</code>).</p>`))
+}
+
+/** The guard's refusal, for a person at a page: what was refused and how to get in properly. */
+export function sendRefused(res: ServerResponse, reason: string | undefined): void {
+  send(res, 403, page('Refused', html`<h1>The bridge refused this request</h1>
+<p class="bad">${sentence(reason ?? "it did not come from the bridge's own pages")}.</p>
+<p>Use the bridge from its own address: open the dashboard through the one-time login link <code>mcp-oauth-bridge start</code> printed (or run <code>mcp-oauth-bridge start --open</code>), and press its buttons there. A form sent from another site or another local address is always refused.</p>`))
+}
+
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 export function send(res: ServerResponse, status: number, body: string): void {

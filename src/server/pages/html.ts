@@ -33,13 +33,17 @@ function render(value: unknown): string {
   return escapeHtml(value)
 }
 
-/** Headers for every page: no scripts at all, no framing, no referrer leaking the login link. */
+/**
+ * Headers for every page: no scripts at all, no framing, no Referer to other sites (it would
+ * carry paths and, before its redirect, the login link). `same-origin` rather than
+ * `no-referrer`: under no-referrer Chromium sends `Origin: null` with the pages' own form POSTs.
+ */
 export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 } as const
 
