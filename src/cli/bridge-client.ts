@@ -1,26 +1,54 @@
-// Finding the running bridge from another process (`stdio`, `approvals`, `doctor`): its address
-// from config.json, and whether what answers there is really a bridge.
+// Finding the running bridge from another process (`connect`, `stdio`, `approvals`, `doctor`,
+// `add`): --port when given, else the bridge the runtime file names (if it still runs), else
+// config.json's port; and the headers a client of that bridge sends.
 import { readConfig } from '../config/store.js'
 import type { BridgePaths } from '../config/paths.js'
 import type { BridgeConfig } from '../config/schema.js'
+import { findRunningBridge, originOf, probeHealth, type BridgeRuntime, type HealthProbe } from '../server/runtime-file.js'
 import { EncryptedFileTokenStore } from '../tokens/store.js'
 
-export type BridgeProbe =
-  | { kind: 'running'; version: string; pid: number }
-  | { kind: 'free' }
-  | { kind: 'other'; detail: string }
+export type BridgeProbe = HealthProbe
 
-export async function probeBridge(port: number): Promise<BridgeProbe> {
-  let response: Response
-  try {
-    response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3_000) })
-  } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code
-    return code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other', detail: code ?? (error as Error).message }
+export type BridgeLocation =
+  | { source: 'runtime'; host: string; port: number; runtime: BridgeRuntime }
+  | {
+      /** --port, or config.json when no running bridge is announced. */
+      source: 'flag' | 'config'
+      host: string
+      port: number
+      /** A runtime file that was there but named no running bridge, and why. */
+      stale?: { runtime: BridgeRuntime | undefined; reason: string }
+    }
+
+/** Where to reach the bridge; reads the runtime file only when `port` (from --port) is not given. */
+export async function locateBridge(paths: BridgePaths, options: { port?: number; config?: BridgeConfig } = {}): Promise<BridgeLocation> {
+  const config = options.config ?? (await readConfig(paths))
+  if (options.port !== undefined) return { source: 'flag', host: config.host, port: options.port }
+  const found = await findRunningBridge(paths)
+  if (found.kind === 'running') return { source: 'runtime', host: found.runtime.host, port: found.runtime.port, runtime: found.runtime }
+  return { source: 'config', host: config.host, port: config.port, ...(found.kind === 'stale' ? { stale: { runtime: found.runtime, reason: found.reason } } : {}) }
+}
+
+/** The base URL to send requests to the located bridge. */
+export function bridgeOrigin(location: BridgeLocation): string {
+  return originOf(location.host, location.port)
+}
+
+/** How a message names the located bridge, so a person sees where the port came from. */
+export function describeLocation(location: BridgeLocation): string {
+  switch (location.source) {
+    case 'runtime':
+      return `port ${location.port} (the running bridge, pid ${location.runtime.pid})`
+    case 'flag':
+      return `port ${location.port} (--port)`
+    case 'config':
+      return `port ${location.port} (config.json; ${location.stale ? `the runtime file names no running bridge: ${location.stale.reason}` : 'no running bridge is recorded'})`
   }
-  const body = (await response.json().catch(() => undefined)) as { service?: string; version?: string; pid?: number } | undefined
-  if (response.ok && body?.service === 'mcp-oauth-bridge') return { kind: 'running', version: body.version ?? '?', pid: body.pid ?? 0 }
-  return { kind: 'other', detail: `something else answers there (HTTP ${response.status}${response.headers.get('server') ? `, ${response.headers.get('server')}` : ''})` }
+}
+
+/** Whether a bridge answers at `host`:`port` (for a port not taken from the runtime file). */
+export function probeBridge(host: string, port: number): Promise<BridgeProbe> {
+  return probeHealth(host, port)
 }
 
 /** The headers a client of this bridge sends: the access token, unless access control is off. */

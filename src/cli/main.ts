@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { BridgeError } from '../errors.js'
 import { createContext, type CliContext } from './context.js'
+import { portOption } from './options.js'
 import { reportError, type Streams } from './output.js'
 import { VERSION } from '../version.js'
 
@@ -53,7 +54,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
       .option('--policy <policy>', 'default for tool calls: allow, ask or deny')
       .option('--header <header>', 'a header sent upstream, "Name: value" (repeatable; kept encrypted)', collect, [])
       .addOption(new Option('--transport <transport>', 'upstream transport').choices(['auto', 'http', 'sse']))
-      .option('--callback-port <port>', 'the loopback port of the redirect URI (default: a free one, kept for this server)')
+      .addOption(portOption('--callback-port <port>', 'the loopback port of the redirect URI (default: a free one, kept for this server)'))
       .option('--client-credentials', 'machine-to-machine: the client credentials grant, no browser')
       .option('--private-key <pem-file>', 'with --client-credentials: authenticate with private_key_jwt')
       .action(async (server: string, url: string, options) => (await import('./commands/add.js')).addCommand(ctx, server, url, options))
@@ -62,7 +63,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
   program
     .command('start')
     .description('serve every configured server at http://127.0.0.1:<port>/mcp/<name>')
-    .option('--port <port>', 'port to listen on (default: config.json "port", 3000)')
+    .addOption(portOption('--port <port>', 'port to listen on (default: config.json "port", 3000; 0 picks a free one)', { allowZero: true }))
     .option('--host <host>', 'loopback address to listen on', undefined)
     .option('--no-auth', 'do not require the bridge access token (loopback only)')
     .option('--open', 'open the dashboard in the browser')
@@ -104,7 +105,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--json', 'print {"url": ..., "headers": {...}}')
     .option('--write', "add the entry to the client's config file (keeps the rest, makes a backup)")
     .option('--file <path>', 'with --write: the config file to change, if not the usual one')
-    .option('--port <port>', 'the port the bridge listens on, if not the configured one')
+    .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (name: string, client: string | undefined, options) => (await import('./commands/connect.js')).connectCommand(ctx, name, client, options))
 
   program
@@ -112,21 +113,22 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .description('list the calls waiting for approval, or approve|deny <id> (through the running bridge)')
     .option('--always', 'with approve: always allow this tool from now on')
     .option('--json', 'machine-readable list')
-    .option('--port <port>', 'the port the bridge listens on, if not the configured one')
+    .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (action: string | undefined, id: string | undefined, options) => (await import('./commands/approvals.js')).approvalsCommand(ctx, action, id, options))
 
   program
     .command('stdio <name>')
     .description('an MCP server on stdin/stdout for clients that only launch commands (talks to the running bridge)')
     .option('--standalone', 'start a bridge in this process instead of using the running one')
-    .option('--port <port>', 'the port the running bridge listens on, if not the configured one')
+    .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (name: string, options) => (await import('./commands/stdio.js')).stdioCommand(ctx, name, options))
 
   program
     .command('doctor')
     .description('check the setup and say what to fix')
     .option('--json', 'machine-readable output')
-    .action(async (options: { json?: boolean }) => (await import('./commands/doctor.js')).doctorCommand(ctx, options))
+    .addOption(portOption('--port <port>', 'check the bridge on this port instead of the running one'))
+    .action(async (options: { json?: boolean; port?: number }) => (await import('./commands/doctor.js')).doctorCommand(ctx, options))
 
   program
     .command('token <name>')
@@ -137,12 +139,15 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .command('demo')
     .description('a local OAuth-protected MCP server to try everything on, served through the bridge')
     .option('--no-browser', 'print the login URL instead of opening it')
-    .option('--port <port>', 'bridge port (default: config.json "port", 3000; 0 picks a free one)')
+    .addOption(portOption('--port <port>', 'bridge port (default: config.json "port", 3000; 0 picks a free one)', { allowZero: true }))
     // Loaded on use: the demo server pulls in express and the SDK's server side, which no other command needs.
-    .action(async (options: { browser: boolean; port?: string }) => (await import('./commands/demo.js')).demoCommand(ctx, options))
+    .action(async (options: { browser: boolean; port?: number }) => (await import('./commands/demo.js')).demoCommand(ctx, options))
 
   return program
 }
+
+/** Commands that talk to a bridge find the running one through its runtime file; --port overrides that. */
+const RUNNING_PORT_HELP = 'the port of the bridge to talk to (default: the running bridge, else config.json "port")'
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value]

@@ -1,8 +1,28 @@
 // Small parsers for command-line values shared by several commands.
+import { InvalidArgumentError, Option } from 'commander'
 import { BridgeError, quote } from '../errors.js'
 
-export function parsePort(value: string): number {
-  const port = Number(value)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new BridgeError('BAD_USAGE', `${quote(value)} is not a port number (1-65535).`)
+/** `allowZero`: only for a port to listen on, where 0 asks the system for a free one. */
+export function parsePort(value: string, options: { allowZero?: boolean } = {}): number {
+  const lowest = options.allowZero ? 0 : 1
+  // Digits only: Number() would also take "0x10", "1e3" and " 3000 ".
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isInteger(port) || port < lowest || port > 65535) {
+    throw new BridgeError('BAD_USAGE', `${quote(value)} is not a port number (${lowest}-65535).`)
+  }
   return port
+}
+
+/**
+ * A `--port`-like option whose value is checked while the command line is parsed, so a bad one
+ * stops before the command does anything and exits 2, the same way for every command.
+ */
+export function portOption(flags: string, description: string, options: { allowZero?: boolean } = {}): Option {
+  return new Option(flags, description).argParser((value: string) => {
+    try {
+      return parsePort(value, options)
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message)
+    }
+  })
 }

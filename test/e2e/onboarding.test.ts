@@ -33,11 +33,12 @@ describe('connect, stdio and doctor', () => {
 
   it('prints the exact command for Claude Code, and JSON entries for the others', async () => {
     const claude = await runCli(['connect', 'demo'], env)
-    expect(claude.stdout).toMatch(/^claude mcp add --transport http demo http:\/\/localhost:3000\/mcp\/demo --header "Authorization: Bearer mob_[\w-]+"\n$/)
+    // The running bridge's port (found through its runtime file), not config.json's 3000.
+    expect(claude.stdout).toMatch(new RegExp(`^claude mcp add --transport http demo http://localhost:${port}/mcp/demo --header "Authorization: Bearer mob_[\\w-]+"\\n$`))
     const desktop = JSON.parse((await runCli(['connect', 'demo', 'claude-desktop'], env)).stdout)
     expect(desktop).toEqual({ mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } } })
     const vscode = JSON.parse((await runCli(['connect', 'demo', 'vscode'], env)).stdout)
-    expect(vscode.servers.demo).toMatchObject({ type: 'http', url: 'http://localhost:3000/mcp/demo' })
+    expect(vscode.servers.demo).toMatchObject({ type: 'http', url: `http://localhost:${port}/mcp/demo` })
     expect((await runCli(['connect', 'demo', 'emacs'], env)).code).toBe(2)
   })
 

@@ -10,7 +10,7 @@ import { loginServer, type LoginResult } from '../../login/login-server.js'
 import { detectTransport, type TransportDetection } from '../../proxy/transport-detect.js'
 import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
-import { parsePort } from '../options.js'
+import { locateBridge } from '../bridge-client.js'
 import { terminalFlowIo } from '../flow-io.js'
 
 export interface AddOptions {
@@ -23,7 +23,8 @@ export interface AddOptions {
   policy?: string
   header?: string[]
   transport?: string
-  callbackPort?: string
+  /** Already checked by the command line's port parser. */
+  callbackPort?: number
   clientCredentials?: boolean
   privateKey?: string
 }
@@ -34,7 +35,7 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   const policy = parsePolicyOption(options.policy)
   const transport = parseTransport(options.transport)
   const headers = parseHeaders(options.header ?? [])
-  const callbackPort = options.callbackPort === undefined ? undefined : parsePort(options.callbackPort)
+  const callbackPort = options.callbackPort
   if (options.clientMetadataUrl !== undefined) checkClientMetadataUrl(options.clientMetadataUrl)
   if (options.clientCredentials && !options.clientId) {
     throw new BridgeError('BAD_USAGE', '--client-credentials needs --client-id, and --client-secret or --private-key.')
@@ -122,8 +123,16 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   await updateConfig(paths, (current) => {
     current.servers[name] = entry
   })
-  out.success(`${quote(name)} is ready. Start the bridge with: mcp-oauth-bridge start`)
-  out.progress(`Then point your MCP client at http://localhost:${config.port}/mcp/${name}`)
+  // A running bridge picks the new server up from config.json; its port is the one clients need.
+  const bridge = await locateBridge(paths)
+  const clientUrl = `http://localhost:${bridge.port}/mcp/${name}`
+  if (bridge.source === 'runtime') {
+    out.success(`${quote(name)} is ready, and the running bridge (port ${bridge.port}) serves it now.`)
+    out.progress(`Point your MCP client at ${clientUrl} (\`mcp-oauth-bridge connect ${name}\` prints the header too)`)
+  } else {
+    out.success(`${quote(name)} is ready. Start the bridge with: mcp-oauth-bridge start`)
+    out.progress(`Then point your MCP client at ${clientUrl}`)
+  }
 }
 
 export function parsePolicyOption(value: string | undefined): Policy | undefined {

@@ -3,7 +3,7 @@
 import { readConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import type { PendingCall } from '../../approvals/queue.js'
-import { bridgeHeaders } from '../bridge-client.js'
+import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, type BridgeLocation } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { formatDuration } from '../../tokens/status.js'
 
@@ -11,14 +11,14 @@ export async function approvalsCommand(
   ctx: CliContext,
   action: string | undefined,
   id: string | undefined,
-  options: { port?: string; always?: boolean; json?: boolean },
+  options: { port?: number; always?: boolean; json?: boolean },
 ): Promise<void> {
   const config = await readConfig(ctx.paths)
-  const base = `http://127.0.0.1:${options.port ?? config.port}`
-  const headers = await bridgeHeaders(ctx.paths)
+  const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
+  const headers = await bridgeHeaders(ctx.paths, config)
 
   if (action === undefined) {
-    const { pending } = (await call(base, '/approvals/api/pending', { headers })) as { pending: PendingCall[] }
+    const { pending } = (await call(location, '/approvals/api/pending', { headers })) as { pending: PendingCall[] }
     if (options.json) {
       ctx.out.result(JSON.stringify(pending, null, 2))
       return
@@ -38,7 +38,7 @@ export async function approvalsCommand(
   if ((action !== 'approve' && action !== 'deny') || !id) {
     throw new BridgeError('BAD_USAGE', 'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]')
   }
-  await call(base, '/approvals/api/decide', {
+  await call(location, '/approvals/api/decide', {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({ id, decision: action, always: options.always === true }),
@@ -46,13 +46,15 @@ export async function approvalsCommand(
   ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}.`)
 }
 
-async function call(base: string, path: string, init: RequestInit): Promise<unknown> {
+async function call(location: BridgeLocation, path: string, init: RequestInit): Promise<unknown> {
   let response: Response
   try {
-    response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) })
+    response = await fetch(`${bridgeOrigin(location)}${path}`, { ...init, signal: AbortSignal.timeout(10_000) })
   } catch {
-    throw new BridgeError('UPSTREAM_FAILED', `No bridge is answering at ${base}.`, {
-      hint: 'Start it with `mcp-oauth-bridge start` (or pass --port if it listens elsewhere).',
+    throw new BridgeError('UPSTREAM_FAILED', `No bridge is answering on ${describeLocation(location)}.`, {
+      hint: location.source === 'flag'
+        ? 'Check the port the bridge printed when it started, or leave --port out to use the running one.'
+        : 'Start it with `mcp-oauth-bridge start` (or pass --port if it listens elsewhere).',
     })
   }
   const body = (await response.json().catch(() => ({}))) as { error?: string }

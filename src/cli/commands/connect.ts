@@ -8,7 +8,7 @@ import { getServer, readConfig } from '../../config/store.js'
 import { isRecord } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { writeFileAtomic } from '../../fs/atomic-write.js'
-import { bridgeHeaders } from '../bridge-client.js'
+import { bridgeHeaders, locateBridge, type BridgeLocation } from '../bridge-client.js'
 import { CLIENT_CONFIGS, CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
 import type { CliContext } from '../context.js'
 
@@ -16,13 +16,23 @@ export interface ConnectOptions {
   json?: boolean
   write?: boolean
   file?: string
-  port?: string
+  /** Already checked by the command line's port parser. */
+  port?: number
 }
 
+/**
+ * The URL and headers for <name> on the bridge at `port`; without one, on the running bridge
+ * (its runtime file), else on config.json's port: the URL must name the port clients will reach.
+ */
 export async function connectionFor(ctx: CliContext, name: string, port?: number): Promise<Connection> {
+  return (await locateConnection(ctx, name, port)).connection
+}
+
+async function locateConnection(ctx: CliContext, name: string, port: number | undefined): Promise<{ connection: Connection; location: BridgeLocation }> {
   const config = await readConfig(ctx.paths)
   getServer(config, name)
-  return { name, url: `http://localhost:${port ?? config.port}/mcp/${name}`, headers: await bridgeHeaders(ctx.paths, config) }
+  const location = await locateBridge(ctx.paths, { config, ...(port !== undefined ? { port } : {}) })
+  return { connection: { name, url: `http://localhost:${location.port}/mcp/${name}`, headers: await bridgeHeaders(ctx.paths, config) }, location }
 }
 
 export async function connectCommand(ctx: CliContext, name: string, clientArg: string | undefined, options: ConnectOptions): Promise<void> {
@@ -30,10 +40,14 @@ export async function connectCommand(ctx: CliContext, name: string, clientArg: s
   if (!(CLIENTS as readonly string[]).includes(client)) {
     throw new BridgeError('BAD_USAGE', `Unknown client ${quote(clientArg)}.`, { hint: `Known clients: ${CLIENTS.join(', ')}.` })
   }
-  const connection = await connectionFor(ctx, name, options.port === undefined ? undefined : Number(options.port))
+  const { connection, location } = await locateConnection(ctx, name, options.port)
   if (options.json) {
     ctx.out.result(JSON.stringify({ url: connection.url, headers: connection.headers }))
     return
+  }
+  // The entry names a port; say where it came from when no running bridge vouches for it.
+  if (location.source === 'config') {
+    ctx.out.progress(`No running bridge is recorded, so this names port ${location.port} from config.json: start the bridge there (\`mcp-oauth-bridge start\`), or pass --port.`)
   }
   if (!options.write) {
     ctx.out.result(clientSnippet(client, connection))

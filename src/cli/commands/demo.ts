@@ -15,20 +15,19 @@ import { openRequestLog, type RequestLog } from '../../server/request-log.js'
 import { EncryptedFileTokenStore, type TokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
-import { parsePort } from '../options.js'
 import { connectionFor } from './connect.js'
 
 export interface DemoCommandOptions {
   browser: boolean
-  port?: string
+  /** Already checked by the command line's port parser (0 picks a free port). */
+  port?: number
 }
 
 export async function demoCommand(ctx: CliContext, options: DemoCommandOptions): Promise<void> {
-  const requestedPort = options.port === undefined ? undefined : options.port === '0' ? 0 : parsePort(options.port)
   await ensureInitialized(ctx)
   const config = await readConfig(ctx.paths)
   assertDemoNameFree(config.servers[DEMO_SERVER_NAME])
-  const bridgePort = requestedPort ?? config.port
+  const bridgePort = options.port ?? config.port
   const store = new EncryptedFileTokenStore(ctx.paths)
 
   const demo = await startDemoServer()
@@ -36,6 +35,15 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
   const requestLog = openRequestLog(ctx.paths.logs, (line) => ctx.out.result(line))
   let claimed: ClaimedDemoEntry | undefined
   let bridge: RunningBridge | undefined
+  const undo = async () => {
+    await bridge?.close()
+    await demo.close()
+    await requestLog.close()
+    if (claimed && !claimed.previousUrl) await releaseDemoEntry({ paths: ctx.paths, store }).catch(() => undefined)
+  }
+  // Listening from before the bridge starts: once it is announced in the runtime file, a Ctrl-C
+  // (even while the login waits for the browser) must take that back before the process goes.
+  const stopSignal = listenForStopSignal()
   try {
     claimed = await claimDemoEntry({ paths: ctx.paths, store, mcpUrl: demo.mcpUrl })
     if (claimed.previousUrl) {
@@ -43,12 +51,21 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
     }
     // The bridge starts before the login, so a busy port fails before anyone clicks through a browser.
     bridge = await startDemoBridge(ctx, { port: bridgePort, browser: options.browser, requestLog })
-    await logInToDemo(ctx, claimed.entry, store, options.browser)
+    const login = logInToDemo(ctx, claimed.entry, store, options.browser)
+    const interrupted = await Promise.race([login.then(() => undefined), stopSignal.received])
+    if (interrupted) {
+      // The login cannot be called off (its loopback listener keeps waiting), so after cleaning up
+      // the signal is raised again and ends the process as it would have without us.
+      login.catch(() => undefined)
+      ctx.out.progress('Stopping before the login finished…')
+      await undo()
+      stopSignal.dispose()
+      process.kill(process.pid, interrupted)
+      return
+    }
   } catch (error) {
-    await bridge?.close()
-    await demo.close()
-    await requestLog.close()
-    if (claimed && !claimed.previousUrl) await releaseDemoEntry({ paths: ctx.paths, store }).catch(() => undefined)
+    stopSignal.dispose()
+    await undo()
     throw error
   }
 
@@ -57,7 +74,8 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
     ctx.out.warn('Access control is off ("auth": false in config.json): any program on this machine can use these servers.')
   }
   ctx.out.progress(`Request log: ${join(ctx.paths.logs, 'requests.log')}. Press Ctrl-C to stop the bridge and the demo server.`)
-  await waitForStopSignal()
+  await stopSignal.received
+  stopSignal.dispose()
   ctx.out.progress('Stopping…')
   await bridge.close()
   await demo.close()
@@ -84,6 +102,7 @@ function startDemoBridge(ctx: CliContext, options: { port: number; browser: bool
     port: options.port,
     host: DEFAULT_HOST,
     requireAccessToken: true,
+    announce: true,
     flowIo: { progress: (line) => ctx.out.progress(line), openBrowser: createBrowserOpener(ctx.env), browser: options.browser ? 'open' : 'print' },
     log: (entry) => options.requestLog.write(entry),
     onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
@@ -118,14 +137,19 @@ async function printBanner(ctx: CliContext, bridge: RunningBridge): Promise<void
   for (const line of describeNextSteps({ name: DEMO_SERVER_NAME, connection, approvalsUrl: bridge.approvalsUrl() })) ctx.out.result(line)
 }
 
-function waitForStopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
+/** The first SIGINT or SIGTERM from now on; dispose() stops listening (the default action returns). */
+function listenForStopSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
+  let stop: (signal: NodeJS.Signals) => void = () => undefined
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    stop = resolve
+  })
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  return {
+    received,
+    dispose() {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+    },
+  }
 }

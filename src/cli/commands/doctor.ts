@@ -9,7 +9,7 @@ import { createGuardedFetch } from '../../oauth/http.js'
 import { probeServer } from '../../oauth/probe.js'
 import { describeServer } from '../../tokens/status.js'
 import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
-import { probeBridge } from '../bridge-client.js'
+import { locateBridge, probeBridge, type BridgeLocation } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 
 type Status = 'ok' | 'warn' | 'fail'
@@ -23,8 +23,8 @@ export interface Check {
 
 const MIN_NODE = [20, 18, 1]
 
-export async function doctorCommand(ctx: CliContext, options: { json?: boolean }): Promise<void> {
-  const checks = await runChecks(ctx)
+export async function doctorCommand(ctx: CliContext, options: { json?: boolean; port?: number }): Promise<void> {
+  const checks = await runChecks(ctx, options.port === undefined ? {} : { port: options.port })
   if (options.json) {
     ctx.out.result(JSON.stringify(checks, null, 2))
   } else {
@@ -40,7 +40,8 @@ export async function doctorCommand(ctx: CliContext, options: { json?: boolean }
   }
 }
 
-export async function runChecks(ctx: CliContext): Promise<Check[]> {
+/** `port`: check the bridge there (--port) instead of the one the runtime file names. */
+export async function runChecks(ctx: CliContext, options: { port?: number } = {}): Promise<Check[]> {
   const checks: Check[] = [checkNode()]
   const { paths } = ctx
   const home = await modeOf(paths.home)
@@ -78,12 +79,8 @@ export async function runChecks(ctx: CliContext): Promise<Check[]> {
     }
   }
 
-  const bridge = await probeBridge(config.port)
-  checks.push(bridge.kind === 'running'
-    ? { check: 'bridge', status: 'ok', detail: `running on port ${config.port} (version ${bridge.version}, pid ${bridge.pid})` }
-    : bridge.kind === 'free'
-      ? { check: 'bridge', status: 'warn', detail: `not running (port ${config.port} is free)`, fix: 'Start it with `mcp-oauth-bridge start`.' }
-      : { check: 'bridge', status: 'fail', detail: `port ${config.port} is taken: ${bridge.detail}`, fix: 'Stop that program, or set another "port" in config.json (or use `start --port`).' })
+  const { check: bridgeCheck, running: bridgeRunning } = await checkBridge(await locateBridge(paths, { config, ...options }))
+  checks.push(bridgeCheck)
 
   const now = Date.now()
   await Promise.all(Object.entries(config.servers).map(async ([name, entry]) => {
@@ -93,12 +90,37 @@ export async function runChecks(ctx: CliContext): Promise<Check[]> {
       ? { check: `${prefix} token`, status: 'ok', detail: status.detail }
       : { check: `${prefix} token`, status: 'fail', detail: status.detail, fix: `Run \`mcp-oauth-bridge login ${name}\`.` }
     const reach = await checkServer(name, entry.url, secrets[name]?.headers)
-    const callback = entry.auth === 'oauth' && entry.callbackPort !== undefined && bridge.kind !== 'running'
+    const callback = entry.auth === 'oauth' && entry.callbackPort !== undefined && !bridgeRunning
       ? await checkCallbackPort(name, entry.callbackPort)
       : undefined
     checks.push(reach, tokenCheck, ...(callback ? [callback] : []))
   }))
   return checks
+}
+
+/** Which bridge answers: the running one the runtime file names, or what holds the --port or configured port. */
+async function checkBridge(location: BridgeLocation): Promise<{ check: Check; running: boolean }> {
+  if (location.source === 'runtime') {
+    const { runtime } = location
+    return { running: true, check: { check: 'bridge', status: 'ok', detail: `running on port ${runtime.port} (pid ${runtime.pid}, version ${runtime.version}${runtime.startedAt ? `, since ${runtime.startedAt}` : ''})` } }
+  }
+  const stale = location.stale ? `; ignored a stale runtime file (${location.stale.reason})` : ''
+  const probe = await probeBridge(location.host, location.port)
+  if (probe.kind === 'running') {
+    return { running: true, check: { check: 'bridge', status: 'ok', detail: `running on port ${location.port} (pid ${probe.pid}, version ${probe.version}${location.source === 'config' ? ', found at config.json\'s port, not through the runtime file' : ''})` } }
+  }
+  if (probe.kind === 'free') {
+    return {
+      running: false,
+      check: location.source === 'flag'
+        ? { check: 'bridge', status: 'warn', detail: `none runs on port ${location.port}`, fix: 'Leave --port out to find the running bridge, or start one with `mcp-oauth-bridge start --port <port>`.' }
+        : { check: 'bridge', status: 'warn', detail: `none runs (port ${location.port} from config.json is free${stale})`, fix: 'Start it with `mcp-oauth-bridge start`.' },
+    }
+  }
+  return {
+    running: false,
+    check: { check: 'bridge', status: 'fail', detail: `port ${location.port} is taken: ${probe.detail}${stale}`, fix: 'Stop that program, or set another "port" in config.json (or use `start --port`).' },
+  }
 }
 
 function checkNode(): Check {

@@ -5,12 +5,12 @@ import { isLoopbackHost } from '../../oauth/safe-url.js'
 import { startBridge } from '../../server/listen.js'
 import { createBrowserOpener } from '../../oauth/browser.js'
 import type { CliContext } from '../context.js'
-import { parsePort } from '../options.js'
 import { join } from 'node:path'
 import { openRequestLog } from '../../server/request-log.js'
 
 export interface StartCommandOptions {
-  port?: string
+  /** Already checked by the command line's port parser (0 picks a free port). */
+  port?: number
   host?: string
   auth: boolean
   open?: boolean
@@ -19,7 +19,7 @@ export interface StartCommandOptions {
 
 export async function startCommand(ctx: CliContext, options: StartCommandOptions): Promise<void> {
   const config = await readConfig(ctx.paths)
-  const port = options.port === undefined ? config.port : options.port === '0' ? 0 : parsePort(options.port)
+  const port = options.port ?? config.port
   const host = options.host ?? config.host
   if (!isLoopbackHost(host.replace(/^\[|\]$/g, '')) && host !== '::1') {
     throw new BridgeError('BAD_USAGE', `Refusing to listen on ${quote(host)}: this version serves loopback addresses only.`, {
@@ -32,6 +32,7 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
     port,
     host,
     requireAccessToken: options.auth,
+    announce: true,
     ...(options.verbose ? { verbose: true } : {}),
     flowIo: {
       progress: (line) => ctx.out.progress(line),
@@ -41,6 +42,17 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
     log: (entry) => requestLog.write(entry),
     onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
     onConfigReload: () => ctx.out.progress('config.json changed: reloaded.'),
+  })
+  // Listening at once: the bridge is announced in the runtime file, and a Ctrl-C must take that back.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      ctx.out.progress('Stopping…')
+      void bridge.close().then(() => requestLog.close()).then(resolve)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
   })
   const names = Object.keys(bridge.config().servers)
   ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)
@@ -57,14 +69,5 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
   ctx.out.progress(`Request log: ${join(ctx.paths.logs, 'requests.log')}. Press Ctrl-C to stop.`)
   if (options.open) await createBrowserOpener(ctx.env)(loginLink).catch((error: Error) => ctx.out.warn(`Could not open a browser: ${error.message}`))
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      ctx.out.progress('Stopping…')
-      void bridge.close().then(() => requestLog.close()).then(resolve)
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await stopped
 }

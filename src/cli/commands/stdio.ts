@@ -8,10 +8,10 @@ import { createBrowserOpener } from '../../oauth/browser.js'
 import { relayStdio } from '../../proxy/stdio-relay.js'
 import { formatLogLine } from '../../server/request-log.js'
 import { startBridge, type RunningBridge } from '../../server/listen.js'
-import { bridgeHeaders, probeBridge } from '../bridge-client.js'
+import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, probeBridge } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 
-export async function stdioCommand(ctx: CliContext, name: string, options: { standalone?: boolean; port?: string }): Promise<void> {
+export async function stdioCommand(ctx: CliContext, name: string, options: { standalone?: boolean; port?: number }): Promise<void> {
   const config = await readConfig(ctx.paths)
   getServer(config, name)
   const log = (line: string) => ctx.stderr.write(`mcp-oauth-bridge: ${line}\n`)
@@ -31,16 +31,18 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
     base = standalone.url
     log(`started a bridge in this process; approvals at ${standalone.approvalsUrl()}`)
   } else {
-    const port = options.port === undefined ? config.port : Number(options.port)
-    const probe = await probeBridge(port)
-    if (probe.kind !== 'running') {
+    const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
+    // A bridge found through the runtime file has just answered /health; a port from --port or
+    // config.json has not been asked yet.
+    const probe = location.source === 'runtime' ? undefined : await probeBridge(location.host, location.port)
+    if (probe && probe.kind !== 'running') {
       throw new BridgeError('UPSTREAM_FAILED', probe.kind === 'free'
-        ? `No bridge is running on port ${port}.`
-        : `Port ${port} is held by something that is not mcp-oauth-bridge (${probe.detail}).`, {
+        ? `No bridge is running on ${describeLocation(location)}.`
+        : `Something that is not mcp-oauth-bridge holds ${describeLocation(location)}: ${probe.detail}.`, {
         hint: `Start one with \`mcp-oauth-bridge start\` (approvals then work in its page), or run \`mcp-oauth-bridge stdio ${name} --standalone\`.`,
       })
     }
-    base = `http://127.0.0.1:${port}`
+    base = bridgeOrigin(location)
   }
   try {
     // The standalone bridge asks for the token like any other: one code path, no open port meanwhile.
