@@ -45,8 +45,10 @@ describe('the README walkthrough', () => {
     await demo.waitFor(/Press Ctrl-C/)
 
     // The SDK client, configured as `connect --json` says.
-    const connection = JSON.parse((await runCli(['connect', 'demo', '--json', '--port', port as string], env)).stdout) as { url: string; headers: Record<string, string> }
+    const connection = JSON.parse((await runCli(['connect', 'demo', '--json'], env)).stdout) as { url: string; headers: Record<string, string> }
     const client = new Client({ name: 'newcomer', version: '1.0.0' })
+    // No --port: `connect` finds the demo's bridge through its runtime file.
+    expect(connection.url).toBe(`http://localhost:${port}/mcp/demo`)
     await client.connect(new StreamableHTTPClientTransport(new URL(connection.url), { requestInit: { headers: connection.headers } }))
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'add', 'send_money']))
 
@@ -68,7 +70,7 @@ describe('the README walkthrough', () => {
     // Claude Desktop's way in: `stdio`, through the same bridge (so approvals apply).
     expect((await runCli(['policy', 'demo', 'echo', 'allow'], env)).code).toBe(0)
     const stdioClient = new Client({ name: 'desktop-like', version: '1.0.0' })
-    await stdioClient.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', 'demo', '--port', port as string], env: env as Record<string, string>, stderr: 'pipe' }))
+    await stdioClient.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', 'demo'], env: env as Record<string, string>, stderr: 'pipe' }))
     await expect.poll(async () => ((await stdioClient.callTool({ name: 'echo', arguments: { text: 'hi from stdio' } })) as { content: Array<{ text: string }> }).content[0]?.text).toBe('hi from stdio')
     await stdioClient.close()
 
@@ -77,9 +79,9 @@ describe('the README walkthrough', () => {
     expect((await runCli(['connect', 'demo', 'claude-desktop', '--write', '--file', configFile], env)).code).toBe(0)
     expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } } })
 
-    // `doctor` on this setup (the bridge listens on another port than the configured 3000, so it
-    // reports that port free; everything else is healthy).
+    // `doctor` on this setup: it finds the demo's bridge on its own port, and everything is healthy.
     const doctor = await runCli(['doctor'], env)
+    expect(doctor.stdout).toMatch(new RegExp(`✔ bridge: running on port ${port} `))
     expect(doctor.stdout).toMatch(/✔ token store: opens with the key/)
     expect(doctor.stdout).toMatch(/✔ server demo: .* is reachable; authorization server/)
     expect(doctor.stdout).toMatch(/✔ server demo token: valid/)
