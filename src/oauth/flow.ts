@@ -14,6 +14,7 @@ import { startLoopbackListener, type LoopbackListener } from './loopback.js'
 import type { AuthChallenge } from './probe.js'
 import { CLIENT_NAME, StoreBackedProvider } from './provider.js'
 import { parseSafeUrl } from './safe-url.js'
+import { forgetClient, handRegisteredClientRefused, refusesClient, rememberAcceptedClient, storedClientNeedsCheck, tokenEndpointRefusesClient } from './forgotten-client.js'
 import { canDropResource, checkAuthorizationRequest, confirmedRedirectUri, dropResource, otherLoopbackSpelling, redirectRefused, usesMetadataDocument } from './redirect-check.js'
 
 export interface FlowIo {
@@ -71,7 +72,9 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   const scope = chooseScope(options.scope, options.challenge, discovery)
   await store.update(name, (secrets) => ({ ...secrets, discovery }))
 
-  const before = await store.get(name)
+  // What was held before this login, put back if it fails (keepClientOfTokens); `let`, because a
+  // client the server turns out to have forgotten must not be put back.
+  let before = await store.get(name)
   const listener = await startLoopbackListener(options.callbackPort)
   try {
     await dropUnusableClient(store, name, discovery, { redirectUri: listener.redirectUri, scope })
@@ -89,6 +92,10 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
     const checkFirst = !confirmed && (secrets.clientSource === 'pre-registered' || (!secrets.client && usesMetadataDocument(discovery, options)))
     let redirectUri = confirmed ?? listener.redirectUri
     const refusedRedirects: Array<{ redirectUri: string; said: string }> = []
+    // A stored client the server may have forgotten since (see forgotten-client.ts) is checked
+    // the same way, once, before the person is sent there.
+    let checkStored = !checkFirst && storedClientNeedsCheck(secrets, discovery.authorizationServerUrl, options.challenge)
+    let reusedClientId = secrets.client?.client_id
 
     for (;;) {
       let authorizationUrl: URL | undefined
@@ -122,6 +129,8 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
         // The hint names the first spelling tried: the one RFC 8252 prefers.
         throw flowError(phase, error, discovery, last, { ...context, redirectUri: refusedRedirects[0]?.redirectUri ?? redirectUri })
       }
+      const client = (await store.get(name))?.client
+      if (registering && client) rememberAcceptedClient(discovery.authorizationServerUrl, client.client_id)
       if (!authorizationUrl) throw new Error('The authorization step produced no URL to open.')
       phase = 'authorization'
       const safeUrl = parseSafeUrl((authorizationUrl as URL).href, 'authorization URL')
@@ -142,6 +151,25 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
           }
           throw redirectRefused((await store.get(name)) ?? secrets, refusedRedirects, { ...context, ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}) })
         }
+      } else if (checkStored && client) {
+        const verdict = await checkAuthorizationRequest(safeUrl, redirectUri, options.fetchFn)
+        if (verdict.kind === 'refused' && canDropResource(discovery, verdict.error, verdict.description)) {
+          await dropResource(store, name, discovery, io, verdict.said)
+          continue
+        }
+        checkStored = false
+        if (verdict.kind === 'refused' && refusesClient(verdict)) {
+          const current = (await store.get(name)) ?? secrets
+          if (current.clientSource !== 'dynamic') throw handRegisteredClientRefused(current, verdict.said, { ...context, redirectUri })
+          io.progress(`The authorization server no longer knows the client ${quote(client.client_id)} the bridge registered earlier (it said ${verdict.said}); registering a new one.`)
+          await forgetClient(store, name, client.client_id)
+          before = withoutClient(before, client.client_id)
+          reusedClientId = undefined
+          // A new registration is made for the callback this login listens on, in the spelling RFC 8252 prefers.
+          redirectUri = listener.redirectUri
+          continue
+        }
+        if (verdict.kind === 'accepted') rememberAcceptedClient(discovery.authorizationServerUrl, client.client_id)
       }
 
       await presentAuthorizationUrl(io, safeUrl, redirectUri)
@@ -159,8 +187,21 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
       try {
         await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn })
       } catch (error) {
-        throw flowError(phase, error, discovery, failures.last(), context)
+        const failure = flowError(phase, error, discovery, failures.last(), context)
+        const refused = (await store.get(name)) ?? {}
+        if (refused.client && refused.clientSource === 'dynamic' && tokenEndpointRefusesClient(error, failures.last())) {
+          // Of no use to any later login either; the next one registers a new client.
+          await forgetClient(store, name, refused.client.client_id)
+          before = withoutClient(before, refused.client.client_id)
+          throw new BridgeError(failure.code, failure.message, {
+            hint: `The server refused the client the bridge registered${refused.client.client_id === reusedClientId ? ' earlier' : ''}, so that registration is dropped: run \`mcp-oauth-bridge login ${name}\` again to register a new one.`,
+            cause: error,
+          })
+        }
+        throw failure
       }
+      const accepted = (await store.get(name))?.client
+      if (accepted) rememberAcceptedClient(discovery.authorizationServerUrl, accepted.client_id)
       await store.update(name, (current) => {
         const next = scope ? { ...current, requestedScope: scope } : { ...current }
         // The redirect URI the server accepted for a client we did not register ourselves.
@@ -175,6 +216,13 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   } finally {
     await listener.close()
   }
+}
+
+/** `before` without a client the server refused: that one is never put back. */
+function withoutClient(before: ServerSecrets | undefined, clientId: string): ServerSecrets | undefined {
+  if (before?.client?.client_id !== clientId) return before
+  const { client: _refused, ...rest } = before
+  return rest
 }
 
 /**

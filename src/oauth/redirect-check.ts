@@ -46,7 +46,14 @@ export async function dropResource(store: TokenStore, name: string, discovery: D
 
 export type AuthorizationRequestVerdict =
   | { kind: 'accepted' }
-  | { kind: 'refused'; said: string; error?: string | null | undefined; description?: string | null | undefined }
+  | {
+      kind: 'refused'
+      said: string
+      error?: string | null | undefined
+      description?: string | null | undefined
+      /** The status of an error page; absent for a redirect back carrying an error. */
+      status?: number
+    }
 
 /**
  * Loads the authorization URL without following redirects, as a browser's first request would:
@@ -77,7 +84,7 @@ export async function checkAuthorizationRequest(url: URL, redirectUri: string, f
   } catch {
     // not OAuth JSON
   }
-  return { kind: 'refused', said: `HTTP ${response.status}: ${describeBody(text)}`, error, description }
+  return { kind: 'refused', said: `HTTP ${response.status}: ${describeBody(text)}`, error, description, status: response.status }
 }
 
 export function redirectRefused(

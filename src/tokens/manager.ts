@@ -2,10 +2,11 @@
 // refresh at a time per server (concurrent callers share it; other processes wait on the
 // store's lock and then see the new token), saves a rotated refresh token before the new access
 // token is used, and turns a refused refresh into "log in again".
-import { OAuthError, InvalidGrantError, InvalidClientError, ServerError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { OAuthError, InvalidGrantError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
 import { BridgeError, quote, summarise } from '../errors.js'
 import { createGuardedFetch, recordFailures, type FailedAnswer, type FetchLike } from '../oauth/http.js'
 import { toStoredTokens } from '../oauth/provider.js'
+import { rememberAcceptedClient, tokenEndpointRefusesClient } from '../oauth/forgotten-client.js'
 import type { Discovery } from '../oauth/discovery.js'
 import type { ServerEntry } from '../config/schema.js'
 import type { ServerSecrets, StoredTokens, TokenStore } from './store.js'
@@ -87,7 +88,7 @@ export class TokenManager {
     if (tokens && tokens.access_token !== rejected && isFresh(tokens, this.#now()) && !secrets.loginRequired) {
       return this.#remember(name, tokens)
     }
-    if (secrets.loginRequired) throw loginRequired(name, secrets.loginRequired.reason)
+    if (secrets.loginRequired) throw loginRequired(name, secrets.loginRequired.reason, secrets.loginRequired.clientRefused ? secrets.client?.client_id : undefined)
     const server = await this.#lookupServer(name)
     if (server.auth === 'client_credentials') return this.#clientCredentials(name, server, secrets)
     if (!tokens) throw loginRequired(name, 'it has no token yet')
@@ -121,9 +122,14 @@ export class TokenManager {
       if (refusal) {
         // A client the server no longer knows (workers-oauth-provider expires registrations after
         // 90 days; Supabase answers "Unrecognized client_id") must be registered anew: `login`
-        // would otherwise send the person to an authorization page that refuses it.
-        const forgetClient = refusal.clientRefused && secrets.clientSource === 'dynamic'
-        return this.#requireLogin(name, `the server refused to refresh the token (${refusal.said})`, forgetClient)
+        // would otherwise send the person to an authorization page that refuses it. A client the
+        // person registered by hand is kept; the next login checks it before the browser opens.
+        const refusedClient = !refusal.clientRefused ? undefined
+          : secrets.clientSource === 'dynamic' ? 'forget'
+          : secrets.clientSource === 'pre-registered' ? 'keep'
+          : undefined
+        const reason = `the server refused to refresh the token (${refusal.said})${refusedClient === 'forget' ? ' and no longer knows the client the bridge registered; `login` registers a new one' : ''}`
+        return this.#requireLogin(name, reason, refusedClient)
       }
       const endpoint = metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
       // The server's own answer where there was one (PayPal's HTML 500 page is "an HTML page", not its markup).
@@ -134,6 +140,7 @@ export class TokenManager {
         cause: error,
       })
     }
+    rememberAcceptedClient(discovery.authorizationServerUrl, secrets.client.client_id)
     const stored = toStoredTokens({ ...refreshed, issuer: discovery.authorizationServerUrl }, this.#now())
     // Saved before use: with rotation the old refresh token is already spent.
     await this.#store.update(name, (current) => ({ ...current, tokens: stored }))
@@ -158,14 +165,21 @@ export class TokenManager {
     return this.#remember(name, tokens)
   }
 
-  async #requireLogin(name: string, reason: string, forgetClient = false): Promise<never> {
-    await this.#store.update(name, (current) => {
-      const next: ServerSecrets = { ...current, loginRequired: { reason, since: new Date(this.#now()).toISOString() } }
-      if (forgetClient) delete next.client
+  /** `refusedClient`: the refusal named the client, which is forgotten (registered by the bridge) or kept. */
+  async #requireLogin(name: string, reason: string, refusedClient?: 'forget' | 'keep'): Promise<never> {
+    const updated = await this.#store.update(name, (current) => {
+      const next: ServerSecrets = {
+        ...current,
+        loginRequired: { reason, since: new Date(this.#now()).toISOString(), ...(refusedClient === 'keep' ? { clientRefused: true } : {}) },
+      }
+      if (refusedClient === 'forget') {
+        delete next.client
+        delete next.clientSource
+      }
       return next
     })
     this.#cache.delete(name)
-    throw loginRequired(name, reason)
+    throw loginRequired(name, reason, refusedClient === 'keep' ? updated?.client?.client_id : undefined)
   }
 
   #remember(name: string, tokens: StoredTokens): string {
@@ -191,18 +205,18 @@ function refreshResource(discovery: Discovery): string | undefined {
  * 408 and 429, which ask to come back later. `clientRefused`: the client, not the grant, is the problem.
  */
 function refreshRefusal(error: unknown, answer: FailedAnswer | undefined): { said: string; clientRefused: boolean } | undefined {
-  if (error instanceof InvalidGrantError || error instanceof InvalidClientError || error instanceof UnauthorizedClientError) {
-    return { said: `${error.errorCode}${error.message ? `: ${error.message}` : ''}`, clientRefused: !(error instanceof InvalidGrantError) }
-  }
-  if (error instanceof OAuthError && !(error instanceof ServerError)) return undefined
-  if (answer && answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429) {
-    return { said: `HTTP ${answer.status}: ${answer.said}`, clientRefused: true }
-  }
-  return undefined
+  if (error instanceof InvalidGrantError) return { said: `${error.errorCode}${error.message ? `: ${error.message}` : ''}`, clientRefused: false }
+  if (!tokenEndpointRefusesClient(error, answer)) return undefined
+  if (error instanceof OAuthError && !(error instanceof ServerError)) return { said: `${error.errorCode}${error.message ? `: ${error.message}` : ''}`, clientRefused: true }
+  return { said: answer ? `HTTP ${answer.status}: ${answer.said}` : quote(summarise(error)), clientRefused: true }
 }
 
-export function loginRequired(name: string, reason: string): BridgeError {
+/** `keptClientId`: the refused client was given with --client-id, so a login alone may not help. */
+export function loginRequired(name: string, reason: string, keptClientId?: string): BridgeError {
   return new BridgeError('LOGIN_REQUIRED', `${quote(name)} needs a new login: ${reason}.`, {
-    hint: `Run \`mcp-oauth-bridge login ${name}\`.`,
+    hint: keptClientId
+      ? `The client ${quote(keptClientId)} was given with --client-id, so the bridge keeps it: check in the provider's settings that it still exists (and its secret), then run \`mcp-oauth-bridge login ${name}\`. ` +
+        `If it was deleted, register a new one, then \`mcp-oauth-bridge remove ${name}\` and \`mcp-oauth-bridge add\` it again with the new --client-id.`
+      : `Run \`mcp-oauth-bridge login ${name}\`.`,
   })
 }

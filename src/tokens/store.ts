@@ -35,8 +35,11 @@ export interface ServerSecrets {
   clientSource?: 'pre-registered' | 'metadata-document' | 'dynamic'
   /** The scopes last asked for, so a step-up asks for their union with the new ones. */
   requestedScope?: string
-  /** Set when the server refused a refresh: only a new browser login helps. */
-  loginRequired?: { reason: string; since: string }
+  /**
+   * Set when the server refused a refresh: only a new browser login helps. `clientRefused`: the
+   * refusal named a client that is kept (given with --client-id), so the next login checks it first.
+   */
+  loginRequired?: { reason: string; since: string; clientRefused?: boolean }
 }
 
 export interface TokenStore {
