@@ -3,6 +3,7 @@
 // calls itself with a tool error the model can read. The upstream never sees a denied call.
 import type { ServerEntry } from '../config/schema.js'
 import { toolCallName, toolErrorResult, type JsonRpcId, type JsonRpcMessage } from '../proxy/jsonrpc.js'
+import { requestStateOf, type ApprovedRounds } from './approved-rounds.js'
 import { decide, type PolicyVerdict } from './policy.js'
 import { formatDuration } from '../tokens/status.js'
 import type { ApprovalQueue, Decision } from './queue.js'
@@ -12,7 +13,8 @@ export interface DecisionRecord {
   server: string
   tool: string
   decision: 'allow' | 'deny'
-  how: 'policy' | Decision['source']
+  /** `round`: the retry of a call a person approved, carrying the requestState its upstream gave. */
+  how: 'policy' | 'round' | Decision['source']
 }
 
 export interface GateContext {
@@ -22,6 +24,10 @@ export interface GateContext {
   queue: ApprovalQueue
   timeoutMs: number
   clientName: string | undefined
+  /** A 2026-07-28 request: the bridge's own results carry `resultType`. */
+  modern?: boolean
+  /** Continuations of approved calls (2026-07-28 `input_required` rounds); absent for legacy requests. */
+  rounds?: ApprovedRounds
   approvalsUrl: string
   signal: AbortSignal
   /** Remembers which held call answers which client request, so `notifications/cancelled` can withdraw it. */
@@ -36,6 +42,8 @@ export interface GateOutcome {
   local: object[]
   /** The messages that still go upstream, in request order. */
   forward: JsonRpcMessage[]
+  /** Those of them a person approved (now or in an earlier round), whose answers may start another round. */
+  approved: JsonRpcMessage[]
 }
 
 export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string): (PolicyVerdict & { tool: string }) | undefined {
@@ -49,10 +57,11 @@ export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext)
   return {
     local: settled.flatMap((result) => (result.answer ? [result.answer] : [])),
     forward: settled.flatMap((result, index) => (result.answer ? [] : [messages[index] as JsonRpcMessage])),
+    approved: settled.flatMap((result, index) => (result.approved ? [messages[index] as JsonRpcMessage] : [])),
   }
 }
 
-async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object }> {
+async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object; approved?: boolean }> {
   const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server)
   if (!verdict) return {}
   const { tool } = verdict
@@ -63,14 +72,20 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
   }
   if (verdict.policy === 'deny') {
     ctx.onDecision({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
-    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy and was not run. A person can change that with: mcp-oauth-bridge policy ${ctx.server} ${tool} ask`) }
+    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy and was not run. A person can change that with: mcp-oauth-bridge policy ${ctx.server} ${tool} ask`, { modern: ctx.modern }) }
+  }
+  const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+  const requestState = ctx.rounds ? requestStateOf(message.params) : undefined
+  if (requestState !== undefined && ctx.rounds?.consume(ctx.server, tool, args, requestState)) {
+    ctx.onDecision({ server: ctx.server, tool, decision: 'allow', how: 'round' })
+    return { approved: true }
   }
   const definition = ctx.catalog.get(ctx.server, tool)
   const decision = await ctx.queue.hold(
     {
       server: ctx.server,
       tool,
-      arguments: (message.params as { arguments?: unknown } | undefined)?.arguments ?? {},
+      arguments: args,
       canAlwaysAllow: definition !== undefined,
       ...(definition?.description !== undefined ? { description: definition.description } : {}),
       ...(definition?.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
@@ -83,9 +98,9 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
   if (decision.kind === 'approve') {
     // Never an unbound rule: without the definition the person saw, "always" approves this call only.
     if (decision.always && definition) await ctx.onAlwaysAllow(tool, definition)
-    return {}
+    return { approved: true }
   }
-  return { answer: toolErrorResult(id, denialText(ctx, tool, decision)) }
+  return { answer: toolErrorResult(id, denialText(ctx, tool, decision), { modern: ctx.modern }) }
 }
 
 function denialText(ctx: GateContext, tool: string, decision: Decision): string {

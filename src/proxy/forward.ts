@@ -11,8 +11,14 @@ import { relayEventStream, relayPlainBody } from './answer-relay.js'
 import { readAll } from './read-all.js'
 import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
 
-/** Client headers that carry MCP state; everything else (cookies, Authorization, Origin) stays here. */
-const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'] as const
+/**
+ * Client headers that pass besides every `Mcp-*` one; everything else (cookies, Authorization,
+ * Origin) stays here. The prefix covers `Mcp-Session-Id`, `MCP-Protocol-Version` and the 2026-07-28
+ * `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*`, which an intermediary MUST forward, unknown
+ * `Mcp-Param-*` included (`basic/transports/streamable-http.mdx` §Server Behavior for Custom Headers).
+ */
+const FORWARDED_REQUEST_HEADERS = new Set(['accept', 'content-type', 'last-event-id'])
+const FORWARDED_PREFIX = 'mcp-'
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), and upstream auth details the client must not act on. */
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -69,7 +75,9 @@ export type UpstreamSender = (request: UpstreamRequest) => Promise<UpstreamRespo
 
 export function sendUpstream(request: UpstreamRequest): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...request.staticHeaders }
-  for (const name of FORWARDED_REQUEST_HEADERS) {
+  // One pass over what the client sent (names arrive lower-cased from node:http).
+  for (const name of Object.keys(request.clientHeaders)) {
+    if (!name.startsWith(FORWARDED_PREFIX) && !FORWARDED_REQUEST_HEADERS.has(name)) continue
     const value = request.clientHeaders[name]
     if (typeof value === 'string') headers[name] = value
   }

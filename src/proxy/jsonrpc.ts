@@ -50,9 +50,14 @@ export function methodLabel(message: JsonRpcMessage): string {
   return typeof message.method === 'string' ? message.method : message.id !== undefined ? 'response' : 'invalid'
 }
 
-/** A tool result the model reads as a failure (MCP tools §Error Handling): not a protocol error. */
-export function toolErrorResult(id: JsonRpcId, text: string): object {
-  return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } }
+/**
+ * A tool result the model reads as a failure (MCP tools §Error Handling): not a protocol error.
+ * Answers to 2026-07-28 requests name their `resultType` (`basic/index.mdx` §ResultType); SDK v2
+ * clients refuse a modern result without it, and legacy results stay as they were.
+ */
+export function toolErrorResult(id: JsonRpcId, text: string, options: { modern?: boolean } = {}): object {
+  const result = { content: [{ type: 'text', text }], isError: true }
+  return { jsonrpc: '2.0', id, result: options.modern ? { resultType: 'complete', ...result } : result }
 }
 
 export function errorResponse(id: JsonRpcId, code: number, message: string, data?: unknown): object {

@@ -8,6 +8,9 @@ import type { ApprovalQueue } from '../approvals/queue.js'
 import type { ToolCatalog, ToolDefinition } from '../approvals/tool-catalog.js'
 import { acceptsEventStream, openHeldStream, progressTokenOf, type HeldStream } from '../proxy/held-stream.js'
 import { relayToolsList } from '../proxy/tools-list.js'
+import { HEADER_MISMATCH_STATUS, checkMcpHeaders, declaredClientName, headerMismatchResponse, isModernRequest } from '../proxy/mcp-headers.js'
+import { watchForInputRequired } from '../proxy/round-watch.js'
+import { ApprovedRounds } from '../approvals/approved-rounds.js'
 import type { BridgeConfig, ServerEntry } from '../config/schema.js'
 import { BridgeError } from '../errors.js'
 import type { AuthChallenge } from '../oauth/probe.js'
@@ -152,17 +155,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   const log = (status: number, note?: string) =>
     options.log({ server: name, method: label, status, ms: performance.now() - started, ...(note ? { note } : {}), ...(loggedBody ? { body: loggedBody } : {}) })
 
+  const approvals = options.approvals
+  // The gate judges the body; headers that mirror it (2026-07-28) must agree, or what the upstream
+  // side routes on is not what was approved. Refused before anything is held or sent.
+  const refusal = checkMcpHeaders(req.headers, parsed, (tool) => approvals?.catalog.get(name, tool)?.inputSchema)
+  if (refusal) {
+    sendJson(res, HEADER_MISMATCH_STATUS, headerMismatchResponse(parsed.kind === 'single' ? parsed.message.id : null, refusal))
+    log(HEADER_MISMATCH_STATUS, `header mismatch: ${refusal.header}`)
+    return
+  }
+  const modern = parsed.kind === 'single' && isModernRequest(parsed.message, req.headers)
+
   // The policy gate: denied calls are answered here; `ask` calls wait for a person first.
   const messages = parsed.kind === 'single' ? [parsed.message] : parsed.kind === 'batch' ? parsed.messages : []
   const abort = new AbortController()
   res.on('close', () => {
     if (!res.writableFinished) abort.abort()
   })
-  const approvals = options.approvals
   // MCP §Cancellation: a client withdraws a request it no longer wants; a held one leaves the page.
   if (approvals) for (const message of messages) if (message.method === 'notifications/cancelled') approvals.cancelHeld(req.headers['mcp-session-id'], (message.params as { requestId?: JsonRpcId } | undefined)?.requestId)
   let stream: HeldStream | undefined
-  let gated: GateOutcome = { local: [], forward: messages }
+  let gated: GateOutcome = { local: [], forward: messages, approved: [] }
   if (approvals && messages.some((message) => toolCallName(message) !== undefined)) {
     const gateContext = {
       server: name,
@@ -170,10 +183,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       catalog: approvals.catalog,
       queue: approvals.queue,
       timeoutMs: options.config().approvalTimeoutSeconds * 1000,
-      clientName: approvals.clientName(req.headers['mcp-session-id']),
+      // 2025 clients named themselves at initialize (kept per session); 2026-07-28 ones in each request.
+      clientName: approvals.clientName(req.headers['mcp-session-id']) ?? (parsed.kind === 'single' ? declaredClientName(parsed.message) : undefined),
+      modern,
+      ...(modern ? { rounds: approvedRoundsOf(approvals) } : {}),
       approvalsUrl: approvals.pageUrl(),
       signal: abort.signal,
-      onHeld: (requestId: JsonRpcId, pendingId: string) => approvals.rememberHeld(req.headers['mcp-session-id'], requestId, pendingId),
+      // A 2026-07-28 client cancels by closing the request's stream (the abort above), with no
+      // session to match a notifications/cancelled against (basic/patterns/cancellation.mdx).
+      ...(modern ? {} : { onHeld: (requestId: JsonRpcId, pendingId: string) => approvals.rememberHeld(req.headers['mcp-session-id'], requestId, pendingId) }),
       onDecision: approvals.onDecision,
       onAlwaysAllow: (tool: string, definition: ToolDefinition) => approvals.onAlwaysAllow(name, tool, definition),
     }
@@ -218,6 +236,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     return
   }
   options.onOutcome?.(name, upstream.statusCode >= 500 ? new Error(`The upstream server answered HTTP ${upstream.statusCode}.`) : undefined)
+  // One approval covers the input_required rounds of a 2026-07-28 call: its answer says how the retry will look.
+  const approvedCall = modern && approvals && upstream.statusCode === 200 ? gated.approved[0] : undefined
+  if (approvedCall && approvals) {
+    const rounds = approvedRoundsOf(approvals)
+    const args = (approvedCall.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+    upstream = watchForInputRequired(upstream, approvedCall.id ?? null, (requestState) => rounds.remember(name, toolCallName(approvedCall) ?? '', args, requestState))
+  }
   const single = parsed.kind === 'single' ? parsed.message : undefined
   if (single?.method === 'initialize' && approvals) {
     approvals.rememberClient(upstream.headers['mcp-session-id'], (single.params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo?.name)
@@ -407,6 +432,18 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
     return undefined
   }
   return readAll(req, limit)
+}
+
+const approvedRounds = new WeakMap<ApprovalsWiring, ApprovedRounds>()
+
+/** The continuations of approved calls, one memory per approvals wiring (that is, per bridge). */
+function approvedRoundsOf(approvals: ApprovalsWiring): ApprovedRounds {
+  let rounds = approvedRounds.get(approvals)
+  if (!rounds) {
+    rounds = new ApprovedRounds()
+    approvedRounds.set(approvals, rounds)
+  }
+  return rounds
 }
 
 /** Records the tools a server lists and leaves out the ones whose policy is deny. */
