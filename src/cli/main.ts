@@ -130,6 +130,14 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .addOption(portOption('--port <port>', 'check the bridge on this port instead of the running one'))
     .action(async (options: { json?: boolean; port?: number }) => (await import('./commands/doctor.js')).doctorCommand(ctx, options))
 
+  const key = program
+    .command('key')
+    .description('where the encryption key of the token store lives: the OS keychain or the key file')
+  key
+    .command('move <place>')
+    .description('move the key to "keychain" or "file" (copies, checks the token store opens with the copy, then removes the old one)')
+    .action(async (place: string) => (await import('./commands/key.js')).keyMoveCommand(ctx, place))
+
   program
     .command('token <name>')
     .description('print a valid access token, refreshing it if needed')

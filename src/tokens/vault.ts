@@ -1,11 +1,11 @@
 // Encrypts the token store with AES-256-GCM. The file holds only the nonce, the tag and the
-// ciphertext; the key lives elsewhere (the `key` file, 0600), so a copied tokens.json alone
-// (backups, dotfile sync) reveals nothing, and a tampered one fails to open instead of
-// yielding garbage.
+// ciphertext; the key lives elsewhere (the OS keychain, or the `key` file, 0600), so a copied
+// tokens.json alone (backups, dotfile sync) reveals nothing, and a tampered one fails to open
+// instead of yielding garbage.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { BridgeError } from '../errors.js'
-import { writeFileAtomic } from '../fs/atomic-write.js'
+import { loadKey } from './key-storage.js'
 
 const FORMAT = 'mcp-oauth-bridge-vault'
 const VERSION = 1
@@ -57,30 +57,14 @@ export function decrypt(key: Buffer, text: string, path: string): string {
 
 function unreadable(path: string, why: string): BridgeError {
   return new BridgeError('VAULT_UNREADABLE', `Cannot read the token store ${path}: ${why}.`, {
-    hint: 'Restore the matching key file, or move tokens.json away and run `mcp-oauth-bridge login <name>` for each server.',
+    hint: 'Restore the matching key file or keychain entry (`mcp-oauth-bridge doctor` says which one is used), or move tokens.json away and run `mcp-oauth-bridge login <name>` for each server.',
   })
 }
 
-/** Reads the 32-byte key, creating it on first use. */
+/**
+ * The 32-byte key, made on first use when `create`. Where it lives (the OS keychain or the key
+ * file) is recorded beside the key file's path, in the same home folder; see key-storage.ts.
+ */
 export async function loadOrCreateKey(keyPath: string, options: { create: boolean }): Promise<Buffer> {
-  try {
-    const key = Buffer.from((await readFile(keyPath, 'utf8')).trim(), 'base64')
-    if (key.length !== 32) {
-      throw new BridgeError('VAULT_UNREADABLE', `The key file ${keyPath} is damaged (it must hold 32 bytes, base64).`, {
-        hint: 'Restore it from a backup, or delete it together with tokens.json and log in again.',
-      })
-    }
-    return key
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.create) {
-      if (error instanceof BridgeError) throw error
-      throw new BridgeError('VAULT_UNREADABLE', `Cannot read the key file ${keyPath}.`, {
-        hint: 'Run `mcp-oauth-bridge init` if this is a new setup; otherwise restore the key file.',
-        cause: error,
-      })
-    }
-  }
-  const key = randomBytes(32)
-  await writeFileAtomic(keyPath, `${key.toString('base64')}\n`, 0o600)
-  return key
+  return loadKey({ home: dirname(keyPath), key: keyPath }, options)
 }

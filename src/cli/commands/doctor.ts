@@ -11,6 +11,7 @@ import { describeServer } from '../../tokens/status.js'
 import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
 import { locateBridge, probeBridge, type BridgeLocation } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
+import { checkKey } from './doctor-key.js'
 
 type Status = 'ok' | 'warn' | 'fail'
 
@@ -64,15 +65,13 @@ export async function runChecks(ctx: CliContext, options: { port?: number } = {}
 
   const store = new EncryptedFileTokenStore(paths)
   let secrets: Record<string, ServerSecrets> = {}
-  const keyMode = await modeOf(paths.key)
   const tokensMode = await modeOf(paths.tokens)
-  if (keyMode === undefined && tokensMode !== undefined) {
-    checks.push({ check: 'encryption key', status: 'fail', detail: `${paths.key} is missing, so ${paths.tokens} cannot be opened`, fix: 'Restore the key file from a backup, or move tokens.json away and log in to each server again.' })
-  } else {
-    if (keyMode !== undefined) checks.push(modeCheck('encryption key', paths.key, keyMode, 0o600, 'key file'))
+  const key = await checkKey(paths)
+  checks.push(...key.checks)
+  if (key.usable) {
     try {
       secrets = await store.all()
-      checks.push({ check: 'token store', status: 'ok', detail: tokensMode === undefined ? 'empty (no logins yet)' : `opens with the key (${Object.keys(secrets).length} server(s))` })
+      checks.push({ check: 'token store', status: 'ok', detail: tokensMode === undefined ? 'empty (no logins yet)' : `opens with the key from ${key.where} (${Object.keys(secrets).length} server(s))` })
       if (tokensMode !== undefined) checks.push(modeCheck('token store mode', paths.tokens, tokensMode, 0o600))
     } catch (error) {
       checks.push(failure('token store', error))
@@ -156,7 +155,7 @@ function checkCallbackPort(name: string, port: number): Promise<Check> {
   })
 }
 
-async function modeOf(path: string): Promise<number | undefined> {
+export async function modeOf(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).mode & 0o777
   } catch {
@@ -164,12 +163,12 @@ async function modeOf(path: string): Promise<number | undefined> {
   }
 }
 
-function modeCheck(check: string, path: string, mode: number, wanted: number, what = check): Check {
+export function modeCheck(check: string, path: string, mode: number, wanted: number, what = check): Check {
   if (process.platform === 'win32' || (mode & ~wanted) === 0) return { check, status: 'ok', detail: `${path} (${mode.toString(8)})` }
   return { check, status: 'fail', detail: `${path} is readable by others (mode ${mode.toString(8)})`, fix: `Run: chmod ${wanted.toString(8)} ${path}   (the ${what} must be private)` }
 }
 
-function failure(check: string, error: unknown): Check {
+export function failure(check: string, error: unknown): Check {
   if (error instanceof BridgeError) return { check, status: 'fail', detail: error.message, ...(error.hint ? { fix: error.hint } : {}) }
   return { check, status: 'fail', detail: (error as Error).message }
 }

@@ -1,7 +1,8 @@
-// `init`: creates the home folder (0700), a default config.json and the encryption key.
+// `init`: creates the home folder (0700), a default config.json and the encryption key (in the
+// OS keychain when one answers, else in the key file; the choice is recorded and said).
 import { defaultConfig } from '../../config/schema.js'
 import { ensureHome, isInitialized, writeConfig } from '../../config/store.js'
-import { loadOrCreateKey } from '../../tokens/vault.js'
+import { setUpKey } from '../../tokens/key-setup.js'
 import type { CliContext } from '../context.js'
 
 export async function initCommand(ctx: CliContext, options: { force?: boolean }): Promise<void> {
@@ -14,7 +15,8 @@ export async function initCommand(ctx: CliContext, options: { force?: boolean })
     await writeConfig(paths, defaultConfig())
     out.success(`${existed ? 'Reset' : 'Created'} ${paths.config}`)
   }
-  await loadOrCreateKey(paths.key, { create: true })
-  out.progress(`Tokens will be stored encrypted in ${paths.tokens} (key: ${paths.key}).`)
+  const key = await setUpKey(paths, ctx.env)
+  out.progress(`Tokens will be stored encrypted in ${paths.tokens}.`)
+  out.progress(key.note)
   out.progress('Next: mcp-oauth-bridge add <name> <url>')
 }
