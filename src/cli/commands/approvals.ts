@@ -1,11 +1,15 @@
-// `approvals [approve|deny <id>] [--always]`: the held calls of the running bridge, decided from
-// the terminal for people without a browser at hand.
+// `approvals [approve|deny <id>] [--always]` and `approvals watch [--json]`: the held calls of
+// the running bridge, listed, decided or followed live from the terminal, for people without a
+// browser at hand.
 import { readConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
-import type { PendingCall } from '../../approvals/queue.js'
-import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, type BridgeLocation } from '../bridge-client.js'
+import { decideHeld, listPending, type ApprovalsClient } from '../approvals-client.js'
+import { bridgeHeaders, locateBridge } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { formatDuration } from '../../tokens/status.js'
+import { terminalLine } from '../terminal-text.js'
+
+const USAGE = 'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]  |  mcp-oauth-bridge approvals watch [--json]'
 
 export async function approvalsCommand(
   ctx: CliContext,
@@ -13,12 +17,23 @@ export async function approvalsCommand(
   id: string | undefined,
   options: { port?: number; always?: boolean; json?: boolean },
 ): Promise<void> {
+  if (action !== undefined && action !== 'approve' && action !== 'deny' && action !== 'watch') throw new BridgeError('BAD_USAGE', USAGE)
+  if (action === 'watch' && (id !== undefined || options.always)) {
+    throw new BridgeError('BAD_USAGE', `${USAGE}\n  watch asks about each call as it arrives; it takes no id and no --always (answer "a" to always allow).`)
+  }
+  if ((action === 'approve' || action === 'deny') && !id) throw new BridgeError('BAD_USAGE', USAGE)
+
   const config = await readConfig(ctx.paths)
   const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
-  const headers = await bridgeHeaders(ctx.paths, config)
+  const client: ApprovalsClient = { location, headers: await bridgeHeaders(ctx.paths, config) }
 
+  if (action === 'watch') {
+    // Loaded on use: only the watch needs the stream, the prompt and the key reader.
+    await (await import('./approvals-watch.js')).watchApprovals(ctx, client, { json: options.json === true })
+    return
+  }
   if (action === undefined) {
-    const { pending } = (await call(location, '/approvals/api/pending', { headers })) as { pending: PendingCall[] }
+    const pending = await listPending(client)
     if (options.json) {
       ctx.out.result(JSON.stringify(pending, null, 2))
       return
@@ -28,38 +43,13 @@ export async function approvalsCommand(
       return
     }
     for (const held of pending) {
-      ctx.out.result(`${held.id}  ${held.server} › ${held.tool}  waiting ${formatDuration(Date.now() - held.createdAt)}${held.client ? `  from ${held.client}` : ''}`)
-      ctx.out.result(`    arguments: ${JSON.stringify(held.arguments)}`)
+      ctx.out.result(`${held.id}  ${terminalLine(held.server)} › ${terminalLine(held.tool)}  waiting ${formatDuration(Date.now() - held.createdAt)}${held.client ? `  from ${terminalLine(held.client)}` : ''}`)
+      ctx.out.result(`    arguments: ${terminalLine(JSON.stringify(held.arguments))}`)
       if (held.changedSinceApproval) ctx.out.result('    note: this tool changed since it was always-allowed; it asks again')
     }
-    ctx.out.progress('Decide with: mcp-oauth-bridge approvals approve <id>  (or deny <id>)')
+    ctx.out.progress('Decide with: mcp-oauth-bridge approvals approve <id>  (or deny <id>), or answer each as it comes with: mcp-oauth-bridge approvals watch')
     return
   }
-  if ((action !== 'approve' && action !== 'deny') || !id) {
-    throw new BridgeError('BAD_USAGE', 'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]')
-  }
-  await call(location, '/approvals/api/decide', {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ id, decision: action, always: options.always === true }),
-  })
+  await decideHeld(client, id as string, action, options.always === true)
   ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}.`)
-}
-
-async function call(location: BridgeLocation, path: string, init: RequestInit): Promise<unknown> {
-  let response: Response
-  try {
-    response = await fetch(`${bridgeOrigin(location)}${path}`, { ...init, signal: AbortSignal.timeout(10_000) })
-  } catch {
-    throw new BridgeError('UPSTREAM_FAILED', `No bridge is answering on ${describeLocation(location)}.`, {
-      hint: location.source === 'flag'
-        ? 'Check the port the bridge printed when it started, or leave --port out to use the running one.'
-        : 'Start it with `mcp-oauth-bridge start` (or pass --port if it listens elsewhere).',
-    })
-  }
-  const body = (await response.json().catch(() => ({}))) as { error?: string }
-  if (!response.ok) {
-    throw new BridgeError(response.status === 409 ? 'NOT_PENDING' : 'UPSTREAM_FAILED', `The bridge refused: ${body.error ?? `HTTP ${response.status}`}`)
-  }
-  return body
 }

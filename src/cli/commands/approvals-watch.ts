@@ -1,0 +1,254 @@
+// `approvals watch`: follows the running bridge's held calls live and asks about each in turn,
+// in arrival order, so a call is not missed by someone who lives in a terminal. With --json it
+// only prints each held call as a JSON line, for scripts. Ctrl-C ends it and leaves the calls
+// waiting; the bridge stopping ends it with status 1.
+import type { ReadStream } from 'node:tty'
+import { BridgeError, quote } from '../../errors.js'
+import type { PendingCall } from '../../approvals/queue.js'
+import { keyAnswers, lineAnswers, type AnswerReader } from '../answer-reader.js'
+import { decideHeld, type ApprovalsClient, type ApprovalsEvent } from '../approvals-client.js'
+import { followApprovals } from '../approvals-stream.js'
+import { describeLocation } from '../bridge-client.js'
+import type { CliContext } from '../context.js'
+import { HeldCallLine, type AskedCall } from '../held-call-line.js'
+import { callName, describeHeldCall, describeRemoval } from '../held-call-view.js'
+import { terminalLine } from '../terminal-text.js'
+
+type Ending = 'interrupted' | 'input ended'
+
+export async function watchApprovals(ctx: CliContext, client: ApprovalsClient, options: { json: boolean }): Promise<void> {
+  const stop = new AbortController()
+  let ending: Ending | undefined
+  let failure: unknown
+  const end = (why: Ending) => {
+    if (stop.signal.aborted) return
+    ending = why
+    stop.abort()
+  }
+  // Without a terminal in raw mode (a pipe, or `kill -INT`), Ctrl-C arrives as a signal.
+  const onSignal = () => end('interrupted')
+  process.on('SIGINT', onSignal)
+
+  const line = new HeldCallLine()
+  const onEvent = options.json ? printJsonLines(ctx) : feed(line, ctx.out)
+  const following = followApprovals(client, onEvent, stop.signal, {
+    connected: (again) => {
+      if (again) ctx.out.progress('Reconnected to the bridge.')
+      else ctx.out.progress(`Watching held calls on ${describeLocation(client.location)}${options.json ? '' : '; each is asked here as it arrives'}. Ctrl-C stops watching (calls stay waiting).`)
+    },
+    notice: (text) => ctx.out.warn(text),
+  }).catch((error: unknown) => {
+    failure = error
+    stop.abort()
+  })
+
+  const screen = new WatchScreen(ctx)
+  const answers = options.json ? undefined : openAnswers(ctx, end)
+  try {
+    if (answers) await askInTurn({ screen, client, line, answers, stop: stop.signal, out: ctx.out })
+    await following
+  } finally {
+    process.off('SIGINT', onSignal)
+    answers?.close()
+    stop.abort()
+  }
+  if (failure !== undefined) throw failure
+  const why = ending === 'input ended' ? 'the input ended' : 'interrupted'
+  ctx.out.progress(`Stopped watching (${why}). Calls still waiting stay held: decide them on the approvals page, or run \`mcp-oauth-bridge approvals watch\` again.`)
+}
+
+function feed(line: HeldCallLine, out: CliContext['out']): (event: ApprovalsEvent) => void {
+  let synced = false
+  return (event) => {
+    if (event.type === 'snapshot') {
+      line.sync(event.pending)
+      if (!synced && event.pending.length === 0) out.progress(IDLE)
+      synced = true
+    } else if (event.type === 'added') line.add(event.call)
+    else line.remove(event.id, event.decision)
+  }
+}
+
+const IDLE = 'Nothing is waiting; held calls appear here as they arrive.'
+
+/** Each held call once, as one JSON line (a reconnect's snapshot does not print a call again). */
+function printJsonLines(ctx: CliContext): (event: ApprovalsEvent) => void {
+  const printed = new Set<string>()
+  const print = (call: PendingCall) => {
+    if (printed.has(call.id)) return
+    printed.add(call.id)
+    // Escaped past what JSON needs, so the line is still the same JSON but cannot steer a terminal it lands on.
+    ctx.stdout.write(`${terminalLine(JSON.stringify(call))}\n`)
+  }
+  return (event) => {
+    if (event.type === 'snapshot') for (const call of [...event.pending].sort((a, b) => a.createdAt - b.createdAt)) print(call)
+    else if (event.type === 'added') print(event.call)
+  }
+}
+
+function openAnswers(ctx: CliContext, end: (why: Ending) => void): AnswerReader {
+  if (ctx.stdin.isTTY) return keyAnswers(ctx.stdin as ReadStream, () => end('interrupted'))
+  return lineAnswers(ctx.stdin, {
+    stray: (text) => {
+      if (text.trim() !== '') ctx.out.warn(`Ignored ${quote(text)}: no call is being asked right now.`)
+    },
+    end: () => end('input ended'),
+  })
+}
+
+interface AskContext {
+  screen: WatchScreen
+  client: ApprovalsClient
+  line: HeldCallLine
+  answers: AnswerReader
+  stop: AbortSignal
+  out: CliContext['out']
+}
+
+async function askInTurn(ask: AskContext): Promise<void> {
+  for (;;) {
+    const asked = await ask.line.next(ask.stop)
+    if (!asked) return
+    try {
+      await askAbout(asked, ask)
+    } finally {
+      ask.line.finish()
+    }
+    // A bridge that is stopping denies every call; the watch ends next, so "nothing is waiting" would mislead.
+    const stopping = asked.departure()?.decision?.source === 'shutdown'
+    if (ask.line.waiting === 0 && !ask.stop.aborted && !stopping) ask.out.progress(IDLE)
+  }
+}
+
+type Choice = { kind: 'decide'; decision: 'approve' | 'deny'; always: boolean } | { kind: 'again'; message?: string }
+
+async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
+  const { call } = asked
+  const { screen } = ask
+  const canAlwaysAllow = call.canAlwaysAllow !== false
+  screen.showCall(describeHeldCall(call, { now: Date.now(), waiting: ask.line.waiting }))
+  if (!canAlwaysAllow) {
+    screen.say(`  (No "always allow": the bridge has not seen this tool's definition, because its client never listed the tools through the bridge.)`)
+  }
+  const gone = asked.gone.then((decision) => ({ kind: 'gone' as const, decision }))
+  let showPrompt = true
+  for (;;) {
+    const asking = new AbortController()
+    if (showPrompt) screen.prompt(`Approve ${callName(call)}?  [y] approve  [n] deny${canAlwaysAllow ? '  [a] always allow this tool' : ''}  › `)
+    const outcome = await Promise.race([
+      ask.answers.next(AbortSignal.any([ask.stop, asking.signal])).then((text) => ({ kind: 'answer' as const, text })),
+      gone,
+    ])
+    asking.abort()
+    if (outcome.kind === 'gone') {
+      screen.clearPrompt()
+      screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(outcome.decision)}.`)
+      return
+    }
+    if (outcome.text === undefined) {
+      screen.clearPrompt()
+      return
+    }
+    const choice = readChoice(outcome.text, call, canAlwaysAllow)
+    // An empty answer (Enter alone) leaves the question as it is.
+    showPrompt = choice.kind !== 'again' || choice.message !== undefined
+    if (choice.kind === 'again') {
+      if (choice.message) {
+        screen.answered(outcome.text.trim())
+        screen.say(choice.message)
+      }
+      continue
+    }
+    screen.answered(outcome.text.trim())
+    try {
+      await decideHeld(ask.client, call.id, choice.decision, choice.always)
+    } catch (error) {
+      if (error instanceof BridgeError && error.code === 'NOT_PENDING') {
+        screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}. Your answer was not used.`)
+        return
+      }
+      screen.say(`! Nothing was decided: ${(error as Error).message}`)
+      if (asked.departure()) {
+        screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}.`)
+        return
+      }
+      continue
+    }
+    const verb = choice.decision === 'approve' ? 'Approved' : 'Denied'
+    screen.say(`✔ ${verb} ${callName(call)}${choice.always ? '; it is always allowed from now on (until the server changes the tool)' : ''}.`)
+    return
+  }
+}
+
+/** `y`, `n` or `a`, optionally followed by the call's id, so a program can make sure its answer goes to the call it read. */
+export function readChoice(text: string, call: PendingCall, canAlwaysAllow: boolean): Choice {
+  const [word = '', id, ...rest] = text.trim().toLowerCase().split(/\s+/)
+  const usage = `Answer y (approve), n (deny)${canAlwaysAllow ? ' or a (always allow)' : ''}, optionally followed by the call id.`
+  if (word === '') return { kind: 'again' }
+  if (rest.length > 0) return { kind: 'again', message: usage }
+  if (id !== undefined && id !== call.id.toLowerCase()) {
+    return { kind: 'again', message: `That answer names call ${quote(id)}, but call ${call.id} is being asked; nothing was decided.` }
+  }
+  if (word === 'y' || word === 'yes') return { kind: 'decide', decision: 'approve', always: false }
+  if (word === 'n' || word === 'no') return { kind: 'decide', decision: 'deny', always: false }
+  if (word === 'a' || word === 'always') {
+    if (canAlwaysAllow) return { kind: 'decide', decision: 'approve', always: true }
+    return { kind: 'again', message: 'This call cannot be always allowed (the bridge has not seen the tool\'s definition). Answer y or n.' }
+  }
+  return { kind: 'again', message: usage }
+}
+
+/**
+ * What the watch writes on stdout. On a terminal the question stays on its line and a call that
+ * leaves while asked replaces it; elsewhere every question ends with a line break, so a program
+ * reading line by line sees it at once.
+ */
+class WatchScreen {
+  readonly #stdout: CliContext['stdout']
+  readonly #terminal: boolean
+  readonly #colour: boolean
+  #prompting = false
+
+  constructor(ctx: CliContext) {
+    this.#stdout = ctx.stdout
+    this.#terminal = Boolean(ctx.stdout.isTTY)
+    this.#colour = this.#terminal && !ctx.env.NO_COLOR && ctx.env.TERM !== 'dumb'
+  }
+
+  showCall(text: string): void {
+    const [head = '', ...rest] = text.split('\n')
+    const rule = '─'.repeat(Math.min((this.#stdout as { columns?: number }).columns ?? 72, 72))
+    this.#write(`\n${this.#paint('2', rule)}\n${this.#paint('1', head)}\n${rest.join('\n')}\n`)
+  }
+
+  say(text: string): void {
+    this.#write(`${text}\n`)
+  }
+
+  prompt(text: string): void {
+    this.#prompting = true
+    this.#stdout.write(this.#terminal ? this.#paint('1', text) : `${text}\n`)
+  }
+
+  /** The key or line that answered, shown after the question on a terminal (raw mode does not echo). */
+  answered(text: string): void {
+    if (!this.#prompting) return
+    this.#prompting = false
+    if (this.#terminal) this.#stdout.write(`${terminalLine(text)}\n`)
+  }
+
+  clearPrompt(): void {
+    if (!this.#prompting) return
+    this.#prompting = false
+    if (this.#terminal) this.#stdout.write('\r\u001b[2K')
+  }
+
+  #write(text: string): void {
+    this.clearPrompt()
+    this.#stdout.write(text)
+  }
+
+  #paint(code: string, text: string): string {
+    return this.#colour ? `\u001b[${code}m${text}\u001b[0m` : text
+  }
+}
