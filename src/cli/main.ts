@@ -110,9 +110,9 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
 
   program
     .command('approvals [action] [id]')
-    .description('list the calls waiting for approval, or approve|deny <id> (through the running bridge)')
+    .description('list the calls waiting for approval, approve|deny <id>, or watch: answer each held call as it arrives (through the running bridge)')
     .option('--always', 'with approve: always allow this tool from now on')
-    .option('--json', 'machine-readable list')
+    .option('--json', 'machine-readable list; with watch: each held call as a JSON line, no questions')
     .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (action: string | undefined, id: string | undefined, options) => (await import('./commands/approvals.js')).approvalsCommand(ctx, action, id, options))
 
