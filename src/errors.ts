@@ -25,6 +25,7 @@ export type BridgeErrorCode =
   | 'PORT_IN_USE'
   | 'STATE_LOCKED'
   | 'NOT_PENDING'
+  | 'DECISION_LOG_BROKEN'
 
 export class BridgeError extends Error {
   override readonly name = 'BridgeError'

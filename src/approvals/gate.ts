@@ -15,6 +15,12 @@ export interface DecisionRecord {
   decision: 'allow' | 'deny'
   /** `round`: the retry of a call a person approved, carrying the requestState its upstream gave. */
   how: 'policy' | 'round' | Decision['source']
+  /** The MCP client that asked, when known. */
+  client?: string
+  /** The rule that governed the call: "tool policy", "server policy" or "default ask". */
+  rule?: string
+  /** The call's arguments; the decision log keeps only their hash and a redacted preview. */
+  arguments?: unknown
 }
 
 export interface GateContext {

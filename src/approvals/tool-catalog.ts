@@ -34,7 +34,8 @@ export function definitionFingerprint(definition: Pick<ToolDefinition, 'descript
   return createHash('sha256').update(canonicalJson({ description: definition.description ?? '', inputSchema: definition.inputSchema ?? null })).digest('base64url')
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted, so equal values always give the same text (and the same hash). */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { BridgeError } from '../errors.js'
 import { createContext, type CliContext } from './context.js'
-import { portOption } from './options.js'
+import { durationOption, portOption } from './options.js'
 import { reportError, type Streams } from './output.js'
 import { VERSION } from '../version.js'
 
@@ -115,6 +115,15 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--json', 'machine-readable list; with watch: each held call as a JSON line, no questions')
     .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (action: string | undefined, id: string | undefined, options) => (await import('./commands/approvals.js')).approvalsCommand(ctx, action, id, options))
+
+  program
+    .command('log')
+    .description('the approval decisions, newest last; --verify checks that none was edited, removed, moved or cut off')
+    .option('--server <name>', 'only the decisions on this server')
+    .addOption(durationOption('--since <duration>', 'only the decisions of the last 90s, 15m, 1h, 2d, …'))
+    .option('--json', 'the stored JSON lines, one decision per line')
+    .option('--verify', 'check the hash chain across every log file and its anchor')
+    .action(async (options: { server?: string; since?: number; json?: boolean; verify?: boolean }) => (await import('./commands/log.js')).logCommand(ctx, options))
 
   program
     .command('stdio <name>')

@@ -26,3 +26,25 @@ export function portOption(flags: string, description: string, options: { allowZ
     }
   })
 }
+
+const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** A span such as `90s`, `15m`, `1h` or `2d`, in milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d{1,9})([smhd])$/.exec(value)
+  if (!match || Number(match[1]) === 0) {
+    throw new BridgeError('BAD_USAGE', `${quote(value)} is not a duration: give a whole number and a unit, s, m, h or d (e.g. 90s, 15m, 1h, 2d).`)
+  }
+  return Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS]
+}
+
+/** A `--since`-like option checked while the command line is parsed, as portOption is: a bad value exits 2. */
+export function durationOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((value: string) => {
+    try {
+      return parseDuration(value)
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message)
+    }
+  })
+}

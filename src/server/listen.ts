@@ -20,6 +20,7 @@ import { APPROVALS_PAGE_HEADERS, APPROVALS_SCRIPT, renderApprovalsPage } from '.
 import { InMemoryApprovalQueue } from '../approvals/queue.js'
 import { ToolCatalog, definitionFingerprint } from '../approvals/tool-catalog.js'
 import { openDecisionLog } from '../approvals/decision-log.js'
+import { anchorFile } from '../approvals/decision-files.js'
 import type { DecisionRecord } from '../approvals/gate.js'
 import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -120,7 +121,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const sessionClients = new BoundedMap<string, string>(1000)
   // Which held call answers which client request (session + JSON-RPC id), for notifications/cancelled.
   const heldRequests = new BoundedMap<string, string>(10_000)
-  const decisionLog = openDecisionLog(paths.logs)
+  const decisionLog = openDecisionLog(paths.logs, { anchor: anchorFile(paths.home, paths.key), notice: (text) => options.flowIo.progress(text) })
   let approvalsUrl = ''
   const instanceId = newInstanceId()
 

@@ -21,7 +21,8 @@ export function openRequestLog(logsFolder: string, echo: (lines: string) => void
   }
 }
 
-const SECRET_KEY = /token|secret|password|passwd|authorization|api[-_]?key|credential|cookie/i
+/** Field names whose values are never written out (the decision log's argument previews use it too). */
+export const SECRET_KEY = /token|secret|password|passwd|authorization|api[-_]?key|credential|cookie/i
 
 /** A body for the log: JSON with secret-looking fields blanked and known secrets removed anywhere. */
 export function redactBody(body: Buffer, knownSecrets: string[]): string {

@@ -74,11 +74,10 @@ describe('approvals without a browser', () => {
     expect(result.isError).toBe(true)
     expect(result.content[0]?.text).toMatch(/denied by the user \(from the terminal\)/)
     expect(fixture.stats.toolCalls).toBe(before)
-    await new Promise((resolve) => setTimeout(resolve, 120)) // the log is written in 50 ms batches
-    const log = await readFile(join(home, 'logs', 'decisions.log'), 'utf8')
-    expect(log).toMatch(/ up "add" allow terminal\n/)
-    expect(log).toMatch(/ up "echo" deny terminal\n/)
-    expect(log).not.toContain('secret argument')
+    const decisions = async () => (await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as object)
+    await expect.poll(decisions).toContainEqual(expect.objectContaining({ server: 'up', tool: 'echo', decision: 'deny', how: 'terminal' }))
+    expect(await decisions()).toContainEqual(expect.objectContaining({ server: 'up', tool: 'add', decision: 'allow', how: 'terminal' }))
+    expect(await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8')).not.toContain('secret argument')
   })
 
   it('sends progress while a call waits, when the client asked for progress', async () => {
