@@ -126,6 +126,13 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .action(async (options: { server?: string; since?: number; json?: boolean; verify?: boolean }) => (await import('./commands/log.js')).logCommand(ctx, options))
 
   program
+    .command('clients [action] [id]')
+    .description('the MCP clients that logged in to the bridge (name, id, servers, last use); revoke <id>; login-link prints a fresh dashboard link (through the running bridge)')
+    .option('--json', 'machine-readable output')
+    .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
+    .action(async (action: string | undefined, id: string | undefined, options) => (await import('./commands/clients.js')).clientsCommand(ctx, action, id, options))
+
+  program
     .command('stdio <name>')
     .description('an MCP server on stdin/stdout for clients that only launch commands (talks to the running bridge)')
     .option('--standalone', 'start a bridge in this process instead of using the running one')

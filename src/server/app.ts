@@ -58,6 +58,15 @@ export interface BridgeAppOptions {
   approvals?: ApprovalsWiring
   /** This run's id, reported by /health so the runtime file's reader knows it reached this bridge. */
   instanceId?: string
+  /** Clients that logged in to the bridge itself (src/authorization/); without it only the bridge token admits. */
+  clientAccess?: ClientAccess
+}
+
+export interface ClientAccess {
+  /** The client behind a bridge-issued token valid for `server`, or undefined. */
+  identify: (req: IncomingMessage, server: string) => Promise<{ clientId: string; clientName: string } | undefined>
+  /** WWW-Authenticate for a 401 on /mcp/<server> (RFC 9728 §5.1): where to start logging in. */
+  challenge: (req: IncomingMessage, server: string) => string
 }
 
 export interface ApprovalsWiring {
@@ -118,9 +127,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   }
   const name = match[1] as string
   const bridgeToken = options.bridgeToken()
-  if (bridgeToken !== undefined && !hasBridgeToken(req, bridgeToken)) {
+  // The static bridge token, or a token the bridge issued to this client for this server.
+  const admitted = bridgeToken === undefined || hasBridgeToken(req, bridgeToken)
+  const caller = admitted ? undefined : await options.clientAccess?.identify(req, name)
+  if (!admitted && !caller) {
     req.resume()
-    sendJson(res, 401, errorResponse(null, INVALID_REQUEST, `This bridge needs its access token (Authorization: Bearer …). Get the URL and header for your client with: mcp-oauth-bridge connect ${name}`))
+    // The challenge sends OAuth-capable clients to the bridge's own authorization server
+    // (MCP 2025-11-25 §Protected Resource Metadata Discovery); the body tells people the other way in.
+    const challenge = options.clientAccess?.challenge(req, name)
+    sendJson(res, 401, errorResponse(null, INVALID_REQUEST, `This bridge needs its access token (Authorization: Bearer …), or a login of your client to the bridge. Get the URL and header for your client with: mcp-oauth-bridge connect ${name}`), challenge ? { 'www-authenticate': challenge } : {})
     return
   }
   const config = options.config()
@@ -184,7 +199,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       queue: approvals.queue,
       timeoutMs: options.config().approvalTimeoutSeconds * 1000,
       // 2025 clients named themselves at initialize (kept per session); 2026-07-28 ones in each request.
-      clientName: approvals.clientName(req.headers['mcp-session-id']) ?? (parsed.kind === 'single' ? declaredClientName(parsed.message) : undefined),
+      clientName: caller?.clientName ?? approvals.clientName(req.headers['mcp-session-id']) ?? (parsed.kind === 'single' ? declaredClientName(parsed.message) : undefined),
       modern,
       ...(modern ? { rounds: approvedRoundsOf(approvals) } : {}),
       approvalsUrl: approvals.pageUrl(),
@@ -192,7 +207,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       // A 2026-07-28 client cancels by closing the request's stream (the abort above), with no
       // session to match a notifications/cancelled against (basic/patterns/cancellation.mdx).
       ...(modern ? {} : { onHeld: (requestId: JsonRpcId, pendingId: string) => approvals.rememberHeld(req.headers['mcp-session-id'], requestId, pendingId) }),
-      onDecision: approvals.onDecision,
+      // The decision log names the client that asked, as the held call does.
+      onDecision: (record: DecisionRecord) => approvals.onDecision(record.client === undefined && gateContext.clientName ? { ...record, client: gateContext.clientName } : record),
       onAlwaysAllow: (tool: string, definition: ToolDefinition) => approvals.onAlwaysAllow(name, tool, definition),
     }
     // A lone call that will wait, from a client that takes SSE and asked for progress: answer over
@@ -418,9 +434,9 @@ function sendFailure(res: ServerResponse, error: unknown, id: JsonRpcId | undefi
   return status
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(value)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
   res.end(text)
 }
 

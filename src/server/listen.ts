@@ -27,6 +27,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { closeUpstream, warmUpstream, type UpstreamSender } from '../proxy/forward.js'
 import type { UpstreamSenders } from '../proxy/legacy-sse.js'
 import { announceBridge, newInstanceId, originOf, type RuntimeAnnouncement } from './runtime-file.js'
+import { createAuthorizationServer, type AuthorizationServer } from '../authorization/authorization-server.js'
+import { renderClientsSection } from '../authorization/clients-section.js'
 import { VERSION } from '../version.js'
 
 export interface StartOptions {
@@ -123,7 +125,18 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const heldRequests = new BoundedMap<string, string>(10_000)
   const decisionLog = openDecisionLog(paths.logs, { anchor: anchorFile(paths.home, paths.key), notice: (text) => options.flowIo.progress(text) })
   let approvalsUrl = ''
+  let pageOrigin = ''
   const instanceId = newInstanceId()
+  // Clients that log in to the bridge itself get their own tokens; the static bridge token stays the simple path.
+  const authorization = createAuthorizationServer({
+    store,
+    servers: () => Object.keys(config.servers),
+    authorities: () => authorities,
+    pageOrigin: () => pageOrigin,
+    sessions,
+    accessRequired: () => bridgeToken !== undefined,
+    bridgeToken: () => bridgeToken,
+  })
 
   /** A dashboard login: the browser that pressed the button is sent to the authorization URL. */
   const reauthorize = (name: string): Promise<string> =>
@@ -169,6 +182,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       senderFor,
       bridgeToken: () => bridgeToken,
       instanceId,
+      clientAccess: authorization,
       log: options.log,
       ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
       onOutcome: (name, error) => {
@@ -208,6 +222,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         },
       },
       pages: routePages(
+        authorization,
         createApprovalsRoutes({
           queue,
           sessions,
@@ -223,6 +238,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
           accessRequired: () => bridgeToken !== undefined,
           lastErrors,
           reauthorize,
+          clientsSection: async (csrf) => renderClientsSection(await authorization.connectedClients(), csrf),
+          afterLogin: (req) => authorization.afterLogin(req),
         }),
       ),
     }),
@@ -243,6 +260,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   void warmUpstream()
   void sendersReady()
   approvalsUrl = `http://localhost:${port}/approvals`
+  pageOrigin = `http://localhost:${port}`
   const url = originOf(options.host, port)
 
   const watcher = watchHome(paths, {
@@ -256,6 +274,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       }
     },
     tokens: () => {
+      authorization.invalidate()
       tokens.forget()
       headerCache.clear()
     },
@@ -322,7 +341,10 @@ async function closeBridge(server: Server, watcher: FSWatcher): Promise<void> {
 
 type PageRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 
-/** /approvals… goes to the approvals routes, everything else to the dashboard. */
-function routePages(approvals: PageRoute, dashboard: PageRoute): PageRoute {
-  return (req, res, url) => (url.pathname === '/approvals' || url.pathname.startsWith('/approvals/') ? approvals(req, res, url) : dashboard(req, res, url))
+/** The authorization server's paths first, then /approvals… to the approvals routes, everything else to the dashboard. */
+function routePages(authorization: AuthorizationServer, approvals: PageRoute, dashboard: PageRoute): PageRoute {
+  return async (req, res, url) => {
+    if (await authorization.route(req, res, url)) return
+    return url.pathname === '/approvals' || url.pathname.startsWith('/approvals/') ? approvals(req, res, url) : dashboard(req, res, url)
+  }
 }

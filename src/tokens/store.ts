@@ -56,6 +56,8 @@ export interface TokenStore {
 interface StoreData {
   servers: Record<string, ServerSecrets>
   bridge?: { accessToken: string; createdAt: string }
+  /** The bridge's authorization server toward MCP clients (src/authorization/): clients, grants, token hashes. */
+  authorization?: unknown
 }
 
 export class EncryptedFileTokenStore implements TokenStore {
@@ -110,6 +112,22 @@ export class EncryptedFileTokenStore implements TokenStore {
     })
   }
 
+  /** The state of the bridge's own authorization server; opaque to the store. */
+  async authorizationState(): Promise<unknown> {
+    return (await this.#read()).authorization
+  }
+
+  /** Read-modify-write of that state under the store's lock, like `update`. */
+  async updateAuthorizationState<T>(change: (current: T | undefined) => T): Promise<T> {
+    return withFileLock(this.#paths.tokens, async () => {
+      const data = await this.#read()
+      const next = change(structuredClone(data.authorization) as T | undefined)
+      data.authorization = next
+      await this.#write(data)
+      return next
+    })
+  }
+
   async #read(): Promise<StoreData> {
     let text: string
     try {
@@ -120,7 +138,7 @@ export class EncryptedFileTokenStore implements TokenStore {
     }
     const key = await this.#loadKey(false)
     const data = JSON.parse(decrypt(key, text, this.#paths.tokens)) as Partial<StoreData>
-    return { servers: data.servers ?? {}, ...(data.bridge ? { bridge: data.bridge } : {}) }
+    return { servers: data.servers ?? {}, ...(data.bridge ? { bridge: data.bridge } : {}), ...(data.authorization !== undefined ? { authorization: data.authorization } : {}) }
   }
 
   async #loadKey(create: boolean): Promise<Buffer> {

@@ -79,11 +79,13 @@ describe('bridge access control (default mode)', () => {
     await client.close()
   })
 
-  it('refuses a missing or wrong bridge token with a 401 that says how to get it', async () => {
+  it('refuses a missing or wrong bridge token with a 401 that says how to get it, and where to log in (RFC 9728)', async () => {
+    const metadata = `${bridge.url}/.well-known/oauth-protected-resource/mcp/open`
     for (const authorization of [undefined, 'Bearer mob_wrong', header.replace('Bearer ', 'Basic ')]) {
       const response = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, ...(authorization ? { authorization } : {}) }, body: INITIALIZE })
       expect(response.status).toBe(401)
       expect(JSON.parse(response.body).error.message).toContain('mcp-oauth-bridge connect open')
+      expect(response.headers['www-authenticate']).toMatch(new RegExp(`^Bearer resource_metadata="${metadata}"${authorization ? ', error="invalid_token"' : '$'}`))
     }
   })
 

@@ -24,6 +24,10 @@ export interface DashboardOptions {
   lastErrors: ReadonlyMap<string, LastError>
   /** Starts a login for `name` and resolves with the URL the person's browser must open. */
   reauthorize: (name: string) => Promise<string>
+  /** The "Connected clients" section (clients that logged in to the bridge), given this page's CSRF token. */
+  clientsSection?: (csrf: string) => Promise<Html>
+  /** Where a fresh login continues instead of `/` (a client's authorization waiting for consent). */
+  afterLogin?: (req: IncomingMessage) => string | undefined
 }
 
 const MAX_FORM_BYTES = 4096
@@ -39,7 +43,7 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
           return
         }
         // Drop the nonce from the address bar and history at once.
-        res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(session), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
+        res.writeHead(303, { location: options.afterLogin?.(req) ?? '/', 'set-cookie': sessionCookie(session), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
         return
       }
       const csrf = csrfFor(req)
@@ -96,6 +100,7 @@ async function dashboardBody(options: DashboardOptions, csrf: string): Promise<H
 ${rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p>No servers yet. Add one with <code>mcp-oauth-bridge add &lt;name&gt; &lt;url&gt;</code>; it appears here without a restart.</p>`}
+${options.clientsSection ? await options.clientsSection(csrf) : ''}
 <p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>mcp-oauth-bridge connect &lt;name&gt;</code> prints the exact URL and header.</p>`
 }
 
