@@ -161,7 +161,7 @@ export function verifyChain(files: ChainFile[], anchor: DecisionAnchor | undefin
       const thisFitsAfter = next ? next.entry?.prev === here.hash : anchor && anchor.lines === expectedSeq ? anchor.last === here.hash : undefined
       if (thisFitsAfter === false) return report({ kind: 'edited', ...at, detail: 'its prev does not match the line before it' })
       const before = placed[index - 1] as Placed
-      return report({ kind: 'edited', file: before.file, line: before.line, detail: `it was changed after it was written: its hash no longer matches the prev recorded by the next line (${here.file}:${here.line})` })
+      return report({ kind: 'edited', file: before.file, line: before.line, detail: `its bytes no longer hash to the prev that the next line (${here.file}:${here.line}) recorded` })
     }
     const laterIndex = placed.findIndex((other, otherIndex) => otherIndex > index && other.entry?.seq === expectedSeq)
     if (laterIndex !== -1) {

@@ -117,7 +117,7 @@ describe('the decision log', () => {
     await writeFile(logFile(), lines.join('\n'))
     const broken = await runCli(['log', '--verify'], env)
     expect(broken.code).toBe(1)
-    expect(broken.stderr).toMatch(/decisions\.jsonl line 3 is edited/)
+    expect(broken.stderr).toMatch(/decisions\.jsonl line 3 was edited; its bytes no longer hash to the prev that the next line \(decisions\.jsonl:4\) recorded/)
   })
 
   it('refuses a bad --since with exit 2 and the reason', async () => {

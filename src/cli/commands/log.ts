@@ -55,10 +55,18 @@ async function verify(ctx: CliContext): Promise<void> {
   }
 }
 
+const BROKEN_PHRASE: Record<ChainBreak['kind'], string> = {
+  edited: 'was edited',
+  missing: 'follows removed lines (missing)',
+  reordered: 'is out of order (reordered)',
+  'cut off at the end': 'is where lines were cut off at the end',
+  'no anchor': 'ends a log whose anchor is gone',
+}
+
 function brokenChain(ctx: CliContext, broken: ChainBreak): BridgeError {
   const where = `${join(ctx.paths.logs, broken.file)} line ${broken.line}`
   const noticed = broken.foundAt ? ` (noticed by the bridge when it started, ${broken.foundAt})` : ''
-  return new BridgeError('DECISION_LOG_BROKEN', `The decision log does not verify: ${where} is ${broken.kind === 'no anchor' ? 'not anchored' : broken.kind}: ${broken.detail}${noticed}.`, {
+  return new BridgeError('DECISION_LOG_BROKEN', `The decision log does not verify: ${where} ${BROKEN_PHRASE[broken.kind]}; ${broken.detail}${noticed}.`, {
     hint: 'The lines from there on are not known to be the ones the bridge wrote. Keep a copy of the logs folder for inspection; the bridge goes on logging after them.',
   })
 }
