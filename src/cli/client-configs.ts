@@ -1,11 +1,20 @@
 // Where MCP clients keep their server lists, and the entry each expects for a server reached
-// through the bridge. HTTP clients get the URL and the bridge header; Claude Desktop, which
-// launches local commands, gets `mcp-oauth-bridge stdio <name>` (which finds the token itself).
+// through the bridge. Clients that do OAuth get the bare URL and log in to the bridge itself
+// (each gets its own revocable token); the others, and `connect --token`, get the bridge header.
+// Claude Desktop, which launches local commands, gets `mcp-oauth-bridge stdio <name>` (which
+// finds the token itself).
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
 export const CLIENTS = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'sdk'] as const
 export type ClientName = (typeof CLIENTS)[number]
+
+/**
+ * Clients that follow MCP authorization (2025-06-18 and later): sent a 401 with
+ * `resource_metadata`, they register with the bridge, open its consent page and keep their own
+ * token, so their config needs no header.
+ */
+export const OAUTH_CLIENTS: ReadonlySet<ClientName> = new Set(['claude-code', 'vscode', 'cursor'])
 
 export interface Connection {
   name: string
@@ -64,7 +73,15 @@ export function clientSnippet(client: ClientName, connection: Connection): strin
         "import { Client } from '@modelcontextprotocol/sdk/client/index.js'",
         "import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'",
         '',
-        `const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)})${header ? `, {\n  requestInit: { headers: { Authorization: ${JSON.stringify(header)} } },\n}` : ''})`,
+        ...(header
+          ? [
+              '// With the bridge access token (simplest; keep it out of git):',
+              `const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)}), {\n  requestInit: { headers: { Authorization: ${JSON.stringify(header)} } },\n})`,
+              '// Or with no token in the code: log in to the bridge with an OAuthClientProvider (the',
+              '// bridge shows you a consent page first), and leave the header out:',
+              `// const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)}), { authProvider })`,
+            ]
+          : [`const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)}))`]),
         "const client = new Client({ name: 'my-app', version: '1.0.0' })",
         'await client.connect(transport)',
       ].join('\n')

@@ -105,6 +105,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--json', 'print {"url": ..., "headers": {...}}')
     .option('--write', "add the entry to the client's config file (keeps the rest, makes a backup)")
     .option('--file <path>', 'with --write: the config file to change, if not the usual one')
+    .option('--token', 'the bridge access token header even for clients that log in to the bridge with OAuth (claude-code, cursor, vscode)')
     .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (name: string, client: string | undefined, options) => (await import('./commands/connect.js')).connectCommand(ctx, name, client, options))
 

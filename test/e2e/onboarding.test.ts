@@ -33,12 +33,19 @@ describe('connect, stdio and doctor', () => {
 
   it('prints the exact command for Claude Code, and JSON entries for the others', async () => {
     const claude = await runCli(['connect', 'demo'], env)
-    // The running bridge's port (found through its runtime file), not config.json's 3000.
-    expect(claude.stdout).toMatch(new RegExp(`^claude mcp add --transport http demo http://localhost:${port}/mcp/demo --header "Authorization: Bearer mob_[\\w-]+"\\n$`))
+    // The running bridge's port (found through its runtime file), not config.json's 3000. Claude
+    // Code logs in to the bridge itself, so no header; --token gives the header form.
+    expect(claude.stdout).toBe(`claude mcp add --transport http demo http://localhost:${port}/mcp/demo\n`)
+    expect(claude.stderr).toMatch(/logs in to the bridge by itself/)
+    const withToken = await runCli(['connect', 'demo', '--token'], env)
+    expect(withToken.stdout).toMatch(new RegExp(`^claude mcp add --transport http demo http://localhost:${port}/mcp/demo --header "Authorization: Bearer mob_[\\w-]+"\\n$`))
     const desktop = JSON.parse((await runCli(['connect', 'demo', 'claude-desktop'], env)).stdout)
     expect(desktop).toEqual({ mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } } })
     const vscode = JSON.parse((await runCli(['connect', 'demo', 'vscode'], env)).stdout)
-    expect(vscode.servers.demo).toMatchObject({ type: 'http', url: `http://localhost:${port}/mcp/demo` })
+    expect(vscode.servers.demo).toEqual({ type: 'http', url: `http://localhost:${port}/mcp/demo` })
+    const sdk = (await runCli(['connect', 'demo', 'sdk'], env)).stdout
+    expect(sdk).toMatch(/Authorization: "Bearer mob_/)
+    expect(sdk).toContain('authProvider')
     expect((await runCli(['connect', 'demo', 'emacs'], env)).code).toBe(2)
   })
 
@@ -50,7 +57,10 @@ describe('connect, stdio and doctor', () => {
     const written = JSON.parse(await readFile(file, 'utf8'))
     expect(written.theme).toBe('dark')
     expect(written.mcpServers.other).toEqual({ url: 'https://example.com/mcp' })
-    expect(written.mcpServers.demo.headers.Authorization).toMatch(/^Bearer mob_/)
+    expect(written.mcpServers.demo).toEqual({ url: `http://localhost:${port}/mcp/demo` })
+    const withToken = await runCli(['connect', 'demo', 'cursor', '--write', '--token', '--file', file], env)
+    expect(withToken.code, withToken.stderr).toBe(0)
+    expect(JSON.parse(await readFile(file, 'utf8')).mcpServers.demo.headers.Authorization).toMatch(/^Bearer mob_/)
     if (process.platform !== 'win32') expect((await stat(file)).mode & 0o777).toBe(0o600)
     expect((await readdir(home)).some((name) => name.startsWith('cursor-mcp.json.backup-'))).toBe(true)
 

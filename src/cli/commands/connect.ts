@@ -1,6 +1,7 @@
-// `connect <name> [client] [--json] [--write]`: how an MCP client reaches <name> through the
-// bridge, with the exact header, so nobody copies a token by hand; --write puts the entry into
-// the client's own config file, keeping what is there and leaving a backup.
+// `connect <name> [client] [--json] [--write] [--token]`: how an MCP client reaches <name>
+// through the bridge: the bare URL for clients that log in to the bridge with OAuth, the exact
+// header for the others (and with --token), so nobody copies a token by hand; --write puts the
+// entry into the client's own config file, keeping what is there and leaving a backup.
 import { copyFile, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { mkdir } from 'node:fs/promises'
@@ -9,7 +10,7 @@ import { isRecord } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { writeFileAtomic } from '../../fs/atomic-write.js'
 import { bridgeHeaders, locateBridge, type BridgeLocation } from '../bridge-client.js'
-import { CLIENT_CONFIGS, CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
+import { CLIENT_CONFIGS, CLIENTS, OAUTH_CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
 import type { CliContext } from '../context.js'
 
 export interface ConnectOptions {
@@ -18,6 +19,8 @@ export interface ConnectOptions {
   file?: string
   /** Already checked by the command line's port parser. */
   port?: number
+  /** The bridge header even for clients that could log in to the bridge with OAuth. */
+  token?: boolean
 }
 
 /**
@@ -40,9 +43,14 @@ export async function connectCommand(ctx: CliContext, name: string, clientArg: s
   if (!(CLIENTS as readonly string[]).includes(client)) {
     throw new BridgeError('BAD_USAGE', `Unknown client ${quote(clientArg)}.`, { hint: `Known clients: ${CLIENTS.join(', ')}.` })
   }
-  const { connection, location } = await locateConnection(ctx, name, options.port)
+  const located = await locateConnection(ctx, name, options.port)
+  const { location } = located
+  // An OAuth client logs in to the bridge on first use; a header would only skip its own token.
+  const oauth = OAUTH_CLIENTS.has(client) && !options.token && Object.keys(located.connection.headers).length > 0
+  const connection = oauth ? { ...located.connection, headers: {} } : located.connection
   if (options.json) {
-    ctx.out.result(JSON.stringify({ url: connection.url, headers: connection.headers }))
+    // For programs: the header form, which works for any caller (scripts read this).
+    ctx.out.result(JSON.stringify({ url: located.connection.url, headers: located.connection.headers }))
     return
   }
   // The entry names a port; say where it came from when no running bridge vouches for it.
@@ -52,6 +60,7 @@ export async function connectCommand(ctx: CliContext, name: string, clientArg: s
   if (!options.write) {
     ctx.out.result(clientSnippet(client, connection))
     if (Object.keys(connection.headers).length) ctx.out.warn('This holds the bridge access token: keep it off shared screens and out of git.')
+    if (oauth) ctx.out.progress(signInNote(client))
     return
   }
   if (client === 'sdk') throw new BridgeError('BAD_USAGE', 'The SDK has no config file to write: use the snippet `connect <name> sdk` prints.')
@@ -61,6 +70,11 @@ export async function connectCommand(ctx: CliContext, name: string, clientArg: s
   const backup = await writeEntry(file, shape.listKey, name, shape.entry(connection))
   ctx.out.success(`Added ${quote(name)} to ${file}${backup ? ` (the previous file is kept as ${backup})` : ''}.`)
   if (client === 'claude-desktop') ctx.out.progress('Restart Claude Desktop; keep `mcp-oauth-bridge start` running so approvals work.')
+  if (oauth) ctx.out.progress(signInNote(client))
+}
+
+function signInNote(client: ClientName): string {
+  return `${client} logs in to the bridge by itself: on first use the bridge's consent page opens; sign in with the dashboard link \`mcp-oauth-bridge start\` printed and allow it. For the bridge header instead, add --token.`
 }
 
 /** Sets one server entry in a client's JSON config; returns the backup's path when there was a file. */
