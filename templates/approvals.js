@@ -10,6 +10,8 @@
 ;(() => {
   const TITLE = 'Approvals · mcp-oauth-bridge'
   const RECENT_LIMIT = 6
+  /** "Allow for …" choices: seconds and the button's words. */
+  const WINDOW_CHOICES = [[3600, 'Allow for 1 hour'], [8 * 3600, '8 hours'], [24 * 3600, '24 hours']]
   const csrfMeta = document.querySelector('meta[name="csrf-token"]')
   const csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : ''
 
@@ -144,11 +146,19 @@
     const approve = el('button', { className: 'approve', text: 'Approve', attrs: { type: 'button' } })
     const deny = el('button', { className: 'deny', text: 'Deny', attrs: { type: 'button' } })
     const always = el('button', { className: 'always', text: 'Always allow this tool', attrs: { type: 'button', 'aria-describedby': hintId } })
+    // "Allow for …" is bound to the definition shown, like "always allow": offered only where it is known.
+    const windowButtons = call.canAlwaysAllow === false
+      ? []
+      : WINDOW_CHOICES.map(([seconds, label]) => el('button', {
+          className: 'quiet window',
+          text: String(label),
+          attrs: { type: 'button', 'data-for-seconds': String(seconds), title: `Approves this call, and lets later calls of ${tool} on ${server} run without asking for ${windowLength(Number(seconds))}, until the server changes the tool.` },
+        }))
     const status = el('span', { className: 'status', attrs: { role: 'status' } })
     const error = el('p', { className: 'error', attrs: { role: 'alert' } })
     error.hidden = true
     parts.push(error)
-    const actions = el('div', { className: 'actions' }, [approve, deny, status, always])
+    const actions = el('div', { className: 'actions' }, [approve, deny, ...windowButtons, status, always])
     const hint = el('span', { className: 'sr-only', text: `Approves this call, and lets later calls of ${tool} on ${server} run without asking, until the server changes the tool.`, attrs: { id: hintId } })
     // An "always allow" is bound to the definition the person saw; without one there is nothing to bind to.
     if (call.canAlwaysAllow === false) {
@@ -159,10 +169,11 @@
     const card = el('article', { className: 'card', attrs: { 'aria-labelledby': titleId } }, [el('div', { className: 'main' }, parts), actions, hint])
     card.dataset.id = call.id
     /** @type {Entry} */
-    const entry = { call, card, waited, buttons: [approve, deny, ...(call.canAlwaysAllow === false ? [] : [always])].map((b) => /** @type {HTMLButtonElement} */ (b)), status, error, busy: false }
+    const entry = { call, card, waited, buttons: [approve, deny, ...windowButtons, ...(call.canAlwaysAllow === false ? [] : [always])].map((b) => /** @type {HTMLButtonElement} */ (b)), status, error, busy: false }
     approve.addEventListener('click', () => void decide(entry, 'approve', false))
     deny.addEventListener('click', () => void decide(entry, 'deny', false))
     always.addEventListener('click', () => void decide(entry, 'approve', true))
+    for (const button of windowButtons) button.addEventListener('click', () => void decide(entry, 'approve', false, { forSeconds: Number(button.dataset.forSeconds) }))
     return entry
   }
 
@@ -226,7 +237,7 @@
     const what = `${asText(entry.call.tool)} on ${asText(entry.call.server)}`
     let how
     if (decision.source === 'page') {
-      const verb = decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : 'approved') : 'denied'
+      const verb = decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : decision.forSeconds ? `approved and allowed for ${windowLength(decision.forSeconds)}` : 'approved') : 'denied'
       how = `${verb} ${entry.decidedHere ? 'here' : 'on an approvals page'}`
     } else if (decision.source === 'terminal') {
       how = `${decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : 'approved') : 'denied'} from the terminal`
@@ -270,8 +281,18 @@
 
   // ---- decisions ----------------------------------------------------------------------------
 
-  /** @param {Entry} entry @param {'approve'|'deny'} decision @param {boolean} always */
-  async function decide(entry, decision, always) {
+  /** 3600 → "1 hour", 28800 → "8 hours". */
+  function windowLength(seconds) {
+    const hours = seconds / 3600
+    if (Number.isInteger(hours)) return hours === 1 ? '1 hour' : `${hours} hours`
+    return `${Math.round(seconds / 60)} minutes`
+  }
+
+  /**
+   * @param {Entry} entry @param {'approve'|'deny'} decision @param {boolean} always
+   * @param {{ forSeconds?: number }} [extra] `forSeconds`: and allow the tool for that long
+   */
+  async function decide(entry, decision, always, extra = {}) {
     if (entry.busy || entry.decidedHere) return
     setBusy(entry, true)
     showError(entry, '')
@@ -283,7 +304,7 @@
         credentials: 'same-origin',
         cache: 'no-store',
         headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ id: entry.call.id, decision, always }),
+        body: JSON.stringify({ id: entry.call.id, decision, always, ...extra }),
       })
     } catch {
       entry.status.textContent = ''
@@ -294,7 +315,7 @@
     if (response.ok) {
       entry.decidedHere = decision
       entry.card.classList.add('settled')
-      entry.status.textContent = decision === 'approve' ? (always ? 'Approved; this tool is now always allowed.' : 'Approved.') : 'Denied.'
+      entry.status.textContent = decision === 'approve' ? (always ? 'Approved; this tool is now always allowed.' : extra.forSeconds !== undefined ? `Approved; this tool runs without asking for ${windowLength(extra.forSeconds)}.` : 'Approved.') : 'Denied.'
       // The `removed` event takes the card away; without a live stream, do it here.
       if (!streamOpen) setTimeout(() => remove(entry.call.id, { kind: decision, source: 'page', always }), 1500)
       return

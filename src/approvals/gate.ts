@@ -17,7 +17,7 @@ export interface DecisionRecord {
   how: 'policy' | 'round' | Decision['source']
   /** The MCP client that asked, when known. */
   client?: string
-  /** The rule that governed the call: "tool policy", "server policy" or "default ask". */
+  /** The rule that governed the call (approvals/policy.ts): `when #1 (args.amount <= 20 …)`, `window until 14:05`, `tool rule`, `read-only`, `server rule`, `default`. */
   rule?: string
   /** The call's arguments; the decision log keeps only their hash and a redacted preview. */
   arguments?: unknown
@@ -41,6 +41,8 @@ export interface GateContext {
   onDecision: (record: DecisionRecord) => void
   /** "Always allow" from the page: write the policy, bound to the definition the person saw. */
   onAlwaysAllow: (tool: string, definition: ToolDefinition) => Promise<void>
+  /** "Allow for 1 hour" from the page or the terminal: open a time window, bound to the definition the person saw. */
+  onAllowFor?: (tool: string, definition: ToolDefinition, seconds: number) => Promise<void>
 }
 
 export interface GateOutcome {
@@ -52,10 +54,11 @@ export interface GateOutcome {
   approved: JsonRpcMessage[]
 }
 
-export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string): (PolicyVerdict & { tool: string }) | undefined {
+export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string, client?: string): (PolicyVerdict & { tool: string }) | undefined {
   const tool = toolCallName(message)
   if (tool === undefined) return undefined
-  return { tool, ...decide(entry, tool, catalog.get(server, tool)) }
+  const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+  return { tool, ...decide(entry, { tool, arguments: args, server, client: client ?? '' }, catalog.get(server, tool)) }
 }
 
 export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext): Promise<GateOutcome> {
@@ -68,22 +71,24 @@ export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext)
 }
 
 async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object; approved?: boolean }> {
-  const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server)
+  const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server, ctx.clientName)
   if (!verdict) return {}
   const { tool } = verdict
+  // Every record names the rule that governed the call, also when a person then decided it.
+  const record = (fields: DecisionRecord) => ctx.onDecision({ rule: verdict.rule, ...fields })
   const id = message.id as JsonRpcId
   if (verdict.policy === 'allow') {
-    ctx.onDecision({ server: ctx.server, tool, decision: 'allow', how: 'policy' })
+    record({ server: ctx.server, tool, decision: 'allow', how: 'policy' })
     return {}
   }
   if (verdict.policy === 'deny') {
-    ctx.onDecision({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
-    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy and was not run. A person can change that with: mcp-oauth-bridge policy ${ctx.server} ${tool} ask`, { modern: ctx.modern }) }
+    record({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
+    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: mcp-oauth-bridge policy ${ctx.server} explain ${tool} '<arguments>'`, { modern: ctx.modern }) }
   }
   const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
   const requestState = ctx.rounds ? requestStateOf(message.params) : undefined
   if (requestState !== undefined && ctx.rounds?.consume(ctx.server, tool, args, requestState)) {
-    ctx.onDecision({ server: ctx.server, tool, decision: 'allow', how: 'round' })
+    record({ server: ctx.server, tool, decision: 'allow', how: 'round' })
     return { approved: true }
   }
   const definition = ctx.catalog.get(ctx.server, tool)
@@ -100,10 +105,12 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
     },
     { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onHeld: (pendingId) => ctx.onHeld?.(id, pendingId) },
   )
-  ctx.onDecision({ server: ctx.server, tool, decision: decision.kind === 'approve' ? 'allow' : 'deny', how: decision.source })
+  record({ server: ctx.server, tool, decision: decision.kind === 'approve' ? 'allow' : 'deny', how: decision.source })
   if (decision.kind === 'approve') {
     // Never an unbound rule: without the definition the person saw, "always" approves this call only.
     if (decision.always && definition) await ctx.onAlwaysAllow(tool, definition)
+    // The same for a window: unbound, "for 1 hour" would outlive a change to the tool.
+    else if (decision.forSeconds !== undefined && definition) await ctx.onAllowFor?.(tool, definition, decision.forSeconds)
     return { approved: true }
   }
   return { answer: toolErrorResult(id, denialText(ctx, tool, decision), { modern: ctx.modern }) }

@@ -11,6 +11,8 @@ export interface Decision {
   source: DecisionSource
   /** "Always allow this tool": the page asks for it, the bridge writes the policy. */
   always?: boolean
+  /** "Allow for 1 hour": approve, and let the tool run without asking for this many seconds. */
+  forSeconds?: number
 }
 
 export interface CallToApprove {

@@ -7,21 +7,38 @@ export interface ToolDefinition {
   name: string
   description?: string
   inputSchema?: unknown
+  /** MCP tool annotations (readOnlyHint, …): hints from the server, trusted only where a person said so. */
+  annotations?: unknown
   /** definitionFingerprint() of this definition, computed once when it was recorded. */
   fingerprint?: string
 }
 
 export class ToolCatalog {
   readonly #servers = new Map<string, Map<string, ToolDefinition>>()
+  /** Told of each list as it is recorded (read-only tools are bound to the definitions first seen). */
+  readonly #onRecord: ((server: string, tools: ToolDefinition[]) => void) | undefined
+
+  constructor(options: { onRecord?: (server: string, tools: ToolDefinition[]) => void } = {}) {
+    this.#onRecord = options.onRecord
+  }
 
   record(server: string, tools: ToolDefinition[]): void {
     const known = this.#servers.get(server) ?? new Map<string, ToolDefinition>()
+    const recorded: ToolDefinition[] = []
     for (const tool of tools) {
       if (typeof tool?.name !== 'string') continue
-      const definition = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema }
-      known.set(tool.name, { ...definition, fingerprint: definitionFingerprint(definition) })
+      const definition = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema, ...(tool.annotations !== undefined ? { annotations: tool.annotations } : {}) }
+      const entry = { ...definition, fingerprint: definitionFingerprint(definition) }
+      known.set(tool.name, entry)
+      recorded.push(entry)
     }
     this.#servers.set(server, known)
+    this.#onRecord?.(server, recorded)
+  }
+
+  /** Every definition known for `server`. */
+  list(server: string): ToolDefinition[] {
+    return [...(this.#servers.get(server)?.values() ?? [])]
   }
 
   get(server: string, tool: string): ToolDefinition | undefined {

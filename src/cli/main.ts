@@ -95,9 +95,14 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .action(async (name: string) => (await import('./commands/logout.js')).removeCommand(ctx, name))
 
   program
-    .command('policy <name> <tool-or-policy> [policy]')
-    .description('set allow|ask|deny for a server, or for one of its tools')
-    .action(async (name: string, toolOrPolicy: string, policy: string | undefined) => (await import('./commands/policy.js')).policyCommand(ctx, name, toolOrPolicy, policy))
+    .command('policy <name> [words...]')
+    .description("show a server's rules, or set one: [<tool>] allow|ask|deny, <tool> allow --for 1h, <tool> allow|ask|deny --when '<CEL>', <tool> end-window, <tool> --remove-when <n>, read-only allow|ask, explain <tool> '<json>'")
+    .option('--for <duration>', 'with <tool> allow: a time window (90s, 15m, 1h, 8h, 2d), after which the previous rule is back')
+    .option('--when <expression>', "with <tool> allow|ask|deny: only for calls where this CEL expression over args, tool, server, client is true (first match wins)")
+    .option('--remove-when <n>', 'with <tool>: remove its argument rule number n, as `policy <name>` lists them')
+    .option('--client <name>', 'with explain: the client name the rules see')
+    .action(async (name: string, words: string[], options) => (await import('./commands/policy.js')).policyCommand(ctx, name, words, options))
+
 
   program
     .command('connect <name> [client]')

@@ -38,7 +38,7 @@ describe('policy resolution', () => {
     // Key order does not matter; content does.
     expect(decide(entry, 'pay', { name: 'pay', inputSchema: seen.inputSchema, description: seen.description }).policy).toBe('allow')
     const widened = { ...seen, inputSchema: { type: 'object', properties: { amount: { type: 'number' } } } }
-    expect(decide(entry, 'pay', widened)).toEqual({ policy: 'ask', changedSince: { description: 'Pays up to 10 EUR' } })
+    expect(decide(entry, 'pay', widened)).toMatchObject({ policy: 'ask', changedSince: { description: 'Pays up to 10 EUR' } })
     const reworded = { ...seen, description: 'Pays any amount' }
     expect(decide(entry, 'pay', reworded).policy).toBe('ask')
   })

@@ -8,6 +8,8 @@ export const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny']
 /** How the bridge authenticates to the upstream server. */
 export type UpstreamAuth = 'oauth' | 'client_credentials' | 'none'
 export type TransportChoice = 'auto' | 'http' | 'sse'
+/** The MCP era an upstream speaks: 2026-07-28 (no handshake) or 2025-11-25 (initialize and sessions). */
+export type UpstreamEra = '2026-07-28' | '2025-11-25'
 
 /**
  * A tool's rule. A plain policy comes from the command line; an "always allow" given on the
@@ -21,17 +23,53 @@ export interface ApprovedDefinition {
   inputSchema?: unknown
 }
 
+/**
+ * A rule on a call's arguments: `policy` applies when the CEL expression `when` is true. Kept
+ * apart from the plain tool rule so an "always allow" from the page never overwrites it.
+ */
+export interface WhenRule {
+  when: string
+  policy: Policy
+}
+
+/**
+ * "Allow for 1 hour": the tool runs without asking until `until` (ISO 8601), then the rule it
+ * had is back. Kept apart from that rule, so nothing needs restoring when the window closes.
+ * `approvedDefinition` is absent for a window opened from the command line, where no
+ * definition was shown.
+ */
+export interface TimeWindow {
+  until: string
+  approvedDefinition?: ApprovedDefinition
+}
+
+/**
+ * Tools the server marks `annotations.readOnlyHint` run without asking. `definitions` holds the
+ * fingerprint (annotations included) of each tool as first seen since it was turned on: a tool
+ * whose definition differs later asks again until the person turns it on again.
+ */
+export interface ReadOnlyRule {
+  policy: 'allow'
+  definitions: Record<string, string>
+}
+
 export interface ServerEntry {
   url: string
   auth: UpstreamAuth
   policy?: Policy
   tools?: Record<string, ToolRule>
+  /** Per tool, tried in order before anything else; the first that matches decides. */
+  whenRules?: Record<string, WhenRule[]>
+  windows?: Record<string, TimeWindow>
+  readOnly?: ReadOnlyRule
   /** Overrides the scope the specification's selection rules would choose. */
   scope?: string
   clientMetadataUrl?: string
   /** The loopback callback port: fixed per server, since it is part of the registered redirect URI. */
   callbackPort?: number
   transport?: TransportChoice
+  /** Found at `add`; absent: found on first use and saved. Decides whether clients of the other era are translated. */
+  era?: UpstreamEra
 }
 
 export interface BridgeConfig {
@@ -145,6 +183,7 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
       entry.tools[tool] = parseToolRule(rule, `${at}.tools.${tool}`, path)
     }
   }
+  parseRuleParts(value, entry, at, path)
   if (value.scope !== undefined) {
     if (typeof value.scope !== 'string') throw invalid(path, `"${at}.scope" must be a string`)
     entry.scope = value.scope
@@ -165,22 +204,68 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
     }
     entry.transport = value.transport
   }
+  if (value.era !== undefined) {
+    if (value.era !== '2026-07-28' && value.era !== '2025-11-25') throw invalid(path, `"${at}.era" must be "2026-07-28" or "2025-11-25"`)
+    entry.era = value.era
+  }
   return entry
+}
+
+/** The argument rules, time windows and read-only switch; their expressions are compiled on first use. */
+function parseRuleParts(value: Record<string, unknown>, entry: ServerEntry, at: string, path: string): void {
+  if (value.whenRules !== undefined) {
+    if (!isRecord(value.whenRules)) throw invalid(path, `"${at}.whenRules" must be an object of tool names`)
+    entry.whenRules = {}
+    for (const [tool, rules] of Object.entries(value.whenRules)) {
+      if (!Array.isArray(rules)) throw invalid(path, `"${at}.whenRules.${tool}" must be a list of {"when": "<CEL>", "policy": "allow|ask|deny"}`)
+      entry.whenRules[tool] = rules.map((rule: unknown, index) => {
+        if (!isRecord(rule) || typeof rule.when !== 'string' || !isPolicy(rule.policy)) {
+          throw invalid(path, `"${at}.whenRules.${tool}[${index}]" must be {"when": "<CEL>", "policy": "allow|ask|deny"}`)
+        }
+        return { when: rule.when, policy: rule.policy }
+      })
+    }
+  }
+  if (value.windows !== undefined) {
+    if (!isRecord(value.windows)) throw invalid(path, `"${at}.windows" must be an object of tool names`)
+    entry.windows = {}
+    for (const [tool, window] of Object.entries(value.windows)) {
+      if (!isRecord(window) || typeof window.until !== 'string' || Number.isNaN(Date.parse(window.until))) {
+        throw invalid(path, `"${at}.windows.${tool}.until" must be an ISO 8601 time`)
+      }
+      entry.windows[tool] = {
+        until: window.until,
+        ...(window.approvedDefinition !== undefined ? { approvedDefinition: parseApprovedDefinition(window.approvedDefinition, `${at}.windows.${tool}`, path) } : {}),
+      }
+    }
+  }
+  if (value.readOnly !== undefined) {
+    const readOnly = value.readOnly
+    if (!isRecord(readOnly) || readOnly.policy !== 'allow' || (readOnly.definitions !== undefined && !isRecord(readOnly.definitions))) {
+      throw invalid(path, `"${at}.readOnly" must be {"policy": "allow", "definitions": {...}}; leave it out to ask`)
+    }
+    const definitions: Record<string, string> = {}
+    for (const [tool, fingerprint] of Object.entries(readOnly.definitions ?? {})) {
+      if (typeof fingerprint !== 'string') throw invalid(path, `"${at}.readOnly.definitions.${tool}" must be a fingerprint`)
+      definitions[tool] = fingerprint
+    }
+    entry.readOnly = { policy: 'allow', definitions }
+  }
 }
 
 function parseToolRule(rule: unknown, at: string, path: string): ToolRule {
   if (isPolicy(rule)) return rule
   if (!isRecord(rule) || !isPolicy(rule.policy)) throw invalid(path, `"${at}" must be allow, ask or deny`)
-  const approved = rule.approvedDefinition
-  if (approved === undefined) return { policy: rule.policy }
+  if (rule.approvedDefinition === undefined) return { policy: rule.policy }
+  return { policy: rule.policy, approvedDefinition: parseApprovedDefinition(rule.approvedDefinition, at, path) }
+}
+
+function parseApprovedDefinition(approved: unknown, at: string, path: string): ApprovedDefinition {
   if (!isRecord(approved) || typeof approved.fingerprint !== 'string') throw invalid(path, `"${at}.approvedDefinition" must have a "fingerprint"`)
   return {
-    policy: rule.policy,
-    approvedDefinition: {
-      fingerprint: approved.fingerprint,
-      ...(typeof approved.description === 'string' ? { description: approved.description } : {}),
-      ...(approved.inputSchema !== undefined ? { inputSchema: approved.inputSchema } : {}),
-    },
+    fingerprint: approved.fingerprint,
+    ...(typeof approved.description === 'string' ? { description: approved.description } : {}),
+    ...(approved.inputSchema !== undefined ? { inputSchema: approved.inputSchema } : {}),
   }
 }
 

@@ -79,6 +79,8 @@ export interface ApprovalsWiring {
   cancelHeld: (sessionId: string | string[] | undefined, requestId: JsonRpcId | undefined) => void
   onDecision: (record: DecisionRecord) => void
   onAlwaysAllow: (server: string, tool: string, definition: ToolDefinition) => Promise<void>
+  /** "Allow for 1 hour": a time window for the tool, bound to the definition the person saw. */
+  onAllowFor?: (server: string, tool: string, definition: ToolDefinition, seconds: number) => Promise<void>
 }
 
 export interface RequestLogEntry {
@@ -210,6 +212,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       // The decision log names the client that asked, as the held call does.
       onDecision: (record: DecisionRecord) => approvals.onDecision(record.client === undefined && gateContext.clientName ? { ...record, client: gateContext.clientName } : record),
       onAlwaysAllow: (tool: string, definition: ToolDefinition) => approvals.onAlwaysAllow(name, tool, definition),
+      onAllowFor: (tool: string, definition: ToolDefinition, seconds: number) => approvals.onAllowFor?.(name, tool, definition, seconds) ?? Promise.resolve(),
     }
     // A lone call that will wait, from a client that takes SSE and asked for progress: answer over
     // SSE at once and send progress while it waits, so clients that reset their timeout on
@@ -218,7 +221,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     // Policy is resolved again here only when a progress stream is possible at all: most calls
     // carry no progress token, and the gate below resolves it anyway.
     const canStream = progressToken !== undefined && acceptsEventStream(req)
-    if (canStream && messages.some((message) => verdictFor(message, entry, approvals.catalog, name)?.policy === 'ask')) {
+    if (canStream && messages.some((message) => verdictFor(message, entry, approvals.catalog, name, gateContext.clientName)?.policy === 'ask')) {
       stream = openHeldStream(res, progressToken as string | number, approvals.pageUrl())
     }
     try {

@@ -18,7 +18,8 @@ import { PageSessions } from './pages/sessions.js'
 import { createApprovalsRoutes } from './pages/approvals-api.js'
 import { APPROVALS_PAGE_HEADERS, APPROVALS_SCRIPT, renderApprovalsPage } from './pages/approvals-page.js'
 import { InMemoryApprovalQueue } from '../approvals/queue.js'
-import { ToolCatalog, definitionFingerprint } from '../approvals/tool-catalog.js'
+import { ToolCatalog, definitionFingerprint, type ToolDefinition } from '../approvals/tool-catalog.js'
+import { recordReadOnlyTools, writeEndWindow, writeWindow } from '../approvals/rules/rule-writes.js'
 import { openDecisionLog } from '../approvals/decision-log.js'
 import { anchorFile } from '../approvals/decision-files.js'
 import type { DecisionRecord } from '../approvals/gate.js'
@@ -119,7 +120,14 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const sessions = new PageSessions()
   const lastErrors = new Map<string, LastError>()
   const queue = new InMemoryApprovalQueue()
-  const catalog = new ToolCatalog()
+  // Read-only tools are bound to the definitions first seen after the person turned it on.
+  const rememberReadOnly = (server: string, tools: ToolDefinition[]) =>
+    recordReadOnlyTools(paths, config, server, tools)
+      .then((saved) => {
+        if (saved) config = saved
+      })
+      .catch((error: Error) => options.flowIo.progress(`${server}: could not record the read-only tools in ${paths.config}: ${error.message}`))
+  const catalog = new ToolCatalog({ onRecord: (server, tools) => void rememberReadOnly(server, tools) })
   const sessionClients = new BoundedMap<string, string>(1000)
   // Which held call answers which client request (session + JSON-RPC id), for notifications/cancelled.
   const heldRequests = new BoundedMap<string, string>(10_000)
@@ -208,6 +216,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
           decisionLog.write(record)
           options.onDecision?.(record)
         },
+        onAllowFor: async (server, tool, definition, seconds) => {
+          config = await writeWindow(paths, server, tool, definition, seconds)
+        },
         onAlwaysAllow: async (server, tool, definition) => {
           config = await updateConfig(paths, (current) => {
             const entry = current.servers[server]
@@ -238,6 +249,11 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
           accessRequired: () => bridgeToken !== undefined,
           lastErrors,
           reauthorize,
+          endWindow: async (server, tool) => {
+            const ended = await writeEndWindow(paths, server, tool)
+            config = ended.config
+            return ended.wasOpen
+          },
           clientsSection: async (csrf) => renderClientsSection(await authorization.connectedClients(), csrf),
           afterLogin: (req) => authorization.afterLogin(req),
         }),
@@ -267,6 +283,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     config: async () => {
       try {
         config = await readConfig(paths)
+        // Read-only just turned on (or confirmed again): bind the tools the bridge already knows.
+        for (const name of Object.keys(config.servers)) void rememberReadOnly(name, catalog.list(name))
         bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
         options.onConfigReload?.()
       } catch (error) {

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApprovalQueue, QueueEvent } from '../../approvals/queue.js'
 import { constantTimeEqual, hasBridgeToken } from '../guard.js'
+import { MAX_WINDOW_SECONDS } from '../../approvals/rules/duration.js'
 import { sendLoginNeeded, sendNotFound } from './dashboard.js'
 import type { PageSessions } from './sessions.js'
 
@@ -86,7 +87,7 @@ async function decide(req: IncomingMessage, res: ServerResponse, queue: Approval
       return
     }
   }
-  let request: { id?: unknown; decision?: unknown; always?: unknown }
+  let request: { id?: unknown; decision?: unknown; always?: unknown; forSeconds?: unknown }
   try {
     request = JSON.parse(body) as typeof request
   } catch {
@@ -97,10 +98,17 @@ async function decide(req: IncomingMessage, res: ServerResponse, queue: Approval
     sendJson(res, 400, { error: 'Send {"id": "...", "decision": "approve" | "deny", "always": false}.' })
     return
   }
+  // "Allow for 1 hour": whole seconds, at most the 30 days the command line allows too.
+  const forSeconds = request.forSeconds
+  if (forSeconds !== undefined && (request.decision !== 'approve' || !Number.isInteger(forSeconds) || (forSeconds as number) < 1 || (forSeconds as number) > MAX_WINDOW_SECONDS)) {
+    sendJson(res, 400, { error: `"forSeconds" goes with "approve" and must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}.` })
+    return
+  }
   const decided = queue.decide(request.id, {
     kind: request.decision,
     source: caller.kind === 'terminal' ? 'terminal' : 'page',
     ...(request.always === true && request.decision === 'approve' ? { always: true } : {}),
+    ...(forSeconds !== undefined ? { forSeconds: forSeconds as number } : {}),
   })
   if (!decided) {
     sendJson(res, 409, { error: 'That call is no longer waiting: it was decided elsewhere, timed out, or its client went away.' })

@@ -9,6 +9,7 @@ import { describeServer } from '../../tokens/status.js'
 import { constantTimeEqual } from '../guard.js'
 import { html, page, PAGE_HEADERS, type Html } from './html.js'
 import { sessionCookie, type PageSessions } from './sessions.js'
+import { renderRulesSection } from './rules-section.js'
 
 export interface LastError {
   message: string
@@ -24,6 +25,8 @@ export interface DashboardOptions {
   lastErrors: ReadonlyMap<string, LastError>
   /** Starts a login for `name` and resolves with the URL the person's browser must open. */
   reauthorize: (name: string) => Promise<string>
+  /** Ends a tool's time window now; false when it had none open. */
+  endWindow?: (server: string, tool: string) => Promise<boolean>
   /** The "Connected clients" section (clients that logged in to the bridge), given this page's CSRF token. */
   clientsSection?: (csrf: string) => Promise<Html>
   /** Where a fresh login continues instead of `/` (a client's authorization waiting for consent). */
@@ -70,6 +73,21 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       }
       return
     }
+    const endWindow = /^\/servers\/([A-Za-z0-9_-]+)\/end-window$/.exec(url.pathname)
+    if (req.method === 'POST' && endWindow && options.endWindow) {
+      const csrf = csrfFor(req)
+      if (csrf === undefined) return sendLoginNeeded(res)
+      const form = await readForm(req)
+      const tool = form?.get('tool')
+      if (!form || !constantTimeEqual(form.get('csrf') ?? '', csrf) || !tool) {
+        send(res, 403, page('Refused', html`<h1>Refused</h1><p>This form did not come from the dashboard. <a href="/">Back to the dashboard</a></p>`))
+        return
+      }
+      await options.endWindow(endWindow[1] as string, tool)
+      // Back to the dashboard, which no longer lists the window (ended now, or already over).
+      res.writeHead(303, { location: '/', 'cache-control': 'no-store' }).end()
+      return
+    }
     sendNotFound(res)
   }
 
@@ -101,6 +119,7 @@ ${rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p>No servers yet. Add one with <code>mcp-oauth-bridge add &lt;name&gt; &lt;url&gt;</code>; it appears here without a restart.</p>`}
 ${options.clientsSection ? await options.clientsSection(csrf) : ''}
+${renderRulesSection(config, csrf, now)}
 <p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>mcp-oauth-bridge connect &lt;name&gt;</code> prints the exact URL and header.</p>`
 }
 

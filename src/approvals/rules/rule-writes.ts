@@ -1,0 +1,41 @@
+// The rule changes the running bridge writes itself: a window opened from the approvals page or
+// `approvals approve --for`, a window ended from the dashboard, and the read-only definitions
+// recorded as tools are first seen. Each is a read-modify-write of config.json under its lock.
+import type { BridgePaths } from '../../config/paths.js'
+import type { BridgeConfig } from '../../config/schema.js'
+import { updateConfig } from '../../config/store.js'
+import type { ToolDefinition } from '../tool-catalog.js'
+import { unrecordedDefinitions } from './read-only.js'
+import { endWindow, setWindow } from './windows.js'
+
+export function writeWindow(paths: BridgePaths, server: string, tool: string, definition: ToolDefinition, seconds: number): Promise<BridgeConfig> {
+  return updateConfig(paths, (config) => {
+    const entry = config.servers[server]
+    if (entry) setWindow(entry, tool, seconds, definition, Date.now())
+  })
+}
+
+/** False when the tool had no open window (it ended, or someone ended it already). */
+export async function writeEndWindow(paths: BridgePaths, server: string, tool: string): Promise<{ config: BridgeConfig; wasOpen: boolean }> {
+  let wasOpen = false
+  const config = await updateConfig(paths, (current) => {
+    const entry = current.servers[server]
+    if (entry) wasOpen = endWindow(entry, tool, Date.now())
+  })
+  return { config, wasOpen }
+}
+
+/**
+ * Records the read-only fingerprints of the tools not seen since read-only was turned on;
+ * undefined when there was nothing new (no write, so no reload loop).
+ */
+export async function recordReadOnlyTools(paths: BridgePaths, current: BridgeConfig, server: string, tools: ToolDefinition[]): Promise<BridgeConfig | undefined> {
+  const entry = current.servers[server]
+  if (!entry?.readOnly || Object.keys(unrecordedDefinitions(entry, tools)).length === 0) return undefined
+  return updateConfig(paths, (config) => {
+    const saved = config.servers[server]
+    if (!saved?.readOnly) return
+    // Recorded as first seen: a definition already recorded is never replaced here.
+    saved.readOnly.definitions = { ...unrecordedDefinitions(saved, tools), ...saved.readOnly.definitions }
+  })
+}
