@@ -1,0 +1,73 @@
+// Sessions the bridge holds for 2025 clients of a 2026-07-28 upstream, which has none: the id is
+// minted here at initialize (`basic/transports/streamable-http.mdx` of 2025-11-25 §Session
+// Management), and the session keeps what the client said there, since every modern request
+// must say it again (`basic/index.mdx` §`_meta`).
+import { randomBytes } from 'node:crypto'
+import type { Readable } from 'node:stream'
+import type { ClientFacts } from './modern-call.js'
+
+export interface LegacyClientSession extends ClientFacts {
+  readonly id: string
+  protocolVersion: string
+  /** From the upstream's server/discover: which listen notifications the GET stream can carry. */
+  serverCapabilities: Record<string, unknown>
+  /** Upstream answers in flight by JSON-RPC id, so notifications/cancelled can close them. */
+  inflight: Map<string, AbortController>
+  /** The client's GET streams, ended with the session. */
+  streams: Set<Readable>
+}
+
+/** Enough for many clients; the longest-unused session goes first. */
+const MAX_SESSIONS = 1024
+
+export class LegacyClientSessions {
+  readonly #sessions = new Map<string, LegacyClientSession>()
+
+  open(facts: ClientFacts, protocolVersion: string, serverCapabilities: Record<string, unknown>): LegacyClientSession {
+    const session: LegacyClientSession = {
+      id: randomBytes(24).toString('base64url'),
+      ...facts,
+      protocolVersion,
+      serverCapabilities,
+      inflight: new Map(),
+      streams: new Set(),
+    }
+    this.#sessions.set(session.id, session)
+    if (this.#sessions.size > MAX_SESSIONS) {
+      const oldest = this.#sessions.values().next().value
+      if (oldest) this.end(oldest.id)
+    }
+    return session
+  }
+
+  /** The session, now the most recently used one. */
+  get(id: string): LegacyClientSession | undefined {
+    const session = this.#sessions.get(id)
+    if (!session) return undefined
+    this.#sessions.delete(id)
+    this.#sessions.set(id, session)
+    return session
+  }
+
+  /** A session the client had with the upstream before it changed era: kept, with no facts known. */
+  adopt(id: string, protocolVersion: string): LegacyClientSession {
+    const session = this.open({ clientInfo: undefined, capabilities: {} }, protocolVersion, {})
+    this.#sessions.delete(session.id)
+    const adopted = { ...session, id }
+    this.#sessions.set(id, adopted)
+    return adopted
+  }
+
+  end(id: string): boolean {
+    const session = this.#sessions.get(id)
+    if (!session) return false
+    this.#sessions.delete(id)
+    for (const controller of session.inflight.values()) controller.abort()
+    for (const stream of session.streams) stream.destroy()
+    return true
+  }
+
+  endAll(): void {
+    for (const id of [...this.#sessions.keys()]) this.end(id)
+  }
+}

@@ -1,0 +1,114 @@
+// A 2025 client of a 2026-07-28-only upstream. A modern server has no `initialize` and no
+// sessions, and refuses 2025 requests with 400 -32022 (`basic/versioning.mdx` §Compatibility
+// Matrix), so the bridge plays the 2025 server: it answers `initialize` from the upstream's
+// `server/discover`, keeps the session, and sends every later request as a modern one.
+import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
+import { sendUpstream } from '../forward.js'
+import { BRIDGE_ERROR, INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
+import { LegacyClientSessions, type LegacyClientSession } from './legacy-sessions.js'
+import { mapMessages, readMessages } from './message-stream.js'
+import { legacyMessage, modernRequest } from './modern-call.js'
+import { discoverForLegacyClient } from './legacy-initialize.js'
+import { openListenForLegacyClient } from './legacy-listen.js'
+import { ToolHeaderBook, isHeaderMismatch } from './tool-header-book.js'
+import { emptyAnswer, header, jsonAnswer, parseMessage, type Message } from './wire.js'
+
+export interface TranslatingSender {
+  send: UpstreamSender
+  /** Takes over a session the client opened with the upstream before it changed era. */
+  adopt(sessionId: string, protocolVersion: string): void
+  close(): void
+}
+
+/** Answered here: 2026-07-28 removed them from the core (changelog), and they need no upstream. */
+const LOCAL_ANSWERS: Record<string, (session: LegacyClientSession, params: Record<string, unknown>) => object> = {
+  ping: () => ({}),
+  'logging/setLevel': (session, params) => {
+    if (typeof params.level === 'string') session.logLevel = params.level
+    return {}
+  },
+}
+
+export function createToModernSender(): TranslatingSender {
+  const sessions = new LegacyClientSessions()
+  const book = new ToolHeaderBook()
+
+  async function post(request: UpstreamRequest, session: LegacyClientSession): Promise<UpstreamResponse> {
+    const message = parseMessage(request.body)
+    if (!message) return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: the bridge relays one JSON-RPC message per POST to a 2026-07-28 server, not batches.'))
+    const method = String(message.method ?? '')
+    const params = (message.params ?? {}) as Record<string, unknown>
+    if (message.id === undefined) {
+      // notifications/initialized has no upstream counterpart; a cancel on HTTP is closing the stream
+      // (basic/patterns/cancellation.mdx §Transport-Specific Cancellation).
+      if (method === 'notifications/cancelled') session.inflight.get(JSON.stringify(params.requestId))?.abort()
+      return emptyAnswer(202)
+    }
+    if (message.method === undefined) return emptyAnswer(202) // an answer to nothing the bridge asked
+    const local = LOCAL_ANSWERS[method]
+    if (local) return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: local(session, params) })
+    if (method === 'resources/subscribe' || method === 'resources/unsubscribe' || method.startsWith('tasks/')) {
+      return jsonAnswer(200, errorResponse(message.id, -32601, `${method} has no 2026-07-28 counterpart the bridge relays (the upstream speaks only 2026-07-28).`))
+    }
+    return forward(request, message, method, session)
+  }
+
+  async function forward(request: UpstreamRequest, message: Message, method: string, session: LegacyClientSession): Promise<UpstreamResponse> {
+    const key = JSON.stringify(message.id)
+    const controller = new AbortController()
+    const onAbort = () => controller.abort()
+    request.signal.addEventListener('abort', onAbort, { once: true })
+    session.inflight.set(key, controller)
+    const release = () => {
+      request.signal.removeEventListener('abort', onAbort)
+      if (session.inflight.get(key) === controller) session.inflight.delete(key)
+    }
+    const signalled = { ...request, signal: controller.signal }
+    const tool = method === 'tools/call' ? String((message.params as { name?: unknown } | undefined)?.name ?? '') : undefined
+    try {
+      let upstream = await sendUpstream(modernRequest(signalled, message, session, tool === undefined ? [] : book.declarationsOf(tool)))
+      // -32020 on a call whose schema the bridge had not seen: learn it and send once more
+      // (streamable-http.mdx §Client Behavior).
+      if (tool !== undefined && upstream.statusCode === 400) {
+        const refusal = await readMessages(upstream)
+        if (!isHeaderMismatch(refusal)) {
+          release()
+          return jsonAnswer(400, refusal[0] ?? errorResponse(message.id ?? null, BRIDGE_ERROR, 'The upstream server refused the call (HTTP 400).'))
+        }
+        await book.relearn((cursor) => sendUpstream(modernRequest(signalled, { jsonrpc: '2.0', id: 'bridge-tools-list', method: 'tools/list', params: cursor ? { cursor } : {} }, session)))
+        upstream = await sendUpstream(modernRequest(signalled, message, session, book.declarationsOf(tool)))
+      }
+      const mapped = mapMessages(upstream, (answer) => {
+        if (method === 'tools/list') book.learn(answer)
+        return legacyMessage(answer, method)
+      })
+      mapped.body.once('close', release)
+      return mapped
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  const send: UpstreamSender = async (request) => {
+    const sessionId = header(request, 'mcp-session-id')
+    if (sessionId === undefined) {
+      const message = request.method === 'POST' ? parseMessage(request.body) : undefined
+      if (message?.method === 'initialize' && message.id !== undefined) return discoverForLegacyClient(request, message, sessions)
+      return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
+    }
+    const session = sessions.get(sessionId)
+    // A session the bridge does not hold (ended, or from before a restart): the client starts anew
+    // (2025-11-25 streamable-http.mdx §Session Management).
+    if (!session) return jsonAnswer(404, errorResponse(null, BRIDGE_ERROR, 'Session not found'))
+    if (request.method === 'DELETE') return emptyAnswer(sessions.end(sessionId) ? 200 : 404)
+    if (request.method === 'GET') return openListenForLegacyClient(request, session)
+    return post(request, session)
+  }
+
+  return {
+    send,
+    adopt: (sessionId, protocolVersion) => void sessions.adopt(sessionId, protocolVersion),
+    close: () => sessions.endAll(),
+  }
+}
