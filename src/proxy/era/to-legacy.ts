@@ -1,0 +1,102 @@
+// A 2026-07-28 client of a 2025-only upstream. Such a server wants `initialize` and a session
+// first and refuses everything else with 400 (`basic/versioning.mdx` §Compatibility Matrix), so
+// the bridge plays the 2025 client: one upstream session per client identity, requests sent on
+// it without the modern envelope, and answers marked as modern results.
+import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
+import { sendUpstream } from '../forward.js'
+import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
+import { mapMessages, readMessages } from './message-stream.js'
+import { discoverResult, modernMessage } from './modern-results.js'
+import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
+import { CLIENT_CAPABILITIES_META, CLIENT_INFO_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
+
+export function createToLegacySender(): { send: UpstreamSender; close(): void } {
+  const sessions = new UpstreamSessions()
+
+  async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+    const upstreamId = session.nextId++
+    const answer = await sendUpstream(onSession(request, session, { jsonrpc: '2.0', id: upstreamId, method, ...legacyParams(message) }))
+    if (answer.statusCode === 404) {
+      // The upstream forgot the session (restarted, expired): a modern client knows of none, so open another.
+      answer.body.resume()
+      sessions.forget(session)
+      return reopen()
+    }
+    if (answer.statusCode === 401 || answer.statusCode === 403) return answer
+    // On HTTP a 2026-07-28 client cancels by closing its stream; a 2025 server wants to be told
+    // (2025-11-25 `basic/utilities/cancellation.mdx`).
+    let done = false
+    const cancel = () => {
+      if (!done) void sendUpstream(onSession({ ...request, signal: new AbortController().signal }, session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })).then((sent) => sent.body.resume(), () => undefined)
+    }
+    request.signal.addEventListener('abort', cancel, { once: true })
+    const mapped = mapMessages(answer, (upstream) => {
+      if (typeof upstream.method === 'string' && upstream.id !== undefined) {
+        // 2026-07-28 has no server requests on a request's stream (`basic/patterns/mrtr.mdx`); the
+        // bridge declared no input capabilities, so say no rather than leave the server waiting.
+        void sendUpstream(onSession({ ...request, signal: new AbortController().signal }, session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))).then((sent) => sent.body.resume(), () => undefined)
+        return undefined
+      }
+      return upstream.id === upstreamId || upstream.id === undefined || upstream.id === null ? modernMessage(upstream, method, message.id) : undefined
+    })
+    mapped.body.once('end', () => {
+      done = true
+      request.signal.removeEventListener('abort', cancel)
+    })
+    return mapped
+  }
+
+  const send: UpstreamSender = async (request) => {
+    const message = request.method === 'POST' ? parseMessage(request.body) : undefined
+    if (!message) return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: a 2026-07-28 request is one JSON-RPC message per POST.'))
+    // Notifications of this revision have no 2025 counterpart the upstream needs (cancel is a closed stream).
+    if (message.id === undefined || typeof message.method !== 'string') return emptyAnswer(202)
+    const method = message.method
+    if (method === 'subscriptions/listen') {
+      // Not relayed yet from the upstream's GET stream: an unknown method, as a server says it (streamable-http.mdx §Protocol Version Header).
+      return jsonAnswer(404, errorResponse(message.id, -32601, 'subscriptions/listen is not available: the upstream speaks 2025-11-25, and the bridge does not relay its notification stream yet.'))
+    }
+    const meta = metaOf(message) ?? {}
+    const clientInfo = isRecord(meta[CLIENT_INFO_META]) ? (meta[CLIENT_INFO_META] as Implementation) : undefined
+    const attempt = async (again: boolean): Promise<UpstreamResponse> => {
+      const opening = await sessions.sessionFor(request, clientInfo, meta[CLIENT_CAPABILITIES_META])
+      if (opening.kind === 'refused') return refusal(opening.response, message.id)
+      if (method === 'server/discover') return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: discoverResult(opening.session.initialized) })
+      return relay(request, message, method, opening.session, () => (again ? attempt(false) : Promise.resolve(jsonAnswer(502, errorResponse(message.id ?? null, -32000, 'The upstream server keeps forgetting its session.')))))
+    }
+    return attempt(true)
+  }
+
+  return { send, close: () => sessions.clear() }
+}
+
+function onSession(request: UpstreamRequest, session: UpstreamSession, message: object): UpstreamRequest {
+  const clientHeaders = {
+    accept: 'application/json, text/event-stream',
+    'content-type': 'application/json',
+    'mcp-protocol-version': session.protocolVersion,
+    ...(session.id ? { 'mcp-session-id': session.id } : {}),
+  }
+  return { ...request, method: 'POST', clientHeaders, body: Buffer.from(JSON.stringify(message)) }
+}
+
+/**
+ * The params without the `io.modelcontextprotocol/*` keys: they are reserved, and a 2025 server
+ * may read its own meaning into them or refuse them. Other keys (`progressToken`) stay.
+ */
+function legacyParams(message: Message): { params?: Record<string, unknown> } {
+  const params = paramsOf(message)
+  if (!params) return {}
+  const { _meta: meta, ...rest } = params
+  const kept = isRecord(meta) ? Object.fromEntries(Object.entries(meta).filter(([key]) => !key.startsWith(RESERVED_META_PREFIX))) : {}
+  return { params: Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest }
+}
+
+/** A refused initialize, told under the client's id with the upstream's status (a 400 may mean a changed era). */
+async function refusal(response: UpstreamResponse, id: Message['id']): Promise<UpstreamResponse> {
+  if (response.statusCode === 401 || response.statusCode === 403) return response
+  const [said] = await readMessages(response).catch(() => [])
+  const error = isRecord(said?.error) ? said.error : { code: -32000, message: `The upstream server refused initialize (HTTP ${response.statusCode}).` }
+  return jsonAnswer(response.statusCode >= 400 ? response.statusCode : 502, { jsonrpc: '2.0', id: id ?? null, error })
+}
+

@@ -1,0 +1,94 @@
+// The 2025 sessions the bridge keeps with a 2025-only upstream for its 2026-07-28 clients, which
+// have none: one per client identity and capabilities (what `initialize` would have declared,
+// 2025-11-25 `basic/lifecycle.mdx` §Initialization), opened on first use and opened again when
+// the upstream forgets it (404, 2025-11-25 `basic/transports/streamable-http.mdx` §Session Management).
+import type { UpstreamRequest, UpstreamResponse } from '../forward.js'
+import { sendUpstream } from '../forward.js'
+import { VERSION } from '../../version.js'
+import { relayableCapabilities } from './modern-call.js'
+import { readMessages } from './message-stream.js'
+import { BRIDGE_ERROR, errorResponse } from '../jsonrpc.js'
+import { LEGACY, LEGACY_VERSIONS, isRecord, jsonAnswer, type Implementation } from './wire.js'
+
+export interface UpstreamSession {
+  id: string | undefined
+  protocolVersion: string
+  /** The upstream's InitializeResult: what server/discover is answered from. */
+  initialized: Record<string, unknown>
+  /** Ids the bridge minted on this session; several clients may share it and reuse their own ids. */
+  nextId: number
+}
+
+export type Opening = { kind: 'open'; session: UpstreamSession } | { kind: 'refused'; response: UpstreamResponse }
+
+const MAX_SESSIONS = 256
+
+export class UpstreamSessions {
+  readonly #openings = new Map<string, Promise<Opening>>()
+  /** Which key each open session was opened for, so forgetting one needs no waiting. */
+  readonly #keys = new WeakMap<UpstreamSession, string>()
+  readonly #current = new Map<string, UpstreamSession>()
+
+  /** The session for this client, opened now if there is none (concurrent callers share one opening). */
+  sessionFor(request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: unknown): Promise<Opening> {
+    const declared = relayableCapabilities(capabilities)
+    const key = JSON.stringify([clientInfo?.name, clientInfo?.version, declared])
+    let opening = this.#openings.get(key)
+    if (!opening) {
+      opening = initialize(request, clientInfo, declared).then((result) => {
+        if (result.kind === 'open') {
+          this.#keys.set(result.session, key)
+          this.#current.set(key, result.session)
+        } else if (this.#openings.get(key) === opening) {
+          // A refusal is not kept: the next request tries again.
+          this.#openings.delete(key)
+        }
+        return result
+      }, (error: unknown) => {
+        if (this.#openings.get(key) === opening) this.#openings.delete(key)
+        throw error
+      })
+      this.#openings.set(key, opening)
+      if (this.#openings.size > MAX_SESSIONS) {
+        const oldest = this.#openings.keys().next().value as string
+        this.#openings.delete(oldest)
+        this.#current.delete(oldest)
+      }
+    }
+    return opening
+  }
+
+  /** The upstream no longer knows this session: the next request opens a new one. */
+  forget(session: UpstreamSession): void {
+    const key = this.#keys.get(session)
+    if (key === undefined || this.#current.get(key) !== session) return
+    this.#current.delete(key)
+    this.#openings.delete(key)
+  }
+
+  clear(): void {
+    this.#openings.clear()
+    this.#current.clear()
+  }
+}
+
+async function initialize(request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: Record<string, unknown>): Promise<Opening> {
+  const headers = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' }
+  const params = { protocolVersion: LEGACY, capabilities, clientInfo: clientInfo ?? { name: 'mcp-oauth-bridge', version: VERSION } }
+  const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'bridge-initialize', method: 'initialize', params }))
+  const answer = await sendUpstream({ ...request, method: 'POST', clientHeaders: headers, body })
+  if (answer.statusCode !== 200) return { kind: 'refused', response: answer }
+  const id = answer.headers['mcp-session-id']
+  const result = (await readMessages(answer)).find((message) => message.id === 'bridge-initialize')?.result
+  if (!isRecord(result)) return { kind: 'refused', response: jsonAnswer(502, errorResponse(null, BRIDGE_ERROR, 'The upstream server gave no result for initialize.')) }
+  const version = typeof result.protocolVersion === 'string' && LEGACY_VERSIONS.includes(result.protocolVersion) ? result.protocolVersion : LEGACY
+  const session: UpstreamSession = { id: typeof id === 'string' ? id : undefined, protocolVersion: version, initialized: result, nextId: 1 }
+  const initialized = await sendUpstream({
+    ...request,
+    method: 'POST',
+    clientHeaders: { ...headers, 'mcp-protocol-version': version, ...(session.id ? { 'mcp-session-id': session.id } : {}) },
+    body: Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })),
+  })
+  initialized.body.resume()
+  return { kind: 'open', session }
+}
