@@ -2,12 +2,17 @@
 // client to find out: POST an initialize; a 4xx (typically 400, 404 or 405) means it may be an
 // HTTP+SSE (2024-11-05) server, so GET the URL as an event stream and see whether the first
 // event is `endpoint`. Anything else is Streamable HTTP, whose own errors the normal probe reports.
+// A Streamable HTTP server's era is probed next (era/era-probe.ts): a 2026-07-28 `server/discover`.
 import { describeBody, describeNetworkError, type FetchLike } from '../oauth/http.js'
 import { probeServer, readChallenge, type AuthChallenge } from '../oauth/probe.js'
 import { SseParser, type SseEvent } from './legacy-sse.js'
+import { eraFromProbe, probeRequest } from './era/era-probe.js'
+import { messagesOf } from './era/message-stream.js'
+import type { Era } from './era/wire.js'
 
 export type TransportDetection =
-  | { transport: 'http' }
+  /** `era` is undefined when the probe could not tell (the bridge then finds out on first use). */
+  | { transport: 'http'; era?: Era }
   | { transport: 'sse' }
   /** The server wants a token before it says more: authorize first, then detect again with it. */
   | { transport: 'unauthorized'; status: 401 | 403; challenge: AuthChallenge }
@@ -30,6 +35,30 @@ export async function detectTransport(
   fetchFn: FetchLike = fetch,
   options: DetectOptions = {},
 ): Promise<TransportDetection> {
+  const found = await detectKind(url, headers, fetchFn, options)
+  if (found.transport !== 'http') return found
+  const era = await detectEra(url, headers, fetchFn, options.timeoutMs ?? 20_000)
+  return era ? { transport: 'http', era } : found
+}
+
+/**
+ * The upstream's era, from its answer to a modern request (`basic/transports/streamable-http.mdx`
+ * §Backward Compatibility); undefined when the answer tells nothing (401/403, 5xx, no answer).
+ */
+export async function detectEra(url: URL, headers: Record<string, string>, fetchFn: FetchLike = fetch, timeoutMs = 20_000): Promise<Era | undefined> {
+  const probe = probeRequest()
+  try {
+    const response = await fetchFn(url, { method: 'POST', headers: withHeaders(headers, probe.headers), body: probe.body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
+    const type = response.headers.get('content-type') ?? ''
+    // An SSE answer to server/discover ends with the result; a stream that does not is cut by the timeout.
+    const body = await response.text().catch(() => '')
+    return eraFromProbe(response.status, messagesOf(body, type.includes('text/event-stream')))
+  } catch {
+    return undefined
+  }
+}
+
+async function detectKind(url: URL, headers: Record<string, string>, fetchFn: FetchLike, options: DetectOptions): Promise<TransportDetection> {
   const timeoutMs = options.timeoutMs ?? 20_000
   // The POST is the same knock `add` makes to learn about authorization: one request for both.
   const probe = await probeServer(url, { fetchFn, headers, timeoutMs })

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { BridgePaths } from '../config/paths.js'
-import type { BridgeConfig, ServerEntry } from '../config/schema.js'
+import type { BridgeConfig, ServerEntry, UpstreamEra } from '../config/schema.js'
 import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
 import type { FlowIo } from '../oauth/flow.js'
@@ -174,7 +174,15 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   // The older HTTP+SSE transport's module (and undici) load right after the listener is up.
   let senders: UpstreamSenders | undefined
   let loadSenders: Promise<UpstreamSenders> | undefined
-  const sendersReady = () => (loadSenders ??= import('../proxy/legacy-sse.js').then((module) => (senders = module.createUpstreamSenders())))
+  // Clients of the other MCP era than their upstream's are translated (src/proxy/era/); the era
+  // found on first use is saved in the server's entry.
+  const saveEra = (name: string, url: string, era: UpstreamEra) =>
+    updateConfig(paths, (current) => {
+      const saved = current.servers[name]
+      if (saved?.url === url) saved.era = era
+    }).then(() => undefined)
+  const sendersReady = () => (loadSenders ??= Promise.all([import('../proxy/legacy-sse.js'), import('../proxy/era/era-senders.js')])
+    .then(([legacy, era]) => (senders = era.createEraSenders(legacy.createUpstreamSenders(), { saveEra }))))
   const senderFor = (name: string, entry: ServerEntry): UpstreamSender =>
     senders ? senders.senderFor(name, entry) : (request) => sendersReady().then((ready) => ready.senderFor(name, entry)(request))
   const server = createServer(

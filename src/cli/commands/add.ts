@@ -114,6 +114,11 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
     } else if (transport === 'sse' && detected?.transport === 'http') {
       out.progress(`${url.href} did not answer like an HTTP+SSE server (no endpoint event); saved with transport "sse" as asked.`)
     }
+    // The era decides whether clients of the other one are translated (src/proxy/era/).
+    if (detected?.transport === 'http' && detected.era && entry.transport !== 'sse') {
+      entry.era = detected.era
+      out.progress(`The server speaks MCP ${detected.era}; the bridge translates for clients of the other era.`)
+    }
   } catch (error) {
     await store.update(name, () => undefined)
     throw error

@@ -1,0 +1,57 @@
+import { Readable } from 'node:stream'
+import { text } from 'node:stream/consumers'
+import { describe, expect, it } from 'vitest'
+import { eraFromProbe, suggestsOtherEra } from './era-probe.js'
+import { mapMessages } from './message-stream.js'
+import { legacyMessage } from './modern-call.js'
+import { modernMessage } from './modern-results.js'
+import { encodeHeaderValue, paramDeclarations, routingHeaders } from './routing-headers.js'
+import { clientEraOf } from './wire.js'
+
+const request = (headers: Record<string, string>, body?: object, method = 'POST') =>
+  ({ url: new URL('http://x'), method, clientHeaders: headers, body: body ? Buffer.from(JSON.stringify(body)) : undefined, staticHeaders: undefined, token: undefined, signal: new AbortController().signal })
+
+describe('era wire rules', () => {
+  it('tells a client request’s era from its header, and reads the body only without header or session', () => {
+    expect(clientEraOf(request({ 'mcp-protocol-version': '2026-07-28' }))).toBe('2026-07-28')
+    expect(clientEraOf(request({ 'mcp-protocol-version': '2025-06-18' }))).toBe('2025-11-25')
+    expect(clientEraOf(request({}, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }))).toBe('2025-11-25')
+    expect(clientEraOf(request({}, { jsonrpc: '2.0', method: 'x', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } }))).toBe('2026-07-28')
+    expect(clientEraOf(request({}, undefined, 'GET'))).toBe('2025-11-25')
+  })
+
+  it('judges the probe: discover results and modern errors are 2026-07-28, a legacy 400 is 2025, 401 and 5xx tell nothing', () => {
+    expect(eraFromProbe(200, [{ id: 'p', result: { supportedVersions: ['2026-07-28'] } }])).toBe('2026-07-28')
+    expect(eraFromProbe(400, [{ id: 'p', error: { code: -32022 } }])).toBe('2026-07-28')
+    expect(eraFromProbe(400, [{ id: null, error: { code: -32000, message: 'Bad Request: Server not initialized' } }])).toBe('2025-11-25')
+    expect(eraFromProbe(405, [])).toBe('2025-11-25')
+    expect(eraFromProbe(401, [])).toBeUndefined()
+    expect(eraFromProbe(502, [])).toBeUndefined()
+    expect(suggestsOtherEra('2026-07-28', [{ error: { code: -32000 } }])).toBe(true)
+    expect(suggestsOtherEra('2026-07-28', [{ error: { code: -32020 } }])).toBe(false)
+    expect(suggestsOtherEra('2025-11-25', [{ error: { code: -32000 } }])).toBe(false)
+    expect(suggestsOtherEra('2025-11-25', [{ error: { code: -32022 } }])).toBe(true)
+  })
+
+  it('builds Mcp-Name and Mcp-Param-* headers, base64 where a plain header cannot carry the value', () => {
+    const schema = { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, n: { type: 'number', 'x-mcp-header': 'N' }, nested: { type: 'object', properties: { id: { type: 'integer', 'x-mcp-header': 'Id' } } } } }
+    const declarations = paramDeclarations(schema)
+    expect(declarations.map((d) => d.name)).toEqual(['Region', 'Id'])
+    const headers = routingHeaders({ method: 'tools/call', params: { name: 'déploy', arguments: { region: ' eu ', nested: { id: 7 } } } }, declarations)
+    expect(headers).toEqual({ 'mcp-method': 'tools/call', 'mcp-name': encodeHeaderValue('déploy'), 'mcp-param-region': `=?base64?${Buffer.from(' eu ').toString('base64')}?=`, 'mcp-param-id': '7' })
+    expect(encodeHeaderValue('plain')).toBe('plain')
+  })
+
+  it('rewrites results for each era: resultType and cache hints off for 2025, on for 2026-07-28', () => {
+    expect(legacyMessage({ jsonrpc: '2.0', id: 1, result: { tools: [], resultType: 'complete', ttlMs: 0, cacheScope: 'private', _meta: { 'io.modelcontextprotocol/serverInfo': {} } } }, 'tools/list')).toEqual({ jsonrpc: '2.0', id: 1, result: { tools: [] } })
+    expect(legacyMessage({ jsonrpc: '2.0', id: 2, result: { resultType: 'input_required', inputRequests: {} } }, 'tools/call')).toMatchObject({ id: 2, result: { isError: true } })
+    expect(modernMessage({ jsonrpc: '2.0', id: 5, result: { tools: [] } }, 'tools/list', 'client-1')).toEqual({ jsonrpc: '2.0', id: 'client-1', result: { resultType: 'complete', ttlMs: 0, cacheScope: 'private', tools: [] } })
+    expect(modernMessage({ jsonrpc: '2.0', id: 6, result: { content: [] } }, 'tools/call', 3)).toEqual({ jsonrpc: '2.0', id: 3, result: { resultType: 'complete', content: [] } })
+  })
+
+  it('maps every message of an SSE answer, dropping what the map drops', async () => {
+    const body = 'event: message\nid: 1\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{}}\n\n: keep-alive\n\nevent: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n'
+    const mapped = mapMessages({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from([body.slice(0, 30), body.slice(30)]) }, (message) => (message.method ? undefined : { ...message, id: 'x' }))
+    expect(await text(mapped.body)).toBe(': keep-alive\n\nevent: message\ndata: {"jsonrpc":"2.0","id":"x","result":{}}\n\n')
+  })
+})
