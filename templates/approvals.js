@@ -35,7 +35,8 @@
    *   changedSinceApproval?: { description?: unknown, inputSchema?: unknown } }} PendingCall
    * @typedef {{ call: PendingCall, card: HTMLElement, waited: HTMLElement, buttons: HTMLButtonElement[],
    *   status: HTMLElement, error: HTMLElement, busy: boolean, decidedHere?: string,
-   *   notification?: Notification }} Entry
+   *   notification?: Notification, editor?: Editor }} Entry
+   * @typedef {{ showErrors: (errors: unknown) => void }} Editor
    */
   /** @type {Map<string, Entry>} */
   const entries = new Map()
@@ -142,6 +143,10 @@
     parts.push(isEmptyObject(call.arguments)
       ? el('p', { className: 'muted small', text: 'No arguments.' })
       : el('pre', { className: 'args', text: pretty(call.arguments), attrs: { tabindex: '0', 'aria-labelledby': argsId } }))
+    const editToggle = el('button', { className: 'quiet edit-toggle', text: 'Edit arguments', attrs: { type: 'button', 'aria-expanded': 'false' } })
+    const editorSlot = el('div', { className: 'editor' })
+    editorSlot.hidden = true
+    parts.push(editToggle, editorSlot)
 
     const approve = el('button', { className: 'approve', text: 'Approve', attrs: { type: 'button' } })
     const deny = el('button', { className: 'deny', text: 'Deny', attrs: { type: 'button' } })
@@ -174,7 +179,115 @@
     deny.addEventListener('click', () => void decide(entry, 'deny', false))
     always.addEventListener('click', () => void decide(entry, 'approve', true))
     for (const button of windowButtons) button.addEventListener('click', () => void decide(entry, 'approve', false, { forSeconds: Number(button.dataset.forSeconds) }))
+    entry.buttons.push(/** @type {HTMLButtonElement} */ (editToggle))
+    editToggle.addEventListener('click', () => toggleEditor(entry, editToggle, editorSlot))
     return entry
+  }
+
+  // ---- editing arguments ----------------------------------------------------------------------
+  // "Edit arguments" opens a JSON editor prefilled with the call's arguments. Each change is
+  // checked by the bridge against the tool's input schema (the bridge checks again when the
+  // edit is approved, so this is a help, not the guard). The arguments shown and typed are text
+  // in a textarea: nothing in them is ever parsed as HTML.
+
+  const CHECK_DELAY_MS = 300
+
+  /** @param {Entry} entry @param {HTMLElement} toggle @param {HTMLElement} slot */
+  function toggleEditor(entry, toggle, slot) {
+    const opening = slot.hidden
+    slot.hidden = !opening
+    toggle.setAttribute('aria-expanded', opening ? 'true' : 'false')
+    toggle.textContent = opening ? 'Close the editor' : 'Edit arguments'
+    if (!opening) return
+    if (!slot.firstChild) buildEditor(entry, slot)
+    const textarea = slot.querySelector('textarea')
+    if (textarea) textarea.focus()
+  }
+
+  /** @param {Entry} entry @param {HTMLElement} slot */
+  function buildEditor(entry, slot) {
+    const editorId = `call-${entry.card.dataset.id}-editor`
+    const textarea = /** @type {HTMLTextAreaElement} */ (el('textarea', { className: 'mono', attrs: { id: editorId, spellcheck: 'false', autocomplete: 'off', 'aria-describedby': `${editorId}-note ${editorId}-errors` } }))
+    textarea.value = pretty(entry.call.arguments === undefined ? {} : entry.call.arguments)
+    textarea.rows = Math.min(16, Math.max(4, textarea.value.split('\n').length + 1))
+    const schemaKnown = entry.call.inputSchema !== undefined && entry.call.inputSchema !== null
+    const note = el('p', { className: 'muted small schema-note', text: schemaKnown ? "Checked against the tool's input schema." : "The bridge has not seen this tool's input schema: checked only as a JSON object.", attrs: { id: `${editorId}-note` } })
+    const errors = el('ul', { className: 'edit-errors', attrs: { id: `${editorId}-errors`, 'aria-live': 'polite' } })
+    errors.hidden = true
+    const approveEdited = /** @type {HTMLButtonElement} */ (el('button', { className: 'approve', text: 'Approve edited', attrs: { type: 'button' } }))
+    slot.append(
+      el('label', { className: 'label', text: 'Edited arguments (JSON)', attrs: { for: editorId } }),
+      textarea,
+      note,
+      errors,
+      el('div', { className: 'editor-actions' }, [approveEdited]),
+    )
+    entry.buttons.push(approveEdited)
+
+    /** @param {unknown} list */
+    const showErrors = (list) => {
+      errors.replaceChildren()
+      const items = Array.isArray(list) ? list : []
+      for (const item of items) {
+        const path = item && typeof item.path === 'string' ? item.path : ''
+        const message = item && typeof item.message === 'string' ? item.message : asText(item)
+        errors.append(el('li', {}, path ? [el('code', { text: path }), document.createTextNode(` ${message}`)] : [document.createTextNode(message)]))
+      }
+      errors.hidden = items.length === 0
+      textarea.setAttribute('aria-invalid', items.length === 0 ? 'false' : 'true')
+    }
+    entry.editor = { showErrors }
+
+    /** The editor's JSON, or undefined once its error is shown. */
+    const parsed = () => {
+      try {
+        return { value: JSON.parse(textarea.value) }
+      } catch (error) {
+        showErrors([{ path: '', message: `Not valid JSON: ${error instanceof Error ? error.message : String(error)}` }])
+        return undefined
+      }
+    }
+
+    let checks = 0
+    let timer
+    const check = async () => {
+      const edit = parsed()
+      if (!edit) return
+      const mine = ++checks
+      let body
+      try {
+        const response = await fetch('/approvals/api/check-arguments', {
+          method: 'POST',
+          credentials: 'same-origin',
+          cache: 'no-store',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ id: entry.call.id, arguments: edit.value }),
+        })
+        body = await response.json()
+      } catch {
+        return // the bridge checks again on approval; a failed live check is no reason to block typing
+      }
+      // Only the newest check speaks: an older answer arriving late must not hide newer errors.
+      if (mine !== checks || !body) return
+      if (typeof body.note === 'string') note.textContent = body.note
+      showErrors(body.ok === false ? body.errors : typeof body.error === 'string' ? [{ path: '', message: body.error }] : [])
+    }
+    textarea.addEventListener('input', () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => void check(), CHECK_DELAY_MS)
+    })
+
+    approveEdited.addEventListener('click', () => {
+      clearTimeout(timer)
+      checks += 1 // a live check still on its way is stale now
+      const edit = parsed()
+      if (!edit) {
+        textarea.focus()
+        return
+      }
+      showErrors([])
+      void decide(entry, 'approve', false, { arguments: edit.value })
+    })
   }
 
   /** @param {PendingCall} call */
@@ -290,7 +403,7 @@
 
   /**
    * @param {Entry} entry @param {'approve'|'deny'} decision @param {boolean} always
-   * @param {{ forSeconds?: number }} [extra] `forSeconds`: and allow the tool for that long
+   * @param {{ arguments?: unknown, forSeconds?: number }} [extra] `arguments`: approve with these instead of the client's; `forSeconds`: and allow the tool for that long
    */
   async function decide(entry, decision, always, extra = {}) {
     if (entry.busy || entry.decidedHere) return
@@ -315,15 +428,17 @@
     if (response.ok) {
       entry.decidedHere = decision
       entry.card.classList.add('settled')
-      entry.status.textContent = decision === 'approve' ? (always ? 'Approved; this tool is now always allowed.' : extra.forSeconds !== undefined ? `Approved; this tool runs without asking for ${windowLength(extra.forSeconds)}.` : 'Approved.') : 'Denied.'
+      entry.status.textContent = decision === 'approve' ? (always ? 'Approved; this tool is now always allowed.' : extra.forSeconds !== undefined ? `Approved; this tool runs without asking for ${windowLength(extra.forSeconds)}.` : extra.arguments !== undefined ? 'Approved with your edits.' : 'Approved.') : 'Denied.'
       // The `removed` event takes the card away; without a live stream, do it here.
       if (!streamOpen) setTimeout(() => remove(entry.call.id, { kind: decision, source: 'page', always }), 1500)
       return
     }
     let message = ''
+    let fieldErrors
     try {
       const body = await response.json()
       if (body && typeof body.error === 'string') message = body.error
+      if (body && Array.isArray(body.errors)) fieldErrors = body.errors
     } catch {
       // not JSON: keep the status line
     }
@@ -335,7 +450,11 @@
       setTimeout(() => remove(entry.call.id, undefined), 6000)
       return
     }
-    if (response.status === 401) {
+    if (response.status === 422 && fieldErrors && entry.editor) {
+      // Refused edited arguments: each error is listed under the editor, and the call still waits.
+      entry.editor.showErrors(fieldErrors)
+      showError(entry, 'The bridge refused the edited arguments (see the list above). The call is still waiting: fix them and approve again.')
+    } else if (response.status === 401) {
       showError(entry, 'You are no longer logged in to this page. Open the login link that `mcp-oauth-bridge start` printed, then decide again.')
     } else if (response.status === 403) {
       showError(entry, 'The bridge did not accept this decision from this page; it may have restarted. Reload the page and try again.')

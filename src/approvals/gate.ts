@@ -3,7 +3,10 @@
 // calls itself with a tool error the model can read. The upstream never sees a denied call.
 import type { ServerEntry } from '../config/schema.js'
 import { toolCallName, toolErrorResult, type JsonRpcId, type JsonRpcMessage } from '../proxy/jsonrpc.js'
+import { withArguments } from '../proxy/rewrite-call.js'
 import { requestStateOf, type ApprovedRounds } from './approved-rounds.js'
+import { isSameArguments } from './argument-diff.js'
+import { argumentsHash } from './argument-preview.js'
 import { decide, type PolicyVerdict } from './policy.js'
 import { formatDuration } from '../tokens/status.js'
 import type { ApprovalQueue, Decision } from './queue.js'
@@ -21,6 +24,10 @@ export interface DecisionRecord {
   rule?: string
   /** The call's arguments; the decision log keeps only their hash and a redacted preview. */
   arguments?: unknown
+  /** Set when a person edited the arguments before approving: SHA-256 (hex) of the canonical JSON of the client's arguments… */
+  argumentsHash?: string
+  /** …and of the edited arguments the call ran with. */
+  editedArgumentsHash?: string
 }
 
 export interface GateContext {
@@ -52,6 +59,16 @@ export interface GateOutcome {
   forward: JsonRpcMessage[]
   /** Those of them a person approved (now or in an earlier round), whose answers may start another round. */
   approved: JsonRpcMessage[]
+  /** Calls a person approved with edited arguments; `forward` and `approved` carry them edited. */
+  edited?: EditedCall[]
+}
+
+export interface EditedCall {
+  id: JsonRpcId
+  tool: string
+  /** The client's arguments, and the ones the call runs with instead. */
+  original: unknown
+  edited: Record<string, unknown>
 }
 
 export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string, client?: string): (PolicyVerdict & { tool: string }) | undefined {
@@ -63,14 +80,18 @@ export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog:
 
 export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext): Promise<GateOutcome> {
   const settled = await Promise.all(messages.map((message) => settle(message, ctx)))
+  // What goes upstream: each message as the client sent it, or with the arguments a person gave it.
+  const sent = settled.map((result, index) => (result.edited ? withArguments(messages[index] as JsonRpcMessage, result.edited.edited) : (messages[index] as JsonRpcMessage)))
+  const edited = settled.flatMap((result) => (result.edited ? [result.edited] : []))
   return {
     local: settled.flatMap((result) => (result.answer ? [result.answer] : [])),
-    forward: settled.flatMap((result, index) => (result.answer ? [] : [messages[index] as JsonRpcMessage])),
-    approved: settled.flatMap((result, index) => (result.approved ? [messages[index] as JsonRpcMessage] : [])),
+    forward: settled.flatMap((result, index) => (result.answer ? [] : [sent[index] as JsonRpcMessage])),
+    approved: settled.flatMap((result, index) => (result.approved ? [sent[index] as JsonRpcMessage] : [])),
+    ...(edited.length > 0 ? { edited } : {}),
   }
 }
 
-async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object; approved?: boolean }> {
+async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object; approved?: boolean; edited?: EditedCall }> {
   const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server, ctx.clientName)
   if (!verdict) return {}
   const { tool } = verdict
@@ -105,13 +126,21 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
     },
     { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onHeld: (pendingId) => ctx.onHeld?.(id, pendingId) },
   )
-  record({ server: ctx.server, tool, decision: decision.kind === 'approve' ? 'allow' : 'deny', how: decision.source })
+  // An edit that changes nothing the tool would see (spacing, key order) is a plain approval.
+  const edited = decision.kind === 'approve' && decision.arguments !== undefined && !isSameArguments(args, decision.arguments) ? decision.arguments : undefined
+  record({
+    server: ctx.server,
+    tool,
+    decision: decision.kind === 'approve' ? 'allow' : 'deny',
+    how: decision.source,
+    ...(edited ? { argumentsHash: argumentsHash(args), editedArgumentsHash: argumentsHash(edited) } : {}),
+  })
   if (decision.kind === 'approve') {
     // Never an unbound rule: without the definition the person saw, "always" approves this call only.
     if (decision.always && definition) await ctx.onAlwaysAllow(tool, definition)
     // The same for a window: unbound, "for 1 hour" would outlive a change to the tool.
     else if (decision.forSeconds !== undefined && definition) await ctx.onAllowFor?.(tool, definition, decision.forSeconds)
-    return { approved: true }
+    return { approved: true, ...(edited ? { edited: { id, tool, original: args, edited } } : {}) }
   }
   return { answer: toolErrorResult(id, denialText(ctx, tool, decision), { modern: ctx.modern }) }
 }

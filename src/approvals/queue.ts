@@ -13,6 +13,11 @@ export interface Decision {
   always?: boolean
   /** "Allow for 1 hour": approve, and let the tool run without asking for this many seconds. */
   forSeconds?: number
+  /**
+   * "Approve edited": the arguments the call runs with instead of the client's, already checked
+   * against the tool's input schema by whoever took the decision (approvals-api.ts).
+   */
+  arguments?: Record<string, unknown>
 }
 
 export interface CallToApprove {

@@ -22,11 +22,12 @@ export async function listPending(client: ApprovalsClient): Promise<PendingCall[
 }
 
 /** Throws a BridgeError with code NOT_PENDING when the call was settled already. */
-export async function decideHeld(client: ApprovalsClient, id: string, decision: 'approve' | 'deny', always: boolean): Promise<void> {
+export async function decideHeld(client: ApprovalsClient, id: string, decision: 'approve' | 'deny', always: boolean, edited?: { arguments: unknown }): Promise<void> {
   await requestBridge(client.location, '/approvals/api/decide', {
     method: 'POST',
     headers: { ...client.headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ id, decision, always }),
+    // `arguments`: run the call with these instead of the client's; the bridge checks them against the tool's schema.
+    body: JSON.stringify({ id, decision, always, ...(edited ? { arguments: edited.arguments } : {}) }),
   })
 }
 

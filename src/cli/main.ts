@@ -118,6 +118,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .command('approvals [action] [id]')
     .description('list the calls waiting for approval, approve|deny <id>, or watch: answer each held call as it arrives (through the running bridge)')
     .option('--always', 'with approve: always allow this tool from now on')
+    .option('--args <json>', "with approve: run the call with these arguments instead of the client's (a JSON object, checked against the tool's input schema)")
     .option('--json', 'machine-readable list; with watch: each held call as a JSON line, no questions')
     .addOption(portOption('--port <port>', RUNNING_PORT_HELP))
     .action(async (action: string | undefined, id: string | undefined, options) => (await import('./commands/approvals.js')).approvalsCommand(ctx, action, id, options))

@@ -51,7 +51,7 @@ export interface HeaderMismatch {
   message: string
 }
 
-interface ParamHeader {
+export interface ParamHeader {
   /** The property path from `arguments`, through `properties` keys only. */
   path: string[]
   /** The header name as the schema spells it, after `Mcp-Param-`. */
@@ -205,7 +205,7 @@ const NONE: ParamHeader[] = []
  * from the root through `properties` keys only, of a permitted type, with a token for a name
  * (`server/tools.mdx` §x-mcp-header). Anything else is not a header the bridge can compare.
  */
-function paramHeadersOf(schema: unknown): ParamHeader[] {
+export function paramHeadersOf(schema: unknown): ParamHeader[] {
   if (typeof schema !== 'object' || schema === null) return NONE
   let found = declarationsBySchema.get(schema)
   if (!found) {
@@ -229,7 +229,7 @@ function collect(schema: object, path: string[], into: ParamHeader[]): void {
   }
 }
 
-function valueAt(root: unknown, path: string[]): unknown {
+export function valueAt(root: unknown, path: string[]): unknown {
   let node = root
   for (const key of path) {
     if (typeof node !== 'object' || node === null) return undefined
@@ -239,7 +239,7 @@ function valueAt(root: unknown, path: string[]): unknown {
 }
 
 /** §Value Encoding: strings as they are, numbers in decimal, booleans as `true`/`false`. */
-function primitiveText(value: unknown): string | undefined {
+export function primitiveText(value: unknown): string | undefined {
   if (typeof value === 'string') return value
   if (typeof value === 'boolean') return value ? 'true' : 'false'
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)

@@ -1,7 +1,7 @@
 // The bridge's HTTP front: /mcp/<name> proxies to the configured upstream with its token
 // injected; tool calls pass the policy gate first. Requests are handled on node:http directly
 // (no framework) because the hot path is a handful of header copies and one stream pipe.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { gateMessages, verdictFor, type DecisionRecord, type GateOutcome } from '../approvals/gate.js'
 import { decide } from '../approvals/policy.js'
 import type { ApprovalQueue } from '../approvals/queue.js'
@@ -10,6 +10,9 @@ import { acceptsEventStream, openHeldStream, progressTokenOf, type HeldStream } 
 import { relayToolsList } from '../proxy/tools-list.js'
 import { HEADER_MISMATCH_STATUS, checkMcpHeaders, declaredClientName, headerMismatchResponse, isModernRequest } from '../proxy/mcp-headers.js'
 import { watchForInputRequired } from '../proxy/round-watch.js'
+import { withParamHeaders } from '../proxy/rewrite-call.js'
+import { withResultNotes } from '../proxy/result-note.js'
+import { editNote } from '../approvals/argument-diff.js'
 import { ApprovedRounds } from '../approvals/approved-rounds.js'
 import type { BridgeConfig, ServerEntry } from '../config/schema.js'
 import { BridgeError } from '../errors.js'
@@ -241,13 +244,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     log(200, 'answered by the bridge')
     return
   }
-  if (gated.local.length > 0) body = Buffer.from(JSON.stringify(parsed.kind === 'batch' ? gated.forward : gated.forward[0]))
+  if (gated.local.length > 0 || gated.edited) body = Buffer.from(JSON.stringify(parsed.kind === 'batch' ? gated.forward : gated.forward[0]))
+  // Edited arguments in a lone call: the Mcp-Param-* headers mirroring them follow the new body
+  // (a batch carries no mirrored headers: checkMcpHeaders refused it above).
+  const editedCall = parsed.kind === 'single' ? gated.edited?.[0] : undefined
+  const forwardHeaders = editedCall && approvals ? withParamHeaders(req.headers, approvals.catalog.get(name, editedCall.tool)?.inputSchema, editedCall.edited, modern) : req.headers
 
   const requestId = parsed.kind === 'single' ? parsed.message.id : undefined
   const timeoutSeconds = config.upstreamTimeoutSeconds
   let upstream: UpstreamResponse
   try {
-    upstream = await exchange(req, name, entry, body, abort.signal, timeoutSeconds, options)
+    upstream = await exchange(req, name, entry, body, forwardHeaders, abort.signal, timeoutSeconds, options)
   } catch (error) {
     const status = stream ? (stream.fail(requestId ?? null, error), 200) : sendFailure(res, error, requestId, req.method)
     if ((error as Error).name !== 'AbortError') options.onOutcome?.(name, error as Error)
@@ -262,6 +269,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     const args = (approvedCall.params as { arguments?: unknown } | undefined)?.arguments ?? {}
     upstream = watchForInputRequired(upstream, approvedCall.id ?? null, (requestState) => rounds.remember(name, toolCallName(approvedCall) ?? '', args, requestState))
   }
+  // The model reads in the result that a person changed the arguments, and how.
+  if (gated.edited) upstream = withResultNotes(upstream, new Map(gated.edited.map((call) => [call.id, editNote(call.original, call.edited)])))
   const single = parsed.kind === 'single' ? parsed.message : undefined
   if (single?.method === 'initialize' && approvals) {
     approvals.rememberClient(upstream.headers['mcp-session-id'], (single.params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo?.name)
@@ -310,6 +319,7 @@ async function exchange(
   name: string,
   entry: ServerEntry,
   body: Buffer | undefined,
+  clientHeaders: IncomingHttpHeaders,
   signal: AbortSignal,
   timeoutSeconds: number,
   options: BridgeAppOptions,
@@ -322,7 +332,7 @@ async function exchange(
     const upstream = await send({
       url: upstreamUrl(entry),
       method: req.method as string,
-      clientHeaders: req.headers,
+      clientHeaders,
       body,
       staticHeaders: await options.staticHeaders(name),
       token,

@@ -8,6 +8,7 @@ import { bridgeHeaders, locateBridge } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { formatDuration } from '../../tokens/status.js'
 import { terminalLine } from '../terminal-text.js'
+import { parseArgsOption } from '../args-option.js'
 
 const USAGE = 'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]  |  mcp-oauth-bridge approvals watch [--json]'
 
@@ -15,13 +16,15 @@ export async function approvalsCommand(
   ctx: CliContext,
   action: string | undefined,
   id: string | undefined,
-  options: { port?: number; always?: boolean; json?: boolean },
+  options: { port?: number; always?: boolean; json?: boolean; args?: string },
 ): Promise<void> {
   if (action !== undefined && action !== 'approve' && action !== 'deny' && action !== 'watch') throw new BridgeError('BAD_USAGE', USAGE)
   if (action === 'watch' && (id !== undefined || options.always)) {
     throw new BridgeError('BAD_USAGE', `${USAGE}\n  watch asks about each call as it arrives; it takes no id and no --always (answer "a" to always allow).`)
   }
   if ((action === 'approve' || action === 'deny') && !id) throw new BridgeError('BAD_USAGE', USAGE)
+  if (options.args !== undefined && action !== 'approve') throw new BridgeError('BAD_USAGE', `${USAGE}\n  --args goes with approve <id>: the arguments the call runs with instead of the client's.`)
+  const edited = options.args !== undefined ? { arguments: parseArgsOption(options.args) } : undefined
 
   const config = await readConfig(ctx.paths)
   const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
@@ -50,6 +53,6 @@ export async function approvalsCommand(
     ctx.out.progress('Decide with: mcp-oauth-bridge approvals approve <id>  (or deny <id>), or answer each as it comes with: mcp-oauth-bridge approvals watch')
     return
   }
-  await decideHeld(client, id as string, action, options.always === true)
-  ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}.`)
+  await decideHeld(client, id as string, action, options.always === true, edited)
+  ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${edited ? ' with the edited arguments' : ''}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}.`)
 }

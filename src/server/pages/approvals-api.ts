@@ -6,6 +6,7 @@ import type { ApprovalQueue, QueueEvent } from '../../approvals/queue.js'
 import { constantTimeEqual, hasBridgeToken } from '../guard.js'
 import { MAX_WINDOW_SECONDS } from '../../approvals/rules/duration.js'
 import { sendLoginNeeded, sendNotFound } from './dashboard.js'
+import { checkHeldEdit, schemaUseText } from './edited-arguments.js'
 import type { PageSessions } from './sessions.js'
 
 export interface ApprovalsApiOptions {
@@ -18,7 +19,8 @@ export interface ApprovalsApiOptions {
   script: { path: string; body: string }
 }
 
-const MAX_DECISION_BYTES = 1024
+/** Edited arguments ride in the decision, so it may be as large as a tool call's arguments reasonably get. */
+const MAX_DECISION_BYTES = 1024 * 1024
 
 export function createApprovalsRoutes(options: ApprovalsApiOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   return async (req, res, url) => {
@@ -50,6 +52,10 @@ export function createApprovalsRoutes(options: ApprovalsApiOptions): (req: Incom
       await decide(req, res, options.queue, caller)
       return
     }
+    if (req.method === 'POST' && path === '/approvals/api/check-arguments') {
+      await checkArguments(req, res, options.queue, caller)
+      return
+    }
     sendNotFound(res)
   }
 }
@@ -68,26 +74,35 @@ function identify(req: IncomingMessage, options: ApprovalsApiOptions): Caller {
   return { kind: 'none' }
 }
 
-async function decide(req: IncomingMessage, res: ServerResponse, queue: ApprovalQueue, caller: Caller): Promise<void> {
-  // JSON only: a cross-site form cannot send it, and a cross-site fetch of it needs a CORS
-  // preflight this server never grants.
+/**
+ * The body of a POST from the page or the terminal, or undefined once a refusal was sent. JSON
+ * only: a cross-site form cannot send it, and a cross-site fetch of it needs a CORS preflight
+ * this server never grants.
+ */
+async function readJsonRequest(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<string | undefined> {
   if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
     sendJson(res, 415, { error: 'Send the decision as JSON.' })
-    return
+    return undefined
   }
   if (caller.kind === 'page' && !constantTimeEqual(String(req.headers['x-csrf-token'] ?? ''), caller.csrf)) {
     sendJson(res, 403, { error: 'This decision did not come from the approvals page.' })
-    return
+    return undefined
   }
   let body = ''
   for await (const chunk of req as AsyncIterable<Buffer>) {
     body += chunk.toString('utf8')
     if (body.length > MAX_DECISION_BYTES) {
       sendJson(res, 413, { error: 'Decision too large.' })
-      return
+      return undefined
     }
   }
-  let request: { id?: unknown; decision?: unknown; always?: unknown; forSeconds?: unknown }
+  return body
+}
+
+async function decide(req: IncomingMessage, res: ServerResponse, queue: ApprovalQueue, caller: Caller): Promise<void> {
+  const body = await readJsonRequest(req, res, caller)
+  if (body === undefined) return
+  let request: { id?: unknown; decision?: unknown; always?: unknown; forSeconds?: unknown; arguments?: unknown }
   try {
     request = JSON.parse(body) as typeof request
   } catch {
@@ -104,17 +119,52 @@ async function decide(req: IncomingMessage, res: ServerResponse, queue: Approval
     sendJson(res, 400, { error: `"forSeconds" goes with "approve" and must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}.` })
     return
   }
+  // "Approve edited": checked here, on the bridge, whatever the page already showed.
+  let edited: Record<string, unknown> | undefined
+  if (request.arguments !== undefined && request.decision === 'approve') {
+    const checked = await checkHeldEdit(queue, request.id, request.arguments)
+    if (!checked.ok) {
+      sendJson(res, checked.status, { error: checked.error, ...(checked.errors ? { errors: checked.errors } : {}) })
+      return
+    }
+    edited = checked.arguments
+  }
   const decided = queue.decide(request.id, {
     kind: request.decision,
     source: caller.kind === 'terminal' ? 'terminal' : 'page',
     ...(request.always === true && request.decision === 'approve' ? { always: true } : {}),
     ...(forSeconds !== undefined ? { forSeconds: forSeconds as number } : {}),
+    ...(edited ? { arguments: edited } : {}),
   })
   if (!decided) {
     sendJson(res, 409, { error: 'That call is no longer waiting: it was decided elsewhere, timed out, or its client went away.' })
     return
   }
   sendJson(res, 200, { ok: true })
+}
+
+/** The page's live check of an edit: `{ok, schema, note, errors}`; the call stays held either way. */
+async function checkArguments(req: IncomingMessage, res: ServerResponse, queue: ApprovalQueue, caller: Caller): Promise<void> {
+  const body = await readJsonRequest(req, res, caller)
+  if (body === undefined) return
+  let request: { id?: unknown; arguments?: unknown }
+  try {
+    request = JSON.parse(body) as typeof request
+  } catch {
+    sendJson(res, 400, { error: 'The request is not valid JSON.' })
+    return
+  }
+  if (typeof request.id !== 'string' || !('arguments' in request)) {
+    sendJson(res, 400, { error: 'Send {"id": "...", "arguments": {...}}.' })
+    return
+  }
+  const checked = await checkHeldEdit(queue, request.id, request.arguments)
+  if (!checked.ok && checked.status === 409) {
+    sendJson(res, 409, { error: checked.error })
+    return
+  }
+  const schema = checked.schema ?? 'checked'
+  sendJson(res, 200, { ok: checked.ok, schema, note: schemaUseText(schema), errors: checked.ok ? [] : (checked.errors ?? []) })
 }
 
 function streamEvents(res: ServerResponse, queue: ApprovalQueue): void {

@@ -152,6 +152,14 @@ pre:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 }
 .status { font-size: .88rem; color: var(--muted); }
 .error { color: var(--error); margin: .6rem 0 0; font-size: .9rem; }
+.edit-toggle { margin-top: .45rem; }
+.editor textarea { display: block; width: 100%; min-height: 6rem; resize: vertical; font-size: 13px; line-height: 1.45; background: var(--code-bg); color: var(--text); border: 1px solid var(--code-border); border-radius: 8px; padding: .6rem .8rem; }
+.editor textarea:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+.editor textarea[aria-invalid="true"] { border-color: var(--error); }
+.editor .schema-note { margin: .3rem 0 0; }
+.edit-errors { margin: .35rem 0 0; padding-left: 1.2rem; color: var(--error); font-size: .88rem; }
+.edit-errors code { overflow-wrap: anywhere; }
+.editor-actions { display: flex; gap: .6rem; margin-top: .6rem; }
 
 .notice { margin: .8rem 0 0; background: var(--warn-bg); border: 1px solid var(--warn-border); border-radius: 10px; padding: .7rem .9rem; color: var(--warn-text); }
 .notice strong { display: block; }
