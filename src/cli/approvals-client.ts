@@ -22,12 +22,13 @@ export async function listPending(client: ApprovalsClient): Promise<PendingCall[
 }
 
 /** Throws a BridgeError with code NOT_PENDING when the call was settled already. */
-export async function decideHeld(client: ApprovalsClient, id: string, decision: 'approve' | 'deny', always: boolean, edited?: { arguments: unknown }): Promise<void> {
+export async function decideHeld(client: ApprovalsClient, id: string, decision: 'approve' | 'deny', always: boolean, edited?: { arguments: unknown }, forSeconds?: number): Promise<void> {
   await requestBridge(client.location, '/approvals/api/decide', {
     method: 'POST',
     headers: { ...client.headers, 'content-type': 'application/json' },
     // `arguments`: run the call with these instead of the client's; the bridge checks them against the tool's schema.
-    body: JSON.stringify({ id, decision, always, ...(edited ? { arguments: edited.arguments } : {}) }),
+    // `forSeconds`: "allow for 1 hour", a time window bound to the definition the held call shows.
+    body: JSON.stringify({ id, decision, always, ...(edited ? { arguments: edited.arguments } : {}), ...(forSeconds !== undefined ? { forSeconds } : {}) }),
   })
 }
 

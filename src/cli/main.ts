@@ -103,7 +103,6 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .option('--client <name>', 'with explain: the client name the rules see')
     .action(async (name: string, words: string[], options) => (await import('./commands/policy.js')).policyCommand(ctx, name, words, options))
 
-
   program
     .command('connect <name> [client]')
     .description('how an MCP client reaches <name> through the bridge: claude-code (default), claude-desktop, cursor, vscode, sdk')
@@ -118,6 +117,7 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     .command('approvals [action] [id]')
     .description('list the calls waiting for approval, approve|deny <id>, or watch: answer each held call as it arrives (through the running bridge)')
     .option('--always', 'with approve: always allow this tool from now on')
+    .option('--for <duration>', 'with approve: let this tool run without asking for that long (90s, 15m, 1h, 8h, 2d)')
     .option('--args <json>', "with approve: run the call with these arguments instead of the client's (a JSON object, checked against the tool's input schema)")
     .option('--json', 'machine-readable list; with watch: each held call as a JSON line, no questions')
     .addOption(portOption('--port <port>', RUNNING_PORT_HELP))

@@ -8,6 +8,7 @@ import { bridgeHeaders, locateBridge } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { formatDuration } from '../../tokens/status.js'
 import { terminalLine } from '../terminal-text.js'
+import { parseDuration } from '../../approvals/rules/duration.js'
 import { parseArgsOption } from '../args-option.js'
 
 const USAGE = 'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]  |  mcp-oauth-bridge approvals watch [--json]'
@@ -16,7 +17,7 @@ export async function approvalsCommand(
   ctx: CliContext,
   action: string | undefined,
   id: string | undefined,
-  options: { port?: number; always?: boolean; json?: boolean; args?: string },
+  options: { port?: number; always?: boolean; json?: boolean; args?: string; for?: string },
 ): Promise<void> {
   if (action !== undefined && action !== 'approve' && action !== 'deny' && action !== 'watch') throw new BridgeError('BAD_USAGE', USAGE)
   if (action === 'watch' && (id !== undefined || options.always)) {
@@ -24,6 +25,9 @@ export async function approvalsCommand(
   }
   if ((action === 'approve' || action === 'deny') && !id) throw new BridgeError('BAD_USAGE', USAGE)
   if (options.args !== undefined && action !== 'approve') throw new BridgeError('BAD_USAGE', `${USAGE}\n  --args goes with approve <id>: the arguments the call runs with instead of the client's.`)
+  if (options.for !== undefined && (action !== 'approve' || options.always)) throw new BridgeError('BAD_USAGE', `${USAGE}\n  --for goes with approve <id> (not with --always): the tool runs without asking for that long, e.g. --for 1h.`)
+  // Checked before anything is sent: a bad duration decides nothing.
+  const forSeconds = options.for !== undefined ? parseDuration(options.for) : undefined
   const edited = options.args !== undefined ? { arguments: parseArgsOption(options.args) } : undefined
 
   const config = await readConfig(ctx.paths)
@@ -53,6 +57,6 @@ export async function approvalsCommand(
     ctx.out.progress('Decide with: mcp-oauth-bridge approvals approve <id>  (or deny <id>), or answer each as it comes with: mcp-oauth-bridge approvals watch')
     return
   }
-  await decideHeld(client, id as string, action, options.always === true, edited)
-  ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${edited ? ' with the edited arguments' : ''}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}.`)
+  await decideHeld(client, id as string, action, options.always === true, edited, forSeconds)
+  ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${edited ? ' with the edited arguments' : ''}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}${forSeconds !== undefined ? ` (and allowed without asking for ${options.for})` : ''}.`)
 }
