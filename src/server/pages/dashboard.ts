@@ -118,8 +118,8 @@ async function dashboardBody(options: DashboardOptions, csrf: string): Promise<H
 ${rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p>No servers yet. Add one with <code>mcp-oauth-bridge add &lt;name&gt; &lt;url&gt;</code>; it appears here without a restart.</p>`}
-${options.clientsSection ? await options.clientsSection(csrf) : ''}
 ${renderRulesSection(config, csrf, now)}
+${options.clientsSection ? await options.clientsSection(csrf) : ''}
 <p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>mcp-oauth-bridge connect &lt;name&gt;</code> prints the exact URL and header.</p>`
 }
 
