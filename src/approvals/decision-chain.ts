@@ -28,6 +28,8 @@ export interface DecisionEntry {
   argsHash?: string
   /** A redacted, capped picture of the arguments (argument-preview.ts). */
   args?: unknown
+  /** SHA-256 (hex) of the arguments a person edited before approving; the upstream ran these. */
+  editedArgsHash?: string
   /** Carried over from the plain-text decisions.log of earlier versions. */
   migrated?: true
   /** An old line that could not be read, kept as text (cut short). */
@@ -102,6 +104,7 @@ export function chainLine(entry: Omit<DecisionEntry, 'seq' | 'prev'>, seq: numbe
     rule: entry.rule,
     argsHash: entry.argsHash,
     args: entry.args,
+    editedArgsHash: entry.editedArgsHash,
     migrated: entry.migrated,
     unparsed: entry.unparsed,
     prev,

@@ -50,6 +50,15 @@ describe('the decision log', () => {
     expect(notices).toEqual([])
   })
 
+  it('records the hashes of both versions when a person edited the arguments before approving', async () => {
+    const log = open()
+    log.write(record('book', { how: 'page', arguments: { city: 'Paris' }, argumentsHash: 'a'.repeat(64), editedArgumentsHash: 'b'.repeat(64) }))
+    await log.close()
+    const [line] = (await lines()).map((text) => JSON.parse(text) as Record<string, unknown>)
+    expect(line).toMatchObject({ tool: 'book', argsHash: 'a'.repeat(64), editedArgsHash: 'b'.repeat(64), args: { city: 'Paris' } })
+    expect(await verify()).toEqual({ decisions: 1, unanchored: 0 })
+  })
+
   it('serializes concurrent appends and never moves the anchor past what is on disk', async () => {
     const real = anchor()
     const seen: Array<{ anchored: number; onDisk: number }> = []

@@ -53,7 +53,8 @@ export function entryFor(record: DecisionRecord, time: Date): Entry {
     decision: record.decision,
     how: record.how,
     ...(record.rule !== undefined ? { rule: record.rule } : {}),
-    ...(record.arguments !== undefined ? { argsHash: argumentsHash(record.arguments), args: argumentsPreview(record.arguments) } : {}),
+    ...(record.arguments !== undefined ? { argsHash: record.argumentsHash ?? argumentsHash(record.arguments), args: argumentsPreview(record.arguments) } : {}),
+    ...(record.editedArgumentsHash !== undefined ? { editedArgsHash: record.editedArgumentsHash } : {}),
   }
 }
 

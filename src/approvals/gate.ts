@@ -95,8 +95,11 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
   const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server, ctx.clientName)
   if (!verdict) return {}
   const { tool } = verdict
-  // Every record names the rule that governed the call, also when a person then decided it.
-  const record = (fields: DecisionRecord) => ctx.onDecision({ rule: verdict.rule, ...fields })
+  const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+  // Every record names the rule that governed the call (also when a person then decided it), the
+  // client that asked, and the arguments (the log keeps only their hash and a redacted preview).
+  const record = (fields: DecisionRecord) =>
+    ctx.onDecision({ rule: verdict.rule, ...(ctx.clientName ? { client: ctx.clientName } : {}), arguments: args, ...fields })
   const id = message.id as JsonRpcId
   if (verdict.policy === 'allow') {
     record({ server: ctx.server, tool, decision: 'allow', how: 'policy' })
@@ -106,7 +109,6 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
     record({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
     return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: mcp-oauth-bridge policy ${ctx.server} explain ${tool} '<arguments>'`, { modern: ctx.modern }) }
   }
-  const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
   const requestState = ctx.rounds ? requestStateOf(message.params) : undefined
   if (requestState !== undefined && ctx.rounds?.consume(ctx.server, tool, args, requestState)) {
     record({ server: ctx.server, tool, decision: 'allow', how: 'round' })

@@ -67,7 +67,7 @@ describe('approvals without a browser', () => {
 
   it('answers a denied call with a tool error, and the server never sees it; decisions are logged', async () => {
     const before = fixture.stats.toolCalls
-    const call = client.callTool({ name: 'echo', arguments: { text: 'secret argument' } })
+    const call = client.callTool({ name: 'echo', arguments: { text: 'a long argument the decision log must not keep whole' } })
     const [held] = await waitForPending(bridge, 1)
     expect(await decide(bridge, held!.id, 'deny')).toBe(200)
     const result = (await call) as ToolResult
@@ -77,7 +77,10 @@ describe('approvals without a browser', () => {
     const decisions = async () => (await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as object)
     await expect.poll(decisions).toContainEqual(expect.objectContaining({ server: 'up', tool: 'echo', decision: 'deny', how: 'terminal' }))
     expect(await decisions()).toContainEqual(expect.objectContaining({ server: 'up', tool: 'add', decision: 'allow', how: 'terminal' }))
-    expect(await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8')).not.toContain('secret argument')
+    // Arguments are kept as a hash and a short preview, never whole.
+    const log = await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8')
+    expect(log).not.toContain('a long argument the decision log must not keep whole')
+    expect(await decisions()).toContainEqual(expect.objectContaining({ tool: 'echo', decision: 'deny', argsHash: expect.stringMatching(/^[0-9a-f]{64}$/) }))
   })
 
   it('sends progress while a call waits, when the client asked for progress', async () => {
