@@ -494,8 +494,9 @@ describe('detectTransport', () => {
       if (req.method === 'POST') return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's' }).end('{}')
       res.writeHead(200).end()
     })
-    expect(await detectTransport(url)).toEqual({ transport: 'http' })
-    expect(seen).toEqual(['POST ', 'DELETE '])
+    // The era probe (a server/discover) comes last; this server answers it as no modern server would.
+    expect(await detectTransport(url)).toEqual({ transport: 'http', era: '2025-11-25' })
+    expect(seen).toEqual(['POST ', 'DELETE ', 'POST '])
   })
 
   it('answers none when both requests are refused: nothing there speaks MCP', async () => {
@@ -510,7 +511,7 @@ describe('detectTransport', () => {
       if (req.method === 'POST') return void res.writeHead(400).end()
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: {}\n\n')
     })
-    expect(await detectTransport(other.url)).toEqual({ transport: 'http' })
+    expect(await detectTransport(other.url)).toEqual({ transport: 'http', era: '2025-11-25' })
     const silent = await serve((req, res) => {
       if (req.method === 'POST') return void res.writeHead(404).end()
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': waiting\n\n')

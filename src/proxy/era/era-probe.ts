@@ -2,7 +2,7 @@
 // §Backward Compatibility tells a dual-era client: send a modern request (`server/discover`,
 // which every 2026-07-28 server implements, `server/discover.mdx`) and read the answer's body.
 // A discover result or a modern error means 2026-07-28; a 400 with any other body (an SDK 1.x
-// server says "Server not initialized") means a 2025 server. 401/403 and 5xx decide nothing.
+// server says "Server not initialized") means a 2025 server. 401/403, 404, 405 and 5xx decide nothing.
 import { VERSION } from '../../version.js'
 import { CLIENT_CAPABILITIES_META, CLIENT_INFO_META, LEGACY, MODERN, PROTOCOL_VERSION_META, isRecord, type Era, type Message } from './wire.js'
 
@@ -34,7 +34,9 @@ export function eraFromProbe(status: number, messages: Message[]): Era | undefin
     // An unknown method is 404 with -32601 on 2026-07-28 (§Protocol Version Header); a 2025 404 has no such body.
     if (status === 404 && code === -32601) return MODERN
   }
-  return LEGACY
+  // A 2025 server refuses a request before initialize with 400 (or, stateless, just answers);
+  // any other status without a modern body (404, 405) tells nothing about the era.
+  return status === 400 || (status >= 200 && status < 300) ? LEGACY : undefined
 }
 
 /**
@@ -45,7 +47,9 @@ export function eraFromProbe(status: number, messages: Message[]): Era | undefin
  */
 export function suggestsOtherEra(expected: Era, messages: Message[]): boolean {
   const codes = messages.map((message) => (isRecord(message.error) ? message.error.code : undefined))
-  if (codes.includes(-32022)) return true
-  if (expected === LEGACY) return false
+  if (expected === LEGACY) return codes.includes(-32022)
+  // A modern server that still lists 2026-07-28 refused the client's own version, not the era.
+  const stillModern = messages.some((message) => isRecord(message.error) && isRecord(message.error.data) && Array.isArray(message.error.data.supported) && message.error.data.supported.includes(MODERN))
+  if (codes.includes(-32022)) return !stillModern
   return !codes.some((code) => typeof code === 'number' && (MODERN_ERRORS.has(code) || code === -32602 || code === -32600 || code === -32700))
 }

@@ -13,7 +13,7 @@ import { probeUpstreamEra } from './runtime-probe.js'
 import { suggestsOtherEra } from './era-probe.js'
 import { createToLegacySender } from './to-legacy.js'
 import { createToModernSender, type TranslatingSender } from './to-modern.js'
-import { LEGACY, MODERN, clientEraOf, header, type Era, type Message } from './wire.js'
+import { LEGACY, MODERN, clientEraOf, header, isBridgeAnswer, type Era, type Message } from './wire.js'
 
 export interface EraSendersOptions {
   /** Saves an era found at run time in the server's config.json entry (if it still has this URL). */
@@ -92,7 +92,7 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
     const response = await route(name, entry, era, passthrough, request)
     if (era === undefined && response.statusCode >= 200 && response.statusCode < 300) learnFrom(name, entry, request)
     // Only a 400 can mean the era changed: every other answer goes on at once.
-    if (response.statusCode !== 400) return response
+    if (response.statusCode !== 400 || isBridgeAnswer(response)) return response
     const expected = era ?? clientEraOf(request)
     const said = await text(response.body).catch(() => '')
     const rebuilt = { ...response, body: Readable.from([Buffer.from(said)]) }

@@ -24,7 +24,7 @@ describe('era wire rules', () => {
     expect(eraFromProbe(200, [{ id: 'p', result: { supportedVersions: ['2026-07-28'] } }])).toBe('2026-07-28')
     expect(eraFromProbe(400, [{ id: 'p', error: { code: -32022 } }])).toBe('2026-07-28')
     expect(eraFromProbe(400, [{ id: null, error: { code: -32000, message: 'Bad Request: Server not initialized' } }])).toBe('2025-11-25')
-    expect(eraFromProbe(405, [])).toBe('2025-11-25')
+    expect(eraFromProbe(405, [])).toBeUndefined()
     expect(eraFromProbe(401, [])).toBeUndefined()
     expect(eraFromProbe(502, [])).toBeUndefined()
     expect(suggestsOtherEra('2026-07-28', [{ error: { code: -32000 } }])).toBe(true)

@@ -8,7 +8,7 @@ import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { mapMessages, readMessages } from './message-stream.js'
 import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
-import { CLIENT_CAPABILITIES_META, CLIENT_INFO_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
+import { bridgeAnswer, CLIENT_CAPABILITIES_META, CLIENT_INFO_META, MODERN, PROTOCOL_VERSION_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
 
 export function createToLegacySender(): { send: UpstreamSender; close(): void } {
   const sessions = new UpstreamSessions()
@@ -48,7 +48,7 @@ export function createToLegacySender(): { send: UpstreamSender; close(): void } 
 
   const send: UpstreamSender = async (request) => {
     const message = request.method === 'POST' ? parseMessage(request.body) : undefined
-    if (!message) return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: a 2026-07-28 request is one JSON-RPC message per POST.'))
+    if (!message) return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: a 2026-07-28 request is one JSON-RPC message per POST.'))
     // Notifications of this revision have no 2025 counterpart the upstream needs (cancel is a closed stream).
     if (message.id === undefined || typeof message.method !== 'string') return emptyAnswer(202)
     const method = message.method
@@ -57,6 +57,11 @@ export function createToLegacySender(): { send: UpstreamSender; close(): void } 
       return jsonAnswer(404, errorResponse(message.id, -32601, 'subscriptions/listen is not available: the upstream speaks 2025-11-25, and the bridge does not relay its notification stream yet.'))
     }
     const meta = metaOf(message) ?? {}
+    const version = meta[PROTOCOL_VERSION_META]
+    if (version !== MODERN) {
+      // The only modern version the bridge translates (`basic/versioning.mdx` §Protocol Version Negotiation).
+      return bridgeAnswer(400, errorResponse(message.id, -32022, `Unsupported protocol version: ${String(version)}`, { supported: [MODERN], requested: typeof version === 'string' ? version : String(version) }))
+    }
     const clientInfo = isRecord(meta[CLIENT_INFO_META]) ? (meta[CLIENT_INFO_META] as Implementation) : undefined
     const attempt = async (again: boolean): Promise<UpstreamResponse> => {
       const opening = await sessions.sessionFor(request, clientInfo, meta[CLIENT_CAPABILITIES_META])

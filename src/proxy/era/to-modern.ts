@@ -11,7 +11,7 @@ import { legacyMessage, modernRequest } from './modern-call.js'
 import { discoverForLegacyClient } from './legacy-initialize.js'
 import { openListenForLegacyClient } from './legacy-listen.js'
 import { ToolHeaderBook, isHeaderMismatch } from './tool-header-book.js'
-import { emptyAnswer, header, jsonAnswer, parseMessage, type Message } from './wire.js'
+import { bridgeAnswer, emptyAnswer, header, jsonAnswer, parseMessage, type Message } from './wire.js'
 
 export interface TranslatingSender {
   send: UpstreamSender
@@ -35,7 +35,7 @@ export function createToModernSender(): TranslatingSender {
 
   async function post(request: UpstreamRequest, session: LegacyClientSession): Promise<UpstreamResponse> {
     const message = parseMessage(request.body)
-    if (!message) return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: the bridge relays one JSON-RPC message per POST to a 2026-07-28 server, not batches.'))
+    if (!message) return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: the bridge relays one JSON-RPC message per POST to a 2026-07-28 server, not batches.'))
     const method = String(message.method ?? '')
     const params = (message.params ?? {}) as Record<string, unknown>
     if (message.id === undefined) {
@@ -95,7 +95,7 @@ export function createToModernSender(): TranslatingSender {
     if (sessionId === undefined) {
       const message = request.method === 'POST' ? parseMessage(request.body) : undefined
       if (message?.method === 'initialize' && message.id !== undefined) return discoverForLegacyClient(request, message, sessions)
-      return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
+      return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
     }
     const session = sessions.get(sessionId)
     // A session the bridge does not hold (ended, or from before a restart): the client starts anew

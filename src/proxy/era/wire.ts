@@ -9,6 +9,8 @@ export const MODERN: Era = '2026-07-28'
 export const LEGACY: Era = '2025-11-25'
 /** 2025-era versions the bridge offers a legacy client (`basic/lifecycle.mdx` of each revision). */
 export const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']
+/** Versions a 2025-era client may name in `MCP-Protocol-Version` (2024-10-07 is the SDK 1.x oldest). */
+const LEGACY_HEADER_VERSIONS = new Set([...LEGACY_VERSIONS, '2024-10-07'])
 
 export const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion'
 export const CLIENT_CAPABILITIES_META = 'io.modelcontextprotocol/clientCapabilities'
@@ -29,11 +31,13 @@ export type Implementation = { name: string; version: string; [key: string]: unk
  */
 export function clientEraOf(request: UpstreamRequest): Era {
   const version = request.clientHeaders['mcp-protocol-version']
-  if (typeof version === 'string') return version >= MODERN ? MODERN : LEGACY
+  // Only a 2025-era version makes a 2025 request; an unknown one is a modern request for the
+  // upstream (or the translator) to refuse with -32022 (`basic/versioning.mdx`).
+  if (typeof version === 'string') return LEGACY_HEADER_VERSIONS.has(version) ? LEGACY : MODERN
   if (request.method !== 'POST' || request.clientHeaders['mcp-session-id'] !== undefined) return LEGACY
   const message = parseMessage(request.body)
   const claimed = metaOf(message)?.[PROTOCOL_VERSION_META]
-  return typeof claimed === 'string' && claimed >= MODERN ? MODERN : LEGACY
+  return typeof claimed === 'string' && !LEGACY_HEADER_VERSIONS.has(claimed) ? MODERN : LEGACY
 }
 
 /** One JSON-RPC message object, or undefined for a batch or anything else. */
@@ -69,6 +73,19 @@ export function header(request: UpstreamRequest, name: string): string | undefin
 export function jsonAnswer(status: number, value: unknown, headers: Record<string, string> = {}): UpstreamResponse {
   const text = JSON.stringify(value)
   return { statusCode: status, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers }, body: Readable.from([Buffer.from(text)]) }
+}
+
+/** Answers the translators make themselves, which say nothing about the upstream's era. */
+const bridgeMade = new WeakSet<UpstreamResponse>()
+
+export function bridgeAnswer(status: number, value: unknown): UpstreamResponse {
+  const answer = jsonAnswer(status, value)
+  bridgeMade.add(answer)
+  return answer
+}
+
+export function isBridgeAnswer(response: UpstreamResponse): boolean {
+  return bridgeMade.has(response)
 }
 
 export function emptyAnswer(status: number): UpstreamResponse {
