@@ -7,6 +7,7 @@ import { parseEntry, verifyChain, type ChainBreak, type DecisionEntry } from '..
 import { anchorFile, LEGACY_FILE, readChainFiles } from '../../approvals/decision-files.js'
 import { BridgeError } from '../../errors.js'
 import type { CliContext } from '../context.js'
+import { terminalLine } from '../terminal-text.js'
 
 export interface LogOptions {
   server?: string
@@ -83,11 +84,11 @@ interface Row {
 function row(entry: DecisionEntry): Row {
   return {
     time: entry.time ? localMinute(new Date(entry.time)) : '-',
-    server: printable(entry.server ?? '-'),
-    tool: entry.unparsed !== undefined ? '(old line, unreadable)' : printable(entry.tool ?? '-'),
-    client: printable(entry.client ?? '-'),
-    decision: printable(entry.decision ?? '-'),
-    how: `${printable(entry.how ?? '-')}${entry.migrated ? ' (migrated)' : ''}`,
+    server: terminalLine(entry.server ?? '-'),
+    tool: entry.unparsed !== undefined ? '(old line, unreadable)' : terminalLine(entry.tool ?? '-'),
+    client: terminalLine(entry.client ?? '-'),
+    decision: terminalLine(entry.decision ?? '-'),
+    how: `${terminalLine(entry.how ?? '-')}${entry.migrated ? ' (migrated)' : ''}`,
   }
 }
 
@@ -103,14 +104,6 @@ function localMinute(time: Date): string {
   if (Number.isNaN(time.getTime())) return '-'
   const two = (value: number) => String(value).padStart(2, '0')
   return `${time.getFullYear()}-${two(time.getMonth() + 1)}-${two(time.getDate())} ${two(time.getHours())}:${two(time.getMinutes())}`
-}
-
-/**
- * Server, tool and client names come from other parties, and a terminal obeys control
- * characters: they are shown as \uXXXX escapes, never sent as they are.
- */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** An old plain-text decisions.log is carried into the chain by the bridge when it starts. */
