@@ -90,3 +90,51 @@ describe('metadata URLs follow the https rule before any request', () => {
     expect(seam.requested).toEqual(['http://localhost:9/.well-known/oauth-authorization-server', 'https://as.example/.well-known/oauth-authorization-server'])
   })
 })
+
+// MCP 2026-07-28 authorization-server-discovery.mdx §Authorization Server Metadata Discovery:
+// metadata whose issuer is not the one its URL was built from must not be used.
+describe('the metadata must name the issuer the resource metadata named', () => {
+  const PRM_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
+
+  it('another issuer in the document: refused before any endpoint of it is used', async () => {
+    const seam = recordingFetch({
+      [PRM_URL]: { resource: RESOURCE, authorization_servers: ['https://as.example.com/tenant'] },
+      'https://as.example.com/.well-known/oauth-authorization-server/tenant': asMetadata('https://evil.example.com/tenant'),
+    })
+    const error = await discoverAuthorization(new URL(RESOURCE), {}, seam.fetchFn).then(() => undefined, (thrown: unknown) => thrown)
+    expect(error).toBeInstanceOf(BridgeError)
+    expect((error as BridgeError).code).toBe('DISCOVERY_FAILED')
+    expect((error as BridgeError).message).toContain('names another issuer, "https://evil.example.com/tenant"')
+    expect(seam.requested).toEqual([PRM_URL, 'https://as.example.com/.well-known/oauth-authorization-server/tenant'])
+  })
+
+  it('a trailing slash or another case in the path is another issuer (simple string comparison)', async () => {
+    for (const served of ['https://as.example.com/tenant/', 'https://as.example.com/Tenant']) {
+      const seam = recordingFetch({
+        [PRM_URL]: { resource: RESOURCE, authorization_servers: ['https://as.example.com/tenant'] },
+        'https://as.example.com/.well-known/oauth-authorization-server/tenant': asMetadata(served),
+      })
+      await expect(discoverAuthorization(new URL(RESOURCE), {}, seam.fetchFn)).rejects.toThrow(/names another issuer/)
+    }
+  })
+
+  it('the same issuer is used; so is a bare origin the resource metadata spelled with a slash', async () => {
+    for (const advertised of ['https://as.example.com', 'https://as.example.com/']) {
+      const seam = recordingFetch({
+        [PRM_URL]: { resource: RESOURCE, authorization_servers: [advertised] },
+        'https://as.example.com/.well-known/oauth-authorization-server': asMetadata('https://as.example.com'),
+      })
+      const discovery = await discoverAuthorization(new URL(RESOURCE), {}, seam.fetchFn)
+      expect(discovery.authorizationServerMetadata?.issuer).toBe('https://as.example.com')
+    }
+  })
+
+  it('without protected resource metadata (MCP 2025-03-26) the issuer is not compared: no issuer was named', async () => {
+    const seam = recordingFetch({
+      'https://mcp.example.com/.well-known/oauth-authorization-server': asMetadata('https://mcp.example.com/oauth'),
+    })
+    const discovery = await discoverAuthorization(new URL(RESOURCE), {}, seam.fetchFn)
+    expect(discovery.legacy).toBe(true)
+    expect(discovery.authorizationServerMetadata?.issuer).toBe('https://mcp.example.com/oauth')
+  })
+})

@@ -57,6 +57,7 @@ export async function discoverAuthorization(
       hint: 'The server names an authorization server that publishes no metadata; report it to the server operator.',
     })
   }
+  if (metadata && advertised) checkIssuer(advertised, metadata)
   if (metadata) checkAuthorizationServerMetadata(metadata)
 
   return {
@@ -159,6 +160,24 @@ function checkResource(serverUrl: URL, metadata: OAuthProtectedResourceMetadata)
         : 'Check the URL. If it is right, the server is misconfigured (or hostile): report it to its operator.',
     })
   }
+}
+
+/**
+ * The metadata must name the issuer its URL was built from, or it must not be used (MCP
+ * 2026-07-28 authorization-server-discovery.mdx §Authorization Server Metadata Discovery; RFC
+ * 8414 §3.3): otherwise a resource could send the login, and the credentials, to endpoints of
+ * another authorization server. Simple string comparison; the one spelling forgiven is a slash
+ * after a bare origin (`https://as.example/` for `https://as.example`), which the SDK's URL
+ * handling adds itself. Only for issuers named by protected resource metadata: without it
+ * (MCP 2025-03-26) the issuer was never named, and servers such as Atlassian v1 serve another one.
+ */
+function checkIssuer(advertised: string, metadata: AuthorizationServerMetadata): void {
+  const issuer = metadata.issuer
+  const bareOriginWithSlash = advertised.endsWith('/') && URL.canParse(advertised) && new URL(advertised).pathname === '/' && issuer === advertised.slice(0, -1)
+  if (issuer === advertised || bareOriginWithSlash) return
+  throw new BridgeError('DISCOVERY_FAILED', `The authorization server metadata found for ${quote(advertised)} names another issuer, ${quote(issuer)}; refusing to use it.`, {
+    hint: 'The server\'s protected resource metadata and its authorization server disagree (or the metadata was tampered with); report it to the server operator.',
+  })
 }
 
 function checkAuthorizationServerMetadata(metadata: AuthorizationServerMetadata): void {

@@ -77,6 +77,7 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   let before = await store.get(name)
   const listener = await startLoopbackListener(options.callbackPort)
   try {
+    refuseClientOfAnotherServer((await store.get(name)) ?? {}, discovery, name)
     await dropUnusableClient(store, name, discovery, { redirectUri: listener.redirectUri, scope })
     const secrets = (await store.get(name)) ?? {}
     const clientPlan = planClient(secrets, discovery, options, listener.redirectUri)
@@ -174,11 +175,13 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
 
       await presentAuthorizationUrl(io, safeUrl, redirectUri)
       const params = await waitForRedirect(listener, io, options.timeoutMs, redirectUri)
-      if (params.get('state') === provider.expectedState && canDropResource(discovery, params.get('error'), params.get('error_description'))) {
+      // Who answered is settled before anything the answer says is acted on, an error included.
+      checkResponseOrigin(params, provider.expectedState, metadata)
+      if (canDropResource(discovery, params.get('error'), params.get('error_description'))) {
         await dropResource(store, name, discovery, io, `${quote(params.get('error') ?? '')} (${quote(params.get('error_description') ?? '')})`)
         continue
       }
-      checkAuthorizationResponse(params, provider.expectedState, metadata)
+      checkResponseError(params)
       const code = params.get('code')
       if (!code) throw new BridgeError('AUTHORIZATION_FAILED', 'The authorization server redirected back without a code.')
 
@@ -337,6 +340,23 @@ export async function dropUnusableClient(
   })
 }
 
+/**
+ * Credentials belong to the authorization server that issued them (MCP 2026-07-28
+ * client-registration.mdx §Authorization Server Binding). A client the bridge registered is
+ * registered again at the new server (dropUnusableClient); one the person registered by hand
+ * cannot be, and presenting it elsewhere would hand its secret to another server, so the login
+ * stops and says so (SHOULD report an error). The SDK stamps a client with the server that
+ * accepted it; an unstamped one has never been used and binds to the first that accepts it.
+ */
+export function refuseClientOfAnotherServer(secrets: ServerSecrets, discovery: Discovery, name: string): void {
+  const client = secrets.client
+  if (!client || secrets.clientSource !== 'pre-registered' || client.issuer === undefined) return
+  if (client.issuer === discovery.authorizationServerUrl) return
+  throw new BridgeError('REGISTRATION_REQUIRED', `The client ${quote(client.client_id)} was registered with the authorization server ${quote(client.issuer)}, but the server now names ${quote(discovery.authorizationServerUrl)}; its credentials are not sent there.`, {
+    hint: `Register a client with ${discovery.authorizationServerUrl} and add the server again with its --client-id (mcp-oauth-bridge remove ${name}, then add), or add it without --client-id to let the bridge register one.`,
+  })
+}
+
 function planClient(
   secrets: ServerSecrets,
   discovery: Discovery,
@@ -426,8 +446,15 @@ async function readPastedRedirect(lines: AsyncIterable<string>, redirectUri: str
   return new Promise(() => undefined)
 }
 
-/** `state` (RFC 6749 §10.12) and `iss` (RFC 9207 §2.4) are checked before anything else is read. */
-function checkAuthorizationResponse(
+/**
+ * `state` (RFC 6749 §10.12) and `iss` (RFC 9207 §2.4) are checked before anything else is read
+ * (MCP 2026-07-28 authorization/index.mdx §Authorization Response Validation): `iss` is compared
+ * with the issuer of the metadata this login used, as a plain string (no case, port, slash or
+ * percent-encoding normalisation); it must be there when the metadata advertises
+ * `authorization_response_iss_parameter_supported`, and is compared whenever it is there. On a
+ * mismatch the response's `error` and `error_description` are neither acted on nor shown.
+ */
+export function checkResponseOrigin(
   params: URLSearchParams,
   expectedState: string,
   metadata: AuthorizationServerMetadata | undefined,
@@ -445,6 +472,10 @@ function checkAuthorizationResponse(
       hint: 'Run the command again. If it repeats, the authorization server is misconfigured.',
     })
   }
+}
+
+/** An `error` in an authorization response that came from the right server. */
+function checkResponseError(params: URLSearchParams): void {
   const error = params.get('error')
   if (error) {
     const description = params.get('error_description')

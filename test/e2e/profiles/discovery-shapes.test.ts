@@ -196,14 +196,17 @@ describe('4. legacy-2025-03-26 (Intercom, Atlassian v1, early PayPal/monday/HubS
     const user = await home()
     const add = await added(user, 'paypal', server.url)
     expect(add.stderr).toContain('using the default endpoints')
-    expect(server.log.lines((entry) => entry.method === 'POST' || entry.path === '/authorize').map((line) => line.replace(/\?.*/, ''))).toEqual([
+    const lines = server.log.lines((entry) => entry.method === 'POST' || entry.path === '/authorize').map((line) => line.replace(/\?.*/, ''))
+    expect(lines.slice(0, 5)).toEqual([
       'mcp POST /mcp',
       'mcp POST /register',
       'mcp GET /authorize',
       'mcp POST /consent',
       'mcp POST /token',
-      'mcp POST /mcp',
     ])
+    // With the token, `add` asks again which transport and era the server speaks: MCP requests only.
+    expect(lines.length).toBeGreaterThan(5)
+    expect(lines.slice(5).every((line) => line === 'mcp POST /mcp')).toBe(true)
     const { client } = await servedThroughBridge(user, 'paypal')
     await expireLocally(user, 'paypal')
     expect(await callText(client, 'whoami')).toBe('alice')
