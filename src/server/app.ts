@@ -31,6 +31,7 @@ import { sendRefused } from './pages/dashboard.js'
 import { redactBody } from './request-log.js'
 import { readAll } from '../proxy/read-all.js'
 import { VERSION } from '../version.js'
+import { configStamp } from './config-stamp.js'
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
 export const HEALTH_PATH = '/health'
@@ -118,7 +119,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   const url = new URL(req.url ?? '/', 'http://bridge')
   if (url.pathname === HEALTH_PATH && req.method === 'GET') {
     // Tells `stdio` and `doctor` that what answers on this port is a bridge; it holds no secret.
-    sendJson(res, 200, { service: 'mcp-oauth-bridge', version: VERSION, pid: process.pid, ...(options.instanceId ? { instanceId: options.instanceId } : {}) })
+    sendJson(res, 200, { service: 'mcp-oauth-bridge', version: VERSION, pid: process.pid, ...(options.instanceId ? { instanceId: options.instanceId } : {}), config: configStamp(options.config()) })
     return
   }
   const match = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
-import { cliEnv, makeHome, runCli, spawnCli, startBridgeProcess, type InteractiveCli, type RunningCli } from './cli-process.js'
+import { cliEnv, makeHome, runCli, spawnCli, startBridgeProcess, waitForBridgeConfig, type InteractiveCli, type RunningCli } from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
@@ -190,6 +190,31 @@ describe('approvals watch', () => {
     } finally {
       watch.kill()
     }
+  })
+
+  it('h allows the tool for an hour: the next call runs unasked until the window is ended', async () => {
+    const watch = await startWatch(env)
+    try {
+      const first = client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })
+      await watch.waitFor(/Approve add on up\?.*\[h\] allow for 1 hour/)
+      watch.type('h')
+      expect(((await first) as ToolResult).isError).toBeFalsy()
+      await watch.waitFor(/✔ Approved add on up; it runs without asking for the next hour/)
+      // Within the window: answered without a card.
+      expect(((await client.callTool({ name: 'add', arguments: { a: 2, b: 2 } })) as ToolResult).isError).toBeFalsy()
+      expect(await pending(bridge)).toEqual([])
+      expect((await runCli(['policy', 'up'], env)).stdout).toMatch(/add[\s\S]*until/)
+    } finally {
+      watch.kill()
+      expect((await runCli(['policy', 'up', 'add', 'end-window'], env)).code).toBe(0)
+      await waitForBridgeConfig(bridge, env)
+    }
+    // Ended: the tool asks again.
+    const again = client.callTool({ name: 'add', arguments: { a: 3, b: 3 } })
+    const [held] = await waitForPending(bridge, 1)
+    expect(held).toMatchObject({ tool: 'add' })
+    await decide(bridge, held!.id, 'approve')
+    await again
   })
 })
 

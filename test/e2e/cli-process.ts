@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { once } from 'node:events'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -48,6 +49,22 @@ export interface RunningCli {
  * Starts `mcp-oauth-bridge start --port 0` and resolves once it prints its address. Access
  * control is off (--no-auth) unless `auth: true`: its own tests cover it, the rest test other things.
  */
+/**
+ * Resolves once the running bridge serves with the config.json now on disk: a command that
+ * changed it returns before the bridge's file watcher has reloaded it.
+ */
+export async function waitForBridgeConfig(bridge: Pick<RunningCli, 'url'>, env: NodeJS.ProcessEnv): Promise<void> {
+  const { readConfig } = (await import(pathToFileURL(join(ROOT, 'dist/config/store.js')).href)) as typeof import('../../src/config/store.js')
+  const { resolvePaths } = (await import(pathToFileURL(join(ROOT, 'dist/config/paths.js')).href)) as typeof import('../../src/config/paths.js')
+  const { configStamp } = (await import(pathToFileURL(join(ROOT, 'dist/server/config-stamp.js')).href)) as typeof import('../../src/server/config-stamp.js')
+  const wanted = configStamp(await readConfig(resolvePaths(env)))
+  for (;;) {
+    const health = (await (await fetch(`${bridge.url}/health`)).json()) as { config?: string }
+    if (health.config === wanted) return
+    await new Promise((resolveTick) => setTimeout(resolveTick, 10))
+  }
+}
+
 export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] = [], options: { auth?: boolean } = {}): Promise<RunningCli> {
   const access = options.auth ? [] : ['--no-auth']
   const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...access, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })

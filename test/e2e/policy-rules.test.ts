@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
 import type { BridgeConfig } from '../../src/config/schema.js'
 import { startRulesMcpServer, type RulesMcpServer } from '../fixtures/rules-mcp-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { cliEnv, makeHome, runCli, startBridgeProcess, waitForBridgeConfig, type RunningCli } from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 type AnyClient = { callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<unknown> }
@@ -138,8 +138,7 @@ describe('policy rules through the bridge', () => {
 
     expect((await cli('policy', 'pay', 'get_balance', 'end-window')).code).toBe(0)
     await expect.poll(async () => (await config()).servers.pay?.windows).toBeUndefined()
-    // Give the bridge a moment to reload the config it was told about.
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await waitForBridgeConfig(bridge, env)
     const asked = legacy.callTool({ name: 'get_balance', arguments: {} })
     await decide(bridge, (await waitForPending(bridge, 'get_balance')).id, 'deny')
     expect(((await asked) as ToolResult).isError).toBe(true)

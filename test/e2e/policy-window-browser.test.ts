@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { launchChromium } from '../fixtures/chromium.js'
 import { startRulesMcpServer, type RulesMcpServer } from '../fixtures/rules-mcp-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { cliEnv, makeHome, runCli, startBridgeProcess, waitForBridgeConfig, type RunningCli } from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
@@ -17,11 +17,12 @@ describe('time windows from the approvals page, in Chromium', () => {
   let bridge: RunningCli
   let client: Client
   let page: Page
+  let env: NodeJS.ProcessEnv
 
   beforeAll(async () => {
     browser = await launchChromium()
     upstream = await startRulesMcpServer()
-    const env = cliEnv(await makeHome())
+    env = cliEnv(await makeHome())
     expect((await runCli(['add', 'pay', upstream.url], env)).code).toBe(0)
     bridge = await startBridgeProcess(env)
     client = new Client({ name: 'window-e2e', version: '1.0.0' })
@@ -64,7 +65,7 @@ describe('time windows from the approvals page, in Chromium', () => {
     await page.waitForURL(`${bridge.url}/`)
     expect(await page.locator('tr.window').count()).toBe(0)
 
-    await new Promise((resolve) => setTimeout(resolve, 200)) // the bridge wrote the change itself; let its watcher settle
+    await waitForBridgeConfig(bridge, env)
     const asked = client.callTool({ name: 'get_balance', arguments: {} }) as Promise<ToolResult>
     await expect.poll(held).toBe(1)
     const [call] = ((await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as { pending: Array<{ id: string }> }).pending

@@ -68,10 +68,12 @@ describe('readChoice', () => {
     expect(readChoice('y', call, true)).toEqual({ kind: 'decide', decision: 'approve', always: false })
     expect(readChoice(' No ', call, true)).toEqual({ kind: 'decide', decision: 'deny', always: false })
     expect(readChoice('A', call, true)).toEqual({ kind: 'decide', decision: 'approve', always: true })
+    expect(readChoice('h', call, true)).toEqual({ kind: 'decide', decision: 'approve', always: false, forSeconds: 3600 })
   })
 
   it('refuses "always" where the page offers no always allow', () => {
     expect(readChoice('a', call, false)).toMatchObject({ kind: 'again', message: expect.stringMatching(/cannot be always allowed/) })
+    expect(readChoice('h', call, false)).toMatchObject({ kind: 'again', message: expect.stringMatching(/cannot be allowed for an hour/) })
   })
 
   it('takes an id after the answer, and decides nothing when it names another call', () => {
@@ -81,6 +83,6 @@ describe('readChoice', () => {
 
   it('asks again on anything else, quietly on an empty answer', () => {
     expect(readChoice('', call, true)).toEqual({ kind: 'again' })
-    expect(readChoice('maybe', call, true)).toMatchObject({ kind: 'again', message: expect.stringMatching(/^Answer y \(approve\), n \(deny\) or a \(always allow\)/) })
+    expect(readChoice('maybe', call, true)).toMatchObject({ kind: 'again', message: expect.stringMatching(/^Answer y \(approve\), n \(deny\), a \(always allow\) or h \(allow for 1 hour\)/) })
   })
 })

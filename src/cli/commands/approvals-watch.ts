@@ -120,7 +120,10 @@ async function askInTurn(ask: AskContext): Promise<void> {
   }
 }
 
-type Choice = { kind: 'decide'; decision: 'approve' | 'deny'; always: boolean } | { kind: 'again'; message?: string }
+/** `forSeconds`: "allow for 1 hour", a time window bound to the definition the call shows (like always). */
+type Choice = { kind: 'decide'; decision: 'approve' | 'deny'; always: boolean; forSeconds?: number } | { kind: 'again'; message?: string }
+
+const ONE_HOUR_SECONDS = 3600
 
 async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
   const { call } = asked
@@ -134,7 +137,7 @@ async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
   let showPrompt = true
   for (;;) {
     const asking = new AbortController()
-    if (showPrompt) screen.prompt(`Approve ${callName(call)}?  [y] approve  [n] deny${canAlwaysAllow ? '  [a] always allow this tool' : ''}  › `)
+    if (showPrompt) screen.prompt(`Approve ${callName(call)}?  [y] approve  [n] deny${canAlwaysAllow ? '  [a] always allow this tool  [h] allow for 1 hour' : ''}  › `)
     const outcome = await Promise.race([
       ask.answers.next(AbortSignal.any([ask.stop, asking.signal])).then((text) => ({ kind: 'answer' as const, text })),
       gone,
@@ -161,7 +164,7 @@ async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
     }
     screen.answered(outcome.text.trim())
     try {
-      await decideHeld(ask.client, call.id, choice.decision, choice.always)
+      await decideHeld(ask.client, call.id, choice.decision, choice.always, undefined, choice.forSeconds)
     } catch (error) {
       if (error instanceof BridgeError && error.code === 'NOT_PENDING') {
         screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}. Your answer was not used.`)
@@ -175,15 +178,15 @@ async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
       continue
     }
     const verb = choice.decision === 'approve' ? 'Approved' : 'Denied'
-    screen.say(`✔ ${verb} ${callName(call)}${choice.always ? '; it is always allowed from now on (until the server changes the tool)' : ''}.`)
+    screen.say(`✔ ${verb} ${callName(call)}${choice.always ? '; it is always allowed from now on (until the server changes the tool)' : choice.forSeconds !== undefined ? '; it runs without asking for the next hour (unless the server changes the tool)' : ''}.`)
     return
   }
 }
 
-/** `y`, `n` or `a`, optionally followed by the call's id, so a program can make sure its answer goes to the call it read. */
+/** `y`, `n`, `a` or `h`, optionally followed by the call's id, so a program can make sure its answer goes to the call it read. */
 export function readChoice(text: string, call: PendingCall, canAlwaysAllow: boolean): Choice {
   const [word = '', id, ...rest] = text.trim().toLowerCase().split(/\s+/)
-  const usage = `Answer y (approve), n (deny)${canAlwaysAllow ? ' or a (always allow)' : ''}, optionally followed by the call id.`
+  const usage = `Answer y (approve), n (deny)${canAlwaysAllow ? ', a (always allow) or h (allow for 1 hour)' : ''}, optionally followed by the call id.`
   if (word === '') return { kind: 'again' }
   if (rest.length > 0) return { kind: 'again', message: usage }
   if (id !== undefined && id !== call.id.toLowerCase()) {
@@ -194,6 +197,10 @@ export function readChoice(text: string, call: PendingCall, canAlwaysAllow: bool
   if (word === 'a' || word === 'always') {
     if (canAlwaysAllow) return { kind: 'decide', decision: 'approve', always: true }
     return { kind: 'again', message: 'This call cannot be always allowed (the bridge has not seen the tool\'s definition). Answer y or n.' }
+  }
+  if (word === 'h' || word === 'hour') {
+    if (canAlwaysAllow) return { kind: 'decide', decision: 'approve', always: false, forSeconds: ONE_HOUR_SECONDS }
+    return { kind: 'again', message: 'This call cannot be allowed for an hour (the bridge has not seen the tool\'s definition). Answer y or n.' }
   }
   return { kind: 'again', message: usage }
 }
