@@ -22,7 +22,7 @@ export interface Check {
   fix?: string
 }
 
-const MIN_NODE = [20, 18, 1]
+const MIN_NODE = [20, 19, 0]
 
 export async function doctorCommand(ctx: CliContext, options: { json?: boolean; port?: number }): Promise<void> {
   const checks = await runChecks(ctx, options.port === undefined ? {} : { port: options.port })
