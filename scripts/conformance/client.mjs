@@ -2,14 +2,17 @@
 // The conformance suite's "client command" for mcp-oauth-bridge:
 //
 //   node scripts/conformance/client.mjs <serverUrl>
-//   (env from the suite: MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_CONTEXT when the scenario has data)
+//   (env from the suite: MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_PROTOCOL_VERSION, and
+//   MCP_CONFORMANCE_CONTEXT when the scenario has data)
 //
 // It drives only the product's public command line (dist/cli.js, or CONFORMANCE_BRIDGE_CLI),
 // in a fresh MCP_OAUTH_BRIDGE_HOME, with BROWSER=scripts/conformance/browser.mjs:
 //   init; add conf <serverUrl> [flags from the context]; policy conf allow;
 //   start --port 0 --no-auth (background; its first http://127.0.0.1:<port> line is the URL)
 // then an SDK Client over Streamable HTTP at http://127.0.0.1:<port>/mcp/conf does what the
-// scenario needs (scenario-actions.mjs). It stops `start` at the end and exits 1 on failure.
+// scenario needs: SDK 1.x for 2025-era runs (scenario-actions.mjs), SDK v2 pinned to 2026-07-28
+// when the suite runs the scenario at that wire (scenario-actions-modern.mjs). It stops `start`
+// at the end and exits 1 on failure.
 // Logs go to stderr (the suite keeps them in results/…/stderr.txt).
 //
 // Env knobs: CONFORMANCE_BRIDGE_CLI (path of the CLI's JS entry), CONFORMANCE_KEEP_HOME=1 (keep
@@ -22,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport as ModernHTTPClientTransport } from '@modelcontextprotocol/client';
 import {
   CIMD_CLIENT_METADATA_URL,
   isClientCredentialsScenario,
@@ -30,6 +34,7 @@ import {
   runScenario,
   trackGetStream,
 } from './scenario-actions.mjs';
+import { MODERN_PROTOCOL_VERSION, runModernScenario } from './scenario-actions-modern.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -192,6 +197,10 @@ async function main() {
   const mcpUrl = `${base}/mcp/${SERVER_NAME}`;
   log(`bridge at ${base}; MCP endpoint ${mcpUrl}`);
 
+  if (process.env.MCP_CONFORMANCE_PROTOCOL_VERSION === MODERN_PROTOCOL_VERSION) {
+    await runModernScenario({ scenario, transport: new ModernHTTPClientTransport(new URL(mcpUrl)), context: ctx });
+    return;
+  }
   const tracker = trackGetStream(fetch);
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { fetch: tracker.fetch });
   await runScenario({ scenario, transport, waitForGetStream: tracker.waitForGetStream });

@@ -62,6 +62,16 @@ export function trackGetStream(fetchFn = fetch) {
 }
 
 /**
+ * json-schema-2020-12-preservation: the focal tool's inputSchema, as this client received it
+ * (through the bridge's tools/list relay), goes back verbatim to the echo tool.
+ */
+export function echoCall(tools) {
+  const focal = tools.find((t) => t.name === 'json_schema_2020_12_tool');
+  if (!focal || !tools.some((t) => t.name === 'json_schema_echo')) return undefined;
+  return { name: 'json_schema_echo', arguments: { schema: focal.inputSchema } };
+}
+
+/**
  * Connects an SDK Client over `transport` and does what `scenario` expects.
  * @param {{ scenario: string, transport: import('@modelcontextprotocol/sdk/shared/transport.js').Transport,
  *           waitForGetStream?: (ms: number) => Promise<boolean> }} opts
@@ -105,6 +115,8 @@ export async function runScenario({ scenario, transport, waitForGetStream }) {
       call = { name: 'test_client_elicitation_defaults', arguments: {} };
     } else if (scenario === 'sse-retry') {
       call = { name: 'test_reconnection', arguments: {} };
+    } else if (echoCall(tools)) {
+      call = echoCall(tools);
     } else if (isClientCredentialsScenario(scenario)) {
       call = undefined; // the scenario only checks the token request and one authorized call
     } else if (tools.length > 0) {

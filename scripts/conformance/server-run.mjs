@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 // Transparency against an outside suite: the official MCP conformance suite's SERVER scenarios
-// (`conformance server --url …`), run against the reference MCP server
-// (test/fixtures/reference-server/) directly, and then against the same server through the
-// bridge (the built CLI, dist/cli.js, in a fresh MCP_OAUTH_BRIDGE_HOME: init; add ref <url>;
-// policy ref allow; start --port 0 --no-auth) at http://127.0.0.1:<port>/mcp/ref.
+// (`conformance server --url … --spec-version <era>`), per era, run against a reference MCP
+// server directly, and then against the same server through the bridge (the built CLI,
+// dist/cli.js, in a fresh MCP_OAUTH_BRIDGE_HOME: init; add ref <url>; policy ref allow;
+// start --port 0 --no-auth) at http://127.0.0.1:<port>/mcp/ref.
+//   2025-11-25: test/fixtures/reference-server/ (SDK 1.x, sessionful);
+//   2026-07-28: test/fixtures/reference-server-v2/ (SDK v2 createMcpHandler, both eras).
 //
-//   node scripts/conformance/server-run.mjs [--timeout MS] [--keep-home] [scenario|glob …]
+//   node scripts/conformance/server-run.mjs [--era REV] [--timeout MS] [--keep-home] [scenario|glob …]
+//     --era REV      2025-11-25 or 2026-07-28 (default: both)
 //     --timeout MS   guard per suite run (default 60000); the suite's own waits are shorter
-//     --keep-home    keep the temporary bridge home and print its path
+//     --keep-home    keep the temporary bridge homes and print their paths
 //
-// A scenario passes when the bridged result is at least as good as the direct one: no check
-// that is SUCCESS (or WARNING) directly gets worse through the bridge, no new FAILURE, and a
-// scenario that passes directly passes through the bridge. dns-rebinding-protection must pass
-// through the bridge whatever it does directly (the reference server does not check Host or
-// Origin by default; the bridge does).
-// Output: a Markdown table on stdout and in .conformance-results/server-table.md; raw output
-// (checks.json and suite log per run, reference-server.log, bridge.log) under
-// .conformance-results/raw/server/. Last line: `server conformance: N passed, N failed`.
+// The rule: every scenario that passes directly passes through the bridge, and no check that is
+// SUCCESS (or WARNING) directly gets worse through it (no new FAILURE either).
+// dns-rebinding-protection must pass through the bridge whatever it does directly (the reference
+// servers do not check Host or Origin; the bridge does).
+// Output: a Markdown table per era on stdout and in .conformance-results/server-table-<era>.md;
+// raw output (checks.json and suite log per run, reference-server.log, bridge.log) under
+// .conformance-results/raw/server/<era>/. Last line: `server conformance: N passed, N failed`.
 // Exit status: 0 when every scenario passed, 1 otherwise, 2 for bad usage. Every process this
 // script starts is stopped before it exits, also on errors and on SIGINT/SIGTERM.
 //
@@ -27,11 +29,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureTools, findFile, listSuiteScenarios, mdCell, oneLine, ROOT, selectScenarios, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
+import { ERAS, ensureTools, findFile, listSuiteScenarios, mdCell, oneLine, ROOT, selectScenarios, specVersionFor, SUITE_PACKAGE, SUITE_VERSION, suiteBinPath } from './tools.mjs';
 
 const RESULTS = path.join(ROOT, '.conformance-results');
 const RAW = path.join(RESULTS, 'raw', 'server');
-const REFERENCE_SERVER = path.join(ROOT, 'test', 'fixtures', 'reference-server', 'main.mjs');
+/** The reference server each era's scenarios run against. */
+const REFERENCE_SERVERS = {
+  '2025-11-25': path.join(ROOT, 'test', 'fixtures', 'reference-server', 'main.mjs'),
+  '2026-07-28': path.join(ROOT, 'test', 'fixtures', 'reference-server-v2', 'main.mjs'),
+};
 const CLI = process.env.CONFORMANCE_BRIDGE_CLI ?? path.join(ROOT, 'dist', 'cli.js');
 const SERVER_NAME = 'ref';
 const DNS_SCENARIO = 'dns-rebinding-protection';
@@ -43,7 +49,8 @@ const CLI_STEP_TIMEOUT_MS = 30_000;
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const children = new Set();
-let tempHome;
+/** @type {string[]} bridge homes made by this run */
+const tempHomes = [];
 let keepHome = false;
 let scenarioCount = 0;
 
@@ -67,9 +74,10 @@ async function stopChild(child, graceMs = 3000) {
 
 async function cleanup() {
   await Promise.all([...children].map((child) => stopChild(child).catch(() => {})));
-  if (tempHome && !keepHome) rmSync(tempHome, { recursive: true, force: true });
-  else if (tempHome) process.stderr.write(`kept the bridge home ${tempHome}\n`);
-  tempHome = undefined;
+  for (const home of tempHomes.splice(0)) {
+    if (keepHome) process.stderr.write(`kept the bridge home ${home}\n`);
+    else rmSync(home, { recursive: true, force: true });
+  }
 }
 
 process.on('exit', () => {
@@ -93,19 +101,23 @@ function fail(message, code = 1) {
 // arguments and scenario selection
 
 function parseArgs(argv) {
-  const opts = { timeout: 60_000, keepHome: false, patterns: [] };
+  const opts = { timeout: 60_000, keepHome: false, eras: [], patterns: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--timeout') opts.timeout = Number(argv[++i]);
     else if (arg.startsWith('--timeout=')) opts.timeout = Number(arg.slice('--timeout='.length));
     else if (arg === '--keep-home') opts.keepHome = true;
+    else if (arg === '--era') opts.eras.push(argv[++i]);
+    else if (arg.startsWith('--era=')) opts.eras.push(arg.slice('--era='.length));
     else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).join('\n') + '\n');
       process.exit(0);
     } else if (arg.startsWith('-')) fail(`unknown option ${arg}`, 2);
     else opts.patterns.push(arg);
   }
   if (!Number.isInteger(opts.timeout) || opts.timeout <= 0) fail('--timeout must be a positive integer (ms)', 2);
+  for (const era of opts.eras) if (!ERAS.includes(era)) fail(`--era must be one of ${ERAS.join(', ')}`, 2);
+  if (opts.eras.length === 0) opts.eras = [...ERAS];
   return opts;
 }
 
@@ -163,13 +175,14 @@ function runCli(args, env, logStream) {
 }
 
 /** Sets up a bridge home with the reference server and starts the bridge; returns the MCP URL. */
-async function startBridge(referenceUrl) {
-  tempHome = mkdtempSync(path.join(os.tmpdir(), 'mcp-oauth-bridge-server-conformance-'));
+async function startBridge(referenceUrl, raw) {
+  const tempHome = mkdtempSync(path.join(os.tmpdir(), 'mcp-oauth-bridge-server-conformance-'));
+  tempHomes.push(tempHome);
   const home = path.join(tempHome, 'home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   // BROWSER=true: an open server needs no login; if `add` ever wanted one, nothing opens.
   const env = { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, BROWSER: 'true', NO_COLOR: '1' };
-  const setupLog = createWriteStream(path.join(RAW, 'bridge-setup.log'));
+  const setupLog = createWriteStream(path.join(raw, 'bridge-setup.log'));
   try {
     for (const args of [['init'], ['add', SERVER_NAME, referenceUrl], ['policy', SERVER_NAME, 'allow']]) {
       const res = await runCli(args, env, setupLog);
@@ -186,7 +199,7 @@ async function startBridge(referenceUrl) {
     command: process.execPath,
     args: [CLI, 'start', '--port', '0', '--no-auth'],
     env,
-    logFile: path.join(RAW, 'bridge.log'),
+    logFile: path.join(raw, 'bridge.log'),
     pattern: /http:\/\/127\.0\.0\.1:\d+/,
   });
   return `${url}/mcp/${SERVER_NAME}`;
@@ -196,10 +209,11 @@ async function startBridge(referenceUrl) {
 // running the suite and reading its checks
 
 
-function runSuiteScenario({ node22, scenario, url, timeout, outDir }) {
+function runSuiteScenario({ node22, scenario, specVersion, url, timeout, outDir }) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const args = [suiteBinPath(), 'server', '--url', url, '--scenario', scenario, '-o', outDir];
+  if (specVersion) args.push('--spec-version', specVersion);
   const started = Date.now();
   return new Promise((resolve) => {
     const child = track(spawn(node22, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -299,17 +313,80 @@ function compare(scenario, direct, bridged) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function runAll(node22, scenarios, url, side, timeout) {
+async function runAll(node22, plan, url, side, timeout, raw) {
   const results = new Map();
-  for (const scenario of scenarios) {
-    const outDir = path.join(RAW, side, scenario);
-    const run = await runSuiteScenario({ node22, scenario, url, timeout, outDir });
+  for (const { name: scenario, specVersion } of plan) {
+    const outDir = path.join(raw, side, scenario);
+    const run = await runSuiteScenario({ node22, scenario, specVersion, url, timeout, outDir });
     const checks = readChecks(outDir, run);
     const s = summarize(checks);
     process.stderr.write(`  ${side.padEnd(6)} ${s.cell.padEnd(22)} ${scenario} (${run.seconds.toFixed(1)} s)\n`);
     results.set(scenario, checks);
   }
   return results;
+}
+
+/**
+ * The era's server scenarios: those the suite lists for it, pending and added-after-release ones
+ * included (scored or not, the bridge must not make them worse); extensions (tasks, skills) are
+ * not run.
+ */
+function scenariosForEra(all, era, patterns) {
+  const inEra = all.filter((s) => !s.tags.includes('extension') && specVersionFor(s, era) === era);
+  const names = selectScenarios(all.map((s) => s.name), patterns).filter((name) => inEra.some((s) => s.name === name));
+  return names.map((name) => ({ name, specVersion: era }));
+}
+
+async function runEra(node22, era, plan, opts) {
+  const raw = path.join(RAW, era);
+  rmSync(raw, { recursive: true, force: true });
+  mkdirSync(raw, { recursive: true });
+  const reference = await startAndWaitForUrl({
+    label: `reference server (${era})`,
+    command: process.execPath,
+    args: [REFERENCE_SERVERS[era], '--port', '0', '--verbose'],
+    env: process.env,
+    logFile: path.join(raw, 'reference-server.log'),
+    pattern: /http:\/\/\S+\/mcp/,
+  });
+  process.stderr.write(`${era}: ${plan.length} server scenario(s); reference server ${path.relative(ROOT, REFERENCE_SERVERS[era])} at ${reference.url}\n`);
+  const t0 = Date.now();
+  const direct = await runAll(node22, plan, reference.url, 'direct', opts.timeout, raw);
+  const directSeconds = (Date.now() - t0) / 1000;
+  const bridgeUrl = await startBridge(reference.url, raw);
+  process.stderr.write(`Bridge: ${bridgeUrl}\n`);
+  const t1 = Date.now();
+  const bridged = await runAll(node22, plan, bridgeUrl, 'bridge', opts.timeout, raw);
+  const bridgeSeconds = (Date.now() - t1) / 1000;
+  const referenceAlive = reference.child.exitCode === null && reference.child.signalCode === null;
+  await cleanup();
+
+  const rows = [];
+  let passed = 0;
+  let failed = 0;
+  for (const { name: scenario } of plan) {
+    const r = compare(scenario, direct.get(scenario), bridged.get(scenario));
+    if (r.ok) passed++;
+    else failed++;
+    rows.push(`| ${mdCell(scenario)} | ${r.direct.cell} | ${r.bridged.cell}${r.ok ? '' : ' ✗'} | ${mdCell(r.notes.join('; '))} |`);
+  }
+  const table = [
+    `Server conformance ${era}: ${SUITE_PACKAGE}@${SUITE_VERSION} server scenarios (\`--spec-version ${era}\`) against ` +
+      `${path.relative(ROOT, path.dirname(REFERENCE_SERVERS[era]))}, directly and through mcp-oauth-bridge (\`start --no-auth\`, policy allow), ${new Date().toISOString()}. ` +
+      `Cells: result and SUCCESS/(SUCCESS+FAILURE) checks. Direct ${directSeconds.toFixed(0)} s, bridged ${bridgeSeconds.toFixed(0)} s.` +
+      (referenceAlive ? '' : ' WARNING: the reference server died during the run.'),
+    '',
+    '| Scenario | Direct | Through bridge | Notes |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+  mkdirSync(RESULTS, { recursive: true });
+  const tableFile = path.join(RESULTS, `server-table-${era}.md`);
+  writeFileSync(tableFile, table);
+  process.stdout.write(`\n${table}\nTable written to ${path.relative(ROOT, tableFile)}\n`);
+  if (!referenceAlive) failed = Math.max(failed, 1);
+  return { passed, failed };
 }
 
 async function main() {
@@ -320,64 +397,27 @@ async function main() {
   if (!existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first (or \`npm run test:conformance:server\`)`);
 
   const node22 = ensureTools();
-  let scenarios;
+  const all = listSuiteScenarios(node22, 'server');
+  const plans = [];
   try {
-    scenarios = selectScenarios(listSuiteScenarios(node22, 'server'), opts.patterns);
+    for (const era of opts.eras) {
+      const plan = scenariosForEra(all, era, opts.patterns);
+      if (plan.length > 0) plans.push({ era, plan });
+    }
   } catch (error) {
     fail(error.message, 2);
   }
-  scenarioCount = scenarios.length;
-  rmSync(RAW, { recursive: true, force: true });
-  mkdirSync(RAW, { recursive: true });
-
-  const reference = await startAndWaitForUrl({
-    label: 'reference server',
-    command: process.execPath,
-    args: [REFERENCE_SERVER, '--port', '0', '--verbose'],
-    env: process.env,
-    logFile: path.join(RAW, 'reference-server.log'),
-    pattern: /http:\/\/\S+\/mcp/,
-  });
-  process.stderr.write(`Suite ${SUITE_PACKAGE}@${SUITE_VERSION}; ${scenarios.length} server scenario(s); reference server ${reference.url}\n`);
-
-  const t0 = Date.now();
-  const direct = await runAll(node22, scenarios, reference.url, 'direct', opts.timeout);
-  const directSeconds = (Date.now() - t0) / 1000;
-
-  const bridgeUrl = await startBridge(reference.url);
-  process.stderr.write(`Bridge: ${bridgeUrl}\n`);
-  const t1 = Date.now();
-  const bridged = await runAll(node22, scenarios, bridgeUrl, 'bridge', opts.timeout);
-  const bridgeSeconds = (Date.now() - t1) / 1000;
-  const referenceAlive = reference.child.exitCode === null && reference.child.signalCode === null;
-
-  const rows = [];
+  if (plans.length === 0) fail(`no selected server scenario belongs to ${opts.eras.join(' or ')}`, 2);
+  scenarioCount = plans.reduce((n, p) => n + p.plan.length, 0);
+  process.stderr.write(`Suite ${SUITE_PACKAGE}@${SUITE_VERSION}\n`);
   let passed = 0;
   let failed = 0;
-  for (const scenario of scenarios) {
-    const r = compare(scenario, direct.get(scenario), bridged.get(scenario));
-    if (r.ok) passed++;
-    else failed++;
-    rows.push(`| ${mdCell(scenario)} | ${r.direct.cell} | ${r.bridged.cell}${r.ok ? '' : ' ✗'} | ${mdCell(r.notes.join('; '))} |`);
+  for (const { era, plan } of plans) {
+    const result = await runEra(node22, era, plan, opts);
+    passed += result.passed;
+    failed += result.failed;
   }
-  const totalSeconds = (Date.now() - started) / 1000;
-  const table = [
-    `Server conformance: ${SUITE_PACKAGE}@${SUITE_VERSION} server scenarios against the reference server ` +
-      `(test/fixtures/reference-server), directly and through mcp-oauth-bridge (\`start --no-auth\`, policy allow), ${new Date().toISOString()}. ` +
-      `Cells: result and SUCCESS/(SUCCESS+FAILURE) checks. Direct ${directSeconds.toFixed(0)} s, bridged ${bridgeSeconds.toFixed(0)} s, total ${totalSeconds.toFixed(0)} s.` +
-      (referenceAlive ? '' : ' WARNING: the reference server died during the run.'),
-    '',
-    '| Scenario | Direct | Through bridge | Notes |',
-    '| --- | --- | --- | --- |',
-    ...rows,
-    '',
-  ].join('\n');
-  mkdirSync(RESULTS, { recursive: true });
-  const tableFile = path.join(RESULTS, 'server-table.md');
-  writeFileSync(tableFile, table);
-  process.stdout.write(`\n${table}\n`);
-  process.stdout.write(`Table written to ${path.relative(ROOT, tableFile)}; raw output under ${path.relative(ROOT, RAW)}/\n`);
-  if (!referenceAlive) failed = Math.max(failed, 1);
+  process.stdout.write(`Raw output under ${path.relative(ROOT, RAW)}/; total ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   process.stdout.write(`server conformance: ${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }

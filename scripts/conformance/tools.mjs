@@ -12,7 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SUITE_PACKAGE = '@modelcontextprotocol/conformance';
-export const SUITE_VERSION = '0.1.16';
+// 0.2.0-alpha.12 runs every scenario 0.1.16 had and the 2026-07-28 ones, each at the wire of the
+// revision given with --spec-version (the `latest` dist-tag is still 0.1.16).
+export const SUITE_VERSION = '0.2.0-alpha.12';
+
+/** The revisions the harness runs: the 2025 era and the 2026-07-28 (modern) one. */
+export const ERAS = ['2025-11-25', '2026-07-28'];
 export const NODE_PACKAGE = 'node@22';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -75,17 +80,35 @@ export function ensureTools() {
   return node22;
 }
 
-/** The suite's scenario names, in its order: `side` is 'client' or 'server' (`conformance list --<side>`). */
+/**
+ * The suite's scenarios of one side ('client' or 'server'), in its order, each with the revisions
+ * it applies to (`conformance list --<side>` prints `- name [2025-11-25,2026-07-28]`, or
+ * `[extension]`).
+ */
 export function listSuiteScenarios(node22, side = 'client') {
   const res = spawnSync(node22, [suiteBinPath(), 'list', `--${side}`], { encoding: 'utf8', cwd: ROOT });
   if (res.status !== 0) throw new ToolsError(`conformance list --${side} failed: ${res.stderr}`);
-  const names = [];
+  const scenarios = [];
   for (const line of res.stdout.split('\n')) {
-    const m = /^\s+-\s+(\S+)/.exec(line);
-    if (m) names.push(m[1]);
+    const m = /^\s+-\s+(\S+)(?:\s+\[([^\]]*)\])?/.exec(line);
+    if (m) scenarios.push({ name: m[1], tags: (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean) });
   }
-  if (names.length === 0) throw new ToolsError(`could not parse the scenario list:\n${res.stdout}`);
-  return names;
+  if (scenarios.length === 0) throw new ToolsError(`could not parse the scenario list:\n${res.stdout}`);
+  return scenarios;
+}
+
+/**
+ * The `--spec-version` to run `scenario` at for `era`: the era itself when the scenario applies to
+ * it; an older revision's scenario (the 2025-03-26 back-compat ones) in the 2025 era runs at its
+ * own newest revision; extensions get none (the suite's default wire, 2025-11-25). Undefined: the
+ * scenario does not belong to the era.
+ */
+export function specVersionFor(scenario, era) {
+  if (scenario.tags.includes(era)) return era;
+  if (scenario.tags.includes('extension')) return era === ERAS[0] ? null : undefined;
+  const older = scenario.tags.filter((tag) => /^\d{4}-\d{2}-\d{2}$/.test(tag) && tag < era).sort();
+  if (era === ERAS[0] && older.length > 0 && !scenario.tags.some((tag) => tag > era)) return older[older.length - 1];
+  return undefined;
 }
 
 // Shared by run.mjs (client scenarios) and server-run.mjs (server scenarios).
