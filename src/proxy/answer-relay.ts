@@ -8,7 +8,7 @@ import { AnswerWatch } from './answer-watch.js'
 import { BRIDGE_ERROR, errorResponse } from './jsonrpc.js'
 import { sseEvent } from './sse.js'
 import { brokenAnswerText, errorStatusText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
-import type { UpstreamResponse } from './forward.js'
+import type { UpstreamResponse } from './upstream.js'
 
 /**
  * Pipes `body` (through `through`, when given) to the client without ending it on a failure:

@@ -681,7 +681,9 @@ export interface UpstreamSenders {
 }
 
 /** One legacy sender per configured server (made on first use, replaced when its URL changes). */
-export function createUpstreamSenders(options: LegacySseOptions = {}): UpstreamSenders {
+export function createUpstreamSenders(options: LegacySseOptions & { send?: UpstreamSender } = {}): UpstreamSenders {
+  // Streamable HTTP goes through the sender handed in (a bridge's own pool), else the shared one.
+  const streamable = options.send ?? sendUpstream
   const legacy = new Map<string, { url: string; sender: LegacySseSender }>()
   const drop = (name: string) => {
     const current = legacy.get(name)
@@ -693,7 +695,7 @@ export function createUpstreamSenders(options: LegacySseOptions = {}): UpstreamS
     senderFor(name, entry) {
       if (entry.transport !== 'sse') {
         drop(name)
-        return sendUpstream
+        return streamable
       }
       let current = legacy.get(name)
       if (current && current.url !== entry.url) {

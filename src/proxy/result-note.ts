@@ -5,7 +5,7 @@
 // the upstream sent it (it must still match the tool's output schema), and errors, results
 // without `content` (an `input_required` round) and every other message pass untouched.
 import { Transform, pipeline } from 'node:stream'
-import type { UpstreamResponse } from './forward.js'
+import type { UpstreamResponse } from './upstream.js'
 import type { JsonRpcId } from './jsonrpc.js'
 import { rewriteSseData } from './sse.js'
 

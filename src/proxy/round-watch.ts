@@ -2,7 +2,7 @@
 // learn whether it asked for input (`resultType: "input_required"`) and with which
 // `requestState` (`basic/patterns/mrtr.mdx`), so that the retry is not held for approval again.
 import { Transform, pipeline } from 'node:stream'
-import type { UpstreamResponse } from './forward.js'
+import type { UpstreamResponse } from './upstream.js'
 import type { JsonRpcId } from './jsonrpc.js'
 
 /** The most of an answer kept to look at; a larger one is passed on unread. */

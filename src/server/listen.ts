@@ -4,14 +4,16 @@ import { createServer, type Server } from 'node:http'
 import { watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { BridgePaths } from '../config/paths.js'
-import type { BridgeConfig, ServerEntry, UpstreamEra } from '../config/schema.js'
+import type { BridgeConfig, UpstreamEra } from '../config/schema.js'
 import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
 import type { FlowIo } from '../oauth/flow.js'
 import type { AuthChallenge } from '../oauth/probe.js'
 import { TokenManager } from '../tokens/manager.js'
 import { EncryptedFileTokenStore } from '../tokens/store.js'
-import { createBridgeHandler, type RequestLogEntry } from './app.js'
+import type { RequestLogEntry } from './app.js'
+import { Bridge } from './bridge.js'
+import type { UpstreamSender } from '../proxy/upstream.js'
 import { loopbackAuthorities } from './guard.js'
 import { createDashboard, type LastError } from './pages/dashboard.js'
 import { PageSessions } from './pages/sessions.js'
@@ -25,8 +27,6 @@ import { anchorFile } from '../approvals/decision-files.js'
 import type { DecisionRecord } from '../approvals/gate.js'
 import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { closeUpstream, warmUpstream, type UpstreamSender } from '../proxy/forward.js'
-import type { UpstreamSenders } from '../proxy/legacy-sse.js'
 import { announceBridge, newInstanceId, originOf, type RuntimeAnnouncement } from './runtime-file.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../authorization/authorization-server.js'
 import { renderClientsSection } from '../authorization/clients-section.js'
@@ -172,8 +172,6 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 
   // Streamable HTTP for most servers; one HTTP+SSE (2024-11-05) translator per server configured with transport "sse".
   // The older HTTP+SSE transport's module (and undici) load right after the listener is up.
-  let senders: UpstreamSenders | undefined
-  let loadSenders: Promise<UpstreamSenders> | undefined
   // Clients of the other MCP era than their upstream's are translated (src/proxy/era/); the era
   // found on first use is saved in the server's entry.
   const saveEra = (name: string, url: string, era: UpstreamEra) =>
@@ -181,93 +179,90 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       const saved = current.servers[name]
       if (saved?.url === url) saved.era = era
     }).then(() => undefined)
-  const sendersReady = () => (loadSenders ??= Promise.all([import('../proxy/legacy-sse.js'), import('../proxy/era/era-senders.js')])
-    .then(([legacy, era]) => (senders = era.createEraSenders(legacy.createUpstreamSenders(), { saveEra }))))
-  const senderFor = (name: string, entry: ServerEntry): UpstreamSender =>
-    senders ? senders.senderFor(name, entry) : (request) => sendersReady().then((ready) => ready.senderFor(name, entry)(request))
-  const server = createServer(
-    createBridgeHandler({
-      config: () => config,
-      tokens,
-      staticHeaders: async (name) => {
-        if (!headerCache.has(name)) headerCache.set(name, (await store.get(name))?.headers)
-        return headerCache.get(name)
+  const senders = (send: UpstreamSender) => Promise.all([import('../proxy/legacy-sse.js'), import('../proxy/era/era-senders.js')])
+    .then(([legacy, era]) => era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send }))
+  const bridge = new Bridge({
+    config: () => config,
+    tokens,
+    staticHeaders: async (name) => {
+      if (!headerCache.has(name)) headerCache.set(name, (await store.get(name))?.headers)
+      return headerCache.get(name)
+    },
+    authorize,
+    allowedAuthorities: () => authorities,
+    senders,
+    bridgeToken: () => bridgeToken,
+    instanceId,
+    clientAccess: authorization,
+    log: options.log,
+    ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
+    onOutcome: (name, error) => {
+      if (error) lastErrors.set(name, { message: error.message, at: Date.now() })
+      else lastErrors.delete(name)
+    },
+    approvals: {
+      queue,
+      catalog,
+      pageUrl: () => approvalsUrl,
+      clientName: (sessionId) => (typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined),
+      rememberHeld: (sessionId, requestId, pendingId) => heldRequests.set(`${String(sessionId)}\u0000${JSON.stringify(requestId)}`, pendingId),
+      cancelHeld: (sessionId, requestId) => {
+        if (requestId === undefined) return
+        const key = `${String(sessionId)}\u0000${JSON.stringify(requestId)}`
+        const pendingId = heldRequests.get(key)
+        if (pendingId !== undefined) queue.decide(pendingId, { kind: 'deny', source: 'cancelled' })
       },
-      authorize,
-      allowedAuthorities: () => authorities,
-      senderFor,
-      bridgeToken: () => bridgeToken,
-      instanceId,
-      clientAccess: authorization,
-      log: options.log,
-      ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
-      onOutcome: (name, error) => {
-        if (error) lastErrors.set(name, { message: error.message, at: Date.now() })
-        else lastErrors.delete(name)
+      rememberClient: (sessionId, clientName) => {
+        if (typeof sessionId === 'string' && typeof clientName === 'string') sessionClients.set(sessionId, clientName.slice(0, 200))
       },
-      approvals: {
+      onDecision: (record) => {
+        decisionLog.write(record)
+        options.onDecision?.(record)
+      },
+      onAllowFor: async (server, tool, definition, seconds) => {
+        config = await writeWindow(paths, server, tool, definition, seconds)
+      },
+      onAlwaysAllow: async (server, tool, definition) => {
+        config = await updateConfig(paths, (current) => {
+          const entry = current.servers[server]
+          if (!entry) return
+          const approvedDefinition = {
+            fingerprint: definitionFingerprint(definition),
+            ...(definition.description !== undefined ? { description: definition.description } : {}),
+            ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
+          }
+          entry.tools = { ...entry.tools, [tool]: { policy: 'allow', approvedDefinition } }
+        })
+      },
+    },
+    pages: routePages(
+      authorization,
+      createApprovalsRoutes({
         queue,
-        catalog,
-        pageUrl: () => approvalsUrl,
-        clientName: (sessionId) => (typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined),
-        rememberHeld: (sessionId, requestId, pendingId) => heldRequests.set(`${String(sessionId)}\u0000${JSON.stringify(requestId)}`, pendingId),
-        cancelHeld: (sessionId, requestId) => {
-          if (requestId === undefined) return
-          const key = `${String(sessionId)}\u0000${JSON.stringify(requestId)}`
-          const pendingId = heldRequests.get(key)
-          if (pendingId !== undefined) queue.decide(pendingId, { kind: 'deny', source: 'cancelled' })
+        sessions,
+        bridgeToken: () => bridgeToken,
+        renderPage: renderApprovalsPage,
+        pageHeaders: APPROVALS_PAGE_HEADERS,
+        script: APPROVALS_SCRIPT,
+      }),
+      createDashboard({
+        config: () => config,
+        store,
+        sessions,
+        accessRequired: () => bridgeToken !== undefined,
+        lastErrors,
+        reauthorize,
+        endWindow: async (server, tool) => {
+          const ended = await writeEndWindow(paths, server, tool)
+          config = ended.config
+          return ended.wasOpen
         },
-        rememberClient: (sessionId, clientName) => {
-          if (typeof sessionId === 'string' && typeof clientName === 'string') sessionClients.set(sessionId, clientName.slice(0, 200))
-        },
-        onDecision: (record) => {
-          decisionLog.write(record)
-          options.onDecision?.(record)
-        },
-        onAllowFor: async (server, tool, definition, seconds) => {
-          config = await writeWindow(paths, server, tool, definition, seconds)
-        },
-        onAlwaysAllow: async (server, tool, definition) => {
-          config = await updateConfig(paths, (current) => {
-            const entry = current.servers[server]
-            if (!entry) return
-            const approvedDefinition = {
-              fingerprint: definitionFingerprint(definition),
-              ...(definition.description !== undefined ? { description: definition.description } : {}),
-              ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
-            }
-            entry.tools = { ...entry.tools, [tool]: { policy: 'allow', approvedDefinition } }
-          })
-        },
-      },
-      pages: routePages(
-        authorization,
-        createApprovalsRoutes({
-          queue,
-          sessions,
-          bridgeToken: () => bridgeToken,
-          renderPage: renderApprovalsPage,
-          pageHeaders: APPROVALS_PAGE_HEADERS,
-          script: APPROVALS_SCRIPT,
-        }),
-        createDashboard({
-          config: () => config,
-          store,
-          sessions,
-          accessRequired: () => bridgeToken !== undefined,
-          lastErrors,
-          reauthorize,
-          endWindow: async (server, tool) => {
-            const ended = await writeEndWindow(paths, server, tool)
-            config = ended.config
-            return ended.wasOpen
-          },
-          clientsSection: async (csrf) => renderClientsSection(await authorization.connectedClients(), csrf),
-          afterLogin: (req) => authorization.afterLogin(req),
-        }),
-      ),
-    }),
-  )
+        clientsSection: async (csrf) => renderClientsSection(await authorization.connectedClients(), csrf),
+        afterLogin: (req) => authorization.afterLogin(req),
+      }),
+    ),
+  })
+  const server = createServer(bridge.handle)
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -281,8 +276,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   })
   const port = (server.address() as AddressInfo).port
   authorities = loopbackAuthorities(port)
-  void warmUpstream()
-  void sendersReady()
+  bridge.warm()
   approvalsUrl = `http://localhost:${port}/approvals`
   pageOrigin = `http://localhost:${port}`
   const url = originOf(options.host, port)
@@ -313,8 +307,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
     queue.denyAll('shutdown')
     // First: ending the legacy sessions ends their clients' GET streams, which would hold server.close().
-    await senders?.close()
+    await bridge.endSessions()
     await closeBridge(server, watcher)
+    await bridge.close()
     await decisionLog.close()
   }
   if (options.announce) {
@@ -362,7 +357,6 @@ async function closeBridge(server: Server, watcher: FSWatcher): Promise<void> {
     // Long-lived SSE streams would hold the close open forever.
     setTimeout(() => server.closeAllConnections(), 2_000).unref()
   })
-  await closeUpstream()
 }
 
 type PageRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import type { ServerEntry } from '../../config/schema.js'
-import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
+import { sendUpstream as sendShared, type UpstreamRequest, type UpstreamResponse, type UpstreamSender } from '../forward.js'
 import type { UpstreamSenders } from '../legacy-sse.js'
 import { probeUpstreamEra } from './runtime-probe.js'
 import { suggestsOtherEra } from './era-probe.js'
@@ -20,6 +20,8 @@ export interface EraSendersOptions {
   saveEra: (name: string, url: string, era: Era) => Promise<void>
   /** How the bridge probes; tests may replace it. */
   probe?: (request: UpstreamRequest) => Promise<Era | undefined>
+  /** Plain Streamable HTTP toward the upstream: the bridge's own connection pool. */
+  send?: UpstreamSender
 }
 
 interface Translators {
@@ -29,7 +31,8 @@ interface Translators {
 }
 
 export function createEraSenders(inner: UpstreamSenders, options: EraSendersOptions): UpstreamSenders {
-  const probe = options.probe ?? probeUpstreamEra
+  const plainHttp = options.send ?? sendShared
+  const probe = options.probe ?? ((request: UpstreamRequest) => probeUpstreamEra(request, plainHttp))
   /** Eras found at run time, until the reloaded config.json says the same. */
   const found = new Map<string, { url: string; era: Era }>()
   const probing = new Map<string, Promise<Era | undefined>>()
@@ -69,7 +72,7 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
   const route = (name: string, entry: ServerEntry, era: Era | undefined, passthrough: UpstreamSender, request: UpstreamRequest): Promise<UpstreamResponse> => {
     if (era === undefined || clientEraOf(request) === era) return passthrough(request)
     const set = translatorsOf(name, entry)
-    return era === MODERN ? (set.toModern ??= createToModernSender()).send(request) : (set.toLegacy ??= createToLegacySender()).send(request)
+    return era === MODERN ? (set.toModern ??= createToModernSender(plainHttp)).send(request) : (set.toLegacy ??= createToLegacySender(plainHttp)).send(request)
   }
 
   const remember = (name: string, entry: ServerEntry, era: Era) => {
@@ -101,7 +104,7 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
     if (now === undefined || now === expected) return rebuilt
     // A 2025 client with a session the old upstream gave it keeps using that id with the translator.
     const sessionId = header(request, 'mcp-session-id')
-    if (now === MODERN && sessionId !== undefined) (translatorsOf(name, entry).toModern ??= createToModernSender()).adopt(sessionId, header(request, 'mcp-protocol-version') ?? LEGACY)
+    if (now === MODERN && sessionId !== undefined) (translatorsOf(name, entry).toModern ??= createToModernSender(plainHttp)).adopt(sessionId, header(request, 'mcp-protocol-version') ?? LEGACY)
     return route(name, entry, now, passthrough, request)
   }
 

@@ -1,8 +1,8 @@
 // `initialize` from a 2025 client, answered by the bridge from the 2026-07-28 upstream's
 // `server/discover` (`server/discover.mdx`): the same server facts, in the 2025 shape
 // (2025-11-25 `basic/lifecycle.mdx` §Initialization), with a session minted here.
-import type { UpstreamRequest, UpstreamResponse } from '../forward.js'
-import { sendUpstream } from '../forward.js'
+import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
+import { sendUpstream as sendShared } from '../forward.js'
 import { BRIDGE_ERROR, errorResponse } from '../jsonrpc.js'
 import { VERSION } from '../../version.js'
 import type { LegacyClientSessions } from './legacy-sessions.js'
@@ -12,7 +12,7 @@ import { LEGACY, LEGACY_VERSIONS, SERVER_INFO_META, isRecord, jsonAnswer, params
 
 const DISCOVER_ID = 'bridge-discover'
 
-export async function discoverForLegacyClient(request: UpstreamRequest, initialize: Message, sessions: LegacyClientSessions): Promise<UpstreamResponse> {
+export async function discoverForLegacyClient(request: UpstreamRequest, initialize: Message, sessions: LegacyClientSessions, sendUpstream: UpstreamSender = sendShared): Promise<UpstreamResponse> {
   const params = paramsOf(initialize) ?? {}
   const facts: ClientFacts = {
     clientInfo: isRecord(params.clientInfo) ? (params.clientInfo as Implementation) : undefined,

@@ -4,8 +4,8 @@
 // notifications without their subscriptionId. An upstream that advertises none gets 405, which a
 // 2025 server answers when it offers no stream (2025-11-25 streamable-http.mdx §Listening for
 // Messages from the Server).
-import type { UpstreamRequest, UpstreamResponse } from '../forward.js'
-import { sendUpstream } from '../forward.js'
+import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
+import { sendUpstream as sendShared } from '../forward.js'
 import type { LegacyClientSession } from './legacy-sessions.js'
 import { isEventStream, mapMessages } from './message-stream.js'
 import { legacyMessage, modernRequest } from './modern-call.js'
@@ -24,7 +24,7 @@ function notificationsFor(capabilities: Record<string, unknown>): Record<string,
   return wanted
 }
 
-export async function openListenForLegacyClient(request: UpstreamRequest, session: LegacyClientSession): Promise<UpstreamResponse> {
+export async function openListenForLegacyClient(request: UpstreamRequest, session: LegacyClientSession, sendUpstream: UpstreamSender = sendShared): Promise<UpstreamResponse> {
   const notifications = notificationsFor(session.serverCapabilities)
   if (Object.keys(notifications).length === 0) return { ...emptyAnswer(405), headers: { allow: 'POST, DELETE' } }
   const listen = { jsonrpc: '2.0', id: LISTEN_ID, method: 'subscriptions/listen', params: { notifications } }

@@ -3,15 +3,15 @@
 // the bridge plays the 2025 client: one upstream session per client identity, requests sent on
 // it without the modern envelope, and answers marked as modern results.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
-import { sendUpstream } from '../forward.js'
+import { sendUpstream as sendShared } from '../forward.js'
 import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { mapMessages, readMessages } from './message-stream.js'
 import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
 import { bridgeAnswer, CLIENT_CAPABILITIES_META, CLIENT_INFO_META, MODERN, PROTOCOL_VERSION_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
 
-export function createToLegacySender(): { send: UpstreamSender; close(): void } {
-  const sessions = new UpstreamSessions()
+export function createToLegacySender(sendUpstream: UpstreamSender = sendShared): { send: UpstreamSender; close(): void } {
+  const sessions = new UpstreamSessions(sendUpstream)
 
   async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const upstreamId = session.nextId++

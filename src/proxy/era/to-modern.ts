@@ -3,7 +3,7 @@
 // Matrix), so the bridge plays the 2025 server: it answers `initialize` from the upstream's
 // `server/discover`, keeps the session, and sends every later request as a modern one.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
-import { sendUpstream } from '../forward.js'
+import { sendUpstream as sendShared } from '../forward.js'
 import { BRIDGE_ERROR, INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { LegacyClientSessions, type LegacyClientSession } from './legacy-sessions.js'
 import { mapMessages, readMessages } from './message-stream.js'
@@ -29,7 +29,7 @@ const LOCAL_ANSWERS: Record<string, (session: LegacyClientSession, params: Recor
   },
 }
 
-export function createToModernSender(): TranslatingSender {
+export function createToModernSender(sendUpstream: UpstreamSender = sendShared): TranslatingSender {
   const sessions = new LegacyClientSessions()
   const book = new ToolHeaderBook()
 
@@ -94,7 +94,7 @@ export function createToModernSender(): TranslatingSender {
     const sessionId = header(request, 'mcp-session-id')
     if (sessionId === undefined) {
       const message = request.method === 'POST' ? parseMessage(request.body) : undefined
-      if (message?.method === 'initialize' && message.id !== undefined) return discoverForLegacyClient(request, message, sessions)
+      if (message?.method === 'initialize' && message.id !== undefined) return discoverForLegacyClient(request, message, sessions, sendUpstream)
       return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
     }
     const session = sessions.get(sessionId)
@@ -102,7 +102,7 @@ export function createToModernSender(): TranslatingSender {
     // (2025-11-25 streamable-http.mdx §Session Management).
     if (!session) return jsonAnswer(404, errorResponse(null, BRIDGE_ERROR, 'Session not found'))
     if (request.method === 'DELETE') return emptyAnswer(sessions.end(sessionId) ? 200 : 404)
-    if (request.method === 'GET') return openListenForLegacyClient(request, session)
+    if (request.method === 'GET') return openListenForLegacyClient(request, session, sendUpstream)
     return post(request, session)
   }
 

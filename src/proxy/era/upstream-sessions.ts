@@ -2,7 +2,7 @@
 // have none: one per client identity and capabilities (what `initialize` would have declared,
 // 2025-11-25 `basic/lifecycle.mdx` §Initialization), opened on first use and opened again when
 // the upstream forgets it (404, 2025-11-25 `basic/transports/streamable-http.mdx` §Session Management).
-import type { UpstreamRequest, UpstreamResponse } from '../forward.js'
+import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream } from '../forward.js'
 import { VERSION } from '../../version.js'
 import { relayableCapabilities } from './modern-call.js'
@@ -24,6 +24,12 @@ export type Opening = { kind: 'open'; session: UpstreamSession } | { kind: 'refu
 const MAX_SESSIONS = 256
 
 export class UpstreamSessions {
+  readonly #send: UpstreamSender
+
+  constructor(send: UpstreamSender = sendUpstream) {
+    this.#send = send
+  }
+
   readonly #openings = new Map<string, Promise<Opening>>()
   /** Which key each open session was opened for, so forgetting one needs no waiting. */
   readonly #keys = new WeakMap<UpstreamSession, string>()
@@ -35,7 +41,7 @@ export class UpstreamSessions {
     const key = JSON.stringify([clientInfo?.name, clientInfo?.version, declared])
     let opening = this.#openings.get(key)
     if (!opening) {
-      opening = initialize(request, clientInfo, declared).then((result) => {
+      opening = initialize(this.#send, request, clientInfo, declared).then((result) => {
         if (result.kind === 'open') {
           this.#keys.set(result.session, key)
           this.#current.set(key, result.session)
@@ -72,7 +78,7 @@ export class UpstreamSessions {
   }
 }
 
-async function initialize(request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: Record<string, unknown>): Promise<Opening> {
+async function initialize(sendUpstream: UpstreamSender, request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: Record<string, unknown>): Promise<Opening> {
   const headers = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' }
   const params = { protocolVersion: LEGACY, capabilities, clientInfo: clientInfo ?? { name: 'mcp-oauth-bridge', version: VERSION } }
   const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'bridge-initialize', method: 'initialize', params }))

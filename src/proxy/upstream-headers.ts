@@ -1,0 +1,42 @@
+// Which headers cross the bridge, each way. Client headers that pass besides every `Mcp-*` one;
+// everything else (cookies, Authorization, Origin) stays here. The prefix covers `Mcp-Session-Id`,
+// `MCP-Protocol-Version` and the 2026-07-28 `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*`, which an
+// intermediary MUST forward, unknown `Mcp-Param-*` included
+// (`basic/transports/streamable-http.mdx` §Server Behavior for Custom Headers).
+import type { IncomingHttpHeaders } from 'node:http'
+import type { UpstreamRequest } from './upstream.js'
+
+const FORWARDED_REQUEST_HEADERS = new Set(['accept', 'content-type', 'last-event-id'])
+const FORWARDED_PREFIX = 'mcp-'
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1), and upstream auth details the client must not act on. */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'trailer', 'te',
+  'www-authenticate', 'set-cookie',
+])
+
+/** The headers the upstream gets: static ones, the client's that pass, and the bearer token. */
+export function upstreamHeaders(request: UpstreamRequest): Record<string, string> {
+  const headers: Record<string, string> = { ...request.staticHeaders }
+  // One pass over what the client sent (names arrive lower-cased from node:http).
+  for (const name of Object.keys(request.clientHeaders)) {
+    if (!name.startsWith(FORWARDED_PREFIX) && !FORWARDED_REQUEST_HEADERS.has(name)) continue
+    const value = request.clientHeaders[name]
+    if (typeof value === 'string') headers[name] = value
+  }
+  if (request.token) {
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key]
+    headers.authorization = `Bearer ${request.token}`
+  }
+  return headers
+}
+
+export function clientResponseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue
+    out[name] = value
+  }
+  return out
+}

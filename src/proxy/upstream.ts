@@ -1,0 +1,41 @@
+// The shapes every upstream transport shares: what the bridge sends and what comes back. Kept
+// apart from the senders so relays, rewrites and translators depend on the shape, not on undici.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
+
+export interface UpstreamRequest {
+  url: URL
+  method: string
+  clientHeaders: IncomingHttpHeaders
+  body: Buffer | undefined
+  /** Static headers from `add --header`; the bearer token, when there is one, wins over them. */
+  staticHeaders: Record<string, string> | undefined
+  token: string | undefined
+  /** Aborts when the client goes away; translators and held calls listen to it. */
+  signal: AbortSignal
+  /**
+   * The client's going away, without an AbortSignal: the plain HTTP sender aborts through the
+   * dispatcher when this fires, so the hot path makes no AbortController (see client-gone.ts).
+   */
+  clientGone?: GoneNotice
+  /**
+   * upstreamTimeoutSeconds in milliseconds: the longest wait for the answer to start and, except
+   * on a GET stream, the longest silence within its body; 0 means no limit.
+   */
+  timeoutMs?: number
+}
+
+/** Tells whoever asks when the client has gone away. */
+export interface GoneNotice {
+  onGone(listener: () => void): void
+}
+
+/** What any upstream transport hands back: the shape of an HTTP answer with a streaming body. */
+export interface UpstreamResponse {
+  statusCode: number
+  headers: IncomingHttpHeaders
+  body: Readable
+}
+
+/** One way of talking to an upstream server; Streamable HTTP is an `UpstreamHttp`'s `send`. */
+export type UpstreamSender = (request: UpstreamRequest) => Promise<UpstreamResponse>
