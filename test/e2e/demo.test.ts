@@ -34,8 +34,8 @@ interface RunningDemo {
 
 async function startDemo(env: NodeJS.ProcessEnv): Promise<RunningDemo> {
   const cli = spawnCli(['demo', '--port', '0'], env)
-  const [, bridgeUrl, bridgePort] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:(\d+))/)
-  const [, mcpUrl] = await cli.waitFor(/ {2}demo +http:\/\/127\.0\.0\.1:\d+\/mcp\/demo {2}-> {2}(http:\/\/127\.0\.0\.1:\d+\/mcp)\n/)
+  const [, bridgeUrl, bridgePort] = await cli.waitFor(/listening on (http:\/\/localhost:(\d+))/)
+  const [, mcpUrl] = await cli.waitFor(/ {2}demo +http:\/\/localhost:\d+\/mcp\/demo {2}-> {2}(http:\/\/127\.0\.0\.1:\d+\/mcp)\n/)
   const [, dashboardLink] = await cli.waitFor(/dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/)
   await cli.waitFor(/Press Ctrl-C/)
   return {
@@ -146,7 +146,10 @@ describe('mcp-oauth-bridge demo', () => {
     await formSite?.close()
   })
 
-  it('logs in the way `add` does: discovery, registration, the consent page, tokens', () => {
+  it('logs in the way `add` does: discovery, registration, the consent page, tokens', async () => {
+    // The browser program says it saw the callback page when that page has loaded, which may be
+    // after the demo has taken the callback and printed its banner.
+    await demo.cli.waitFor(/chromium-browser: the loopback callback page loaded/)
     const output = demo.stdout()
     expect(output).toContain(`Demo MCP server (OAuth-protected) running at ${demo.mcpUrl}`)
     expect(output).toContain(`Authorization server: ${new URL('/', demo.mcpUrl).href}`)
