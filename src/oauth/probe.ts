@@ -33,12 +33,6 @@ export async function probeServer(
 ): Promise<ProbeResult> {
   const fetchFn = options.fetchFn ?? fetch
   const timeoutMs = options.timeoutMs ?? 20_000
-  // A dual-era client asks in the modern way first, and runs `initialize` only when the answer
-  // is not a modern one (MCP 2026-07-28 streamable-http.mdx §Backward Compatibility): a server of
-  // the 2026-07-28 revision then never sees a request without its version and headers, and one
-  // that lets `initialize` through unauthenticated still shows its challenge.
-  const modern = await knockModern(serverUrl, fetchFn, options.headers, timeoutMs)
-  if (modern.kind !== 'legacy') return modern
   let response: Response
   try {
     response = await fetchFn(serverUrl, {
@@ -65,8 +59,10 @@ export async function probeServer(
     throw describeNetworkError(serverUrl.href, error, timeoutMs)
   }
   const sessionId = response.headers.get('mcp-session-id')
-  await response.body?.cancel().catch(() => undefined)
   const challenged = challengeOf(response)
+  // Only a refusal can be in modern words; anything else is not read.
+  const refusedInModernWords = !challenged && (response.status === 400 || response.status === 404) && (await isModernRefusal(response))
+  await response.body?.cancel().catch(() => undefined)
   if (challenged) return challenged
   // The probe opened a session the server would otherwise keep until it times out.
   if (sessionId) {
@@ -77,6 +73,13 @@ export async function probeServer(
     }).then((r) => r.body?.cancel(), () => undefined)
   }
   refuseRedirect(serverUrl, response)
+  // A 2026-07-28 server has no `initialize`, and may refuse it without asking for a token while
+  // asking for one on its real requests (the conformance suite's authorization-server-migration
+  // server does). Its refusal says so in modern words; one modern request then shows the challenge.
+  if (refusedInModernWords) {
+    const modern = await knockModern(serverUrl, fetchFn, options.headers, timeoutMs)
+    if (modern) return modern
+  }
   return { kind: 'open', status: response.status }
 }
 
@@ -106,16 +109,15 @@ function refuseRedirect(serverUrl: URL, response: Response): void {
 /**
  * `server/discover` with the per-request metadata and headers the revision requires
  * (`basic/index.mdx` §_meta, `streamable-http.mdx` §Request Metadata). Its 401 or 403 is the
- * challenge; a 2xx, or a refusal only a modern server words (`-32020…-32022`, or 404 with
- * `-32601`), an open modern server; anything else (a legacy server's 400 "not initialized", an
- * HTTP+SSE server's 405, a network failure) leaves the decision to `initialize`.
+ * challenge, a 2xx an open modern server; anything else (or a network failure) leaves the
+ * decision to the answer `initialize` got.
  */
 async function knockModern(
   serverUrl: URL,
   fetchFn: FetchLike,
   headers: Record<string, string> | undefined,
   timeoutMs: number,
-): Promise<ProbeResult | { kind: 'legacy' }> {
+): Promise<ProbeResult | undefined> {
   let response: Response
   try {
     response = await fetchFn(serverUrl, {
@@ -129,7 +131,7 @@ async function knockModern(
       },
       body: JSON.stringify({
         jsonrpc: '2.0',
-        id: 0,
+        id: 1,
         method: 'server/discover',
         params: {
           _meta: {
@@ -143,23 +145,22 @@ async function knockModern(
       signal: AbortSignal.timeout(timeoutMs),
     })
   } catch {
-    // `initialize` is tried next and reports a network failure in full.
-    return { kind: 'legacy' }
+    return undefined
   }
+  await response.body?.cancel().catch(() => undefined)
   const challenged = challengeOf(response)
-  if (challenged) {
-    await response.body?.cancel().catch(() => undefined)
-    return challenged
-  }
-  refuseRedirect(serverUrl, response)
-  if (response.status >= 200 && response.status < 300) {
-    await response.body?.cancel().catch(() => undefined)
-    return { kind: 'open', status: response.status }
-  }
-  const code = await response.json().then((body: unknown) => (body as { error?: { code?: unknown } } | null)?.error?.code, () => undefined)
-  const modernRefusal = typeof code === 'number' && (MODERN_ERROR_CODES.has(code) || (response.status === 404 && code === -32601))
-  // The server answered in the modern way; what it refused is about this request, not the transport.
-  return modernRefusal ? { kind: 'open', status: 200 } : { kind: 'legacy' }
+  if (challenged) return challenged
+  if (response.status >= 200 && response.status < 300) return { kind: 'open', status: response.status }
+  return undefined
+}
+
+/**
+ * A refusal only a 2026-07-28 server words (`streamable-http.mdx` §Backward Compatibility): one of
+ * its error codes (`-32020…-32022`), or `-32601` for `initialize`, a method every 2025 server has.
+ */
+async function isModernRefusal(response: Response): Promise<boolean> {
+  const code = await response.clone().json().then((body: unknown) => (body as { error?: { code?: unknown } } | null)?.error?.code, () => undefined)
+  return typeof code === 'number' && (MODERN_ERROR_CODES.has(code) || code === -32601)
 }
 
 /** The same reading for a raw header value (the proxy's upstream client is not fetch). */
