@@ -32,7 +32,16 @@ export function pipeBody(body: Readable, res: ServerResponse, onFault: (error: E
       settle(() => undefined)
     }
     const source = through ? body.pipe(through) : body
-    source.pipe(res, { end: false })
+    // Plain 'data' events rather than pipe() or stream.pipeline (which makes an AbortController
+    // per answer and aborts it at the end, building a DOMException): the client's own backpressure
+    // pauses the upstream body.
+    const resume = () => source.resume()
+    source.on('data', (chunk: Buffer) => {
+      if (!res.write(chunk)) {
+        source.pause()
+        res.once('drain', resume)
+      }
+    })
     source.once('end', () => settle(() => (fault ? onFault(fault) : res.end())))
     body.once('error', (error) => {
       fault = error

@@ -2,15 +2,19 @@
 // (for the approvals page and for definition-bound approvals) and leaves out denied tools, in
 // JSON answers and in SSE streams alike.
 import type { ServerResponse } from 'node:http'
-import type { ToolDefinition } from '../approvals/tool-catalog.js'
 import { relayEventStream } from './answer-relay.js'
-import { clientResponseHeaders, readText, type UpstreamResponse } from './forward.js'
+import { readText } from './forward.js'
+import { clientResponseHeaders } from './upstream-headers.js'
+import type { UpstreamResponse } from './upstream.js'
 import { rewriteSseData } from './sse.js'
 import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
 
-type ToolsFilter = (tools: ToolDefinition[]) => ToolDefinition[]
+/** A tool as a server lists it: the proxy needs nothing more; whoever filters knows the rest. */
+type ListedTool = { name: string }
 
-export async function relayToolsList(upstream: UpstreamResponse, res: ServerResponse, filter: ToolsFilter, context: AnswerContext): Promise<Error | undefined> {
+type ToolsFilter<Tool extends ListedTool> = (tools: Tool[]) => Tool[]
+
+export async function relayToolsList<Tool extends ListedTool>(upstream: UpstreamResponse, res: ServerResponse, filter: ToolsFilter<Tool>, context: AnswerContext): Promise<Error | undefined> {
   const headers = clientResponseHeaders(upstream.headers)
   delete headers['content-length'] // the body may change length
   if (String(headers['content-type'] ?? '').includes('text/event-stream')) {
@@ -34,7 +38,7 @@ export async function relayToolsList(upstream: UpstreamResponse, res: ServerResp
 }
 
 /** Filters `result.tools` of a JSON-RPC response; anything else comes back unchanged. */
-export function rewriteToolsList(text: string, filter: ToolsFilter): string {
+export function rewriteToolsList<Tool extends ListedTool>(text: string, filter: ToolsFilter<Tool>): string {
   let message: { result?: { tools?: unknown } }
   try {
     message = JSON.parse(text) as typeof message
@@ -43,7 +47,7 @@ export function rewriteToolsList(text: string, filter: ToolsFilter): string {
   }
   const tools = message?.result?.tools
   if (!Array.isArray(tools)) return text
-  const kept = filter(tools as ToolDefinition[])
+  const kept = filter(tools as Tool[])
   if (kept.length === tools.length) return text
   return JSON.stringify({ ...message, result: { ...message.result, tools: kept } })
 }

@@ -39,3 +39,9 @@ export interface UpstreamResponse {
 
 /** One way of talking to an upstream server; Streamable HTTP is an `UpstreamHttp`'s `send`. */
 export type UpstreamSender = (request: UpstreamRequest) => Promise<UpstreamResponse>
+
+/** The request on a signal of its own: the client's going away no longer ends it unless that signal says so. */
+export function onOwnSignal(request: UpstreamRequest, signal: AbortSignal): UpstreamRequest {
+  const { clientGone: _clientGone, ...rest } = request
+  return { ...rest, signal }
+}

@@ -1,7 +1,7 @@
 // One line per request, on stdout and appended to ~/.mcp-oauth-bridge/logs/requests.log.
 // Lines carry no token: bodies appear only with --verbose, and then redacted.
 import { openLogFile } from '../fs/log-file.js'
-import type { RequestLogEntry } from './app.js'
+import type { RequestLogEntry } from './log-entry.js'
 
 export interface RequestLog {
   write(entry: RequestLogEntry): void

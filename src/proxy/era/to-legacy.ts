@@ -4,6 +4,7 @@
 // it without the modern envelope, and answers marked as modern results.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
+import { onOwnSignal } from '../upstream.js'
 import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { mapMessages, readMessages } from './message-stream.js'
 import { discoverResult, modernMessage } from './modern-results.js'
@@ -27,14 +28,14 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
     // (2025-11-25 `basic/utilities/cancellation.mdx`).
     let done = false
     const cancel = () => {
-      if (!done) void sendUpstream(onSession({ ...request, signal: new AbortController().signal }, session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })).then((sent) => sent.body.resume(), () => undefined)
+      if (!done) void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })).then((sent) => sent.body.resume(), () => undefined)
     }
     request.signal.addEventListener('abort', cancel, { once: true })
     const mapped = mapMessages(answer, (upstream) => {
       if (typeof upstream.method === 'string' && upstream.id !== undefined) {
         // 2026-07-28 has no server requests on a request's stream (`basic/patterns/mrtr.mdx`); the
         // bridge declared no input capabilities, so say no rather than leave the server waiting.
-        void sendUpstream(onSession({ ...request, signal: new AbortController().signal }, session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))).then((sent) => sent.body.resume(), () => undefined)
+        void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))).then((sent) => sent.body.resume(), () => undefined)
         return undefined
       }
       return upstream.id === upstreamId || upstream.id === undefined || upstream.id === null ? modernMessage(upstream, method, message.id) : undefined

@@ -4,6 +4,7 @@
 // `server/discover`, keeps the session, and sends every later request as a modern one.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
+import { onOwnSignal } from '../upstream.js'
 import { BRIDGE_ERROR, INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { LegacyClientSessions, type LegacyClientSession } from './legacy-sessions.js'
 import { mapMessages, readMessages } from './message-stream.js'
@@ -63,7 +64,7 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
       request.signal.removeEventListener('abort', onAbort)
       if (session.inflight.get(key) === controller) session.inflight.delete(key)
     }
-    const signalled = { ...request, signal: controller.signal }
+    const signalled = onOwnSignal(request, controller.signal)
     const tool = method === 'tools/call' ? String((message.params as { name?: unknown } | undefined)?.name ?? '') : undefined
     try {
       let upstream = await sendUpstream(modernRequest(signalled, message, session, tool === undefined ? [] : book.declarationsOf(tool)))
