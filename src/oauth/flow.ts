@@ -23,6 +23,8 @@ export interface FlowIo {
   /** `print` shows the URL instead of opening it, and also accepts the redirect URL pasted back. */
   browser: 'open' | 'print'
   pastedRedirects?: AsyncIterable<string>
+  /** A page the provider's return page links back to (the dashboard, for a login started there). */
+  returnTo?: string
 }
 
 /** What every kind of login needs to know about the server it logs in to. */
@@ -75,7 +77,7 @@ export async function authorizeInteractively(options: InteractiveAuthorization):
   // What was held before this login, put back if it fails (keepClientOfTokens); `let`, because a
   // client the server turns out to have forgotten must not be put back.
   let before = await store.get(name)
-  const listener = await startLoopbackListener(options.callbackPort)
+  const listener = await startLoopbackListener(options.callbackPort, io.returnTo ? { returnTo: io.returnTo } : {})
   try {
     refuseClientOfAnotherServer((await store.get(name)) ?? {}, discovery, name)
     await dropUnusableClient(store, name, discovery, { redirectUri: listener.redirectUri, scope })

@@ -21,7 +21,17 @@ export const CALLBACK_PATH = '/callback'
 
 export type LoopbackHost = '127.0.0.1' | 'localhost'
 
-export async function startLoopbackListener(port: number): Promise<LoopbackListener> {
+export interface LoopbackOptions {
+  /**
+   * A page of the bridge (http to a loopback host) that the return page links back to: the
+   * dashboard, for a login started with its Re-authorize button. Without it the page says to
+   * go back to the terminal.
+   */
+  returnTo?: string
+}
+
+export async function startLoopbackListener(port: number, options: LoopbackOptions = {}): Promise<LoopbackListener> {
+  const returnTo = options.returnTo && isLoopbackPage(options.returnTo) ? options.returnTo : undefined
   const arrived: URLSearchParams[] = []
   const waiting: Array<(params: URLSearchParams) => void> = []
   const deliver = (params: URLSearchParams) => {
@@ -46,7 +56,7 @@ export async function startLoopbackListener(port: number): Promise<LoopbackListe
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
     })
-    res.end(callbackPage(failed))
+    res.end(callbackPage(failed, returnTo))
     deliver(url.searchParams)
   }
   const server = createServer(handler)
@@ -96,12 +106,27 @@ export async function pickFreePort(): Promise<number> {
   return port
 }
 
-function callbackPage(failed: boolean): string {
+function callbackPage(failed: boolean, returnTo: string | undefined): string {
   const title = failed ? 'Authorization was not completed' : 'You are signed in'
+  const back = returnTo ? `<a href="${escapeAttribute(returnTo)}">Back to the dashboard</a>` : undefined
   const text = failed
-    ? 'The authorization server reported an error. Return to the terminal to see what happened.'
-    : 'mcp-oauth-bridge has what it needs. You can close this tab and return to the terminal.'
+    ? back ? `The authorization server reported an error; the dashboard shows what happened. ${back}` : 'The authorization server reported an error. Return to the terminal to see what happened.'
+    : back ? `mcp-oauth-bridge has what it needs. ${back}` : 'mcp-oauth-bridge has what it needs. You can close this tab and return to the terminal.'
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
 <body><h1>${title}</h1><p>${text}</p></body></html>`
+}
+
+/** Only the bridge's own pages: http to a loopback host, so the link cannot send anyone elsewhere. */
+function isLoopbackPage(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  } catch {
+    return false
+  }
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }

@@ -2,10 +2,9 @@
 // notifications while it waits, then the upstream's answer (JSON turned into an event, or its
 // SSE stream passed on) or the bridge's own.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { BridgeError } from '../errors.js'
 import { relayEventStream } from './answer-relay.js'
 import { clientResponseHeaders, readText, type UpstreamResponse } from './forward.js'
-import { BRIDGE_ERROR, errorResponse, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.js'
+import type { JsonRpcMessage } from './jsonrpc.js'
 import { sseEvent } from './sse.js'
 import { brokenAnswerText, owedErrors, type AnswerContext } from './upstream-faults.js'
 
@@ -13,9 +12,8 @@ const PROGRESS_INTERVAL_MS = 10_000
 
 export interface HeldStream {
   stopProgress(): void
-  /** Ends the stream with answers the bridge made itself. */
+  /** Ends the stream with answers the bridge made itself (its error answers included, rendered by src/server/error-answer.ts). */
   finish(answers: object[]): void
-  fail(id: JsonRpcId, error: unknown): void
   /** Ends the stream with the upstream's answer, after the bridge's own; returns a fault on the way, if any. */
   relay(upstream: UpstreamResponse, answers: object[], context: AnswerContext): Promise<Error | undefined>
 }
@@ -51,10 +49,6 @@ export function openHeldStream(res: ServerResponse, progressToken: string | numb
     finish(answers) {
       writeAll(answers)
       res.end()
-    },
-    fail(id, error) {
-      const message = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : `Bridge error: ${(error as Error).message}`
-      res.end(sseEvent(errorResponse(id, BRIDGE_ERROR, message)))
     },
     async relay(upstream, answers, context) {
       writeAll(answers)

@@ -12,6 +12,7 @@ import type { AdmissionParts } from './stages/admit-stage.js'
 import type { ApprovalsWiring } from './stages/approvals-wiring.js'
 import { sendJson } from './stages/answer-json.js'
 import { createOnError, sendFailure } from './stages/failure-stage.js'
+import { failureAnswer, stackNote } from './error-answer.js'
 import { forwardWithToken, type ForwardParts } from './stages/forward-stage.js'
 import { clientNameOf, gateRequest, type Gated } from './stages/gate-stage.js'
 import { guardRequest } from './stages/guard-stage.js'
@@ -41,9 +42,11 @@ export interface BridgeAppOptions extends ForwardParts, RouteParts, AdmissionPar
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
 export function createBridgeHandler(options: BridgeAppOptions): Handler {
-  const onError = createOnError()
+  // Nothing may crash the bridge: an unexpected failure is logged with its stack and still answered.
+  const onError = createOnError(options.log)
   return (req, res) => {
-    handle(req, res, options).catch((error: unknown) => onError(error, req, res))
+    const started = performance.now()
+    handle(req, res, options).catch((error: unknown) => onError(error, req, res, started))
   }
 }
 
@@ -90,9 +93,10 @@ async function forwardAndRelay(req: IncomingMessage, res: ServerResponse, routed
   try {
     upstream = await forwardWithToken({ name, entry, method: req.method as string, headers: outgoingHeaders(req, routed, read, outcome, options), body: outgoingBody(read, outcome), timeoutSeconds, gone }, options)
   } catch (error) {
-    const status = stream ? (stream.fail(requestId ?? null, error), 200) : sendFailure(res, error, requestId, req.method)
+    const status = stream ? (stream.finish([failureAnswer(error, { id: requestId ?? null, method: 'POST' }).body]), 200) : sendFailure(res, error, requestId, req.method)
     if ((error as Error).name !== 'AbortError') options.onOutcome?.(name, error as Error)
-    return log(status, error instanceof BridgeError ? error.code : 'error')
+    // A BridgeError is a failure the bridge knows how to word; anything else is a bug, so its stack is kept.
+    return log(status, error instanceof BridgeError ? error.code : stackNote(error))
   }
   options.onOutcome?.(name, upstream.statusCode >= 500 ? new Error(`The upstream server answered HTTP ${upstream.statusCode}.`) : undefined)
   const relayed = await relayAnswer({ req, res, name, entry, read, gated: outcome, stream, timeoutSeconds }, upstream, options.approvals)

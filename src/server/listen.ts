@@ -28,6 +28,8 @@ import type { DecisionRecord } from '../approvals/gate.js'
 import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { announceBridge, newInstanceId, originOf, type RuntimeAnnouncement } from './runtime-file.js'
+import { publicOrigin } from './public-host.js'
+import { loginHint } from '../cli/commands-named.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../authorization/authorization-server.js'
 import { renderClientsSection } from '../authorization/clients-section.js'
 import { VERSION } from '../version.js'
@@ -52,7 +54,10 @@ export interface StartOptions {
 }
 
 export interface RunningBridge {
+  /** Where programs reach it: the address it listens on, e.g. http://127.0.0.1:3000. */
   url: string
+  /** Where people reach it, and what every printed URL names: http://localhost:<port> (src/server/public-host.ts). */
+  publicUrl: string
   port: number
   config(): BridgeConfig
   accessTokenRequired(): boolean
@@ -98,7 +103,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         // The client sees this as the answer to its request: say what was asked and what to do.
         const detail = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : (error as Error).message
         throw new BridgeError('LOGIN_REQUIRED', `${JSON.stringify(name)} asked for a new login${challenge.scope ? ` with scope "${challenge.scope}"` : ''}, and it failed: ${detail}`, {
-          hint: `Run \`mcp-oauth-bridge login ${name}\`${challenge.scope ? ` (add --scope "${challenge.scope}" if the server needs it)` : ''}.`,
+          hint: loginHint(name, challenge.scope),
           cause: error,
         })
       }
@@ -155,6 +160,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         progress: (line) => options.flowIo.progress(`${name}: ${line}`),
         openBrowser: async (url) => resolveUrl(url),
         browser: 'open',
+        // Started from the dashboard: the provider's return page links back to it.
+        returnTo: `${pageOrigin}/`,
       }
       import('../login/login-server.js')
         .then(({ loginServer }) => loginServer({ name, entry, store, io }))
@@ -277,8 +284,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const port = (server.address() as AddressInfo).port
   authorities = loopbackAuthorities(port)
   bridge.warm()
-  approvalsUrl = `http://localhost:${port}/approvals`
-  pageOrigin = `http://localhost:${port}`
+  pageOrigin = publicOrigin(port)
+  approvalsUrl = `${pageOrigin}/approvals`
   const url = originOf(options.host, port)
 
   const watcher = watchHome(paths, {
@@ -326,10 +333,11 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 
   return {
     url,
+    publicUrl: pageOrigin,
     port,
     config: () => config,
     accessTokenRequired: () => bridgeToken !== undefined,
-    issueLoginLink: () => (bridgeToken === undefined ? `http://localhost:${port}/` : `http://localhost:${port}/?login=${sessions.issueLoginNonce()}`),
+    issueLoginLink: () => (bridgeToken === undefined ? `${pageOrigin}/` : `${pageOrigin}/?login=${sessions.issueLoginNonce()}`),
     approvalsUrl: () => approvalsUrl,
     close,
   }

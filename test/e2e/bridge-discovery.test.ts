@@ -311,7 +311,7 @@ describe('--port is checked the same way by every command', () => {
 
 async function startBridge(args: string[], env: NodeJS.ProcessEnv): Promise<InteractiveCli> {
   const bridge = spawnCli(['start', ...args], env)
-  await bridge.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/)
+  await bridge.waitFor(/listening on http:\/\/localhost:\d+/)
   return bridge
 }
 

@@ -72,8 +72,9 @@ export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] 
   const url = await new Promise<string>((resolveUrl, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match) resolveUrl(match[1] as string)
+      // People are shown localhost (src/server/public-host.ts); tests talk to the address it listens on.
+      const match = /listening on http:\/\/localhost:(\d+)/.exec(output)
+      if (match) resolveUrl(`http://127.0.0.1:${match[1]}`)
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))

@@ -260,7 +260,15 @@ describe('mcp-oauth-bridge demo', () => {
       await page.getByRole('button', { name: 'Allow' }).click()
       await page.waitForURL((url) => url.hostname === '127.0.0.1' && url.pathname === '/callback')
       expect(await page.locator('h1').innerText()).toBe('You are signed in')
+      // Started from the dashboard, so the return page leads back to it (not "return to the terminal").
+      const back = page.getByRole('link', { name: 'Back to the dashboard' })
+      expect(await back.getAttribute('href')).toBe(`http://localhost:${demo.bridgePort}/`)
+      expect(await page.locator('body').innerText()).not.toContain('terminal')
       await waitForOutputAfter(demo, since, /demo: logged in again\./)
+      await back.click()
+      await page.waitForURL(`http://localhost:${demo.bridgePort}/`)
+      // Signed in still (the SameSite=Strict cookie is not sent from the provider's page; the dashboard loads itself again).
+      expect(await page.locator('tr', { hasText: '/mcp/demo' }).innerText({ timeout: 5_000 })).toMatch(/until \d\d:\d\d \(in \d+ (min|h)\)/)
       const after = (await runCli(['token', 'demo'], env)).stdout.trim()
       expect(after).toMatch(/^\S+$/)
       expect(after).not.toBe(before)

@@ -40,7 +40,7 @@ describe('the README walkthrough', () => {
     await page.getByRole('button', { name: 'Allow' }).click()
     await page.waitForURL((url) => url.pathname === '/callback')
     expect(await page.locator('h1').innerText()).toBe('You are signed in')
-    const [, port] = await demo.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
+    const [, port] = await demo.waitFor(/listening on http:\/\/localhost:(\d+)/)
     const [, dashboardLink] = await demo.waitFor(/dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/)
     await demo.waitFor(/Press Ctrl-C/)
 

@@ -5,7 +5,8 @@
 import { readConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import { describeReach, type ConnectedClient } from '../../authorization/connected-clients.js'
-import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, type BridgeLocation } from '../bridge-client.js'
+import { bridgeHeaders, locateBridge } from '../bridge-client.js'
+import { callBridge as call, requestLoginLink } from '../bridge-api.js'
 import type { CliContext } from '../context.js'
 import { formatDuration } from '../../tokens/status.js'
 
@@ -32,26 +33,10 @@ export async function clientsCommand(ctx: CliContext, action: string | undefined
     return ctx.out.success(`Revoked ${quote(id)}: its next request is refused, and it must ask on the consent page again.`)
   }
   if (action === 'login-link' && !id) {
-    const { link } = (await call(location, '/clients/api/login-link', { method: 'POST', headers })) as { link: string }
+    const link = await requestLoginLink(location, headers)
     if (options.json) return ctx.out.result(JSON.stringify({ link }))
     ctx.out.result(link)
     return ctx.out.progress('Open it in the browser that shows the consent page; a waiting request continues there.')
   }
   throw new BridgeError('BAD_USAGE', USAGE)
-}
-
-async function call(location: BridgeLocation, path: string, init: RequestInit): Promise<unknown> {
-  let response: Response
-  try {
-    response = await fetch(`${bridgeOrigin(location)}${path}`, { ...init, signal: AbortSignal.timeout(10_000) })
-  } catch {
-    throw new BridgeError('UPSTREAM_FAILED', `No bridge is answering on ${describeLocation(location)}.`, {
-      hint: 'Start it with `mcp-oauth-bridge start` (or pass --port if it listens elsewhere).',
-    })
-  }
-  const body = (await response.json().catch(() => ({}))) as { error?: string }
-  if (!response.ok) {
-    throw new BridgeError(response.status === 404 ? 'BAD_USAGE' : 'UPSTREAM_FAILED', `The bridge refused: ${body.error ?? `HTTP ${response.status}`}`)
-  }
-  return body
 }

@@ -125,10 +125,10 @@ async function logInToDemo(ctx: CliContext, entry: ServerEntry, store: TokenStor
 }
 
 async function printBanner(ctx: CliContext, bridge: RunningBridge): Promise<void> {
-  ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)
+  ctx.out.result(`mcp-oauth-bridge listening on ${bridge.publicUrl}`)
   // The demo entry was claimed before the bridge started, so the bridge serves this run's URL.
   for (const [name, entry] of Object.entries(bridge.config().servers)) {
-    ctx.out.result(`  ${name.padEnd(16)} ${bridge.url}/mcp/${name}  ->  ${entry.url}`)
+    ctx.out.result(`  ${name.padEnd(16)} ${bridge.publicUrl}/mcp/${name}  ->  ${entry.url}`)
   }
   ctx.out.result(`  dashboard        ${bridge.issueLoginLink()}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
   ctx.out.result(`  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`)

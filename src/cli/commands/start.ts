@@ -1,4 +1,4 @@
-// `start`: serves every configured server at http://127.0.0.1:<port>/mcp/<name> until Ctrl-C.
+// `start`: serves every configured server at http://localhost:<port>/mcp/<name> until Ctrl-C.
 import { readConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import { isLoopbackHost } from '../../oauth/safe-url.js'
@@ -7,6 +7,7 @@ import { createBrowserOpener } from '../../oauth/browser.js'
 import type { CliContext } from '../context.js'
 import { join } from 'node:path'
 import { openRequestLog } from '../../server/request-log.js'
+import { addServerHint, command } from '../commands-named.js'
 
 export interface StartCommandOptions {
   /** Already checked by the command line's port parser (0 picks a free port). */
@@ -55,14 +56,14 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
     process.on('SIGTERM', stop)
   })
   const names = Object.keys(bridge.config().servers)
-  ctx.out.result(`mcp-oauth-bridge listening on ${bridge.url}`)
-  for (const name of names) ctx.out.result(`  ${name.padEnd(16)} ${bridge.url}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`)
-  if (names.length === 0) ctx.out.result('  (no servers yet: add one with `mcp-oauth-bridge add <name> <url>`; it is served without a restart)')
+  ctx.out.result(`mcp-oauth-bridge listening on ${bridge.publicUrl}`)
+  for (const name of names) ctx.out.result(`  ${name.padEnd(16)} ${bridge.publicUrl}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`)
+  if (names.length === 0) ctx.out.result(`  (no servers yet: ${addServerHint()} It is served without a restart.)`)
   const loginLink = bridge.issueLoginLink()
   ctx.out.result(`  dashboard        ${loginLink}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
   ctx.out.result(`  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`)
   if (bridge.accessTokenRequired()) {
-    ctx.out.progress('Clients need the bridge access token: `mcp-oauth-bridge connect <name>` prints the URL and header to use.')
+    ctx.out.progress(`Clients need the bridge access token: \`${command('connect <name>')}\` prints the URL and header to use. A new login link any time: \`${command('open')}\`.`)
   } else {
     ctx.out.warn('Access control is off (--no-auth, or "auth": false in config.json): any program on this machine can use these servers.')
   }

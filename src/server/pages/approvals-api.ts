@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApprovalQueue, QueueEvent } from '../../approvals/queue.js'
 import { constantTimeEqual, hasBridgeToken } from '../guard.js'
 import { MAX_WINDOW_SECONDS } from '../../approvals/rules/duration.js'
-import { sendLoginNeeded, sendNotFound } from './dashboard.js'
+import { redirectToPublicHost, sendLoginNeeded, sendNotFound, sendSignedOutPage } from './dashboard.js'
+import { command } from '../../cli/commands-named.js'
 import { checkHeldEdit, schemaUseText } from './edited-arguments.js'
 import type { PageSessions } from './sessions.js'
 
@@ -31,13 +32,15 @@ export function createApprovalsRoutes(options: ApprovalsApiOptions): (req: Incom
     }
     const caller = identify(req, options)
     if (req.method === 'GET' && path === '/approvals') {
-      if (caller.kind !== 'page') return sendLoginNeeded(res)
+      // Signed out here may mean signed in on `localhost`, whose cookie this host name never gets
+      // (src/server/public-host.ts).
+      if (caller.kind !== 'page') return redirectToPublicHost(req, res, url) ? undefined : sendSignedOutPage(req, res, url)
       const body = options.renderPage(caller.csrf)
       res.writeHead(200, { ...options.pageHeaders, 'content-length': Buffer.byteLength(body) }).end(body)
       return
     }
     if (caller.kind === 'none') {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Log in through the link `mcp-oauth-bridge start` printed, or send the bridge access token.' }))
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `Log in through a one-time login link (\`${command('open')}\` gives a fresh one), or send the bridge access token.` }))
       return
     }
     if (req.method === 'GET' && path === '/approvals/api/pending') {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { html, PAGE_HEADERS } from './html.js'
+import { command } from '../../cli/commands-named.js'
 
 export const APPROVALS_PAGE_HEADERS: Record<string, string> = {
   ...PAGE_HEADERS,
@@ -22,7 +23,7 @@ function loadScript(): string {
     return scriptBody
   } catch {
     // A broken installation: say so on the page instead of showing an empty list forever.
-    return `document.getElementById('banner').hidden = false;\ndocument.getElementById('banner').textContent = ${JSON.stringify(`This installation is missing ${SCRIPT_FILE}; reinstall mcp-oauth-bridge, or decide from the terminal with: mcp-oauth-bridge approvals`)};\n`
+    return `document.getElementById('banner').hidden = false;\ndocument.getElementById('banner').textContent = ${JSON.stringify(`This installation is missing ${SCRIPT_FILE}; reinstall mcp-oauth-bridge, or decide from the terminal with: ${command('approvals')}`)};\n`
   }
 }
 
@@ -65,7 +66,7 @@ export function renderApprovalsPage(csrf: string): string {
       <p class="empty-title">Nothing is waiting for you.</p>
       <p class="muted">Tool calls whose policy is <code>ask</code> appear here the moment a client makes them, and wait until you approve or deny them.</p>
     </div>
-    <noscript><p class="banner">This page needs JavaScript to show held calls live. From a terminal: <code>mcp-oauth-bridge approvals</code>.</p></noscript>
+    <noscript><p class="banner">This page needs JavaScript to show held calls live. From a terminal: <code>${command('approvals')}</code>.</p></noscript>
   </main>
   <section class="recent" id="recent-section" aria-labelledby="recent-heading" hidden>
     <h2 id="recent-heading">Recently settled</h2>

@@ -10,6 +10,9 @@ import { constantTimeEqual } from '../guard.js'
 import { html, page, PAGE_HEADERS, type Html } from './html.js'
 import { sessionCookie, type PageSessions } from './sessions.js'
 import { renderRulesSection } from './rules-section.js'
+import { localTime } from './local-time.js'
+import { publicHostLocation } from '../public-host.js'
+import { addServerHint, command, freshLoginLinkHint } from '../../cli/commands-named.js'
 
 export interface LastError {
   message: string
@@ -40,9 +43,12 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
     if (req.method === 'GET' && url.pathname === '/') {
       const nonce = url.searchParams.get('login')
       if (nonce !== null) {
+        // The session cookie is set for `localhost` only: a link opened as 127.0.0.1 goes there
+        // first, and its nonce is spent when it arrives.
+        if (redirectToPublicHost(req, res, url)) return
         const session = options.sessions.redeem(nonce)
         if (!session) {
-          send(res, 403, page('Login link used', html`<h1>This login link was already used or is not valid</h1><p>Run <code>mcp-oauth-bridge start</code> again for a fresh link, or use the one it printed.</p>`))
+          send(res, 403, page('Login link used', html`<h1>This login link was already used or is not valid</h1><p>Each link works once. ${freshLoginLinkHint()}</p>`))
           return
         }
         // Drop the nonce from the address bar and history at once.
@@ -50,7 +56,8 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
         return
       }
       const csrf = csrfFor(req)
-      if (csrf === undefined) return sendLoginNeeded(res)
+      // Signed out here may mean signed in on `localhost`, whose cookie this host name never gets.
+      if (csrf === undefined) return redirectToPublicHost(req, res, url) ? undefined : sendSignedOutPage(req, res, url)
       send(res, 200, page('mcp-oauth-bridge', await dashboardBody(options, csrf)))
       return
     }
@@ -107,9 +114,9 @@ async function dashboardBody(options: DashboardOptions, csrf: string): Promise<H
     return html`<tr>
   <td><strong>${name}</strong><br><code class="muted">/mcp/${name}</code></td>
   <td><code>${entry.url}</code></td>
-  <td class="${tone}">${status.detail}${status.expiresAt ? html`<br><span class="muted">until ${status.expiresAt}</span>` : ''}</td>
+  <td class="${tone}">${status.detail}${status.expiresAt ? html`<br><span class="muted">until ${localTime(Date.parse(status.expiresAt), { now })}</span>` : ''}</td>
   <td>${status.policy}</td>
-  <td>${error ? html`<span class="bad">${error.message}</span><br><span class="muted">${new Date(error.at).toISOString()}</span>` : html`<span class="muted">none</span>`}</td>
+  <td>${error ? html`<span class="bad">${error.message}</span><br><span class="muted">${localTime(error.at, { now })}</span>` : html`<span class="muted">none</span>`}</td>
   <td>${entry.auth === 'none' ? '' : html`<form method="post" action="/servers/${name}/reauthorize"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Re-authorize</button></form>`}</td>
 </tr>`
   })
@@ -117,10 +124,36 @@ async function dashboardBody(options: DashboardOptions, csrf: string): Promise<H
 <p><a href="/approvals">Approvals</a> <span class="muted">· tool calls with policy "ask" wait there for your decision</span></p>
 ${rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
-    : html`<p>No servers yet. Add one with <code>mcp-oauth-bridge add &lt;name&gt; &lt;url&gt;</code>; it appears here without a restart.</p>`}
+    : html`<p>No servers yet. ${addServerHint()} It appears here without a restart.</p>`}
 ${renderRulesSection(config, csrf, now)}
 ${options.clientsSection ? await options.clientsSection(csrf) : ''}
-<p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>mcp-oauth-bridge connect &lt;name&gt;</code> prints the exact URL and header.</p>`
+<p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>${command('connect <name>')}</code> prints the exact URL and header.</p>`
+}
+
+/**
+ * A page GET that named another loopback host than `localhost` is sent there (same path and
+ * query), so the session cookie, which belongs to one host name, applies. Used only where the
+ * request has no session here: a request that has one (a program holding a cookie) is served
+ * where it asked. True when redirected.
+ */
+export function redirectToPublicHost(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  const location = publicHostLocation(req.headers.host, `${url.pathname}${url.search}`)
+  if (!location) return false
+  res.writeHead(307, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
+  return true
+}
+
+/**
+ * A page GET without a session. Arriving from another site (the provider's return page at
+ * 127.0.0.1:<callback port> links here), a SameSite=Strict cookie is not sent, so a signed-in
+ * browser would be told to sign in: the page loads itself again instead, a same-site request
+ * that carries the cookie. Only GETs, which change nothing, get this; forms still need the
+ * cookie and the CSRF token. A browser that is really signed out ends on the login-needed page.
+ */
+export function sendSignedOutPage(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  if (req.headers['sec-fetch-site'] !== 'cross-site') return sendLoginNeeded(res)
+  const again = `${url.pathname}${url.search}`
+  send(res, 200, page('Opening…', html`<meta http-equiv="refresh" content="0;url=${again}"><p><a href="${again}">Continue</a></p>`))
 }
 
 export function sendNotFound(res: ServerResponse): void {
@@ -128,14 +161,14 @@ export function sendNotFound(res: ServerResponse): void {
 }
 
 export function sendLoginNeeded(res: ServerResponse): void {
-  send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs the one-time login link that <code>mcp-oauth-bridge start</code> printed (or run <code>mcp-oauth-bridge start --open</code>).</p>`))
+  send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs a one-time login link, such as the one <code>${command('start')}</code> printed. ${freshLoginLinkHint()}</p>`))
 }
 
 /** The guard's refusal, for a person at a page: what was refused and how to get in properly. */
 export function sendRefused(res: ServerResponse, reason: string | undefined): void {
   send(res, 403, page('Refused', html`<h1>The bridge refused this request</h1>
 <p class="bad">${sentence(reason ?? "it did not come from the bridge's own pages")}.</p>
-<p>Use the bridge from its own address: open the dashboard through the one-time login link <code>mcp-oauth-bridge start</code> printed (or run <code>mcp-oauth-bridge start --open</code>), and press its buttons there. A form sent from another site or another local address is always refused.</p>`))
+<p>Use the bridge from its own address: open the dashboard through a one-time login link (<code>${command('open')}</code> opens it, <code>${command('start --open')}</code> does at start-up), and press its buttons there. A form sent from another site or another local address is always refused.</p>`))
 }
 
 function sentence(text: string): string {
