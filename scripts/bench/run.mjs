@@ -4,14 +4,16 @@
 //
 //   npm run bench [-- options]     (builds, then: node scripts/bench/run.mjs [options])
 //     --quick          ~15 s instead of ~60 s (fewer rounds, shorter warm-up)
-//     --floor          also measure a minimal Node proxy (floor-proxy.mjs) on the same rounds,
-//                      to split the bridge's overhead into "any proxy hop here" and its own work
+//     --rounds N       measured rounds per phase (each visits every path, the order rotated)
+//     --before FILE    also measure another build's CLI (e.g. a worktree of an older commit)
+//                      as "before", in the same rounds, for a before/after table
+//     --no-nginx       leave nginx out even when it is installed
 //     --cpu-prof DIR   run the bridge under `node --cpu-prof` and leave its .cpuprofile in DIR
 //                      (summary: node scripts/bench/profile-summary.mjs DIR/*.cpuprofile)
 //     --cli FILE       the CLI to benchmark instead of dist/cli.js (e.g. a patched copy)
 //     --only LIST      run only some measurements: c1,c32,sse,stream (start-up, CPU and RSS
 //                      figures are always taken), e.g. with --cpu-prof to profile one path
-//     --node-options FLAGS  NODE_OPTIONS for the measured bridge (and floor proxy), e.g.
+//     --node-options FLAGS  NODE_OPTIONS for the measured bridge (and the minimal proxy), e.g.
 //                      "--max-semi-space-size=2" to see what heap sizing does to peak RSS
 //
 // Setup, all on 127.0.0.1: an SDK MCP server (McpServer + StreamableHTTPServerTransport,
@@ -35,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { startUpstream } from './upstream.mjs';
+import { findNginx, startNginx } from './nginx.mjs';
 import { formatTable, median, percentile, processCpuMicros, processStatusKb } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -42,15 +45,15 @@ const ROOT = path.resolve(HERE, '..', '..');
 
 // ---------------------------------------------------------------- options
 
-const USAGE = 'usage: node scripts/bench/run.mjs [--quick] [--floor] [--cpu-prof DIR] [--cli FILE] [--only c1,c32,sse,stream] [--node-options FLAGS]\n';
+const USAGE = 'usage: node scripts/bench/run.mjs [--quick] [--rounds N] [--before FILE] [--no-nginx] [--cpu-prof DIR] [--cli FILE] [--only c1,c32,sse,stream] [--node-options FLAGS]\n';
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
-const FLOOR = argv.includes('--floor');
-const WITH_VALUE = ['--cpu-prof', '--cli', '--only', '--node-options'];
+const NO_NGINX = argv.includes('--no-nginx');
+const WITH_VALUE = ['--cpu-prof', '--cli', '--only', '--node-options', '--rounds', '--before'];
 const valueOf = (flag) => {
   const index = argv.indexOf(flag);
   if (index === -1) return undefined;
@@ -63,6 +66,12 @@ const valueOf = (flag) => {
 };
 const CPU_PROF_DIR = valueOf('--cpu-prof') && path.resolve(valueOf('--cpu-prof'));
 const CLI = path.resolve(valueOf('--cli') ?? path.join(ROOT, 'dist', 'cli.js'));
+const BEFORE_CLI = valueOf('--before') && path.resolve(valueOf('--before'));
+const ROUNDS = valueOf('--rounds') === undefined ? undefined : Number(valueOf('--rounds'));
+if (ROUNDS !== undefined && !(Number.isInteger(ROUNDS) && ROUNDS >= 1)) {
+  process.stderr.write(`bench: --rounds takes a whole number ≥ 1\n${USAGE}`);
+  process.exit(2);
+}
 /** NODE_OPTIONS for the measured proxies (not the start-up samples), e.g. "--max-semi-space-size=2". */
 const PROXY_NODE_OPTIONS = valueOf('--node-options');
 const PHASES = ['c1', 'c32', 'sse', 'stream'];
@@ -71,7 +80,7 @@ if ([...ONLY].some((phase) => !PHASES.includes(phase))) {
   process.stderr.write(`bench: --only takes a comma-separated list of ${PHASES.join(', ')}\n${USAGE}`);
   process.exit(2);
 }
-const unknown = argv.filter((arg, i) => !['--quick', '--floor', ...WITH_VALUE].includes(arg) && !WITH_VALUE.includes(argv[i - 1]));
+const unknown = argv.filter((arg, i) => !['--quick', '--no-nginx', '--floor', ...WITH_VALUE].includes(arg) && !WITH_VALUE.includes(argv[i - 1]));
 if (unknown.length) {
   process.stderr.write(`bench: unknown argument(s): ${unknown.join(' ')}\n${USAGE}`);
   process.exit(2);
@@ -102,17 +111,19 @@ const PLAN = QUICK
       sse: { warmMs: 500, warmMax: 5_000, chunk: 50, rounds: 8, roundMs: 300, min: 50, max: 5_000 },
       stream: { warm: 1, rounds: 8, calls: 2, events: 25, delayMs: 2 },
     };
+if (ROUNDS !== undefined) for (const key of PHASES) PLAN[key].rounds = ROUNDS;
 const PHASE_OVERRUN = 2.5;
 const CONCURRENCY = 32;
 /** Hard cap on the whole run: a stuck request ends the benchmark as a setup failure. */
 const RUN_DEADLINE_MS = QUICK ? 90_000 : 240_000;
 
+/** The bridge against the minimal Node proxy (the yardstick) and the direct path, in the same run. */
 const TARGETS = {
-  addedP50Ms: 0.3,
+  cpuToMinimal: 0.9,
+  addedP50ToMinimal: 0.9,
   throughputRatio: 0.95,
-  cpuPerRequestUs: 150,
-  streamAddedMs: 0.1,
-  peakRssMb: 100,
+  firstEventToDirect: 1.25,
+  peakRssToMinimal: 0.8,
   startRatio: 2.5,
 };
 
@@ -217,7 +228,7 @@ function startProcess(args, what, env = childEnv()) {
 }
 
 /** `start --port 0` of the CLI under test. */
-const startBridge = (nodeArgs = [], env = childEnv()) => startProcess([...nodeArgs, CLI, 'start', '--port', '0'], 'the bridge', env);
+const startBridge = (nodeArgs = [], env = childEnv(), cli = CLI) => startProcess([...nodeArgs, cli, 'start', '--port', '0'], cli === CLI ? 'the bridge' : 'the before bridge', env);
 /** The environment of the measured proxies: NODE_OPTIONS from --node-options, if given. */
 const proxyEnv = () => (PROXY_NODE_OPTIONS ? { ...childEnv(), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PROXY_NODE_OPTIONS}`.trim() } : childEnv());
 
@@ -334,8 +345,9 @@ async function throughputRound(target, n) {
 
 let streamSeq = 0;
 /** Streaming calls: delay from the upstream's send to this client's receipt, per event. */
-async function streamRound(target, calls, events, delayMs, samples) {
+async function streamRound(target, calls, events, delayMs, samples, firsts) {
   for (let c = 0; c < calls; c++) {
+    const requested = performance.now();
     const progressToken = `${target.label}-${++streamSeq}`;
     const sends = [];
     streamSends.set(progressToken, sends);
@@ -370,6 +382,8 @@ async function streamRound(target, calls, events, delayMs, samples) {
       if (sends[i] === undefined || received[i] === undefined) throw new SetupError(`${target.label} stream call lost event ${i}`);
       samples?.push(received[i] - sends[i]);
     }
+    // From the request to its first event: what a client waits before it sees the stream move.
+    firsts?.push(received[1] - requested);
   }
 }
 
@@ -431,18 +445,25 @@ async function main() {
     }
   }
 
-  // The bridge under measurement (and, with --floor, the minimal reference proxy).
+  // The proxies under measurement: the bridge, the yardsticks and, with --before, another build.
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
   const bridge = await startBridge(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [], proxyEnv());
-  const floorProcess = FLOOR ? await startProcess([path.join(HERE, 'floor-proxy.mjs'), upstream.origin, `Bearer ${STATIC_TOKEN}`], 'the floor proxy', proxyEnv()) : undefined;
+  const before = BEFORE_CLI ? await startBridge([], proxyEnv(), BEFORE_CLI) : undefined;
+  const minimalProcess = await startProcess([path.join(HERE, 'floor-proxy.mjs'), upstream.origin, `Bearer ${STATIC_TOKEN}`], 'the minimal proxy', proxyEnv());
+  const nginxBinary = NO_NGINX ? undefined : findNginx();
+  const nginx = nginxBinary ? await startNginx(nginxBinary, OUTPUT_DIR, upstream.origin, `Bearer ${STATIC_TOKEN}`, track) : undefined;
+  if (!nginxBinary) progress(NO_NGINX ? 'nginx left out (--no-nginx)' : 'nginx is not installed: measured without it');
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const idleRssKb = processStatusKb(bridge.child.pid, 'VmRSS');
-  progress(`bridge pid ${bridge.child.pid} at ${bridge.url}${floorProcess ? `; floor proxy pid ${floorProcess.child.pid} at ${floorProcess.url}` : ''}`);
+  const idle = (child) => processStatusKb(child.pid, 'VmRSS');
+  progress(`bridge pid ${bridge.child.pid} at ${bridge.url}; minimal proxy pid ${minimalProcess.child.pid}${nginx ? `; nginx pid ${nginx.child.pid}` : ''}${before ? `; before pid ${before.child.pid}` : ''}`);
 
   const direct = new Target('direct', upstream.origin, '/mcp', '/mcp-sse', `Bearer ${STATIC_TOKEN}`);
-  const bridged = new Target('bridged', new URL(bridge.url).origin, '/mcp/bench', '/mcp/bench-sse', bridgeAuthorization, bridge.child.pid);
-  const floor = floorProcess && new Target('floor', new URL(floorProcess.url).origin, '/mcp/bench', '/mcp/bench-sse', 'Bearer unused', floorProcess.child.pid);
-  const targets = [direct, bridged, ...(floor ? [floor] : [])];
+  const bridged = new Target('bridge', new URL(bridge.url).origin, '/mcp/bench', '/mcp/bench-sse', bridgeAuthorization, bridge.child.pid);
+  const minimal = new Target('minimal', new URL(minimalProcess.url).origin, '/mcp/bench', '/mcp/bench-sse', 'Bearer unused', minimalProcess.child.pid);
+  const nginxTarget = nginx && new Target('nginx', nginx.url, '/mcp/bench', '/mcp/bench-sse', 'Bearer unused', nginx.child.pid);
+  const beforeTarget = before && new Target('before', new URL(before.url).origin, '/mcp/bench', '/mcp/bench-sse', bridgeAuthorization, before.child.pid);
+  const targets = [direct, minimal, ...(nginxTarget ? [nginxTarget] : []), bridged, ...(beforeTarget ? [beforeTarget] : [])];
+  for (const t of targets) if (t.pid) t.idleRssKb = idle({ pid: t.pid });
   for (const t of targets) await t.open();
   progress(`JIT warm-up: ${PLAN.jitWarm} calls per path …`);
   for (const t of targets) await throughputRound(t, PLAN.jitWarm);
@@ -506,18 +527,23 @@ async function main() {
   // 2. tools/call, concurrency 32: req/s per round.
   await phase('c32', `tools/call c=${CONCURRENCY}`, PLAN.c32, (t, n) => throughputRound(t, n), async (t, n) => (n * 1000) / (await throughputRound(t, n)), 'c32');
   // 3. A call answered over SSE.
-  await phase('sse', 'tools/call answered over SSE', PLAN.sse, (t, n) => latencyRound(t, 'sse', n), latencySamples('sse'));
+  await phase('sse', 'tools/call answered over SSE', PLAN.sse, (t, n) => latencyRound(t, 'sse', n), latencySamples('sse'), 'sse');
   // 4. A streaming call: upstream send → client receipt of each progress notification.
   const { calls, events, delayMs } = PLAN.stream;
   if (ONLY.has('stream')) {
     progress('streaming call …');
     for (const t of targets) await streamRound(t, PLAN.stream.warm, events, delayMs);
-    for (const t of targets) t.rounds.stream = [];
+    for (const t of targets) {
+      t.rounds.stream = [];
+      t.rounds.first = [];
+    }
     for (let r = 0; r < PLAN.stream.rounds; r++) {
       for (const t of order(r)) {
         const samples = [];
-        await streamRound(t, calls, events, delayMs, samples);
+        const firsts = [];
+        await streamRound(t, calls, events, delayMs, samples, firsts);
         t.rounds.stream.push(samples);
+        t.rounds.first.push(firsts);
       }
     }
     rounds.stream = calls;
@@ -530,51 +556,44 @@ async function main() {
   }
 
   // ------------------------------------------------------------ report
-  /** The table for one proxy against the direct path. */
-  const report = (proxy, withTargets) => {
-    const rows = [];
-    const target = (text) => (withTargets ? text : '—');
-    const verdict = (ok) => (withTargets ? met(ok) : '—');
-    /**
-     * Added latency: for p50, the median over rounds of (proxied − direct), so drift cancels;
-     * for tail percentiles (too few samples per round), the difference of the pooled figures.
-     */
-    const latencyRow = (metric, key, stat, targetText, limit) => {
-      if (!ONLY.has(key)) return;
-      const added = stat === p50
-        ? median(proxy.rounds[key].map((samples, r) => stat(samples) - stat(direct.rounds[key][r])))
-        : stat(proxy.rounds[key].flat()) - stat(direct.rounds[key].flat());
-      rows.push([metric, fmt(stat(direct.rounds[key].flat())), fmt(stat(proxy.rounds[key].flat())), `${signed(added)} ms`, limit === undefined ? '—' : target(targetText), limit === undefined ? '—' : verdict(added < limit)]);
-    };
-    latencyRow('tools/call c=1 p50 (ms)', 'c1', p50, `added < ${TARGETS.addedP50Ms} ms`, TARGETS.addedP50Ms);
-    latencyRow('tools/call c=1 p99 (ms)', 'c1', p99);
-    if (ONLY.has('c32')) {
-      const ratio = median(proxy.rounds.c32.map((rps, r) => rps / direct.rounds.c32[r]));
-      rows.push([`tools/call c=${CONCURRENCY} (req/s)`, fmt(median(direct.rounds.c32), 0), fmt(median(proxy.rounds.c32), 0), `${fmt(ratio * 100, 1)} %`, target(`≥ ${TARGETS.throughputRatio * 100} % of direct`), verdict(ratio >= TARGETS.throughputRatio)]);
-    }
-    latencyRow('tools/call over SSE p50 (ms)', 'sse', p50);
-    latencyRow('streamed event send→receive p50 (ms)', 'stream', p50, `added < ${TARGETS.streamAddedMs} ms`, TARGETS.streamAddedMs);
-    latencyRow('streamed event send→receive p99 (ms)', 'stream', p99);
-    for (const [bucket, label] of [['c1', 'c=1'], ['c32', `c=${CONCURRENCY}`]]) {
-      if (!proxy.cpu[bucket]) continue;
-      const us = proxy.cpu[bucket].us / proxy.cpu[bucket].n;
-      rows.push([`${proxy.label} CPU per request, ${label} (µs)`, '—', fmt(us, 1), `${fmt(proxy.cpu[bucket].us / 1000, 0)} ms / ${proxy.cpu[bucket].n} calls`, target(`< ${TARGETS.cpuPerRequestUs} µs`), verdict(us < TARGETS.cpuPerRequestUs)]);
-    }
-    const peakMb = proxy.peakRssKb / 1024;
-    rows.push([`${proxy.label} peak RSS, VmHWM (MB)`, '—', fmt(peakMb, 1), withTargets ? `idle ${fmt(idleRssKb / 1024, 1)}, end ${fmt(proxy.rssKb / 1024, 1)}` : `end ${fmt(proxy.rssKb / 1024, 1)}`, target(`< ${TARGETS.peakRssMb} MB`), verdict(peakMb < TARGETS.peakRssMb)]);
-    if (withTargets) {
-      const startRatio = median(readyMs) / median(baselineMs);
-      rows.push(['start-up (ms): node -e 0 | start→listening', fmt(median(baselineMs), 1), fmt(median(readyMs), 1), `${fmt(startRatio, 2)}×`, `≤ ${TARGETS.startRatio}×`, met(startRatio <= TARGETS.startRatio)]);
-    }
-    return formatTable(['metric', 'direct', proxy.label, 'ratio/added', 'target', 'met?'], rows);
+  const proxies = targets.filter((t) => t !== direct);
+  /** Added p50: the median over rounds of (proxied − direct), so drift cancels. */
+  const addedP50 = (t, key) => median(t.rounds[key].map((samples, r) => p50(samples) - p50(direct.rounds[key][r])));
+  const cpuUs = (t, bucket) => (t.cpu[bucket] ? t.cpu[bucket].us / t.cpu[bucket].n : Number.NaN);
+  const rows = [];
+  /** One metric: its value per path; for the bridge, its ratio to `ref` and the target. */
+  const row = (metric, value, digits, ratioTo, limit, better = 'lower') => {
+    const values = targets.map((t) => (t === direct && value(t) === undefined ? '—' : fmt(value(t), digits)));
+    const ratio = ratioTo ? value(bridged) / value(ratioTo) : Number.NaN;
+    const ok = better === 'lower' ? ratio <= limit : ratio >= limit;
+    rows.push([metric, ...values, ratioTo ? `${fmt(ratio, 2)}× ${ratioTo.label}` : '—', ratioTo ? `${better === 'lower' ? '≤' : '≥'} ${limit}×` : '—', ratioTo ? met(ok) : '—']);
   };
-  const mainTable = report(bridged, true);
-  const floorTable = floor && report(floor, false);
+  if (ONLY.has('c1')) {
+    row('tools/call c=1 p50 (ms)', (t) => p50(t.rounds.c1.flat()), 3);
+    row('  added to direct, p50 (ms)', (t) => (t === direct ? undefined : addedP50(t, 'c1')), 3, minimal, TARGETS.addedP50ToMinimal);
+    row('  CPU per request, JSON (µs)', (t) => (t.pid ? cpuUs(t, 'c1') : undefined), 1, minimal, TARGETS.cpuToMinimal);
+  }
+  if (ONLY.has('sse')) {
+    row('tools/call over SSE c=1 p50 (ms)', (t) => p50(t.rounds.sse.flat()), 3);
+    row('  CPU per request, SSE (µs)', (t) => (t.pid ? cpuUs(t, 'sse') : undefined), 1, minimal, TARGETS.cpuToMinimal);
+  }
+  if (ONLY.has('c32')) {
+    row(`tools/call c=${CONCURRENCY} (req/s)`, (t) => median(t.rounds.c32), 0, direct, TARGETS.throughputRatio, 'higher');
+    row(`  CPU per request, c=${CONCURRENCY} (µs)`, (t) => (t.pid ? cpuUs(t, 'c32') : undefined), 1);
+  }
+  if (ONLY.has('stream')) {
+    row('streamed event send→receive p50 (ms)', (t) => p50(t.rounds.stream.flat()), 3);
+    row('first streamed event p50 (ms)', (t) => p50(t.rounds.first.flat()), 3, direct, TARGETS.firstEventToDirect);
+  }
+  row('peak RSS, VmHWM (MiB)', (t) => (t.pid ? processStatusKb(t.pid, 'VmHWM') / 1024 : undefined), 1, minimal, TARGETS.peakRssToMinimal);
+  row('idle RSS (MiB)', (t) => (t.pid ? t.idleRssKb / 1024 : undefined), 1);
+  const startRatio = median(readyMs) / median(baselineMs);
+  const mainTable = formatTable(['metric', ...targets.map((t) => t.label), 'bridge ratio', 'target', 'met?'], rows);
+  const startLine = `start-up: node -e 0 ${fmt(median(baselineMs), 1)} ms, bridge start→listening ${fmt(median(readyMs), 1)} ms: ${fmt(startRatio, 2)}× (target ≤ ${TARGETS.startRatio}×: ${met(startRatio <= TARGETS.startRatio)})`;
 
   // Shut down before printing so a --cpu-prof profile is complete.
   await Promise.all(targets.map((t) => t.close()));
-  bridge.child.kill('SIGTERM');
-  floorProcess?.child.kill('SIGTERM');
+  for (const child of [bridge.child, minimalProcess.child, nginx?.child, before?.child]) child?.kill('SIGTERM');
   await waitExit(bridge.child, CPU_PROF_DIR ? 15_000 : 3_000);
   await upstream.close();
 
@@ -595,16 +614,16 @@ async function main() {
   const out = [
     '',
     `mcp-oauth-bridge benchmark${QUICK ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, load average ${fmt(loadBefore, 2)} → ${fmt(loadavg()[0], 2)}, ${fmt((performance.now() - runStarted) / 1000, 1)} s`,
-    `direct = bench process → SDK server (same process); bridged = bench process → bridge (${path.relative(ROOT, CLI)}, pid ${bridge.child.pid}${PROXY_NODE_OPTIONS ? `, NODE_OPTIONS ${PROXY_NODE_OPTIONS}` : ''}) → SDK server`,
+    `direct = bench process → SDK server (same process); minimal = scripts/bench/floor-proxy.mjs (node:http + undici Pool, no checks, no log)${nginx ? '; nginx = nginx -v ' + nginxBinary : ''}; bridge = ${path.relative(ROOT, CLI)} (guard, gate, log)${before ? `; before = ${BEFORE_CLI}` : ''}${PROXY_NODE_OPTIONS ? `; NODE_OPTIONS ${PROXY_NODE_OPTIONS}` : ''}`,
     `rounds alternate between paths; per path: ${plan}; start-up ${PLAN.startSamples} each`,
-    'direct/bridged columns pool all rounds; "added" (p50) and "%" are medians of per-round differences/ratios; p99 "added" compares pooled figures',
+    'columns pool all rounds; "added" is the median of per-round differences to direct; CPU per request is the proxy process\'s own (all threads, /proc)',
     '',
     mainTable,
     '',
+    startLine,
     ...(spread.length ? [`per-round spread: ${spread.join('; ')}`] : []),
     ...(benchCpu ? [`bench process (client + upstream) CPU per call while each path ran: ${benchCpu}`] : []),
     ...(cutShort.length ? [`cut short (the machine is slower than planned for): ${cutShort.join(', ')}`] : []),
-    ...(floorTable ? ['', 'reference: a minimal Node proxy hop (scripts/bench/floor-proxy.mjs: node:http + undici, no checks, no log), same rounds:', '', floorTable] : []),
     ...(CPU_PROF_DIR ? [`bridge CPU profile written to ${CPU_PROF_DIR} (summary: node scripts/bench/profile-summary.mjs ${CPU_PROF_DIR}/*.cpuprofile)`] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
