@@ -1,6 +1,8 @@
 // The library entry: what a TypeScript program can use without the command line.
 import { resolvePaths } from './config/paths.js'
-import { getAccessTokenFor } from './cli/commands/token.js'
+import { createTokenRefresh } from './oauth/refresh.js'
+import { getAccessToken as accessTokenOf } from './tokens/access-token.js'
+import { EncryptedFileTokenStore } from './tokens/encrypted-file-store.js'
 
 export { BridgeError, type BridgeErrorCode } from './errors.js'
 
@@ -10,5 +12,6 @@ export { BridgeError, type BridgeErrorCode } from './errors.js'
  */
 export function getAccessToken(name: string, options: { home?: string } = {}): Promise<string> {
   const env = options.home ? { ...process.env, MCP_OAUTH_BRIDGE_HOME: options.home } : process.env
-  return getAccessTokenFor(resolvePaths(env), name)
+  const paths = resolvePaths(env)
+  return accessTokenOf(name, { paths, store: new EncryptedFileTokenStore(paths), refresh: createTokenRefresh() })
 }

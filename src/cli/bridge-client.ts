@@ -5,7 +5,7 @@ import { readConfig } from '../config/store.js'
 import type { BridgePaths } from '../config/paths.js'
 import type { BridgeConfig } from '../config/schema.js'
 import { findRunningBridge, originOf, probeHealth, type BridgeRuntime, type HealthProbe } from '../server/runtime-file.js'
-import { EncryptedFileTokenStore } from '../tokens/store.js'
+import { EncryptedFileTokenStore } from '../tokens/encrypted-file-store.js'
 
 export type BridgeProbe = HealthProbe
 

@@ -2,7 +2,7 @@
 // pasted on stdin for --no-browser.
 import { createInterface } from 'node:readline'
 import { createBrowserOpener } from '../oauth/browser.js'
-import type { FlowIo } from '../oauth/flow.js'
+import type { FlowIo } from '../oauth/login-terms.js'
 import type { CliContext } from './context.js'
 
 export function terminalFlowIo(ctx: CliContext, options: { browser: boolean }): FlowIo & { close(): void } {

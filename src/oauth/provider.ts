@@ -9,7 +9,9 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js'
 import type { AddClientAuthentication } from '@modelcontextprotocol/sdk/client/auth.js'
-import type { StoredTokens, TokenStore } from '../tokens/store.js'
+import { saveTokens } from '../tokens/save-tokens.js'
+import type { TokenStore } from '../tokens/store.js'
+import { fromTokenResponse } from '../tokens/token.js'
 
 export const CLIENT_NAME = 'mcp-oauth-bridge'
 
@@ -89,12 +91,7 @@ export class StoreBackedProvider implements OAuthClientProvider {
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
-    const stored = toStoredTokens(tokens, (this.#options.now ?? Date.now)())
-    await this.#options.store.update(this.#options.name, (secrets) => {
-      const next = { ...secrets, tokens: stored }
-      delete next.loginRequired
-      return next
-    })
+    await saveTokens(this.#options.store, this.#options.name, fromTokenResponse(tokens, (this.#options.now ?? Date.now)()))
   }
 
   redirectToAuthorization(url: URL): void {
@@ -119,13 +116,4 @@ export class StoreBackedProvider implements OAuthClientProvider {
     // `resource`) is not part of the SDK's state and must survive its re-saves.
     await this.#options.store.update(this.#options.name, (secrets) => ({ ...secrets, discovery: { ...secrets.discovery, ...state } }))
   }
-}
-
-/** Turns a token response into what we keep: the relative `expires_in` becomes an absolute time. */
-export function toStoredTokens(tokens: OAuthTokens & { issuer?: string }, now: number): StoredTokens {
-  const stored: StoredTokens = { ...tokens, obtained_at: now }
-  if (typeof tokens.expires_in === 'number' && Number.isFinite(tokens.expires_in)) {
-    stored.expires_at = now + tokens.expires_in * 1000
-  }
-  return stored
 }

@@ -5,12 +5,12 @@
 import { BridgeError, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import type { Discovery } from './discovery.js'
-import type { FlowContext, FlowIo, InteractiveAuthorization } from './flow.js'
+import type { FlowContext, FlowIo } from './login-terms.js'
 import { describeBody, type FetchLike } from './http.js'
 import type { LoopbackListener } from './loopback.js'
 
-export function usesMetadataDocument(discovery: Discovery, options: InteractiveAuthorization): boolean {
-  return discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true && options.clientMetadataUrl !== undefined
+export function usesMetadataDocument(discovery: Discovery, clientMetadataUrl: string | undefined): boolean {
+  return discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true && clientMetadataUrl !== undefined
 }
 
 /** The redirect URI the client is registered (or was last accepted) with, if it is on this port. */

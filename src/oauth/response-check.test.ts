@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
 import { BridgeError } from '../errors.js'
-import { checkResponseOrigin } from './flow.js'
+import { checkResponseOrigin } from './authorization-response.js'
 
 const ISSUER = 'https://as.example.com/tenant'
 const STATE = 'state-123'

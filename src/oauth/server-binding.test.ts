@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { BridgeError } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import type { Discovery } from './discovery.js'
-import { dropUnusableClient, refuseClientOfAnotherServer } from './flow.js'
+import { dropUnusableClient, refuseClientOfAnotherServer } from './client-choice.js'
 
 const OLD_AS = 'https://as1.example.com'
 const NEW_AS = 'https://as2.example.com'

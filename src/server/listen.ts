@@ -7,10 +7,12 @@ import type { BridgePaths } from '../config/paths.js'
 import type { BridgeConfig, UpstreamEra } from '../config/schema.js'
 import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
-import type { FlowIo } from '../oauth/flow.js'
+import type { FlowIo } from '../oauth/login-terms.js'
 import type { AuthChallenge } from '../oauth/probe.js'
 import { TokenManager } from '../tokens/manager.js'
-import { EncryptedFileTokenStore } from '../tokens/store.js'
+import { EncryptedFileTokenStore } from '../tokens/encrypted-file-store.js'
+import { createTokenRefresh } from '../oauth/refresh.js'
+import { LoginCoordinator } from '../login/coordinator.js'
 import type { RequestLogEntry } from './app.js'
 import { Bridge } from './bridge.js'
 import type { UpstreamSender } from '../proxy/upstream.js'
@@ -73,6 +75,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const store = new EncryptedFileTokenStore(paths)
   const tokens = new TokenManager({
     store,
+    refresh: createTokenRefresh(),
     lookupServer: async (name) => {
       const entry = config.servers[name]
       if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
@@ -81,12 +84,11 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   })
   // Static headers are secrets, so they live in the encrypted store; decrypt once, not per request.
   const headerCache = new Map<string, Record<string, string> | undefined>()
-  const logins = new Map<string, Promise<void>>()
+  // One login per server at a time, whether a request or the dashboard asked for it.
+  const logins = new LoginCoordinator()
 
-  const authorize = (name: string, challenge: AuthChallenge): Promise<void> => {
-    const running = logins.get(name)
-    if (running) return running
-    const login = (async () => {
+  const authorize = (name: string, challenge: AuthChallenge): Promise<void> =>
+    logins.run(name, async () => {
       const entry = config.servers[name]
       if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
       options.flowIo.progress(`${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`)
@@ -115,10 +117,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         })
       }
       options.flowIo.progress(`${name}: logged in.`)
-    })().finally(() => logins.delete(name))
-    logins.set(name, login)
-    return login
-  }
+    })
 
   let bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
   let authorities = loopbackAuthorities(options.port)
@@ -163,8 +162,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         // Started from the dashboard: the provider's return page links back to it.
         returnTo: `${pageOrigin}/`,
       }
-      import('../login/login-server.js')
-        .then(({ loginServer }) => loginServer({ name, entry, store, io }))
+      // This browser must be sent to the authorization URL, which a login under way has shown elsewhere.
+      if (logins.isRunning(name)) return reject(new BridgeError('LOGIN_REQUIRED', `A login for ${JSON.stringify(name)} is already under way; finish it in the window it opened.`))
+      logins.logIn({ name, entry, store, io })
         .then((result) => {
           tokens.forget(name)
           lastErrors.delete(name)

@@ -9,7 +9,7 @@ import { BridgeError } from '../errors.js'
 import { setUpKey } from './key-setup.js'
 import { moveKey } from './key-move.js'
 import { markerPath, recordStorage, recordedStorage, locationFor } from './key-storage.js'
-import { EncryptedFileTokenStore } from './store.js'
+import { EncryptedFileTokenStore } from './encrypted-file-store.js'
 
 async function tempPaths() {
   const home = await mkdtemp(join(tmpdir(), 'bridge-key-'))

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { resolvePaths } from '../config/paths.js'
 import { BridgeError } from '../errors.js'
-import { EncryptedFileTokenStore } from './store.js'
+import { EncryptedFileTokenStore } from './encrypted-file-store.js'
 import { decrypt, encrypt } from './vault.js'
 
 async function tempPaths() {

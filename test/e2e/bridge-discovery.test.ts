@@ -13,7 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolvePaths } from '../../src/config/paths.js'
-import { EncryptedFileTokenStore } from '../../src/tokens/store.js'
+import { EncryptedFileTokenStore } from '../../src/tokens/encrypted-file-store.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { CLI, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from './cli-process.js'
 

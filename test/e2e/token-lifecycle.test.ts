@@ -7,8 +7,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { resolvePaths } from '../../src/config/paths.js'
 import { readConfig } from '../../src/config/store.js'
+import { createTokenRefresh } from '../../src/oauth/refresh.js'
 import { TokenManager } from '../../src/tokens/manager.js'
-import { EncryptedFileTokenStore } from '../../src/tokens/store.js'
+import { EncryptedFileTokenStore } from '../../src/tokens/encrypted-file-store.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
 
@@ -43,7 +44,7 @@ describe('token lifecycle', () => {
   }
 
   function manager(): TokenManager {
-    return new TokenManager({ store, lookupServer: async (name) => (await readConfig(paths)).servers[name]! })
+    return new TokenManager({ store, refresh: createTokenRefresh(), lookupServer: async (name) => (await readConfig(paths)).servers[name]! })
   }
 
   it('20 concurrent callers on an expired token cause exactly one refresh, and the rotated refresh token is saved', async () => {

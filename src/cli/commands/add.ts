@@ -6,9 +6,9 @@ import { ensureHome, isInitialized, readConfig, updateConfig, writeConfig } from
 import { defaultConfig } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { parseServerUrl } from '../../oauth/safe-url.js'
-import { loginServer, type LoginResult } from '../../login/login-server.js'
+import type { LoginResult } from '../../login/login-server.js'
 import { detectTransport, type TransportDetection } from '../../proxy/transport-detect.js'
-import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
+import type { ServerSecrets } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { locateBridge } from '../bridge-client.js'
 import { terminalFlowIo } from '../flow-io.js'
@@ -62,7 +62,7 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
     })
   }
 
-  const store = new EncryptedFileTokenStore(paths)
+  const store = ctx.store
   const secrets: ServerSecrets = {}
   if (options.clientId) {
     secrets.client = { client_id: options.clientId, ...(options.clientSecret ? { client_secret: options.clientSecret } : {}) }
@@ -95,7 +95,7 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
     }
     const result: LoginResult = detected && detected.transport !== 'unauthorized'
       ? { kind: 'open' }
-      : await loginServer({ name, entry, store, io, ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}), ...(options.device ? { device: true } : {}) })
+      : await ctx.logins.logIn({ name, entry, store, io, ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}), ...(options.device ? { device: true } : {}) })
     if (result.kind === 'authorized' && result.callbackPort && !entry.callbackPort) entry.callbackPort = result.callbackPort
     if (result.kind === 'open') {
       if (options.clientCredentials) {

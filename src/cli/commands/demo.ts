@@ -12,7 +12,7 @@ import { loginServer } from '../../login/login-server.js'
 import { createBrowserOpener } from '../../oauth/browser.js'
 import { startBridge, type RunningBridge } from '../../server/listen.js'
 import { openRequestLog, type RequestLog } from '../../server/request-log.js'
-import { EncryptedFileTokenStore, type TokenStore } from '../../tokens/store.js'
+import type { TokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
 import { connectionFor } from './connect.js'
@@ -28,7 +28,7 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
   const config = await readConfig(ctx.paths)
   assertDemoNameFree(config.servers[DEMO_SERVER_NAME])
   const bridgePort = options.port ?? config.port
-  const store = new EncryptedFileTokenStore(ctx.paths)
+  const store = ctx.store
 
   const demo = await startDemoServer()
   ctx.out.progress(`Demo MCP server (OAuth-protected) running at ${demo.mcpUrl.href}`)

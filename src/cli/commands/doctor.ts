@@ -8,7 +8,7 @@ import { discoverAuthorization } from '../../oauth/discovery.js'
 import { createGuardedFetch } from '../../oauth/http.js'
 import { probeServer } from '../../oauth/probe.js'
 import { describeServer } from '../../tokens/status.js'
-import { EncryptedFileTokenStore, type ServerSecrets } from '../../tokens/store.js'
+import type { ServerSecrets } from '../../tokens/store.js'
 import { locateBridge, probeBridge, type BridgeLocation } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { checkKey } from './doctor-key.js'
@@ -63,7 +63,7 @@ export async function runChecks(ctx: CliContext, options: { port?: number } = {}
     return checks
   }
 
-  const store = new EncryptedFileTokenStore(paths)
+  const store = ctx.store
   let secrets: Record<string, ServerSecrets> = {}
   const tokensMode = await modeOf(paths.tokens)
   const key = await checkKey(paths)

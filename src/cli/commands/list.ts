@@ -1,12 +1,11 @@
 // `list [--json]`: servers, URL, token state and expiry, policy.
 import { readConfig } from '../../config/store.js'
-import { EncryptedFileTokenStore } from '../../tokens/store.js'
 import { describeServer } from '../../tokens/status.js'
 import type { CliContext } from '../context.js'
 
 export async function listCommand(ctx: CliContext, options: { json?: boolean }): Promise<void> {
   const config = await readConfig(ctx.paths)
-  const secrets = await new EncryptedFileTokenStore(ctx.paths).all()
+  const secrets = await ctx.store.all()
   const now = Date.now()
   const rows = Object.entries(config.servers).map(([name, entry]) => describeServer(name, entry, secrets[name], now))
   if (options.json) {

@@ -1,19 +1,17 @@
 // `login <name>`: a fresh login for a configured server (new scopes, a refused refresh token).
 import { getServer, readConfig, updateConfig } from '../../config/store.js'
 import { quote } from '../../errors.js'
-import { loginServer } from '../../login/login-server.js'
-import { EncryptedFileTokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
 
 export async function loginCommand(ctx: CliContext, name: string, options: { browser: boolean; device?: boolean; scope?: string }): Promise<void> {
   const config = await readConfig(ctx.paths)
   const entry = { ...getServer(config, name), ...(options.scope ? { scope: options.scope } : {}) }
-  const store = new EncryptedFileTokenStore(ctx.paths)
+  const store = ctx.store
   const io = terminalFlowIo(ctx, { browser: options.browser })
   let callbackPort: number | undefined
   try {
-    const result = await loginServer({ name, entry, store, io, ...(options.device ? { device: true } : {}) })
+    const result = await ctx.logins.logIn({ name, entry, store, io, ...(options.device ? { device: true } : {}) })
     if (result.kind === 'open') {
       ctx.out.success(`${quote(name)} answers without authorization: nothing to log in to.`)
       return

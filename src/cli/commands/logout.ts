@@ -4,12 +4,12 @@ import { getServer, readConfig, updateConfig } from '../../config/store.js'
 import { quote } from '../../errors.js'
 import { createGuardedFetch } from '../../oauth/http.js'
 import { revokeTokens } from '../../oauth/revoke.js'
-import { EncryptedFileTokenStore, type TokenStore } from '../../tokens/store.js'
+import type { TokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 
 export async function logoutCommand(ctx: CliContext, name: string): Promise<void> {
   getServer(await readConfig(ctx.paths), name)
-  const store = new EncryptedFileTokenStore(ctx.paths)
+  const store = ctx.store
   await revokeAndForget(ctx, store, name)
   await store.update(name, (secrets) => {
     const { tokens: _tokens, loginRequired: _flag, ...rest } = secrets
@@ -20,7 +20,7 @@ export async function logoutCommand(ctx: CliContext, name: string): Promise<void
 
 export async function removeCommand(ctx: CliContext, name: string): Promise<void> {
   getServer(await readConfig(ctx.paths), name)
-  const store = new EncryptedFileTokenStore(ctx.paths)
+  const store = ctx.store
   await revokeAndForget(ctx, store, name)
   await store.update(name, () => undefined)
   await updateConfig(ctx.paths, (config) => {

@@ -2,17 +2,16 @@
 // hold the token themselves, such as the Messages API's `authorization_token`. It needs no running
 // bridge: it reads the same encrypted store and takes the same per-server refresh lock, and a
 // running bridge drops its cached token when tokens.json changes.
-import { getServer, readConfig } from '../../config/store.js'
-import { BridgeError, quote } from '../../errors.js'
-import { TokenManager } from '../../tokens/manager.js'
-import { EncryptedFileTokenStore } from '../../tokens/store.js'
+import { BridgeError } from '../../errors.js'
+import { createTokenRefresh } from '../../oauth/refresh.js'
+import { getAccessToken } from '../../tokens/access-token.js'
 import { findRunningBridge } from '../../server/runtime-file.js'
 import type { CliContext } from '../context.js'
 
 export async function tokenCommand(ctx: CliContext, name: string): Promise<void> {
   let token: string
   try {
-    token = await getAccessTokenFor(ctx.paths, name)
+    token = await getAccessToken(name, { paths: ctx.paths, store: ctx.store, refresh: createTokenRefresh() })
   } catch (error) {
     throw await withDashboardHint(ctx, error)
   }
@@ -28,17 +27,4 @@ async function withDashboardHint(ctx: CliContext, error: unknown): Promise<unkno
     hint: `${error.hint ?? ''}${error.hint ? ' ' : ''}Or press Re-authorize on the dashboard of the bridge running on port ${found.runtime.port}.`,
     cause: error,
   })
-}
-
-export async function getAccessTokenFor(paths: CliContext['paths'], name: string): Promise<string> {
-  const config = await readConfig(paths)
-  const entry = getServer(config, name)
-  if (entry.auth === 'none') {
-    throw new BridgeError('BAD_USAGE', `${quote(name)} needs no OAuth token (it was added without authorization).`)
-  }
-  const manager = new TokenManager({
-    store: new EncryptedFileTokenStore(paths),
-    lookupServer: async (server) => getServer(await readConfig(paths), server),
-  })
-  return manager.accessToken(name)
 }

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterEach, expect } from 'vitest'
 import { resolvePaths } from '../../../src/config/paths.js'
-import { EncryptedFileTokenStore } from '../../../src/tokens/store.js'
+import { EncryptedFileTokenStore } from '../../../src/tokens/encrypted-file-store.js'
 import { startProfile, type ProfileName, type ProfileOptions, type RunningProfile } from '../../fixtures/profiles/profiles.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type CliResult, type RunningCli } from '../cli-process.js'
 

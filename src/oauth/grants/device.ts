@@ -2,17 +2,21 @@
 // callback (SSH sessions, containers): the person opens a short URL anywhere and types a code.
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BridgeError, quote } from '../errors.js'
-import { applyClientAuthentication } from './client-auth.js'
-import { discoverAuthorization, summarise, type Discovery } from './discovery.js'
-import { chooseScope, dropUnusableClient, flowError, type AuthorizationOutcome, type FlowIo, type LoginTarget } from './flow.js'
-import type { FetchLike } from './http.js'
-import { CLIENT_NAME, toStoredTokens } from './provider.js'
-import { parseSafeUrl } from './safe-url.js'
+import { BridgeError, quote } from '../../errors.js'
+import { saveTokens } from '../../tokens/save-tokens.js'
+import { fromTokenResponse } from '../../tokens/token.js'
+import { applyClientAuthentication } from '../client-auth.js'
+import { dropUnusableClient } from '../client-choice.js'
+import { summarise, type Discovery } from '../discovery.js'
+import { flowError } from '../flow-error.js'
+import type { FetchLike } from '../http.js'
+import type { AuthorizationOutcome, DiscoveredTarget, FlowIo } from '../login-terms.js'
+import { CLIENT_NAME } from '../provider.js'
+import { parseSafeUrl } from '../safe-url.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
-export interface DeviceAuthorization extends LoginTarget {
+export interface DeviceAuthorization extends DiscoveredTarget {
   io: FlowIo
   timeoutMs: number
 }
@@ -27,9 +31,7 @@ interface DeviceCodeResponse {
 }
 
 export async function authorizeWithDeviceCode(options: DeviceAuthorization): Promise<AuthorizationOutcome> {
-  const { io, store, name, fetchFn } = options
-  io.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
-  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, fetchFn)
+  const { io, store, name, fetchFn, discovery, scope } = options
   const metadata = discovery.authorizationServerMetadata
   const endpoint = (metadata as { device_authorization_endpoint?: string } | undefined)?.device_authorization_endpoint
   if (!metadata || !endpoint) {
@@ -38,12 +40,7 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
     })
   }
   parseSafeUrl(endpoint, 'device_authorization_endpoint')
-  const scope = chooseScope(options.scope, options.challenge, discovery)
-  // A server that refused `resource` at an earlier login (Entra ID) is not sent it again.
-  const previous = (await store.get(name))?.discovery as Discovery | undefined
-  if (previous?.omitResource && previous.authorizationServerUrl === discovery.authorizationServerUrl) discovery.omitResource = true
-  await store.update(name, (secrets) => ({ ...secrets, discovery }))
-  await dropUnusableClient(store, name, discovery, { scope })
+  await dropUnusableClient(store, name, discovery, scope ? { scope } : {})
 
   let client = (await store.get(name))?.client
   if (!client) {
@@ -102,13 +99,9 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
       ...(resource ? { resource } : {}),
     })
     if (poll.ok) {
-      const tokens = toStoredTokens({ ...(poll.body as unknown as Parameters<typeof toStoredTokens>[0]), issuer: discovery.authorizationServerUrl }, Date.now())
+      const tokens = fromTokenResponse({ ...(poll.body as unknown as Parameters<typeof fromTokenResponse>[0]), issuer: discovery.authorizationServerUrl }, Date.now())
       if (typeof tokens.access_token !== 'string') throw new BridgeError('TOKEN_EXCHANGE_FAILED', `The token endpoint ${metadata.token_endpoint} answered without an access token.`)
-      await store.update(name, (secrets) => {
-        const next = { ...secrets, tokens, ...(scope ? { requestedScope: scope } : {}) }
-        delete next.loginRequired
-        return next
-      })
+      await saveTokens(store, name, tokens)
       return { discovery, scope }
     }
     const error = poll.body.error

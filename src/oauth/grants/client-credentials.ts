@@ -5,26 +5,25 @@ import { createPrivateKey } from 'node:crypto'
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
 import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js'
 import type { OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
-import { BridgeError } from '../errors.js'
-import type { ServerSecrets, TokenStore } from '../tokens/store.js'
-import { discoverAuthorization, type Discovery } from './discovery.js'
-import { chooseScope, flowError, type AuthorizationOutcome, type LoginTarget } from './flow.js'
-import { recordFailures } from './http.js'
-import { CLIENT_NAME, StoreBackedProvider } from './provider.js'
+import type { ServerEntry } from '../../config/schema.js'
+import { BridgeError, quote, summarise } from '../../errors.js'
+import { loginRequired } from '../../tokens/login-required.js'
+import type { ServerSecrets, TokenStore } from '../../tokens/store.js'
+import type { StoredTokens } from '../../tokens/token.js'
+import type { Discovery } from '../discovery.js'
+import { flowError } from '../flow-error.js'
+import type { FetchLike } from '../http.js'
+import type { AuthorizationOutcome, DiscoveredTarget } from '../login-terms.js'
+import { CLIENT_NAME, StoreBackedProvider } from '../provider.js'
 
-export interface ClientCredentialsAuthorization extends LoginTarget {
+export interface ClientCredentialsAuthorization extends DiscoveredTarget {
   progress(line: string): void
 }
 
 /** Machine-to-machine: the client credentials grant, with a secret or private_key_jwt (RFC 7523). */
 export async function authorizeClientCredentials(options: ClientCredentialsAuthorization): Promise<AuthorizationOutcome> {
-  const { store, name } = options
-  const failures = recordFailures(options.fetchFn)
-  options.progress(`Discovering the authorization server of ${options.serverUrl.href}…`)
-  const discovery = await discoverAuthorization(options.serverUrl, options.challenge, failures.fetchFn)
-  await store.update(name, (secrets) => ({ ...secrets, discovery }))
+  const { store, name, discovery, scope, failures } = options
   const secrets = (await store.get(name)) ?? {}
-  const scope = chooseScope(options.scope, options.challenge, discovery, { offlineAccess: false })
   const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope })
   options.progress('Requesting a token with the client credentials grant…')
   try {
@@ -33,6 +32,30 @@ export async function authorizeClientCredentials(options: ClientCredentialsAutho
     throw flowError('token exchange', error, discovery, failures.last())
   }
   return { discovery, scope }
+}
+
+/** A new token when the last one expired: the same grant again, with the scope of the login. */
+export async function renewWithClientCredentials(options: {
+  name: string
+  server: ServerEntry
+  secrets: ServerSecrets
+  store: TokenStore
+  discovery: NonNullable<ServerSecrets['discovery']>
+  fetchFn: FetchLike
+}): Promise<StoredTokens> {
+  const { name, server, secrets, store, discovery } = options
+  const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope: server.scope ?? secrets.requestedScope })
+  try {
+    await auth(provider, { serverUrl: server.url, ...(server.scope ? { scope: server.scope } : {}), fetchFn: options.fetchFn })
+  } catch (error) {
+    throw new BridgeError('REFRESH_FAILED', `Getting a new token for ${quote(name)} with the client credentials grant failed: ${quote(summarise(error))}.`, {
+      hint: `Check the client credentials, then run \`mcp-oauth-bridge login ${name}\`.`,
+      cause: error,
+    })
+  }
+  const tokens = (await store.get(name))?.tokens
+  if (!tokens) throw loginRequired(name, 'the token endpoint returned no token')
+  return tokens
 }
 
 export function clientCredentialsProvider(options: {
