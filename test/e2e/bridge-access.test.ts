@@ -117,7 +117,11 @@ describe('bridge access control (default mode)', () => {
   })
 
   it('lets the dashboard in only through the one-time login link, with a strict cookie', async () => {
-    const anonymous = await raw(`${bridge.url}/`)
+    // Signed out by the 127.0.0.1 name: sent to localhost, the one host name its cookie is set for.
+    const elsewhere = await raw(`${bridge.url}/`)
+    expect(elsewhere.status).toBe(307)
+    expect(elsewhere.headers.location).toBe(`http://localhost:${new URL(bridge.url).port}/`)
+    const anonymous = await raw(`${bridge.url}/`, { headers: { host: `localhost:${new URL(bridge.url).port}` } })
     expect(anonymous.status).toBe(401)
     expect(anonymous.headers['content-security-policy']).toContain("default-src 'none'")
 
