@@ -9,6 +9,7 @@ import { getServer, readConfig } from '../../config/store.js'
 import { isRecord } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { writeFileAtomic } from '../../fs/atomic-write.js'
+import { publicOrigin } from '../../server/public-host.js'
 import { bridgeHeaders, locateBridge, type BridgeLocation } from '../bridge-client.js'
 import { CLIENT_CONFIGS, CLIENTS, OAUTH_CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
 import type { CliContext } from '../context.js'
@@ -35,7 +36,7 @@ async function locateConnection(ctx: CliContext, name: string, port: number | un
   const config = await readConfig(ctx.paths)
   getServer(config, name)
   const location = await locateBridge(ctx.paths, { config, ...(port !== undefined ? { port } : {}) })
-  return { connection: { name, url: `http://localhost:${location.port}/mcp/${name}`, headers: await bridgeHeaders(ctx.paths, config) }, location }
+  return { connection: { name, url: `${publicOrigin(location.port)}/mcp/${name}`, headers: await bridgeHeaders(ctx.paths, config) }, location }
 }
 
 export async function connectCommand(ctx: CliContext, name: string, clientArg: string | undefined, options: ConnectOptions): Promise<void> {

@@ -12,6 +12,7 @@ import type { ServerSecrets } from '../../tokens/store.js'
 import { locateBridge, probeBridge, type BridgeLocation } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { checkKey } from './doctor-key.js'
+import { describeError } from '../output.js'
 
 type Status = 'ok' | 'warn' | 'fail'
 
@@ -169,6 +170,7 @@ export function modeCheck(check: string, path: string, mode: number, wanted: num
 }
 
 export function failure(check: string, error: unknown): Check {
-  if (error instanceof BridgeError) return { check, status: 'fail', detail: error.message, ...(error.hint ? { fix: error.hint } : {}) }
-  return { check, status: 'fail', detail: (error as Error).message }
+  // A check's failure is a finding, not a crash: an unexpected error is reported by its message alone.
+  const text = describeError(error)
+  return { check, status: 'fail', detail: text.unexpected ? (error as Error).message : text.message, ...(text.hint ? { fix: text.hint } : {}) }
 }
