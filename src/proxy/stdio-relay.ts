@@ -1,10 +1,14 @@
 // Carries MCP messages between stdin/stdout (for clients that only launch local commands) and
-// the bridge's Streamable HTTP endpoint, message by message, so the bridge's policies and
-// approvals apply to stdio clients too. Only protocol messages touch stdout.
+// the bridge's Streamable HTTP endpoint as raw lines: each line from the client is POSTed as
+// it is; each JSON answer, or each SSE `data:` event, goes back as a line. No message is
+// parsed against a schema; the relay only notes what the transport needs (the session id, the
+// negotiated version), keeps the server's notification stream open and ends the session when
+// stdin ends. Only protocol messages touch stdout.
 import type { Readable, Writable } from 'node:stream'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import { Pool } from 'undici'
+import { openNotificationStream } from './stdio-listen.js'
+import { readLines } from './stdio-lines.js'
+import { StdioSession } from './stdio-session.js'
 
 export interface StdioRelayOptions {
   url: string
@@ -16,35 +20,22 @@ export interface StdioRelayOptions {
 
 /** Runs until stdin ends; then ends the bridge session too. */
 export async function relayStdio(options: StdioRelayOptions): Promise<void> {
-  const http = new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers: options.headers } })
-  const stdio = new StdioServerTransport(options.stdin, options.stdout)
-
-  stdio.onmessage = (message) => {
-    http.send(message).catch((error: Error) => {
-      options.log(`The bridge did not take a message: ${error.message}`)
-      const id = (message as { id?: string | number }).id
-      if ('method' in message && id !== undefined) {
-        void stdio.send({ jsonrpc: '2.0', id, error: { code: -32000, message: `mcp-oauth-bridge: ${error.message}` } })
-      }
+  const url = new URL(options.url)
+  const pool = new Pool(url.origin, { keepAliveTimeout: 30_000, bodyTimeout: 0, headersTimeout: 0 })
+  const session = new StdioSession(pool, url, options)
+  let listening: { close(): void } | undefined
+  readLines(options.stdin, (line) => {
+    void session.post(line).then((ready) => {
+      // The server's own stream opens once the session is ready (after notifications/initialized).
+      if (ready && !listening) listening = openNotificationStream(pool, url, session, options)
     })
-  }
-  http.onmessage = (message: JSONRPCMessage) => {
-    // A bare transport does not learn the negotiated version as a Client would; later requests
-    // must carry it in MCP-Protocol-Version (MCP 2025-06-18 §Protocol Version Header).
-    const version = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result
-    if (version && typeof version.protocolVersion === 'string' && version.serverInfo) http.setProtocolVersion(version.protocolVersion)
-    void stdio.send(message)
-  }
-  http.onerror = (error) => options.log(`Bridge connection: ${error.message}`)
-
-  const ended = new Promise<void>((resolve) => {
+  })
+  await new Promise<void>((resolve) => {
     options.stdin.once('end', resolve)
     options.stdin.once('close', resolve)
   })
-  await http.start()
-  await stdio.start()
-  await ended
-  await http.terminateSession().catch(() => undefined)
-  await http.close()
-  await stdio.close()
+  // The client is gone: answers still on their way have no reader, so they are not waited for.
+  listening?.close()
+  await session.end()
+  await pool.destroy()
 }

@@ -1,0 +1,109 @@
+// One stdio client's session with the bridge: the headers every request carries (the session id
+// the bridge gave at initialize, the version it negotiated), each line POSTed and its answer
+// written back as lines, and the DELETE that ends the session.
+import type { Writable } from 'node:stream'
+import type { Dispatcher, Pool } from 'undici'
+import { SseLineParser } from './sse-lines.js'
+import { writeLine } from './stdio-lines.js'
+
+export class StdioSession {
+  readonly #pool: Pool
+  readonly #path: string
+  readonly #base: Record<string, string>
+  readonly #stdout: Writable
+  readonly #log: (line: string) => void
+  sessionId: string | undefined
+  #protocolVersion: string | undefined
+
+  constructor(pool: Pool, url: URL, options: { headers: Record<string, string>; stdout: Writable; log: (line: string) => void }) {
+    this.#pool = pool
+    this.#path = `${url.pathname}${url.search}`
+    this.#base = options.headers
+    this.#stdout = options.stdout
+    this.#log = options.log
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...this.#base,
+      ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
+      ...(this.#protocolVersion ? { 'mcp-protocol-version': this.#protocolVersion } : {}),
+      ...extra,
+    }
+  }
+
+  /** POSTs one line; resolves true when it was the `notifications/initialized` of a session. */
+  async post(line: string): Promise<boolean> {
+    const initialize = line.includes('"initialize"') ? requestIdOf(line, 'initialize') : undefined
+    try {
+      const answer = await this.#pool.request({ path: this.#path, method: 'POST', headers: this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), body: line })
+      const id = answer.headers['mcp-session-id']
+      if (typeof id === 'string') this.sessionId = id
+      await this.#relay(answer, initialize, answer.statusCode >= 400 ? requestIdOf(line) : undefined)
+      return this.sessionId !== undefined && line.includes('"notifications/initialized"')
+    } catch (error) {
+      this.#log(`The bridge did not take a message: ${(error as Error).message}`)
+      const requestId = requestIdOf(line)
+      if (requestId !== undefined) writeLine(this.#stdout, JSON.stringify({ jsonrpc: '2.0', id: requestId, error: { code: -32000, message: `mcp-oauth-bridge: ${(error as Error).message}` } }))
+      return false
+    }
+  }
+
+  /** The answer's messages as lines: one JSON body, or each SSE event's data. */
+  async #relay(answer: Dispatcher.ResponseData, initialize: unknown, refusedId: unknown): Promise<void> {
+    const eventStream = String(answer.headers['content-type'] ?? '').includes('text/event-stream')
+    const write = (message: string) => {
+      // A bare transport learns the negotiated version from the initialize result; later requests carry it.
+      if (initialize !== undefined) this.#noteVersion(message, initialize)
+      writeLine(this.#stdout, message)
+    }
+    const parser = eventStream ? new SseLineParser((event) => event.event === 'message' && write(event.data)) : undefined
+    const chunks: Buffer[] = []
+    answer.body.on('data', (chunk: Buffer) => (parser ? parser.push(chunk) : chunks.push(chunk)))
+    await new Promise<void>((resolve, reject) => {
+      answer.body.once('end', resolve)
+      answer.body.once('error', reject)
+    })
+    if (!parser && chunks.length > 0) write(answerFor(Buffer.concat(chunks).toString('utf8'), refusedId))
+  }
+
+  #noteVersion(message: string, initializeId: unknown): void {
+    try {
+      const parsed = JSON.parse(message) as { id?: unknown; result?: { protocolVersion?: unknown } }
+      if (parsed.id === initializeId && typeof parsed.result?.protocolVersion === 'string') this.#protocolVersion = parsed.result.protocolVersion
+    } catch {
+      // not JSON: the client will say so
+    }
+  }
+
+  /** Ends the session at the bridge (a 2026-07-28 exchange has none). */
+  async end(): Promise<void> {
+    if (!this.sessionId) return
+    await this.#pool.request({ path: this.#path, method: 'DELETE', headers: this.headers() }).then((answer) => answer.body.dump(), () => undefined)
+  }
+}
+
+/**
+ * A refusal the bridge makes before it reads the request (no token: HTTP 401) carries id null;
+ * over stdio the client matches answers by id, so it gets its request's id.
+ */
+function answerFor(text: string, refusedId: unknown): string {
+  if (refusedId === undefined) return text
+  try {
+    const message = JSON.parse(text) as { id?: unknown; error?: unknown }
+    return message.id === null && message.error ? JSON.stringify({ ...message, id: refusedId }) : text
+  } catch {
+    return text
+  }
+}
+
+/** The id of a request line (of `method`, when given), or undefined. */
+function requestIdOf(line: string, method?: string): unknown {
+  try {
+    const message = JSON.parse(line) as { id?: unknown; method?: unknown }
+    if (method !== undefined && message.method !== method) return undefined
+    return typeof message.method === 'string' ? message.id : undefined
+  } catch {
+    return undefined
+  }
+}
