@@ -2,6 +2,9 @@
 // browser signed in through the printed link can open the 127.0.0.1 address too (it is sent to
 // localhost, where its cookie applies); `open --no-browser` prints a fresh link that works when
 // the first one is spent.
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../fixtures/chromium.js'
@@ -78,6 +81,26 @@ describe('one host name for the bridge’s pages', () => {
     expect((await page.goto(link))?.status()).toBe(200)
     expect(page.url()).toBe(`http://localhost:${port}/`)
     expect(await page.locator('a', { hasText: 'Approvals' }).count()).toBe(1)
+    await context.close()
+  })
+
+  it('open hands the fresh link to the browser, which lands signed in on the dashboard', async () => {
+    // A BROWSER program that only writes down the URL it was given.
+    const folder = await mkdtemp(join(tmpdir(), 'mob-open-'))
+    const program = join(folder, 'record.mjs')
+    await writeFile(program, `#!/usr/bin/env node\nimport { appendFileSync } from 'node:fs'\nappendFileSync(${JSON.stringify(join(folder, 'urls'))}, process.argv[2] + '\\n')\n`)
+    await chmod(program, 0o755)
+    const result = await runCli(['open'], { ...env, BROWSER: program })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('Opened the dashboard in the browser.')
+    const opened = (await readFile(join(folder, 'urls'), 'utf8')).trim()
+    expect(opened).toBe(result.stdout.trim())
+    expect(opened).toMatch(new RegExp(`^http://localhost:${port}/\\?login=`))
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(opened)
+    expect(page.url()).toBe(`http://localhost:${port}/`)
+    expect(await page.locator('h1').first().innerText()).toBe('mcp-oauth-bridge')
     await context.close()
   })
 
