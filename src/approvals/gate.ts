@@ -11,6 +11,7 @@ import { decide, type PolicyVerdict } from './policy.js'
 import { formatDuration } from '../tokens/status.js'
 import type { ApprovalQueue, Decision } from './queue.js'
 import type { ToolCatalog, ToolDefinition } from './tool-catalog.js'
+import { command } from '../cli/commands-named.js'
 
 export interface DecisionRecord {
   server: string
@@ -107,7 +108,7 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
   }
   if (verdict.policy === 'deny') {
     record({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
-    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: mcp-oauth-bridge policy ${ctx.server} explain ${tool} '<arguments>'`, { modern: ctx.modern }) }
+    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: ${command(`policy ${ctx.server} explain ${tool} '<arguments>'`)}`, { modern: ctx.modern }) }
   }
   const requestState = ctx.rounds ? requestStateOf(message.params) : undefined
   if (requestState !== undefined && ctx.rounds?.consume(ctx.server, tool, args, requestState)) {

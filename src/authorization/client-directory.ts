@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { ClientMetadataError, type ClientRecord } from './client-metadata.js'
 import { MetadataDocuments, isMetadataDocumentId } from './metadata-document.js'
 import type { StateCopy } from './state.js'
+import { command } from '../cli/commands-named.js'
 
 const UNUSED_REGISTRATION_MS = 24 * 60 * 60 * 1000
 const MAX_REGISTRATIONS = 500
@@ -36,7 +37,7 @@ export class ClientDirectory {
         if (!granted.has(id) && now - old.registeredAt > UNUSED_REGISTRATION_MS) delete data.clients[id]
       }
       if (Object.keys(data.clients).length >= MAX_REGISTRATIONS) {
-        throw new ClientMetadataError('invalid_client_metadata', `This bridge already holds ${MAX_REGISTRATIONS} client registrations; revoke unused clients (mcp-oauth-bridge clients) and try again.`)
+        throw new ClientMetadataError('invalid_client_metadata', `This bridge already holds ${MAX_REGISTRATIONS} client registrations; revoke unused clients (${command('clients')}) and try again.`)
       }
       data.clients[client.clientId] = client
     })

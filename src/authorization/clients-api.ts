@@ -7,13 +7,14 @@ import { send, sendLoginNeeded } from '../server/pages/dashboard.js'
 import type { AuthorizationContext } from './context.js'
 import { groupByClient } from './connected-clients.js'
 import { readSmallBody, sendOAuthJson } from './oauth-json.js'
+import { command } from '../cli/commands-named.js'
 
 export const CLIENTS_API = '/clients/api/'
 
 export async function handleClientsApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AuthorizationContext, bridgeToken: string | undefined): Promise<void> {
   if (bridgeToken !== undefined && !hasBridgeToken(req, bridgeToken)) {
     req.resume()
-    return sendOAuthJson(res, 401, { error: 'Send the bridge access token (mcp-oauth-bridge clients does).' })
+    return sendOAuthJson(res, 401, { error: `Send the bridge access token (${command('clients')} does).` })
   }
   const action = url.pathname.slice(CLIENTS_API.length)
   if (req.method === 'GET' && action === 'list') return sendOAuthJson(res, 200, { clients: groupByClient(await ctx.grants.list()) })
@@ -28,7 +29,7 @@ export async function handleClientsApi(req: IncomingMessage, res: ServerResponse
     })()
     if (typeof clientId !== 'string') return sendOAuthJson(res, 400, { error: 'Send {"clientId": "…"} as JSON.' })
     const revoked = await ctx.grants.revoke((grant) => grant.clientId === clientId)
-    if (revoked === 0) return sendOAuthJson(res, 404, { error: `No connected client has the id ${JSON.stringify(clientId)}; see mcp-oauth-bridge clients.` })
+    if (revoked === 0) return sendOAuthJson(res, 404, { error: `No connected client has the id ${JSON.stringify(clientId)}; see ${command('clients')}.` })
     return sendOAuthJson(res, 200, { revoked })
   }
   if (req.method === 'POST' && action === 'login-link') {

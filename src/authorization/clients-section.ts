@@ -2,6 +2,7 @@
 // a Revoke button (a form POST with the session's CSRF token, like the dashboard's others).
 import { html, type Html } from '../server/pages/html.js'
 import { localTime } from '../server/pages/local-time.js'
+import { command } from '../cli/commands-named.js'
 import { describeReach, type ConnectedClient } from './connected-clients.js'
 
 export const REVOKE_FORM_PATH = '/clients/revoke'
@@ -17,5 +18,5 @@ export function renderClientsSection(clients: ConnectedClient[], csrf: string, n
   return html`<h2>Connected clients</h2>
 ${rows.length
     ? html`<table><thead><tr><th>Client</th><th>Client id</th><th>Servers</th><th>Last use</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
-    : html`<p class="muted">No client has logged in to the bridge yet. Clients that do OAuth connect to <code>/mcp/&lt;name&gt;</code> with no header and ask you here first; others use the header <code>mcp-oauth-bridge connect --token</code> prints.</p>`}`
+    : html`<p class="muted">No client has logged in to the bridge yet. Clients that do OAuth connect to <code>/mcp/&lt;name&gt;</code> with no header and ask you here first; others use the header <code>${command('connect --token')}</code> prints.</p>`}`
 }

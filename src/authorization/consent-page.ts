@@ -4,6 +4,7 @@
 // so. Like every page of the bridge it carries no script and cannot be framed.
 import { html, page, PAGE_HEADERS } from '../server/pages/html.js'
 import type { PendingAuthorization } from './pending.js'
+import { command } from '../cli/commands-named.js'
 
 export const CONSENT_PATH = '/authorize/consent'
 
@@ -31,7 +32,7 @@ export function renderConsentPage(pending: PendingAuthorization, csrf: string): 
 <form method="post" action="${CONSENT_PATH}">
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="request" value="${pending.id}">
 ${choices}
-<p class="muted">The client gets its own token, valid for an hour and renewed while you let it; tool calls still pass your approval policy. Revoke it any time on the dashboard or with <code>mcp-oauth-bridge clients revoke</code>.</p>
+<p class="muted">The client gets its own token, valid for an hour and renewed while you let it; tool calls still pass your approval policy. Revoke it any time on the dashboard or with <code>${command('clients revoke')}</code>.</p>
 <p><button type="submit" name="decision" value="allow">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></p>
 </form>`)
   return { body, headers: consentHeaders(redirect) }
@@ -51,7 +52,7 @@ function consentHeaders(redirect: URL): Record<string, string> {
 
 export function renderSignInNeeded(pending: PendingAuthorization): string {
   return page('Sign in to the bridge', html`<h1>Sign in to the bridge to answer ${pending.client.clientName}</h1>
-<p>${pending.client.clientName} asks to use ${pending.server ?? "this bridge's servers"}. Only the bridge's owner may answer, so sign in first: open the one-time login link that <code>mcp-oauth-bridge start</code> printed, <strong>in this browser</strong>. You will come back to this request right after.</p>
-<p>If that link was used already, get a fresh one with <code>mcp-oauth-bridge clients login-link</code>.</p>
+<p>${pending.client.clientName} asks to use ${pending.server ?? "this bridge's servers"}. Only the bridge's owner may answer, so sign in first: open the one-time login link that <code>${command('start')}</code> printed, <strong>in this browser</strong>. You will come back to this request right after.</p>
+<p>If that link was used already, run <code>${command('open')}</code> (it opens your default browser) or <code>${command('open --no-browser')}</code> to print a fresh link to paste here.</p>
 <p class="muted">This request waits for ${Math.round((pending.expiresAt - Date.now()) / 60_000)} minutes; after that, start the login again from the client.</p>`)
 }

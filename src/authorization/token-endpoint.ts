@@ -7,6 +7,7 @@ import { verifierMatches } from './credentials.js'
 import { reaches, type IssuedTokens } from './grants.js'
 import { serverOfResource } from './metadata.js'
 import { readSmallBody, sendOAuthError, sendOAuthJson } from './oauth-json.js'
+import { command } from '../cli/commands-named.js'
 
 const MAX_BODY = 8 * 1024
 
@@ -31,7 +32,7 @@ export async function handleToken(req: IncomingMessage, res: ServerResponse, ctx
       if (outcome.kind === 'ok') return sendTokens(res, outcome.tokens)
       const why = {
         reused: 'The refresh token was already used once; as a precaution every token of this grant is now revoked. Log in again.',
-        unknown: 'The refresh token is unknown or was revoked (on the dashboard or with `mcp-oauth-bridge clients revoke`). Log in again.',
+        unknown: `The refresh token is unknown or was revoked (on the dashboard or with \`${command('clients revoke')}\`). Log in again.`,
         expired: 'The refresh token lapsed after 30 days without use. Log in again.',
         'wrong-client': 'The refresh token belongs to another client.',
         'wrong-resource': 'The refresh token does not reach that server; the grant was made for another one.',
