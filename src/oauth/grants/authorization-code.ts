@@ -11,8 +11,10 @@ import type { AuthorizationCodeLogin, AuthorizationOutcome } from '../login-term
 import { startLoopbackListener } from '../loopback.js'
 import { confirmedRedirectUri, usesMetadataDocument } from '../redirect-check.js'
 import { parseSafeUrl } from '../safe-url.js'
+import { authorizationRequest, startAttempts, type CodeAttempts } from './code-attempts.js'
+import { refusedBeforeBrowser, refusedInResponse } from './code-checks.js'
 import { planClient } from './code-client.js'
-import { CodeLoginAttempts } from './code-attempts.js'
+import { exchangeCode } from './code-exchange.js'
 
 export async function authorizeWithCode(login: AuthorizationCodeLogin): Promise<AuthorizationOutcome> {
   const { io, store, name, discovery } = login
@@ -23,8 +25,9 @@ export async function authorizeWithCode(login: AuthorizationCodeLogin): Promise<
       : `No authorization server metadata: using the default endpoints of ${discovery.authorizationServerUrl} (MCP 2025-03-26)`,
   )
   const listener = await startLoopbackListener(login.callbackPort, io.returnTo ? { returnTo: io.returnTo } : {})
-  // What was held before this login, put back if it fails (keepClientOfTokens).
-  const attempts = new CodeLoginAttempts(login, listener, await store.get(name))
+  // What was held before this login is put back if it fails (keepClientOfTokens).
+  let before = await store.get(name)
+  let attempts: CodeAttempts | undefined
   try {
     // Choose the client: none bound to another server, none registered for another callback or narrower scopes.
     refuseClientOfAnotherServer((await store.get(name)) ?? {}, discovery, name)
@@ -38,38 +41,35 @@ export async function authorizeWithCode(login: AuthorizationCodeLogin): Promise<
     // authorization request before the person is sent there (see retry-decision.ts).
     const confirmed = confirmedRedirectUri(secrets, listener)
     const checkFirst = !confirmed && (secrets.clientSource === 'pre-registered' || (!secrets.client && usesMetadataDocument(discovery, login.clientMetadataUrl)))
-    attempts.start(confirmed ?? listener.redirectUri, checkFirst, secrets)
+    attempts = startAttempts(login, secrets, { redirectUri: confirmed ?? listener.redirectUri, checkFirst, before })
 
     for (;;) {
-      const started = await attempts.authorizationRequest()
+      const started = await authorizationRequest(login, attempts)
       if (started.kind === 'retry') continue
-      const { provider, authorizationUrl } = started
-      const safeUrl = parseSafeUrl(authorizationUrl.href, 'authorization URL')
-      if (await attempts.refusedBeforeBrowser(safeUrl)) continue
+      const safeUrl = parseSafeUrl(started.authorizationUrl.href, 'authorization URL')
+      if (await refusedBeforeBrowser(login, attempts, safeUrl, listener.redirectUri)) continue
 
       await presentAuthorizationUrl(io, safeUrl, attempts.redirectUri)
       const params = await waitForRedirect(listener, io, login.timeoutMs, attempts.redirectUri)
       // Who answered is settled before anything the answer says is acted on, an error included.
-      checkResponseOrigin(params, provider.expectedState, metadata)
-      if (await attempts.refusedInResponse(params)) continue
+      checkResponseOrigin(params, started.provider.expectedState, metadata)
+      if (await refusedInResponse(login, attempts, params)) continue
       checkResponseError(params)
       const code = params.get('code')
       if (!code) throw new BridgeError('AUTHORIZATION_FAILED', 'The authorization server redirected back without a code.')
 
       io.progress('Exchanging the authorization code for tokens…')
-      await attempts.exchange(provider, code)
+      await exchangeCode(login, attempts, started.provider, code)
       const accepted = (await store.get(name))?.client
       if (accepted) rememberAcceptedClient(discovery.authorizationServerUrl, accepted.client_id)
-      await store.update(name, (current) => {
-        const next = { ...current }
-        // The redirect URI the server accepted for a client we did not register ourselves.
-        if (checkFirst && next.client) next.client = { ...next.client, redirect_uris: [attempts.redirectUri] }
-        return next
-      })
+      // The redirect URI the server accepted for a client we did not register ourselves.
+      const acceptedUri = attempts.redirectUri
+      if (checkFirst) await store.update(name, (current) => (current.client ? { ...current, client: { ...current.client, redirect_uris: [acceptedUri] } } : current))
       return { discovery, scope: login.scope, callbackPort: listener.port }
     }
   } catch (error) {
-    await keepClientOfTokens(store, name, attempts.before)
+    before = attempts?.before ?? before
+    await keepClientOfTokens(store, name, before)
     throw error
   } finally {
     await listener.close()
