@@ -8,6 +8,8 @@
 //     --before FILE    also measure another build's CLI (e.g. a worktree of an older commit)
 //                      as "before", in the same rounds, for a before/after table
 //     --no-nginx       leave nginx out even when it is installed
+//     --mcp-remote FILE  mcp-remote's command (its dist/proxy.js) for the stdio comparison;
+//                      by default node_modules/mcp-remote when installed, else skipped
 //     --cpu-prof DIR   run the bridge under `node --cpu-prof` and leave its .cpuprofile in DIR
 //                      (summary: node scripts/bench/profile-summary.mjs DIR/*.cpuprofile)
 //     --cli FILE       the CLI to benchmark instead of dist/cli.js (e.g. a patched copy)
@@ -38,6 +40,7 @@ import { Pool } from 'undici';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { startUpstream } from './upstream.mjs';
 import { findNginx, startNginx } from './nginx.mjs';
+import { measureStdio } from './stdio-clients.mjs';
 import { formatTable, median, percentile, processCpuMicros, processStatusKb } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -53,7 +56,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
 }
 const QUICK = argv.includes('--quick');
 const NO_NGINX = argv.includes('--no-nginx');
-const WITH_VALUE = ['--cpu-prof', '--cli', '--only', '--node-options', '--rounds', '--before'];
+const WITH_VALUE = ['--cpu-prof', '--cli', '--only', '--node-options', '--rounds', '--before', '--mcp-remote'];
 const valueOf = (flag) => {
   const index = argv.indexOf(flag);
   if (index === -1) return undefined;
@@ -67,6 +70,7 @@ const valueOf = (flag) => {
 const CPU_PROF_DIR = valueOf('--cpu-prof') && path.resolve(valueOf('--cpu-prof'));
 const CLI = path.resolve(valueOf('--cli') ?? path.join(ROOT, 'dist', 'cli.js'));
 const BEFORE_CLI = valueOf('--before') && path.resolve(valueOf('--before'));
+const MCP_REMOTE = valueOf('--mcp-remote') ? path.resolve(valueOf('--mcp-remote')) : [path.join(ROOT, 'node_modules', 'mcp-remote', 'dist', 'proxy.js')].find((file) => existsSync(file));
 const ROUNDS = valueOf('--rounds') === undefined ? undefined : Number(valueOf('--rounds'));
 if (ROUNDS !== undefined && !(Number.isInteger(ROUNDS) && ROUNDS >= 1)) {
   process.stderr.write(`bench: --rounds takes a whole number ≥ 1\n${USAGE}`);
@@ -74,7 +78,7 @@ if (ROUNDS !== undefined && !(Number.isInteger(ROUNDS) && ROUNDS >= 1)) {
 }
 /** NODE_OPTIONS for the measured proxies (not the start-up samples), e.g. "--max-semi-space-size=2". */
 const PROXY_NODE_OPTIONS = valueOf('--node-options');
-const PHASES = ['c1', 'c32', 'sse', 'stream'];
+const PHASES = ['c1', 'c32', 'sse', 'stream', 'stdio'];
 const ONLY = new Set((valueOf('--only') ?? PHASES.join(',')).split(',').map((phase) => phase.trim()).filter(Boolean));
 if ([...ONLY].some((phase) => !PHASES.includes(phase))) {
   process.stderr.write(`bench: --only takes a comma-separated list of ${PHASES.join(', ')}\n${USAGE}`);
@@ -102,6 +106,7 @@ const PLAN = QUICK
       c32: { warmMs: 500, warmMax: 20_000, chunk: 200, rounds: 4, roundMs: 250, min: 200, max: 20_000 },
       sse: { warmMs: 200, warmMax: 2_000, chunk: 25, rounds: 4, roundMs: 120, min: 25, max: 2_000 },
       stream: { warm: 1, rounds: 4, calls: 1, events: 25, delayMs: 2 },
+      stdio: { rounds: 2 },
     }
   : {
       startSamples: 5,
@@ -110,6 +115,7 @@ const PLAN = QUICK
       c32: { warmMs: 1_500, warmMax: 60_000, chunk: 320, rounds: 8, roundMs: 600, min: 320, max: 60_000 },
       sse: { warmMs: 500, warmMax: 5_000, chunk: 50, rounds: 8, roundMs: 300, min: 50, max: 5_000 },
       stream: { warm: 1, rounds: 8, calls: 2, events: 25, delayMs: 2 },
+      stdio: { rounds: 3 },
     };
 if (ROUNDS !== undefined) for (const key of PHASES) PLAN[key].rounds = ROUNDS;
 const PHASE_OVERRUN = 2.5;
@@ -548,6 +554,29 @@ async function main() {
     }
     rounds.stream = calls;
   }
+  // 5. stdio: the bridge's relay (and the before build's) against mcp-remote on the same upstream.
+  const stdio = [];
+  if (ONLY.has('stdio')) {
+    const stdioCalls = QUICK ? 300 : 1_000;
+    const runs = [
+      // Each relay talks to its own build's bridge (both share one home, so the port is named).
+      ['bridge stdio', process.execPath, [CLI, 'stdio', 'bench', '--port', new URL(bridge.url).port]],
+      ...(BEFORE_CLI ? [['before stdio', process.execPath, [BEFORE_CLI, 'stdio', 'bench', '--port', new URL(before.url).port]]] : []),
+      ...(MCP_REMOTE ? [['mcp-remote', process.execPath, [MCP_REMOTE, `${upstream.origin}/mcp`, '--allow-http', '--transport', 'http-only', '--header', `Authorization:Bearer ${STATIC_TOKEN}`]]] : []),
+    ];
+    if (!MCP_REMOTE) progress('mcp-remote is not installed (--mcp-remote FILE): stdio measured without it');
+    progress(`stdio: ${stdioCalls} calls each, ${PLAN.stdio.rounds} rounds …`);
+    for (let r = 0; r < PLAN.stdio.rounds; r++) {
+      const rotated = [...runs.slice(r % runs.length), ...runs.slice(0, r % runs.length)];
+      for (const [label, command, args] of rotated) {
+        const measured = await measureStdio(command, args, childEnv(), stdioCalls, track);
+        let entry = stdio.find((item) => item.label === label);
+        if (!entry) stdio.push((entry = { label, cpu: [], peak: [] }));
+        entry.cpu.push(measured.cpuUs);
+        entry.peak.push(measured.peakMb);
+      }
+    }
+  }
   progress('measurements done');
   for (const t of targets) {
     if (!t.pid) continue;
@@ -587,6 +616,14 @@ async function main() {
   }
   row('peak RSS, VmHWM (MiB)', (t) => (t.pid ? processStatusKb(t.pid, 'VmHWM') / 1024 : undefined), 1, minimal, TARGETS.peakRssToMinimal);
   row('idle RSS (MiB)', (t) => (t.pid ? t.idleRssKb / 1024 : undefined), 1);
+  const remote = stdio.find((item) => item.label === 'mcp-remote');
+  const stdioTable = stdio.length === 0 ? undefined : formatTable(['stdio command', 'CPU per call (µs)', 'peak RSS (MiB)', 'target', 'met?'], stdio.map((item) => {
+    const cpu = median(item.cpu);
+    const peak = Math.max(...item.peak);
+    const judged = item.label === 'bridge stdio';
+    const ok = (remote ? cpu <= 0.5 * median(remote.cpu) : true) && peak < 60;
+    return [item.label, fmt(cpu, 1), fmt(peak, 1), judged ? `≤ 0.5× mcp-remote${remote ? ` (${fmt(median(item.cpu) / median(remote.cpu), 2)}×)` : ''}, < 60 MiB` : '—', judged ? met(ok) : '—'];
+  }));
   const startRatio = median(readyMs) / median(baselineMs);
   const mainTable = formatTable(['metric', ...targets.map((t) => t.label), 'bridge ratio', 'target', 'met?'], rows);
   const startLine = `start-up: node -e 0 ${fmt(median(baselineMs), 1)} ms, bridge start→listening ${fmt(median(readyMs), 1)} ms: ${fmt(startRatio, 2)}× (target ≤ ${TARGETS.startRatio}×: ${met(startRatio <= TARGETS.startRatio)})`;
@@ -621,6 +658,7 @@ async function main() {
     mainTable,
     '',
     startLine,
+    ...(stdioTable ? ['', stdioTable] : []),
     ...(spread.length ? [`per-round spread: ${spread.join('; ')}`] : []),
     ...(benchCpu ? [`bench process (client + upstream) CPU per call while each path ran: ${benchCpu}`] : []),
     ...(cutShort.length ? [`cut short (the machine is slower than planned for): ${cutShort.join(', ')}`] : []),

@@ -2,14 +2,14 @@
 // Messages from the Server): a GET kept open, each event written as a line, opened again with
 // Last-Event-ID when it drops. A 405 means the server offers none.
 import type { Writable } from 'node:stream'
-import type { Pool } from 'undici'
 import { SseLineParser } from './sse-lines.js'
+import { drain, type StdioHttp } from './stdio-http.js'
 import { writeLine } from './stdio-lines.js'
 import type { StdioSession } from './stdio-session.js'
 
 const RECONNECT_DELAY_MS = 1_000
 
-export function openNotificationStream(pool: Pool, url: URL, session: StdioSession, options: { stdout: Writable; log: (line: string) => void }): { close(): void } {
+export function openNotificationStream(http: StdioHttp, session: StdioSession, options: { stdout: Writable; log: (line: string) => void }): { close(): void } {
   const abort = new AbortController()
   const parser = new SseLineParser((event) => {
     if (event.event === 'message') writeLine(options.stdout, event.data)
@@ -18,15 +18,16 @@ export function openNotificationStream(pool: Pool, url: URL, session: StdioSessi
     while (!abort.signal.aborted) {
       const resume: Record<string, string> = parser.lastEventId ? { 'last-event-id': parser.lastEventId } : {}
       try {
-        const answer = await pool.request({ path: `${url.pathname}${url.search}`, method: 'GET', headers: session.headers({ accept: 'text/event-stream', ...resume }), signal: abort.signal })
+        const answer = await http.send('GET', session.headers({ accept: 'text/event-stream', ...resume }), undefined, abort.signal)
         if (answer.statusCode === 405 || answer.statusCode === 404) {
-          await answer.body.dump()
+          await drain(answer)
           return
         }
-        answer.body.on('data', (chunk: Buffer) => parser.push(chunk))
+        answer.on('data', (chunk: Buffer) => parser.push(chunk))
         await new Promise<void>((resolve) => {
-          answer.body.once('end', resolve)
-          answer.body.once('error', () => resolve())
+          answer.once('end', resolve)
+          answer.once('error', () => resolve())
+          answer.once('close', () => resolve())
         })
       } catch (error) {
         if (abort.signal.aborted) return

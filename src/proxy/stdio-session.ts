@@ -2,22 +2,21 @@
 // the bridge gave at initialize, the version it negotiated), each line POSTed and its answer
 // written back as lines, and the DELETE that ends the session.
 import type { Writable } from 'node:stream'
-import type { Dispatcher, Pool } from 'undici'
+import type { IncomingMessage } from 'node:http'
 import { SseLineParser } from './sse-lines.js'
+import { drain, type StdioHttp } from './stdio-http.js'
 import { writeLine } from './stdio-lines.js'
 
 export class StdioSession {
-  readonly #pool: Pool
-  readonly #path: string
+  readonly #http: StdioHttp
   readonly #base: Record<string, string>
   readonly #stdout: Writable
   readonly #log: (line: string) => void
   sessionId: string | undefined
   #protocolVersion: string | undefined
 
-  constructor(pool: Pool, url: URL, options: { headers: Record<string, string>; stdout: Writable; log: (line: string) => void }) {
-    this.#pool = pool
-    this.#path = `${url.pathname}${url.search}`
+  constructor(http: StdioHttp, options: { headers: Record<string, string>; stdout: Writable; log: (line: string) => void }) {
+    this.#http = http
     this.#base = options.headers
     this.#stdout = options.stdout
     this.#log = options.log
@@ -36,10 +35,10 @@ export class StdioSession {
   async post(line: string): Promise<boolean> {
     const initialize = line.includes('"initialize"') ? requestIdOf(line, 'initialize') : undefined
     try {
-      const answer = await this.#pool.request({ path: this.#path, method: 'POST', headers: this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), body: line })
+      const answer = await this.#http.send('POST', this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), line)
       const id = answer.headers['mcp-session-id']
       if (typeof id === 'string') this.sessionId = id
-      await this.#relay(answer, initialize, answer.statusCode >= 400 ? requestIdOf(line) : undefined)
+      await this.#relay(answer, initialize, (answer.statusCode ?? 0) >= 400 ? requestIdOf(line) : undefined)
       return this.sessionId !== undefined && line.includes('"notifications/initialized"')
     } catch (error) {
       this.#log(`The bridge did not take a message: ${(error as Error).message}`)
@@ -50,7 +49,7 @@ export class StdioSession {
   }
 
   /** The answer's messages as lines: one JSON body, or each SSE event's data. */
-  async #relay(answer: Dispatcher.ResponseData, initialize: unknown, refusedId: unknown): Promise<void> {
+  async #relay(answer: IncomingMessage, initialize: unknown, refusedId: unknown): Promise<void> {
     const eventStream = String(answer.headers['content-type'] ?? '').includes('text/event-stream')
     const write = (message: string) => {
       // A bare transport learns the negotiated version from the initialize result; later requests carry it.
@@ -59,10 +58,10 @@ export class StdioSession {
     }
     const parser = eventStream ? new SseLineParser((event) => event.event === 'message' && write(event.data)) : undefined
     const chunks: Buffer[] = []
-    answer.body.on('data', (chunk: Buffer) => (parser ? parser.push(chunk) : chunks.push(chunk)))
+    answer.on('data', (chunk: Buffer) => (parser ? parser.push(chunk) : chunks.push(chunk)))
     await new Promise<void>((resolve, reject) => {
-      answer.body.once('end', resolve)
-      answer.body.once('error', reject)
+      answer.once('end', resolve)
+      answer.once('error', reject)
     })
     if (!parser && chunks.length > 0) write(answerFor(Buffer.concat(chunks).toString('utf8'), refusedId))
   }
@@ -79,7 +78,7 @@ export class StdioSession {
   /** Ends the session at the bridge (a 2026-07-28 exchange has none). */
   async end(): Promise<void> {
     if (!this.sessionId) return
-    await this.#pool.request({ path: this.#path, method: 'DELETE', headers: this.headers() }).then((answer) => answer.body.dump(), () => undefined)
+    await this.#http.send('DELETE', this.headers()).then(drain, () => undefined)
   }
 }
 

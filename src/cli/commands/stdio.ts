@@ -7,7 +7,7 @@ import { BridgeError } from '../../errors.js'
 import { createBrowserOpener } from '../../oauth/browser.js'
 import { relayStdio } from '../../proxy/stdio-relay.js'
 import { formatLogLine } from '../../server/request-log.js'
-import { startBridge, type RunningBridge } from '../../server/listen.js'
+import type { RunningBridge } from '../../server/listen.js'
 import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, probeBridge } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 
@@ -18,6 +18,9 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
   let standalone: RunningBridge | undefined
   let base: string
   if (options.standalone) {
+    // Loaded only here: the whole bridge (pages, approvals, authorization) would otherwise sit in
+    // the memory of every plain relay.
+    const { startBridge } = await import('../../server/listen.js')
     standalone = await startBridge({
       paths: ctx.paths,
       port: 0,
