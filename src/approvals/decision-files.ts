@@ -10,6 +10,7 @@ import { BridgeError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
 import { decrypt, encrypt, loadOrCreateKey } from '../tokens/vault.js'
 import type { ChainFile, DecisionAnchor } from './decision-chain.js'
+import { command } from '../cli/commands-named.js'
 
 export const CURRENT_FILE = 'decisions.jsonl'
 /** The plain-text log of earlier versions, carried into the chain once. */
@@ -97,14 +98,14 @@ export function anchorFile(home: string, keyPath: string): AnchorFile {
         opened = JSON.parse(decrypt(sealingKey, text, path)) as typeof opened
       } catch (error) {
         throw new BridgeError('VAULT_UNREADABLE', `Cannot open the decision log's anchor ${path}: the token store's key does not open it, or the file was changed.`, {
-          hint: 'Restore the key the token store was made with (`mcp-oauth-bridge doctor` says where it is kept), or the anchor file if it was replaced.',
+          hint: `Restore the key the token store was made with (\`${command('doctor')}\` says where it is kept), or the anchor file if it was replaced.`,
           cause: error,
         })
       }
       const anchor = opened.anchor
       if (opened.purpose !== PURPOSE || !anchor || !Number.isInteger(anchor.lines) || typeof anchor.last !== 'string') {
         throw new BridgeError('VAULT_UNREADABLE', `${path} is not a decision log anchor.`, {
-          hint: 'Restore the anchor file from a backup; `mcp-oauth-bridge log --verify` cannot vouch for the end of the log without it.',
+          hint: `Restore the anchor file from a backup; \`${command('log --verify')}\` cannot vouch for the end of the log without it.`,
         })
       }
       return anchor

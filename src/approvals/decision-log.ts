@@ -10,6 +10,7 @@ import { argumentsHash, argumentsPreview } from './argument-preview.js'
 import { checkAnchorReach, chainLine, GENESIS, hashLine, type DecisionAnchor, type DecisionEntry, type StoredBreak } from './decision-chain.js'
 import { CURRENT_FILE, LEGACY_FILE, readChainFiles, rotatedName, type AnchorFile } from './decision-files.js'
 import { migrateLegacyLines } from './decision-migration.js'
+import { command } from '../cli/commands-named.js'
 
 export interface DecisionLog {
   write(record: DecisionRecord): void
@@ -127,7 +128,7 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
       const found = checkAnchorReach(hashes, anchor)
       if (found) {
         next.breaks.push({ at: now().toISOString(), ...found })
-        options.notice(`The decision log no longer matches its anchor (${found.kind}: ${found.detail}). Decisions are still logged; \`mcp-oauth-bridge log --verify\` names the first line that does not fit.`)
+        options.notice(`The decision log no longer matches its anchor (${found.kind}: ${found.detail}). Decisions are still logged; \`${command('log --verify')}\` names the first line that does not fit.`)
       } else if (anchor && anchor.lines < next.lines) {
         options.notice(`${next.lines - anchor.lines} decisions in ${currentPath} were written after its anchor was last moved (the bridge stopped first); they are anchored now.`)
       }

@@ -1,6 +1,7 @@
 // The shape of config.json, parsed by hand so every problem names the field at fault.
 // config.json holds no secrets: those live in the encrypted token store.
 import { BridgeError, quote } from '../errors.js'
+import { command } from '../cli/commands-named.js'
 
 export type Policy = 'allow' | 'ask' | 'deny'
 export const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny']
@@ -271,7 +272,7 @@ function parseApprovedDefinition(approved: unknown, at: string, path: string): A
 
 function invalid(path: string, what: string): BridgeError {
   return new BridgeError('CONFIG_INVALID', `${path} is not a valid configuration: ${what}.`, {
-    hint: 'Fix the file by hand, or move it away and run `mcp-oauth-bridge init` to start again.',
+    hint: `Fix the file by hand, or move it away and run \`${command('init')}\` to start again.`,
   })
 }
 

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js'
 import { withFileLock } from '../fs/lock.js'
 import type { BridgePaths } from './paths.js'
 import { parseConfig, type BridgeConfig, type ServerEntry } from './schema.js'
+import { addServerHint, command } from '../cli/commands-named.js'
 
 export async function ensureHome(paths: BridgePaths): Promise<void> {
   await mkdir(paths.home, { recursive: true, mode: 0o700 })
@@ -29,7 +30,7 @@ export async function readConfig(paths: BridgePaths): Promise<BridgeConfig> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new BridgeError('NOT_INITIALIZED', `No configuration at ${paths.config}.`, {
-        hint: 'Run `mcp-oauth-bridge init` first.',
+        hint: `Run \`${command('init')}\` first.`,
       })
     }
     throw error
@@ -61,7 +62,7 @@ export function getServer(config: BridgeConfig, name: string): ServerEntry {
     throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`, {
       hint: known.length
         ? `Configured servers: ${known.join(', ')}.`
-        : 'No servers yet: add one with `mcp-oauth-bridge add <name> <url>`.',
+        : `No servers yet. ${addServerHint()}`,
     })
   }
   return entry

@@ -8,6 +8,7 @@ import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError, quote } from '../errors.js'
 import { pickFreePort } from '../oauth/loopback.js'
 import type { TokenStore } from '../tokens/store.js'
+import { command } from '../cli/commands-named.js'
 
 export const DEMO_SERVER_NAME = 'demo'
 
@@ -65,6 +66,6 @@ export function isEarlierDemoUrl(value: string): boolean {
 
 function ownServerNamedDemo(url: string): BridgeError {
   return new BridgeError('SERVER_EXISTS', `A server named ${quote(DEMO_SERVER_NAME)} already exists (${url}), and it is not an earlier demo; the demo will not replace it.`, {
-    hint: `Rename it in config.json, or remove it with \`mcp-oauth-bridge remove ${DEMO_SERVER_NAME}\`, then run \`mcp-oauth-bridge demo\` again.`,
+    hint: `Rename it in config.json, or remove it with \`${command(`remove ${DEMO_SERVER_NAME}`)}\`, then run \`${command('demo')}\` again.`,
   })
 }

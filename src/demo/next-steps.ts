@@ -1,6 +1,7 @@
 // What `demo` tells a newcomer once everything runs: where calls wait for approval, how to let
 // them through, how to connect Claude Code, and a minimal SDK client. Text only; the command
 // line prints it.
+import { command } from '../cli/commands-named.js'
 
 export interface NextStepsOptions {
   /** The name the demo server has in config.json (the path segment in /mcp/<name>). */
@@ -18,11 +19,11 @@ export function describeNextSteps({ name, connection, approvalsUrl }: NextStepsO
     'Next, in another terminal:',
     '',
     '  1. Every tool call waits for a person by default (policy "ask"). Approve or deny it on',
-    `     ${approvalsUrl}${hasToken ? ' (sign in once with the dashboard link above),' : ','}`,
-    '     or in a terminal: mcp-oauth-bridge approvals',
+    `     ${approvalsUrl}${hasToken ? ` (sign in once with the dashboard link above; \`${command('open')}\` gives a fresh one),` : ','}`,
+    `     or in a terminal: ${command('approvals')}`,
     '     To let the harmless tools run and keep asking only before money moves:',
-    `       mcp-oauth-bridge policy ${name} allow`,
-    `       mcp-oauth-bridge policy ${name} send_money ask`,
+    `       ${command(`policy ${name} allow`)}`,
+    `       ${command(`policy ${name} send_money ask`)}`,
     '',
     '  2. Connect Claude Code to the demo through the bridge:',
     `       ${claudeCodeCommand(name, connection)}`,
@@ -34,7 +35,7 @@ export function describeNextSteps({ name, connection, approvalsUrl }: NextStepsO
     ...(hasToken
       ? [
           '  These lines hold the bridge\'s access token: keep them off shared screens and out of git.',
-          `  \`mcp-oauth-bridge connect ${name}\` prints them again.`,
+          `  \`${command(`connect ${name}`)}\` prints them again.`,
           '',
         ]
       : []),

@@ -1,5 +1,6 @@
 // Durations a person types (`90s`, `15m`, `1h`, `8h`, `2d`) and the end times shown back to them.
 import { BridgeError, quote } from '../../errors.js'
+import { command } from '../../cli/commands-named.js'
 
 /** A window longer than this is a standing rule in disguise: set a plain rule instead. */
 export const MAX_WINDOW_SECONDS = 30 * 24 * 3600
@@ -18,7 +19,7 @@ export function parseDuration(text: string): number {
   if (seconds <= 0) throw new BridgeError('BAD_USAGE', `${quote(text)} is no time at all.`, { hint: 'Give a window of at least one second, e.g. 15m or 1h.' })
   if (seconds > MAX_WINDOW_SECONDS) {
     throw new BridgeError('BAD_USAGE', `${quote(text)} is longer than the 30 days a window may last.`, {
-      hint: 'For longer, set a plain rule: mcp-oauth-bridge policy <server> <tool> allow',
+      hint: `For longer, set a plain rule: ${command('policy <server> <tool> allow')}`,
     })
   }
   return seconds
