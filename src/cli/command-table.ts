@@ -100,7 +100,7 @@ const add = (name: 'add' | 'add-server') => define<AddOptions>({
 export const COMMANDS = [
   define<{ force?: boolean }>({
     name: 'init',
-    description: 'create the bridge home with a default config and an encryption key',
+    description: 'create the bridge home (~/.mcp-oauth-bridge, or $MCP_OAUTH_BRIDGE_HOME) with a default config and an encryption key',
     options: [{ flags: '--force', description: 'reset config.json to the defaults' }],
     run: async (ctx, _args, options) => (await import('./commands/init.js')).initCommand(ctx, options),
   }),

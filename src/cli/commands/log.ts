@@ -11,7 +11,7 @@ import { terminalLine } from '../terminal-text.js'
 
 export interface LogOptions {
   server?: string
-  /** Milliseconds back from now (parsed by durationOption). */
+  /** Milliseconds back from now (parsed by the command table). */
   since?: number
   json?: boolean
   verify?: boolean
