@@ -121,7 +121,7 @@ if (ROUNDS !== undefined) for (const key of PHASES) PLAN[key].rounds = ROUNDS;
 const PHASE_OVERRUN = 2.5;
 const CONCURRENCY = 32;
 /** Hard cap on the whole run: a stuck request ends the benchmark as a setup failure. */
-const RUN_DEADLINE_MS = QUICK ? 90_000 : 240_000;
+const RUN_DEADLINE_MS = QUICK ? 180_000 : 720_000;
 
 /** The bridge against the minimal Node proxy (the yardstick) and the direct path, in the same run. */
 const TARGETS = {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { BridgeError } from '../errors.js'
 import { BRIDGE_ERROR, LOGIN_REQUIRED_ERROR, errorResponse, type JsonRpcId } from '../proxy/jsonrpc.js'
-import type { RequestLogEntry } from './app.js'
+import type { RequestLogEntry } from './log-entry.js'
 
 export interface ErrorAnswer {
   status: number
