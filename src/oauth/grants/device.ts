@@ -2,17 +2,15 @@
 // callback (SSH sessions, containers): the person opens a short URL anywhere and types a code.
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BridgeError, quote } from '../../errors.js'
+import { BridgeError } from '../../errors.js'
 import { saveTokens } from '../../tokens/save-tokens.js'
 import { fromTokenResponse } from '../../tokens/token.js'
-import { applyClientAuthentication } from '../client-auth.js'
 import { dropUnusableClient } from '../client-choice.js'
-import { summarise, type Discovery } from '../discovery.js'
 import { flowError } from '../flow-error.js'
-import type { FetchLike } from '../http.js'
 import type { AuthorizationOutcome, DiscoveredTarget, FlowIo } from '../login-terms.js'
 import { CLIENT_NAME } from '../provider.js'
 import { parseSafeUrl } from '../safe-url.js'
+import { deviceError, postForm } from './device-requests.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -112,33 +110,4 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
     }
     throw deviceError('token', metadata.token_endpoint, poll.body)
   }
-}
-
-async function postForm(
-  fetchFn: FetchLike,
-  url: string,
-  client: Parameters<typeof applyClientAuthentication>[0],
-  metadata: Discovery['authorizationServerMetadata'],
-  fields: Record<string, string>,
-): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-  const params = new URLSearchParams(fields)
-  applyClientAuthentication(client, metadata, headers, params)
-  const response = await fetchFn(url, { method: 'POST', headers, body: params.toString() })
-  const text = await response.text()
-  let body: Record<string, unknown>
-  try {
-    body = JSON.parse(text) as Record<string, unknown>
-  } catch {
-    body = { error: 'invalid_response', error_description: text.slice(0, 200) }
-  }
-  return { ok: response.ok, body }
-}
-
-function deviceError(step: string, endpoint: string, body: Record<string, unknown>): BridgeError {
-  const error = String(body.error ?? 'unknown_error')
-  const description = body.error_description ? ` (${quote(summarise(String(body.error_description)))})` : ''
-  return new BridgeError(error === 'access_denied' ? 'AUTHORIZATION_FAILED' : 'TOKEN_EXCHANGE_FAILED', `The ${step} step failed at ${endpoint}: the server said ${quote(error)}${description}.`, {
-    hint: error === 'access_denied' ? 'The login was declined. Run the command again and approve it.' : 'Run the command again; if it repeats, try the browser login instead of --device.',
-  })
 }
