@@ -3,6 +3,7 @@
 // authorization server (MCP 2025-11-25 §Protected Resource Metadata Discovery).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { INVALID_REQUEST, errorResponse } from '../../proxy/jsonrpc.js'
+import { connectHint } from '../../cli/commands-named.js'
 import { hasBridgeToken } from '../guard.js'
 import { sendJson } from './answer-json.js'
 
@@ -33,6 +34,6 @@ export async function admitClient(req: IncomingMessage, res: ServerResponse, ser
   req.resume()
   // The body tells people the other way in.
   const challenge = parts.clientAccess?.challenge(req, server)
-  sendJson(res, 401, errorResponse(null, INVALID_REQUEST, `This bridge needs its access token (Authorization: Bearer …), or a login of your client to the bridge. Get the URL and header for your client with: mcp-oauth-bridge connect ${server}`), challenge ? { 'www-authenticate': challenge } : {})
+  sendJson(res, 401, errorResponse(null, INVALID_REQUEST, `This bridge needs its access token (Authorization: Bearer …), or a login of your client to the bridge. ${connectHint(server)}`), challenge ? { 'www-authenticate': challenge } : {})
   return undefined
 }

@@ -3,6 +3,7 @@
 // once more (at most MAX_LOGINS_PER_REQUEST logins per request).
 import type { IncomingHttpHeaders } from 'node:http'
 import type { BridgeConfig, ServerEntry } from '../../config/schema.js'
+import { command } from '../../cli/commands-named.js'
 import { BridgeError } from '../../errors.js'
 import type { AuthChallenge } from '../../oauth/probe.js'
 import { discardBody } from '../../proxy/forward.js'
@@ -85,11 +86,11 @@ async function sendOnce(out: Outgoing, entry: ServerEntry, token: string | undef
 function stillRefused(name: string, stepUp: boolean, challenge: AuthChallenge): BridgeError {
   if (!stepUp) {
     return new BridgeError('LOGIN_REQUIRED', `${JSON.stringify(name)} still refuses the bridge's token after a fresh login.`, {
-      hint: `Run \`mcp-oauth-bridge login ${name}\` and check that the account has access to this server.`,
+      hint: `Run \`${command(`login ${name}`)}\` and check that the account has access to this server.`,
     })
   }
   return new BridgeError('INSUFFICIENT_SCOPE', `${JSON.stringify(name)} needs scope ${JSON.stringify(challenge.scope ?? '')} for this request and still refuses after a new login.`, {
-    hint: `Run \`mcp-oauth-bridge login ${name}\` and grant the requested permissions, or check that your account may use them.`,
+    hint: `Run \`${command(`login ${name}`)}\` and grant the requested permissions, or check that your account may use them.`,
   })
 }
 

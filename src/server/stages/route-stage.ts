@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BridgeConfig, ServerEntry } from '../../config/schema.js'
 import { INVALID_REQUEST, errorResponse } from '../../proxy/jsonrpc.js'
 import { VERSION } from '../../version.js'
+import { addServerHint } from '../../cli/commands-named.js'
 import { configStamp } from '../config-stamp.js'
 import { sendJson } from './answer-json.js'
 import { admitClient, type AdmissionParts, type Caller } from './admit-stage.js'
@@ -45,7 +46,7 @@ export async function routeRequest(req: IncomingMessage, res: ServerResponse, pa
   const entry = config.servers[name]
   if (!entry) {
     const known = Object.keys(config.servers)
-    sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `No server named ${JSON.stringify(name)} is configured. ${known.length ? `Configured: ${known.join(', ')}.` : 'Add one with `mcp-oauth-bridge add <name> <url>`.'}`))
+    sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `No server named ${JSON.stringify(name)} is configured. ${known.length ? `Configured: ${known.join(', ')}.` : addServerHint()}`))
     return undefined
   }
   if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
