@@ -50,6 +50,8 @@ const browserLog = path.join(work, 'browser.log');
 const env = {
   ...process.env,
   MCP_OAUTH_BRIDGE_HOME: home,
+  // Throw-away homes: their keys stay in a file, never in the person's keychain.
+  MCP_OAUTH_BRIDGE_KEY_STORAGE: 'file',
   BROWSER,
   CONFORMANCE_BROWSER_LOG: browserLog,
   NO_COLOR: '1',
@@ -108,14 +110,14 @@ function startBridge() {
       }
     };
     const timer = setTimeout(
-      () => settle(reject, new Error(`start printed no http://127.0.0.1:<port> URL within ${START_READY_TIMEOUT_MS} ms`)),
+      () => settle(reject, new Error(`start printed no "listening on http://localhost:<port>" line within ${START_READY_TIMEOUT_MS} ms`)),
       START_READY_TIMEOUT_MS,
     );
     child.stdout.on('data', (d) => {
       stdout += d;
       process.stderr.write(prefixLines('[start stdout]', String(d)));
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout);
-      if (m) settle(resolve, m[0]);
+      const m = /listening on (http:\/\/(?:localhost|127\.0\.0\.1):\d+)/.exec(stdout);
+      if (m) settle(resolve, m[1]);
     });
     child.stderr.on('data', (d) => process.stderr.write(prefixLines('[start stderr]', String(d))));
     child.on('close', (code, signal) => {

@@ -144,7 +144,7 @@ function startAndWaitForUrl({ label, command, args, env, logFile, pattern }) {
       logStream.write(d);
       stdout += d;
       const m = pattern.exec(stdout);
-      if (m) settle(resolve, { child, url: m[0] });
+      if (m) settle(resolve, { child, url: m[1] ?? m[0] });
     });
     child.stderr.on('data', (d) => logStream.write(d));
     child.on('exit', (code, signal) => {
@@ -181,7 +181,8 @@ async function startBridge(referenceUrl, raw) {
   const home = path.join(tempHome, 'home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   // BROWSER=true: an open server needs no login; if `add` ever wanted one, nothing opens.
-  const env = { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, BROWSER: 'true', NO_COLOR: '1' };
+  // A throw-away home keeps its key in a file, never in the person's keychain.
+  const env = { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, MCP_OAUTH_BRIDGE_KEY_STORAGE: 'file', BROWSER: 'true', NO_COLOR: '1' };
   const setupLog = createWriteStream(path.join(raw, 'bridge-setup.log'));
   try {
     for (const args of [['init'], ['add', SERVER_NAME, referenceUrl], ['policy', SERVER_NAME, 'allow']]) {
@@ -200,7 +201,8 @@ async function startBridge(referenceUrl, raw) {
     args: [CLI, 'start', '--port', '0', '--no-auth'],
     env,
     logFile: path.join(raw, 'bridge.log'),
-    pattern: /http:\/\/127\.0\.0\.1:\d+/,
+    // The bridge's own address, not the upstream URL it lists after it.
+    pattern: /listening on (http:\/\/(?:localhost|127\.0\.0\.1):\d+)/,
   });
   return `${url}/mcp/${SERVER_NAME}`;
 }
