@@ -4,7 +4,7 @@
 // as a line. No message is parsed against a schema; the relay only notes what the transport
 // needs (the session id, the negotiated version), keeps the server's notification stream open
 // and ends the session when stdin ends. Only protocol messages touch stdout.
-import type { Readable, Writable } from 'node:stream'
+import type { Duplex, Readable, Writable } from 'node:stream'
 import { StdioHttp } from './stdio-http.js'
 import { openNotificationStream } from './stdio-listen.js'
 import { readLines } from './stdio-lines.js'
@@ -16,11 +16,13 @@ export interface StdioRelayOptions {
   stdin: Readable
   stdout: Writable
   log: (line: string) => void
+  /** A connection to a bridge in this process (`stdio --standalone`): no TCP hop to itself. */
+  connect?: () => Duplex
 }
 
 /** Runs until stdin ends; then ends the bridge session too. */
 export async function relayStdio(options: StdioRelayOptions): Promise<void> {
-  const http = new StdioHttp(new URL(options.url))
+  const http = new StdioHttp(new URL(options.url), options.connect)
   const session = new StdioSession(http, options)
   let listening: { close(): void } | undefined
   readLines(options.stdin, (line) => {

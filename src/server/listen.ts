@@ -16,6 +16,8 @@ import { LoginCoordinator } from '../login/coordinator.js'
 import type { RequestLogEntry } from './app.js'
 import { Bridge } from './bridge.js'
 import type { UpstreamSender } from '../proxy/upstream.js'
+import { connectionPair } from '../proxy/in-process-connection.js'
+import type { Duplex } from 'node:stream'
 import { loopbackAuthorities } from './guard.js'
 import { createDashboard, type LastError } from './pages/dashboard.js'
 import { PageSessions } from './pages/sessions.js'
@@ -66,6 +68,8 @@ export interface RunningBridge {
   /** A fresh one-time link that logs a browser in to the dashboard. */
   issueLoginLink(): string
   approvalsUrl(): string
+  /** A connection to this bridge inside the process, parsed by node:http as a socket would be. */
+  connectInProcess(): Duplex
   close(): Promise<void>
 }
 
@@ -339,6 +343,11 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     accessTokenRequired: () => bridgeToken !== undefined,
     issueLoginLink: () => (bridgeToken === undefined ? `${pageOrigin}/` : `${pageOrigin}/?login=${sessions.issueLoginNonce()}`),
     approvalsUrl: () => approvalsUrl,
+    connectInProcess: () => {
+      const [client, serverEnd] = connectionPair()
+      server.emit('connection', serverEnd)
+      return client
+    },
     close,
   }
 }

@@ -55,6 +55,8 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
       stdin: ctx.stdin as NodeJS.ReadStream,
       stdout: ctx.stdout as NodeJS.WriteStream,
       log,
+      // --standalone: requests go to the bridge in this process without a TCP hop to itself.
+      ...(standalone ? { connect: standalone.connectInProcess } : {}),
     })
   } finally {
     await standalone?.close()
