@@ -4,8 +4,10 @@
 // blanked (the same names the request log blanks), words shaped like tokens are blanked, strings
 // are cut short and the whole preview is capped.
 import { createHash } from 'node:crypto'
-import { SECRET_KEY } from '../server/request-log.js'
 import { canonicalJson } from './tool-catalog.js'
+
+/** Field names whose values are never written out; the request log blanks the same names. */
+export const SECRET_KEY = /token|secret|password|passwd|authorization|api[-_]?key|credential|cookie/i
 
 const STRING_CHARS = 40
 const ITEMS_PER_LEVEL = 8

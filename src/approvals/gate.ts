@@ -1,9 +1,8 @@
-// The policy gate in front of the upstream: decides every tools/call in a request (one message
-// or a batch, call by call), holds the `ask` ones until a person decides, and answers denied
-// calls itself with a tool error the model can read. The upstream never sees a denied call.
+// The policy gate: decides one tool call (its tool, arguments and request id, as plain values),
+// holding an `ask` call until a person decides, and says why a denied one was not run. It knows
+// nothing of JSON-RPC: the bridge's gate stage (src/server/stages/gate-messages.ts) finds the
+// calls in a request and turns these decisions into answers and forwarded messages.
 import type { ServerEntry } from '../config/schema.js'
-import { toolCallName, toolErrorResult, type JsonRpcId, type JsonRpcMessage } from '../proxy/jsonrpc.js'
-import { withArguments } from '../proxy/rewrite-call.js'
 import { requestStateOf, type ApprovedRounds } from './approved-rounds.js'
 import { isSameArguments } from './argument-diff.js'
 import { argumentsHash } from './argument-preview.js'
@@ -31,6 +30,24 @@ export interface DecisionRecord {
   editedArgumentsHash?: string
 }
 
+/** A request id as the client sent it; the gate only hands it back. */
+export type CallId = string | number | null
+
+/** One tools/call as the gate sees it. */
+export interface ToolCall {
+  id: CallId
+  tool: string
+  arguments: unknown
+  /** The call's params, for the requestState of a 2026-07-28 round. */
+  params: unknown
+}
+
+export type CallDecision =
+  /** Goes upstream: `approved` when a person approved it (now or in an earlier round), with `edited` arguments if they changed them. */
+  | { kind: 'forward'; approved: boolean; edited?: Record<string, unknown> }
+  /** Answered by the bridge: the tool error's text the model reads. */
+  | { kind: 'deny'; text: string }
+
 export interface GateContext {
   server: string
   entry: ServerEntry
@@ -45,7 +62,7 @@ export interface GateContext {
   approvalsUrl: string
   signal: AbortSignal
   /** Remembers which held call answers which client request, so `notifications/cancelled` can withdraw it. */
-  onHeld?: (requestId: JsonRpcId, pendingId: string) => void
+  onHeld?: (requestId: CallId, pendingId: string) => void
   onDecision: (record: DecisionRecord) => void
   /** "Always allow" from the page: write the policy, bound to the definition the person saw. */
   onAlwaysAllow: (tool: string, definition: ToolDefinition) => Promise<void>
@@ -53,67 +70,31 @@ export interface GateContext {
   onAllowFor?: (tool: string, definition: ToolDefinition, seconds: number) => Promise<void>
 }
 
-export interface GateOutcome {
-  /** Answers the bridge gives itself, in request order. */
-  local: object[]
-  /** The messages that still go upstream, in request order. */
-  forward: JsonRpcMessage[]
-  /** Those of them a person approved (now or in an earlier round), whose answers may start another round. */
-  approved: JsonRpcMessage[]
-  /** Calls a person approved with edited arguments; `forward` and `approved` carry them edited. */
-  edited?: EditedCall[]
+/** What the policy says of a call, before anyone is asked. */
+export function verdictFor(call: { tool: string; arguments: unknown }, entry: ServerEntry, catalog: ToolCatalog, server: string, client?: string): PolicyVerdict {
+  return decide(entry, { tool: call.tool, arguments: call.arguments, server, client: client ?? '' }, catalog.get(server, call.tool))
 }
 
-export interface EditedCall {
-  id: JsonRpcId
-  tool: string
-  /** The client's arguments, and the ones the call runs with instead. */
-  original: unknown
-  edited: Record<string, unknown>
-}
-
-export function verdictFor(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string, client?: string): (PolicyVerdict & { tool: string }) | undefined {
-  const tool = toolCallName(message)
-  if (tool === undefined) return undefined
-  const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
-  return { tool, ...decide(entry, { tool, arguments: args, server, client: client ?? '' }, catalog.get(server, tool)) }
-}
-
-export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext): Promise<GateOutcome> {
-  const settled = await Promise.all(messages.map((message) => settle(message, ctx)))
-  // What goes upstream: each message as the client sent it, or with the arguments a person gave it.
-  const sent = settled.map((result, index) => (result.edited ? withArguments(messages[index] as JsonRpcMessage, result.edited.edited) : (messages[index] as JsonRpcMessage)))
-  const edited = settled.flatMap((result) => (result.edited ? [result.edited] : []))
-  return {
-    local: settled.flatMap((result) => (result.answer ? [result.answer] : [])),
-    forward: settled.flatMap((result, index) => (result.answer ? [] : [sent[index] as JsonRpcMessage])),
-    approved: settled.flatMap((result, index) => (result.approved ? [sent[index] as JsonRpcMessage] : [])),
-    ...(edited.length > 0 ? { edited } : {}),
-  }
-}
-
-async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answer?: object; approved?: boolean; edited?: EditedCall }> {
-  const verdict = verdictFor(message, ctx.entry, ctx.catalog, ctx.server, ctx.clientName)
-  if (!verdict) return {}
-  const { tool } = verdict
-  const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+export async function decideCall(call: ToolCall, ctx: GateContext): Promise<CallDecision> {
+  const { tool, id } = call
+  const args = call.arguments
+  const verdict = verdictFor(call, ctx.entry, ctx.catalog, ctx.server, ctx.clientName)
   // Every record names the rule that governed the call (also when a person then decided it), the
   // client that asked, and the arguments (the log keeps only their hash and a redacted preview).
   const record = (fields: DecisionRecord) =>
     ctx.onDecision({ rule: verdict.rule, ...(ctx.clientName ? { client: ctx.clientName } : {}), arguments: args, ...fields })
-  const id = message.id as JsonRpcId
   if (verdict.policy === 'allow') {
     record({ server: ctx.server, tool, decision: 'allow', how: 'policy' })
-    return {}
+    return { kind: 'forward', approved: false }
   }
   if (verdict.policy === 'deny') {
     record({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
-    return { answer: toolErrorResult(id, `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: ${command(`policy ${ctx.server} explain ${tool} '<arguments>'`)}`, { modern: ctx.modern }) }
+    return { kind: 'deny', text: `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: ${command(`policy ${ctx.server} explain ${tool} '<arguments>'`)}` }
   }
-  const requestState = ctx.rounds ? requestStateOf(message.params) : undefined
+  const requestState = ctx.rounds ? requestStateOf(call.params) : undefined
   if (requestState !== undefined && ctx.rounds?.consume(ctx.server, tool, args, requestState)) {
     record({ server: ctx.server, tool, decision: 'allow', how: 'round' })
-    return { approved: true }
+    return { kind: 'forward', approved: true }
   }
   const definition = ctx.catalog.get(ctx.server, tool)
   const decision = await ctx.queue.hold(
@@ -143,9 +124,9 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<{ answ
     if (decision.always && definition) await ctx.onAlwaysAllow(tool, definition)
     // The same for a window: unbound, "for 1 hour" would outlive a change to the tool.
     else if (decision.forSeconds !== undefined && definition) await ctx.onAllowFor?.(tool, definition, decision.forSeconds)
-    return { approved: true, ...(edited ? { edited: { id, tool, original: args, edited } } : {}) }
+    return { kind: 'forward', approved: true, ...(edited ? { edited } : {}) }
   }
-  return { answer: toolErrorResult(id, denialText(ctx, tool, decision), { modern: ctx.modern }) }
+  return { kind: 'deny', text: denialText(ctx, tool, decision) }
 }
 
 function denialText(ctx: GateContext, tool: string, decision: Decision): string {

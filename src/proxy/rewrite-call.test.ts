@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { gateMessages, type GateContext } from '../approvals/gate.js'
+import type { GateContext } from '../approvals/gate.js'
+import { gateMessages } from '../server/stages/gate-messages.js'
 import { InMemoryApprovalQueue } from '../approvals/queue.js'
 import { ToolCatalog } from '../approvals/tool-catalog.js'
 import type { JsonRpcMessage } from './jsonrpc.js'

@@ -1,5 +1,6 @@
 // One line per request, on stdout and appended to ~/.mcp-oauth-bridge/logs/requests.log.
 // Lines carry no token: bodies appear only with --verbose, and then redacted.
+import { SECRET_KEY } from '../approvals/argument-preview.js'
 import { openLogFile } from '../fs/log-file.js'
 import type { RequestLogEntry } from './log-entry.js'
 
@@ -21,10 +22,8 @@ export function openRequestLog(logsFolder: string, echo: (lines: string) => void
   }
 }
 
-/** Field names whose values are never written out (the decision log's argument previews use it too). */
-export const SECRET_KEY = /token|secret|password|passwd|authorization|api[-_]?key|credential|cookie/i
 
-/** A body for the log: JSON with secret-looking fields blanked and known secrets removed anywhere. */
+/** A body for the log: JSON with secret-looking fields (SECRET_KEY, as in the decision log) blanked and known secrets removed anywhere. */
 export function redactBody(body: Buffer, knownSecrets: string[]): string {
   let text = body.toString('utf8')
   try {

@@ -2,7 +2,8 @@
 // wait for a person first. A request whose calls policy allows goes on at once, without a
 // promise or a progress stream: the common case costs one policy lookup per call.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { gateMessages, verdictFor, type DecisionRecord, type GateContext, type GateOutcome } from '../../approvals/gate.js'
+import type { DecisionRecord, GateContext } from '../../approvals/gate.js'
+import { argumentsOf, gateMessages, verdictOfMessage, type GateOutcome } from './gate-messages.js'
 import type { ToolDefinition } from '../../approvals/tool-catalog.js'
 import type { ServerEntry } from '../../config/schema.js'
 import type { ClientGone } from '../../proxy/client-gone.js'
@@ -33,10 +34,10 @@ export interface GateInput {
 export function allowedNow(messages: JsonRpcMessage[], input: GateInput, approvals: ApprovalsWiring): GateOutcome | undefined {
   const records: DecisionRecord[] = []
   for (const message of messages) {
-    const verdict = verdictFor(message, input.entry, approvals.catalog, input.server, input.clientName)
+    const verdict = verdictOfMessage(message, input.entry, approvals.catalog, input.server, input.clientName)
     if (!verdict) continue
     if (verdict.policy !== 'allow') return undefined
-    const args = (message.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+    const args = argumentsOf(message)
     records.push({ rule: verdict.rule, ...(input.clientName ? { client: input.clientName } : {}), arguments: args, server: input.server, tool: verdict.tool, decision: 'allow', how: 'policy' })
   }
   for (const record of records) approvals.onDecision(record)
@@ -76,7 +77,7 @@ function progressStream(input: GateInput, approvals: ApprovalsWiring, clientName
   const parsed = input.read.parsed
   const progressToken = parsed.kind === 'single' ? progressTokenOf(parsed.message) : undefined
   if (progressToken === undefined || !acceptsEventStream(input.req)) return undefined
-  const asks = input.read.messages.some((message) => verdictFor(message, input.entry, approvals.catalog, input.server, clientName)?.policy === 'ask')
+  const asks = input.read.messages.some((message) => verdictOfMessage(message, input.entry, approvals.catalog, input.server, clientName)?.policy === 'ask')
   return asks ? openHeldStream(input.res, progressToken as string | number, approvals.pageUrl()) : undefined
 }
 

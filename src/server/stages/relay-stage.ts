@@ -2,7 +2,7 @@
 // the tools list recorded and filtered, a person's edits noted in the result, one approval
 // carried over a 2026-07-28 call's input_required rounds, and an error page turned into JSON-RPC.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { GateOutcome } from '../../approvals/gate.js'
+import type { GateOutcome } from './gate-messages.js'
 import { editNote } from '../../approvals/argument-diff.js'
 import { decide } from '../../approvals/policy.js'
 import type { ToolCatalog, ToolDefinition } from '../../approvals/tool-catalog.js'
