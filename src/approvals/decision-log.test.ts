@@ -74,6 +74,9 @@ describe('the decision log', () => {
     for (let i = 0; i < 100; i++) {
       log.write(record(`t${i}`))
       if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve))
+      // Decisions within the batch window share one write; a flush mid-way makes a second batch
+      // while appends go on.
+      if (i === 50) void log.flushed()
     }
     await log.close()
     expect((await lines()).map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))

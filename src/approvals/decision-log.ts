@@ -1,8 +1,9 @@
 // Every decision on a tool call, appended to ~/.mcp-oauth-bridge/logs/decisions.jsonl as one
 // hash-chained JSON line (decision-chain.ts): when, which server, tool and client, allow or deny,
 // how and by which rule, and the arguments only as a hash and a redacted preview. One writer per
-// process, the bridge: appends are serialized, a burst is written and fsync'd as one batch, and
-// only then is the anchor moved, so the anchor never names a line the disk might not have.
+// process, the bridge: appends are serialized, the decisions of a quarter second are written and
+// fsync'd as one batch, and only then is the anchor moved, so the anchor never names a line the
+// disk might not have.
 import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DecisionRecord } from './gate.js'
@@ -59,6 +60,13 @@ export function entryFor(record: DecisionRecord, time: Date): Entry {
   }
 }
 
+/**
+ * Decisions that come within this window share one write, fsync and anchor move. Each of those
+ * costs more CPU than relaying the call itself (an encrypted anchor, an atomic rename), so one
+ * per call made every allowed call several times dearer; a crash can lose at most this much.
+ */
+const BATCH_WINDOW_MS = 250
+
 export function openDecisionLog(logsFolder: string, options: DecisionLogOptions): DecisionLog {
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES
   const now = options.now ?? (() => new Date())
@@ -71,13 +79,30 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   let writeFailed = false
   let anchorFailed = false
 
-  const kick = (): Promise<void> => {
-    draining ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(drain)
+  // Starts the next batch after `delayMs`; a call with no delay (flushed, close) starts a waiting
+  // batch at once.
+  let wake: (() => void) | undefined
+  const kick = (delayMs = 0): Promise<void> => {
+    if (draining) {
+      if (delayMs === 0) wake?.()
+      return draining
+    }
+    draining = new Promise<void>((resolve) => {
+      const timer = delayMs > 0 ? setTimeout(resolve, delayMs) : setImmediate(resolve)
+      wake = () => {
+        clearTimeout(timer as NodeJS.Timeout)
+        clearImmediate(timer as NodeJS.Immediate)
+        resolve()
+      }
+    })
+      .then(() => {
+        wake = undefined
+        return drain()
+      })
       .finally(() => {
         draining = undefined
         // A decision that arrived while the last batch was being anchored starts the next one.
-        if (pending.length) void kick()
+        if (pending.length) void kick(BATCH_WINDOW_MS)
       })
     return draining
   }
@@ -209,7 +234,7 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
 
   const settle = async (): Promise<void> => {
     while (draining || pending.length || !tail) {
-      await (draining ?? kick())
+      await kick()
       if (writeFailed) return
     }
   }
@@ -220,7 +245,7 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
     write(record) {
       if (closed) return
       pending.push(entryFor(record, now()))
-      void kick()
+      void kick(BATCH_WINDOW_MS)
     },
     flushed: settle,
     async close() {
