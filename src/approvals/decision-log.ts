@@ -11,6 +11,7 @@ import { argumentsHash, argumentsPreview } from './argument-preview.js'
 import { checkAnchorReach, chainLine, GENESIS, hashLine, type DecisionAnchor, type DecisionEntry, type StoredBreak } from './decision-chain.js'
 import { CURRENT_FILE, LEGACY_FILE, readChainFiles, rotatedName, type AnchorFile } from './decision-files.js'
 import { migrateLegacyLines } from './decision-migration.js'
+import { syncFolder } from '../fs/atomic-write.js'
 import { command } from '../cli/commands-named.js'
 
 export interface DecisionLog {
@@ -272,16 +273,3 @@ async function freeName(folder: string, base: string): Promise<string> {
   }
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  // Makes the rotation's rename survive a crash; not every platform can fsync a folder.
-  try {
-    const handle = await open(folder, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    // best effort
-  }
-}

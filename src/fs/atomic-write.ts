@@ -25,7 +25,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   await syncFolder(dirname(path))
 }
 
-async function syncFolder(folder: string): Promise<void> {
+/** Makes a rename in `folder` survive a crash, where the platform can fsync a folder. */
+export async function syncFolder(folder: string): Promise<void> {
   // Not every platform can fsync a directory (Windows cannot); the rename is still atomic there.
   try {
     const handle = await open(folder, 'r')

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli, spawnCli, startBridgeProcess, waitForBridgeConfig, type InteractiveCli, type RunningCli } from './cli-process.js'
+import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
@@ -15,24 +16,6 @@ type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 const HOSTILE = 'clear\u001b[2J\u001b]0;owned\u0007 red\u009b31m rev\u202egnp.exe over\rwrite nul\u0000 del\u007f'
 const STEERING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
-async function pending(bridge: RunningCli): Promise<PendingCall[]> {
-  const response = await fetch(`${bridge.url}/approvals/api/pending`)
-  return ((await response.json()) as { pending: PendingCall[] }).pending
-}
-
-async function waitForPending(bridge: RunningCli, count: number): Promise<PendingCall[]> {
-  for (;;) {
-    const calls = await pending(bridge)
-    if (calls.length >= count) return calls
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function decide(bridge: RunningCli, id: string, decision: 'approve' | 'deny'): Promise<number> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision }) })
-  await response.body?.cancel()
-  return response.status
-}
 
 /** Output after the `count`th question, so a pattern matches what came for that call only. */
 function afterQuestion(watch: InteractiveCli, count: number): string {

@@ -6,31 +6,13 @@ import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PendingCall } from '../../src/approvals/queue.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { startScriptedServer, type ScriptedServer } from '../fixtures/scripted-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
-async function pending(bridge: RunningCli): Promise<PendingCall[]> {
-  const response = await fetch(`${bridge.url}/approvals/api/pending`)
-  return ((await response.json()) as { pending: PendingCall[] }).pending
-}
-
-async function waitForPending(bridge: RunningCli, count: number): Promise<PendingCall[]> {
-  for (;;) {
-    const calls = await pending(bridge)
-    if (calls.length >= count) return calls
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function decide(bridge: RunningCli, id: string, decision: 'approve' | 'deny'): Promise<number> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision }) })
-  await response.body?.cancel()
-  return response.status
-}
 
 describe('approvals without a browser', () => {
   let fixture: OAuthFixture

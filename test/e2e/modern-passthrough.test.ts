@@ -4,9 +4,9 @@
 // body are refused with 400 -32020 before the upstream or the approvals page sees anything.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PendingCall } from '../../src/approvals/queue.js'
 import { MODERN_UPSTREAM_TOKEN, startModernMcpServer, type ModernMcpServer } from '../fixtures/modern-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 
@@ -17,24 +17,6 @@ const META = {
   'io.modelcontextprotocol/clientInfo': { name: 'raw-modern', version: '1' },
 }
 
-async function pending(bridge: RunningCli): Promise<PendingCall[]> {
-  const response = await fetch(`${bridge.url}/approvals/api/pending`)
-  return ((await response.json()) as { pending: PendingCall[] }).pending
-}
-
-async function waitForPending(bridge: RunningCli, count: number): Promise<PendingCall[]> {
-  for (;;) {
-    const calls = await pending(bridge)
-    if (calls.length >= count) return calls
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function decide(bridge: RunningCli, id: string, decision: 'approve' | 'deny'): Promise<number> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision }) })
-  await response.body?.cancel()
-  return response.status
-}
 
 function modernClient(name = 'modern-e2e'): Client {
   const client = new Client({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } }, capabilities: { elicitation: { form: {} } } })
