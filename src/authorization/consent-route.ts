@@ -10,8 +10,8 @@ import { renderConsentPage, renderSignInNeeded } from './consent-page.js'
 import type { AuthorizationContext } from './context.js'
 import type { PendingAuthorization } from './pending.js'
 import { clearedReturnCookie, returnCookie } from './return-path.js'
+import { readForm } from '../server/pages/form.js'
 
-const MAX_FORM_BYTES = 4096
 
 export async function handleConsent(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AuthorizationContext): Promise<void> {
   const csrf = ctx.sessions.csrfFor(req, ctx.accessRequired())
@@ -53,14 +53,4 @@ function signInFirst(res: ServerResponse, pending: PendingAuthorization): void {
 
 function expired(res: ServerResponse): void {
   send(res, 400, page('Request expired', html`<h1>This authorization request is no longer waiting</h1><p>It was answered already, it waited too long, or the bridge restarted. Start the login again from the client.</p>`))
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
-  let body = ''
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    body += chunk.toString('utf8')
-    if (body.length > MAX_FORM_BYTES) return undefined
-  }
-  return new URLSearchParams(body)
 }

@@ -13,6 +13,7 @@ import { renderRulesSection } from './rules-section.js'
 import { localTime } from './local-time.js'
 import { publicHostLocation } from '../public-host.js'
 import { addServerHint, command, freshLoginLinkHint } from '../../cli/commands-named.js'
+import { readForm } from './form.js'
 
 export interface LastError {
   message: string
@@ -36,7 +37,6 @@ export interface DashboardOptions {
   afterLogin?: (req: IncomingMessage) => string | undefined
 }
 
-const MAX_FORM_BYTES = 4096
 
 export function createDashboard(options: DashboardOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   return async (req, res, url) => {
@@ -177,14 +177,4 @@ function sentence(text: string): string {
 
 export function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body) }).end(body)
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
-  let body = ''
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    body += chunk.toString('utf8')
-    if (body.length > MAX_FORM_BYTES) return undefined
-  }
-  return new URLSearchParams(body)
 }
