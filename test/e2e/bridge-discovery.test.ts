@@ -13,19 +13,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolvePaths } from '../../src/config/paths.js'
+import type { BridgeRuntime } from '../../src/server/runtime-file.js'
 import { EncryptedFileTokenStore } from '../../src/tokens/encrypted-file-store.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { CLI, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from './cli-process.js'
 
-interface RuntimeRecord {
-  instanceId: string
-  pid: number
-  host: string
-  port: number
-  url: string
-  startedAt: string
-  version: string
-}
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
@@ -322,12 +314,12 @@ async function stopBridge(bridge: InteractiveCli, signal: NodeJS.Signals): Promi
   expect(result.code, bridge.output()).toBe(0)
 }
 
-async function readRuntime(home: string): Promise<RuntimeRecord> {
-  return JSON.parse(await readFile(join(home, 'runtime.json'), 'utf8')) as RuntimeRecord
+async function readRuntime(home: string): Promise<BridgeRuntime> {
+  return JSON.parse(await readFile(join(home, 'runtime.json'), 'utf8')) as BridgeRuntime
 }
 
 async function writeRuntime(home: string, fields: { instanceId: string; pid: number; port: number }): Promise<void> {
-  const record: RuntimeRecord = { ...fields, host: '127.0.0.1', url: `http://127.0.0.1:${fields.port}`, startedAt: new Date().toISOString(), version: '0.0.0' }
+  const record: BridgeRuntime = { ...fields, host: '127.0.0.1', url: `http://127.0.0.1:${fields.port}`, startedAt: new Date().toISOString(), version: '0.0.0' }
   await writeFile(join(home, 'runtime.json'), JSON.stringify(record), { mode: 0o600 })
 }
 
