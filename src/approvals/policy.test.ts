@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { ServerEntry } from '../config/schema.js'
 import { decide } from './policy.js'
 import { definitionFingerprint, type ToolDefinition } from './tool-catalog.js'
 import { readOnlyFingerprint } from './rules/read-only.js'
 import { approvedDefinitionOf, setWindow } from './rules/windows.js'
+import { loadRuleEvaluator } from './rules/when-rules.js'
+
+// The bridge and the policy command load the CEL evaluator before deciding; so do these tests.
+beforeAll(loadRuleEvaluator)
 
 const entry = (fields: Partial<ServerEntry>): ServerEntry => ({ url: 'https://x.example', auth: 'none', ...fields })
 const call = (args: unknown, client = '') => ({ tool: 'send_money', arguments: args, server: 'pay', client })

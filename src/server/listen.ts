@@ -37,6 +37,7 @@ import { loginHint } from '../cli/commands-named.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../authorization/authorization-server.js'
 import { renderClientsSection } from '../authorization/clients-section.js'
 import { VERSION } from '../version.js'
+import { prepareWhenRules } from '../approvals/rules/when-rules.js'
 
 export interface StartOptions {
   paths: BridgePaths
@@ -76,6 +77,7 @@ export interface RunningBridge {
 export async function startBridge(options: StartOptions): Promise<RunningBridge> {
   const { paths } = options
   let config = await readConfig(paths)
+  await prepareWhenRules(config)
   const store = new EncryptedFileTokenStore(paths)
   const tokens = new TokenManager({
     store,
@@ -295,7 +297,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const watcher = watchHome(paths, {
     config: async () => {
       try {
-        config = await readConfig(paths)
+        const next = await readConfig(paths)
+        await prepareWhenRules(next)
+        config = next
         // Read-only just turned on (or confirmed again): bind the tools the bridge already knows.
         for (const name of Object.keys(config.servers)) void rememberReadOnly(name, catalog.list(name))
         bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined

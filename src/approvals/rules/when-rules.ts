@@ -1,7 +1,20 @@
 // A tool's `when` rules, compiled once per loaded config: each config load gives new rule
 // objects, so a cache keyed by them compiles every expression once and forgets the old ones.
-import type { Policy, ServerEntry, WhenRule } from '../../config/schema.js'
-import { compileExpression, type CompiledExpression } from './expression.js'
+// The CEL evaluator loads only for a config that has rules (prepareWhenRules), so a bridge
+// without any does not pay for it at start-up.
+import type { BridgeConfig, Policy, ServerEntry, WhenRule } from '../../config/schema.js'
+import type { CompiledExpression } from './expression.js'
+
+let compile: typeof import('./expression.js').compileExpression | undefined
+
+/** Loads the CEL evaluator; callers that decide calls from a config with rules await it first. */
+export async function loadRuleEvaluator(): Promise<void> {
+  compile ??= (await import('./expression.js')).compileExpression
+}
+
+export async function prepareWhenRules(config: BridgeConfig): Promise<void> {
+  if (Object.values(config.servers).some((entry) => entry.whenRules && Object.keys(entry.whenRules).length > 0)) await loadRuleEvaluator()
+}
 
 export interface CompiledWhenRule {
   source: string
@@ -14,8 +27,12 @@ const cache = new WeakMap<WhenRule, CompiledExpression>()
 export function compiledWhenRules(entry: Pick<ServerEntry, 'whenRules'>, tool: string): CompiledWhenRule[] {
   return (entry.whenRules?.[tool] ?? []).map((rule) => {
     let compiled = cache.get(rule)
-    if (!compiled) {
-      compiled = compileExpression(rule.when)
+    if (!compiled && !compile) {
+      // Not loaded yet (a config with new rules, between its reload and the load): such a rule
+      // cannot judge the call, so it asks, as any rule that cannot be evaluated does.
+      compiled = { ok: false, source: rule.when, problem: { message: 'the rule evaluator is still loading' } }
+    } else if (!compiled) {
+      compiled = (compile as NonNullable<typeof compile>)(rule.when)
       cache.set(rule, compiled)
     }
     return { source: rule.when, policy: rule.policy, compiled }

@@ -16,6 +16,7 @@ import { compileExpression, type ExpressionProblem } from '../../approvals/rules
 import { describeEnd, parseDuration } from '../../approvals/rules/duration.js'
 import { endWindow, pruneWindows, setWindow, windowEnd } from '../../approvals/rules/windows.js'
 import { explainCall, showRules } from './policy-show.js'
+import { loadRuleEvaluator } from '../../approvals/rules/when-rules.js'
 import type { CliContext } from '../context.js'
 
 export interface PolicyOptions {
@@ -34,6 +35,7 @@ const USAGE = [
 ].join('\n')
 
 export async function policyCommand(ctx: CliContext, name: string, words: string[], options: PolicyOptions): Promise<void> {
+  await loadRuleEvaluator()
   const [first, second, third, ...rest] = words
   if (first === undefined) {
     refuseOptions(options, [])
