@@ -4,7 +4,9 @@
 
 /** The levels of docs/design.md, bottom first. A folder imports its own level's folder and the levels below, never a peer. */
 const LEVELS = [
-  ['fs'],
+  // web/: page and HTTP helpers that need nothing of the bridge's state (escaping, page headers,
+  // forms, sessions, constant-time compares), so server/ and authorization/ share one copy.
+  ['fs', 'web'],
   ['config'],
   ['tokens'],
   ['oauth'],

@@ -3,7 +3,7 @@
 // tokens. Clients get their own short-lived tokens for one server or all, which the bridge
 // alone accepts: they are never upstream tokens, and upstream tokens never reach a client.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { PageSessions } from '../server/pages/sessions.js'
+import type { PageSessions } from '../web/sessions.js'
 import { handleAuthorize } from './authorize-endpoint.js'
 import { handleConsent } from './consent-route.js'
 import { handleToken } from './token-endpoint.js'

@@ -2,8 +2,8 @@
 // Until client and redirect URI are known good, problems are shown to the person instead of
 // redirected (RFC 6749 §4.1.2.1), so the bridge never sends a browser to an unvetted address.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { html, page } from '../server/pages/html.js'
-import { send } from '../server/pages/dashboard.js'
+import { html, page } from '../web/html.js'
+import { send } from '../web/page-responses.js'
 import { redirectError } from './authorization-response.js'
 import { ClientMetadataError, type ClientRecord } from './client-metadata.js'
 import { CONSENT_PATH } from './consent-page.js'

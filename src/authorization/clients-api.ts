@@ -1,9 +1,9 @@
 // Managing connected clients: JSON endpoints for `mcp-oauth-bridge clients` (bridge access
 // token, like `approvals`), and the dashboard's Revoke form (session cookie plus CSRF token).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { constantTimeEqual, hasBridgeToken } from '../server/guard.js'
-import { html, page } from '../server/pages/html.js'
-import { send, sendLoginNeeded } from '../server/pages/dashboard.js'
+import { constantTimeEqual, hasBridgeToken } from '../web/constant-time.js'
+import { html, page } from '../web/html.js'
+import { send, sendLoginNeeded } from '../web/page-responses.js'
 import type { AuthorizationContext } from './context.js'
 import { groupByClient } from './connected-clients.js'
 import { readSmallBody, sendOAuthJson } from './oauth-json.js'

@@ -1,7 +1,7 @@
 // The dashboard's "Connected clients" table: who holds a grant, for what, when it last came, and
 // a Revoke button (a form POST with the session's CSRF token, like the dashboard's others).
-import { html, type Html } from '../server/pages/html.js'
-import { localTime } from '../server/pages/local-time.js'
+import { html, type Html } from '../web/html.js'
+import { localTime } from '../web/local-time.js'
 import { command } from '../cli/commands-named.js'
 import { describeReach, type ConnectedClient } from './connected-clients.js'
 

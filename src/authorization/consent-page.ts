@@ -2,7 +2,7 @@
 // of this server only or every server. Everything shown comes from the client (its name, its
 // redirect URI) and is escaped; a registered name is the client's own claim and the page says
 // so. Like every page of the bridge it carries no script and cannot be framed.
-import { html, page, PAGE_HEADERS } from '../server/pages/html.js'
+import { html, page, PAGE_HEADERS } from '../web/html.js'
 import type { PendingAuthorization } from './pending.js'
 import { command } from '../cli/commands-named.js'
 

@@ -2,15 +2,15 @@
 // signed-in owner (the page session cookie), and its answer, accepted only with that session's
 // CSRF token. The guard lets a form's `Origin: null` through to here, where the token decides.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { constantTimeEqual } from '../server/guard.js'
-import { html, page, PAGE_HEADERS } from '../server/pages/html.js'
-import { send } from '../server/pages/dashboard.js'
+import { constantTimeEqual } from '../web/constant-time.js'
+import { html, page, PAGE_HEADERS } from '../web/html.js'
+import { send } from '../web/page-responses.js'
 import { redirectError, redirectToClient } from './authorization-response.js'
 import { renderConsentPage, renderSignInNeeded } from './consent-page.js'
 import type { AuthorizationContext } from './context.js'
 import type { PendingAuthorization } from './pending.js'
 import { clearedReturnCookie, returnCookie } from './return-path.js'
-import { readForm } from '../server/pages/form.js'
+import { readForm } from '../web/form.js'
 
 
 export async function handleConsent(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AuthorizationContext): Promise<void> {

@@ -1,5 +1,5 @@
 // What the authorization server's routes share.
-import type { PageSessions } from '../server/pages/sessions.js'
+import type { PageSessions } from '../web/sessions.js'
 import type { ClientDirectory } from './client-directory.js'
 import type { Grants } from './grants.js'
 import type { PendingAuthorizations } from './pending.js'

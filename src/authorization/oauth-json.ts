@@ -1,7 +1,7 @@
 // The JSON side of the authorization server: token and registration endpoints read small
 // bodies and answer OAuth JSON, never cached (RFC 6749 §5.1).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { readAll } from '../proxy/read-all.js'
+import { readAll } from '../web/read-all.js'
 
 export function sendOAuthJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(value)

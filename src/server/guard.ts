@@ -3,7 +3,6 @@
 // same-origin. So the Host must be our own loopback name, and an Origin, when sent, our own;
 // only a form posted to one of the bridge's pages may say `Origin: null` (see below), and the
 // page then requires the form's CSRF token.
-import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
 export interface GuardVerdict {
@@ -75,17 +74,4 @@ function pathOf(req: IncomingMessage): string {
   } catch {
     return '/mcp'
   }
-}
-
-/** Whether the request carries the bridge's own access token (compared in constant time). */
-export function hasBridgeToken(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.authorization
-  if (typeof header !== 'string' || !/^bearer /i.test(header)) return false
-  return constantTimeEqual(header.slice(7).trim(), token)
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
 }

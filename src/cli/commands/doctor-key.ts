@@ -5,7 +5,7 @@
 import type { BridgePaths } from '../../config/paths.js'
 import { KeychainUnavailable } from '../../tokens/keychain.js'
 import { describeLocation, locationFor, markerPath, readKeyAt, recordedStorage, unavailableHint, type RecordedStorage } from '../../tokens/key-storage.js'
-import { failure, modeCheck, modeOf, type Check } from './doctor.js'
+import { failure, modeCheck, modeOf, type Check } from './doctor-checks.js'
 
 export interface KeyReport {
   checks: Check[]

@@ -1,5 +1,4 @@
 // `doctor [--json]`: checks the setup and says, for each problem, what to do about it.
-import { stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { readConfig } from '../../config/store.js'
 import type { BridgeConfig } from '../../config/schema.js'
@@ -12,16 +11,7 @@ import type { ServerSecrets } from '../../tokens/store.js'
 import { locateBridge, probeBridge, type BridgeLocation } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 import { checkKey } from './doctor-key.js'
-import { describeError } from '../output.js'
-
-type Status = 'ok' | 'warn' | 'fail'
-
-export interface Check {
-  check: string
-  status: Status
-  detail: string
-  fix?: string
-}
+import { failure, modeCheck, modeOf, type Check } from './doctor-checks.js'
 
 const MIN_NODE = [20, 19, 0]
 
@@ -154,23 +144,4 @@ function checkCallbackPort(name: string, port: number): Promise<Check> {
     }))
     server.listen(port, '127.0.0.1', () => server.close(() => resolve({ check: `server ${name} callback port`, status: 'ok', detail: `127.0.0.1:${port} is free` })))
   })
-}
-
-export async function modeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).mode & 0o777
-  } catch {
-    return undefined
-  }
-}
-
-export function modeCheck(check: string, path: string, mode: number, wanted: number, what = check): Check {
-  if (process.platform === 'win32' || (mode & ~wanted) === 0) return { check, status: 'ok', detail: `${path} (${mode.toString(8)})` }
-  return { check, status: 'fail', detail: `${path} is readable by others (mode ${mode.toString(8)})`, fix: `Run: chmod ${wanted.toString(8)} ${path}   (the ${what} must be private)` }
-}
-
-export function failure(check: string, error: unknown): Check {
-  // A check's failure is a finding, not a crash: an unexpected error is reported by its message alone.
-  const text = describeError(error)
-  return { check, status: 'fail', detail: text.unexpected ? (error as Error).message : text.message, ...(text.hint ? { fix: text.hint } : {}) }
 }

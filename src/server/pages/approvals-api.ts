@@ -3,12 +3,13 @@
 // and CSRF token, JSON bodies, same origin) or from the CLI with the bridge access token.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApprovalQueue, QueueEvent } from '../../approvals/queue.js'
-import { constantTimeEqual, hasBridgeToken } from '../guard.js'
+import { constantTimeEqual, hasBridgeToken } from '../../web/constant-time.js'
 import { MAX_WINDOW_SECONDS } from '../../approvals/rules/duration.js'
-import { redirectToPublicHost, sendLoginNeeded, sendNotFound, sendSignedOutPage } from './dashboard.js'
+import { redirectToPublicHost, sendSignedOutPage } from './dashboard.js'
+import { sendLoginNeeded, sendNotFound } from '../../web/page-responses.js'
 import { command } from '../../cli/commands-named.js'
 import { checkHeldEdit, schemaUseText } from './edited-arguments.js'
-import type { PageSessions } from './sessions.js'
+import type { PageSessions } from '../../web/sessions.js'
 
 export interface ApprovalsApiOptions {
   queue: ApprovalQueue

@@ -4,7 +4,7 @@
 // script builds the DOM with textContent only, and the CSP allows no inline script at all.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { html, PAGE_HEADERS } from './html.js'
+import { html, PAGE_HEADERS } from '../../web/html.js'
 import { command } from '../../cli/commands-named.js'
 
 export const APPROVALS_PAGE_HEADERS: Record<string, string> = {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defaultConfig, type BridgeConfig } from '../../config/schema.js'
 import type { TokenStore } from '../../tokens/store.js'
 import { createDashboard } from './dashboard.js'
-import { PageSessions } from './sessions.js'
+import { PageSessions } from '../../web/sessions.js'
 
 // 2026-12-03 11:00:00.456 UTC is 12:00 in Berlin.
 const NOW = Date.UTC(2026, 11, 3, 11, 0, 0, 456)

@@ -6,14 +6,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BridgeConfig } from '../../config/schema.js'
 import type { TokenStore } from '../../tokens/store.js'
 import { describeServer } from '../../tokens/status.js'
-import { constantTimeEqual } from '../guard.js'
-import { html, page, PAGE_HEADERS, type Html } from './html.js'
-import { sessionCookie, type PageSessions } from './sessions.js'
+import { constantTimeEqual } from '../../web/constant-time.js'
+import { html, page, type Html } from '../../web/html.js'
+import { send, sendLoginNeeded, sendNotFound } from '../../web/page-responses.js'
+import { sessionCookie, type PageSessions } from '../../web/sessions.js'
 import { renderRulesSection } from './rules-section.js'
-import { localTime } from './local-time.js'
+import { localTime } from '../../web/local-time.js'
 import { publicHostLocation } from '../public-host.js'
 import { addServerHint, command, freshLoginLinkHint } from '../../cli/commands-named.js'
-import { readForm } from './form.js'
+import { readForm } from '../../web/form.js'
 
 export interface LastError {
   message: string
@@ -156,14 +157,6 @@ export function sendSignedOutPage(req: IncomingMessage, res: ServerResponse, url
   send(res, 200, page('Opening…', html`<meta http-equiv="refresh" content="0;url=${again}"><p><a href="${again}">Continue</a></p>`))
 }
 
-export function sendNotFound(res: ServerResponse): void {
-  send(res, 404, page('Not found', html`<h1>Not found</h1><p>MCP servers are at <code>/mcp/&lt;name&gt;</code>; the dashboard is at <a href="/">/</a>.</p>`))
-}
-
-export function sendLoginNeeded(res: ServerResponse): void {
-  send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs a one-time login link, such as the one <code>${command('start')}</code> printed. ${freshLoginLinkHint()}</p>`))
-}
-
 /** The guard's refusal, for a person at a page: what was refused and how to get in properly. */
 export function sendRefused(res: ServerResponse, reason: string | undefined): void {
   send(res, 403, page('Refused', html`<h1>The bridge refused this request</h1>
@@ -173,8 +166,4 @@ export function sendRefused(res: ServerResponse, reason: string | undefined): vo
 
 function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
-}
-
-export function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body) }).end(body)
 }

@@ -3,8 +3,8 @@
 import type { BridgeConfig } from '../../config/schema.js'
 import { describeWhenRule } from '../../approvals/rules/when-rules.js'
 import { openWindows } from '../../approvals/rules/windows.js'
-import { html, type Html } from './html.js'
-import { localTime } from './local-time.js'
+import { html, type Html } from '../../web/html.js'
+import { localTime } from '../../web/local-time.js'
 import { command } from '../../cli/commands-named.js'
 
 export function renderRulesSection(config: BridgeConfig, csrf: string, now: number = Date.now()): Html {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { INVALID_REQUEST, errorResponse } from '../../proxy/jsonrpc.js'
 import { connectHint } from '../../cli/commands-named.js'
-import { hasBridgeToken } from '../guard.js'
+import { hasBridgeToken } from '../../web/constant-time.js'
 import { sendJson } from './answer-json.js'
 
 export interface Caller {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HEADER_MISMATCH_STATUS, checkMcpHeaders, headerMismatchResponse, isModernRequest } from '../../proxy/mcp-headers.js'
 import { INVALID_REQUEST, PARSE_ERROR, errorResponse, methodLabel, parseBody, type JsonRpcMessage, type ParsedBody } from '../../proxy/jsonrpc.js'
-import { readAll } from '../../proxy/read-all.js'
+import { readAll } from '../../web/read-all.js'
 import { sendJson } from './answer-json.js'
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024

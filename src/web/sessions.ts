@@ -4,7 +4,7 @@
 // a CSRF token that every form must send back.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { constantTimeEqual } from '../guard.js'
+import { constantTimeEqual } from './constant-time.js'
 
 export const SESSION_COOKIE = 'mcp_oauth_bridge_session'
 
