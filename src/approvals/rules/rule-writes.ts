@@ -1,11 +1,13 @@
 // The rule changes the running bridge writes itself: a window opened from the approvals page or
-// `approvals approve --for`, a window ended from the dashboard, and the read-only definitions
-// recorded as tools are first seen. Each is a read-modify-write of config.json under its lock.
+// `approvals approve --for`, a window ended from the dashboard, a rule set on the dashboard, and
+// the read-only definitions recorded as tools are first seen. Each is a read-modify-write of
+// config.json under its lock (an atomic rename), which the bridge's file watcher reloads.
 import type { BridgePaths } from '../../config/paths.js'
 import type { BridgeConfig } from '../../config/schema.js'
 import { updateConfig } from '../../config/store.js'
 import type { ToolDefinition } from '../tool-catalog.js'
 import { unrecordedDefinitions } from './read-only.js'
+import { applyRuleEdit, checkRuleEdit, type RuleEdit, type RuleEditProblem } from './rule-edits.js'
 import { endWindow, setWindow } from './windows.js'
 
 export function writeWindow(paths: BridgePaths, server: string, tool: string, definition: ToolDefinition, seconds: number): Promise<BridgeConfig> {
@@ -38,4 +40,38 @@ export async function recordReadOnlyTools(paths: BridgePaths, current: BridgeCon
     // Recorded as first seen: a definition already recorded is never replaced here.
     saved.readOnly.definitions = { ...unrecordedDefinitions(saved, tools), ...saved.readOnly.definitions }
   })
+}
+
+export type RuleEditWrite = { ok: true; config: BridgeConfig; summary: string } | { ok: false; problem: RuleEditProblem }
+
+/** Thrown inside the config update to leave config.json unwritten. */
+class RuleEditRefused extends Error {
+  readonly problem: RuleEditProblem
+  constructor(problem: RuleEditProblem) {
+    super(problem.message)
+    this.problem = problem
+  }
+}
+
+/**
+ * A rule a person set on the dashboard. A refused change (a bad expression, a server or rule
+ * that is gone) never reaches the file: config.json stays byte for byte as it was.
+ */
+export async function writeRuleEdit(paths: BridgePaths, server: string, edit: RuleEdit): Promise<RuleEditWrite> {
+  const refused = await checkRuleEdit(edit)
+  if (refused) return { ok: false, problem: refused }
+  let summary = ''
+  try {
+    const config = await updateConfig(paths, (current) => {
+      const entry = current.servers[server]
+      if (!entry) throw new RuleEditRefused({ message: `There is no server named ${JSON.stringify(server)} any more.` })
+      const applied = applyRuleEdit(entry, edit, Date.now())
+      if (!applied.ok) throw new RuleEditRefused(applied.problem)
+      summary = applied.summary
+    })
+    return { ok: true, config, summary }
+  } catch (error) {
+    if (error instanceof RuleEditRefused) return { ok: false, problem: error.problem }
+    throw error
+  }
 }
