@@ -3,8 +3,9 @@
 // (2025-11-25 `basic/lifecycle.mdx` §Initialization), with a session minted here.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
-import { BRIDGE_ERROR, errorResponse } from '../jsonrpc.js'
+import { BRIDGE_ERROR } from '../jsonrpc.js'
 import { VERSION } from '../../version.js'
+import { inputCapabilities } from './input-requests.js'
 import type { LegacyClientSessions } from './legacy-sessions.js'
 import { readMessages } from './message-stream.js'
 import { modernRequest, relayableCapabilities, type ClientFacts } from './modern-call.js'
@@ -34,7 +35,7 @@ export async function discoverForLegacyClient(request: UpstreamRequest, initiali
   const protocolVersion = typeof requested === 'string' && LEGACY_VERSIONS.includes(requested) ? requested : LEGACY
   const capabilities = isRecord(result.capabilities) ? result.capabilities : {}
   const serverInfo = isRecord(result._meta) && isRecord(result._meta[SERVER_INFO_META]) ? result._meta[SERVER_INFO_META] : { name: 'mcp-oauth-bridge', version: VERSION }
-  const session = sessions.open(facts, protocolVersion, capabilities)
+  const session = sessions.open(facts, protocolVersion, capabilities, inputCapabilities(params.capabilities))
   return jsonAnswer(200, {
     jsonrpc: '2.0',
     id: initialize.id,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { ClientFacts } from './modern-call.js'
+import type { Message } from './wire.js'
 
 export interface LegacyClientSession extends ClientFacts {
   readonly id: string
@@ -15,6 +16,10 @@ export interface LegacyClientSession extends ClientFacts {
   inflight: Map<string, AbortController>
   /** The client's GET streams, ended with the session. */
   streams: Set<Readable>
+  /** Elicitation, sampling and roots as the client declared them: what input rounds may ask it. */
+  inputCapabilities: Record<string, unknown>
+  /** Requests the bridge sent the client during an input round, by id, waiting for its response. */
+  awaiting: Map<string, (response: Message) => void>
 }
 
 /** Enough for many clients; the longest-unused session goes first. */
@@ -23,7 +28,7 @@ const MAX_SESSIONS = 1024
 export class LegacyClientSessions {
   readonly #sessions = new Map<string, LegacyClientSession>()
 
-  open(facts: ClientFacts, protocolVersion: string, serverCapabilities: Record<string, unknown>): LegacyClientSession {
+  open(facts: ClientFacts, protocolVersion: string, serverCapabilities: Record<string, unknown>, inputCapabilities: Record<string, unknown> = {}): LegacyClientSession {
     const session: LegacyClientSession = {
       id: randomBytes(24).toString('base64url'),
       ...facts,
@@ -31,6 +36,8 @@ export class LegacyClientSessions {
       serverCapabilities,
       inflight: new Map(),
       streams: new Set(),
+      inputCapabilities,
+      awaiting: new Map(),
     }
     this.#sessions.set(session.id, session)
     if (this.#sessions.size > MAX_SESSIONS) {

@@ -104,3 +104,31 @@ export function messagesOf(body: string, eventStream: boolean): Message[] {
   }
   return messages
 }
+
+/**
+ * The answer's messages one at a time, as they arrive: a JSON body gives its one message (or
+ * batch) at the end, an SSE body one message per event. Pulled with `next()`, the body is read
+ * only as fast as the caller asks, so a caller may stop between messages and go on later (an
+ * upstream call kept open while a client answers its input requests).
+ */
+export async function* eachMessage(response: UpstreamResponse): AsyncGenerator<Message, void, undefined> {
+  if (!isEventStream(response)) {
+    yield* messagesOf(await text(response.body), false)
+    return
+  }
+  let buffer = ''
+  for await (const chunk of response.body as AsyncIterable<Buffer | string>) {
+    buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8')
+    for (let match = /\r\n\r\n|\n\n|\r\r/.exec(buffer); match; match = /\r\n\r\n|\n\n|\r\r/.exec(buffer)) {
+      const event = buffer.slice(0, match.index)
+      buffer = buffer.slice(match.index + match[0].length)
+      yield* messagesOf(event, true)
+    }
+  }
+  if (buffer.trim()) yield* messagesOf(buffer, true)
+}
+
+/** One message as an SSE event, the way the translators write the streams they make. */
+export function sseEvent(message: Message): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`
+}

@@ -21,8 +21,9 @@ export interface ClientFacts {
 const INPUT_CAPABILITIES = ['elicitation', 'sampling', 'roots']
 
 /**
- * The client's capabilities without those the bridge cannot relay: it does not yet turn an
- * `input_required` round into 2025 server requests, so the upstream must not count on them
+ * The client's capabilities without those that let a server ask it for input. They are declared
+ * only on requests whose answer can carry the input rounds back to the client (see
+ * legacy-input-rounds.ts and to-legacy-rounds.ts); elsewhere a server must not count on them
  * (a server must not ask for a kind the client did not declare, mrtr.mdx §Input Requests).
  */
 export function relayableCapabilities(capabilities: unknown): Record<string, unknown> {
@@ -62,12 +63,12 @@ export function legacyMessage(message: Message, method: string): Message | undef
   }
   if (isRecord(message.error) && message.error.code === -32021) {
     // The upstream wants a capability the bridge did not declare for this client (see above).
-    return errorResponse(message.id ?? null, BRIDGE_ERROR, `The server needs the client to answer input requests (${JSON.stringify(message.error.data ?? {})}), which the bridge does not relay to a 2025-era client.`) as Message
+    return errorResponse(message.id ?? null, BRIDGE_ERROR, `The server needs the client to answer input requests (${JSON.stringify(message.error.data ?? {})}); the bridge relays them only to a 2025-era client that declared that capability at initialize and accepts text/event-stream answers.`) as Message
   }
   if (!isRecord(message.result)) return message
   const { resultType, ttlMs: _ttl, cacheScope: _scope, ...rest } = message.result
   if (resultType === 'input_required') {
-    const text = 'The server asked for more input during this request, which the bridge does not relay to a 2025-era client yet.'
+    const text = 'The server asked for more input during this request; the bridge relays such requests only to a 2025-era client that declared elicitation, sampling or roots at initialize and accepts text/event-stream answers.'
     return (method === 'tools/call' ? toolErrorResult(message.id ?? null, text) : errorResponse(message.id ?? null, BRIDGE_ERROR, text)) as Message
   }
   // `resultType` and the cache hints are 2026-07-28 fields (`basic/index.mdx` §ResultType,

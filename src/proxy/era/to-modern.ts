@@ -6,13 +6,15 @@ import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forwa
 import { sendUpstream as sendShared } from '../forward.js'
 import { onOwnSignal } from '../upstream.js'
 import { BRIDGE_ERROR, INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
+import { ROUND_METHODS } from './input-requests.js'
+import { relayInputRounds } from './legacy-input-rounds.js'
 import { LegacyClientSessions, type LegacyClientSession } from './legacy-sessions.js'
 import { mapMessages, readMessages } from './message-stream.js'
 import { legacyMessage, modernRequest } from './modern-call.js'
 import { discoverForLegacyClient } from './legacy-initialize.js'
 import { openListenForLegacyClient } from './legacy-listen.js'
 import { ToolHeaderBook, isHeaderMismatch } from './tool-header-book.js'
-import { bridgeAnswer, emptyAnswer, header, jsonAnswer, parseMessage, type Message } from './wire.js'
+import { bridgeAnswer, emptyAnswer, header, isRecord, jsonAnswer, parseMessage, type Message } from './wire.js'
 
 export interface TranslatingSender {
   send: UpstreamSender
@@ -45,7 +47,11 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
       if (method === 'notifications/cancelled') session.inflight.get(JSON.stringify(params.requestId))?.abort()
       return emptyAnswer(202)
     }
-    if (message.method === undefined) return emptyAnswer(202) // an answer to nothing the bridge asked
+    if (message.method === undefined) {
+      // A response to a request of an input round (legacy-input-rounds.ts); to anything else, nothing.
+      session.awaiting.get(String(message.id))?.(message)
+      return emptyAnswer(202)
+    }
     const local = LOCAL_ANSWERS[method]
     if (local) return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: local(session, params) })
     if (method === 'resources/subscribe' || method === 'resources/unsubscribe' || method.startsWith('tasks/')) {
@@ -66,18 +72,36 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
     }
     const signalled = onOwnSignal(request, controller.signal)
     const tool = method === 'tools/call' ? String((message.params as { name?: unknown } | undefined)?.name ?? '') : undefined
+    const declarations = () => (tool === undefined ? [] : book.declarationsOf(tool))
+    // Input rounds need a stream to ask the client on: only then is the upstream told it may ask.
+    const rounds = Object.keys(session.inputCapabilities).length > 0 && ROUND_METHODS.has(method) && String(request.clientHeaders.accept ?? '').includes('text/event-stream')
+    const facts = rounds ? { ...session, capabilities: { ...session.capabilities, ...session.inputCapabilities } } : session
     try {
-      let upstream = await sendUpstream(modernRequest(signalled, message, session, tool === undefined ? [] : book.declarationsOf(tool)))
+      let upstream = await sendUpstream(modernRequest(signalled, message, facts, declarations()))
       // -32020 on a call whose schema the bridge had not seen: learn it and send once more
       // (streamable-http.mdx §Client Behavior).
       if (tool !== undefined && upstream.statusCode === 400) {
         const refusal = await readMessages(upstream)
         if (!isHeaderMismatch(refusal)) {
           release()
+          // -32021: the server wants input this client cannot be asked for; legacyMessage says why, as a 2025 error.
+          const missing = refusal.find((said) => isRecord(said.error) && said.error.code === -32021)
+          if (missing) return jsonAnswer(200, legacyMessage(missing, method))
           return jsonAnswer(400, refusal[0] ?? errorResponse(message.id ?? null, BRIDGE_ERROR, 'The upstream server refused the call (HTTP 400).'))
         }
         await book.relearn((cursor) => sendUpstream(modernRequest(signalled, { jsonrpc: '2.0', id: 'bridge-tools-list', method: 'tools/list', params: cursor ? { cursor } : {} }, session)))
-        upstream = await sendUpstream(modernRequest(signalled, message, session, book.declarationsOf(tool)))
+        upstream = await sendUpstream(modernRequest(signalled, message, facts, declarations()))
+      }
+      if (rounds && upstream.statusCode === 200) {
+        const played = relayInputRounds(upstream, {
+          session,
+          message,
+          method,
+          signal: controller.signal,
+          retry: (params, id) => sendUpstream(modernRequest(signalled, { ...message, id, params }, facts, declarations())),
+        })
+        played.body.once('close', release)
+        return played
       }
       const mapped = mapMessages(upstream, (answer) => {
         if (method === 'tools/list') book.learn(answer)

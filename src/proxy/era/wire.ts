@@ -21,7 +21,7 @@ export const SUBSCRIPTION_ID_META = 'io.modelcontextprotocol/subscriptionId'
 /** Every key of this prefix is reserved for the specification (`basic/index.mdx` §`_meta`). */
 export const RESERVED_META_PREFIX = 'io.modelcontextprotocol/'
 
-export type Message = { [key: string]: unknown; jsonrpc?: unknown; id?: string | number | null; method?: unknown; params?: unknown; result?: unknown; error?: unknown }
+export type Message = { [key: string]: unknown; jsonrpc?: unknown; id?: string | number | null | undefined; method?: unknown; params?: unknown; result?: unknown; error?: unknown }
 export type Implementation = { name: string; version: string; [key: string]: unknown }
 
 /**
