@@ -10,8 +10,9 @@
 //     --no-nginx       leave nginx out even when it is installed
 //     --mcp-remote FILE  mcp-remote's command (its dist/proxy.js) for the stdio comparison;
 //                      by default node_modules/mcp-remote when installed, else skipped
-//     --cpu-prof DIR   run the bridge under `node --cpu-prof` and leave its .cpuprofile in DIR
-//                      (summary: node scripts/bench/profile-summary.mjs DIR/*.cpuprofile)
+//     --cpu-prof DIR   run the bridge and the minimal proxy under `node --cpu-prof`, leaving
+//                      DIR/bridge.cpuprofile and DIR/minimal.cpuprofile
+//                      (summary: node scripts/bench/profile-summary.mjs DIR/bridge.cpuprofile)
 //     --cli FILE       the CLI to benchmark instead of dist/cli.js (e.g. a patched copy)
 //     --only LIST      run only some measurements: c1,c32,sse,stream (start-up, CPU and RSS
 //                      figures are always taken), e.g. with --cpu-prof to profile one path
@@ -453,9 +454,10 @@ async function main() {
 
   // The proxies under measurement: the bridge, the yardsticks and, with --before, another build.
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
-  const bridge = await startBridge(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [], proxyEnv());
+  const profiled = (name) => (CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : []);
+  const bridge = await startBridge(profiled('bridge'), proxyEnv());
   const before = BEFORE_CLI ? await startBridge([], proxyEnv(), BEFORE_CLI) : undefined;
-  const minimalProcess = await startProcess([path.join(HERE, 'floor-proxy.mjs'), upstream.origin, `Bearer ${STATIC_TOKEN}`], 'the minimal proxy', proxyEnv());
+  const minimalProcess = await startProcess([...profiled('minimal'), path.join(HERE, 'floor-proxy.mjs'), upstream.origin, `Bearer ${STATIC_TOKEN}`], 'the minimal proxy', proxyEnv());
   const nginxBinary = NO_NGINX ? undefined : findNginx();
   const nginx = nginxBinary ? await startNginx(nginxBinary, OUTPUT_DIR, upstream.origin, `Bearer ${STATIC_TOKEN}`, track) : undefined;
   if (!nginxBinary) progress(NO_NGINX ? 'nginx left out (--no-nginx)' : 'nginx is not installed: measured without it');
@@ -662,7 +664,7 @@ async function main() {
     ...(spread.length ? [`per-round spread: ${spread.join('; ')}`] : []),
     ...(benchCpu ? [`bench process (client + upstream) CPU per call while each path ran: ${benchCpu}`] : []),
     ...(cutShort.length ? [`cut short (the machine is slower than planned for): ${cutShort.join(', ')}`] : []),
-    ...(CPU_PROF_DIR ? [`bridge CPU profile written to ${CPU_PROF_DIR} (summary: node scripts/bench/profile-summary.mjs ${CPU_PROF_DIR}/*.cpuprofile)`] : []),
+    ...(CPU_PROF_DIR ? [`CPU profiles written to ${CPU_PROF_DIR}: bridge.cpuprofile, minimal.cpuprofile (summary: node scripts/bench/profile-summary.mjs ${CPU_PROF_DIR}/bridge.cpuprofile)`] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -9,9 +9,8 @@ import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
 import type { FlowIo } from '../oauth/login-terms.js'
 import type { AuthChallenge } from '../oauth/probe.js'
-import { TokenManager } from '../tokens/manager.js'
+import { TokenManager, type TokenRefresh } from '../tokens/manager.js'
 import { EncryptedFileTokenStore } from '../tokens/encrypted-file-store.js'
-import { createTokenRefresh } from '../oauth/refresh.js'
 import { LoginCoordinator } from '../login/coordinator.js'
 import type { RequestLogEntry } from './app.js'
 import { Bridge } from './bridge.js'
@@ -25,7 +24,7 @@ import { createApprovalsRoutes } from './pages/approvals-api.js'
 import { APPROVALS_PAGE_HEADERS, APPROVALS_SCRIPT, renderApprovalsPage } from './pages/approvals-page.js'
 import { InMemoryApprovalQueue } from '../approvals/queue.js'
 import { ToolCatalog, definitionFingerprint, type ToolDefinition } from '../approvals/tool-catalog.js'
-import { recordReadOnlyTools, writeEndWindow, writeWindow } from '../approvals/rules/rule-writes.js'
+import { recordReadOnlyTools, writeEndWindow, writeRuleEdit, writeWindow } from '../approvals/rules/rule-writes.js'
 import { openDecisionLog } from '../approvals/decision-log.js'
 import { anchorFile } from '../approvals/decision-files.js'
 import type { DecisionRecord } from '../approvals/gate.js'
@@ -81,7 +80,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const store = new EncryptedFileTokenStore(paths)
   const tokens = new TokenManager({
     store,
-    refresh: createTokenRefresh(),
+    refresh: tokenRefreshOnFirstUse(),
     lookupServer: async (name) => {
       const entry = config.servers[name]
       if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
@@ -102,9 +101,10 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         const { loginServer } = await import('../login/login-server.js')
         const result = await loginServer({ name, entry, store, io: options.flowIo, challenge })
         if (result.kind === 'authorized' && result.callbackPort && entry.callbackPort === undefined) {
+          const callbackPort = result.callbackPort
           config = await updateConfig(paths, (current) => {
             const saved = current.servers[name]
-            if (saved && saved.callbackPort === undefined) saved.callbackPort = result.callbackPort
+            if (saved && saved.callbackPort === undefined) saved.callbackPort = callbackPort
           })
         }
       } catch (error) {
@@ -270,6 +270,18 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
           config = ended.config
           return ended.wasOpen
         },
+        rules: {
+          tools: (server) => catalog.list(server).map((tool) => tool.name),
+          // Applied before the page answers, so the rule decides the next call (the file watcher reloads it too).
+          write: async (server, edit) => {
+            const written = await writeRuleEdit(paths, server, edit)
+            if (!written.ok) return written
+            await prepareWhenRules(written.config)
+            config = written.config
+            if (edit.kind === 'read-only' && edit.on) await rememberReadOnly(server, catalog.list(server))
+            return written
+          },
+        },
         clientsSection: async (csrf) => renderClientsSection(await authorization.connectedClients(), csrf),
         afterLogin: (req) => authorization.afterLogin(req),
       }),
@@ -387,5 +399,18 @@ function routePages(authorization: AuthorizationServer, approvals: PageRoute, da
   return async (req, res, url) => {
     if (await authorization.route(req, res, url)) return
     return url.pathname === '/approvals' || url.pathname.startsWith('/approvals/') ? approvals(req, res, url) : dashboard(req, res, url)
+  }
+}
+
+/**
+ * The token refresh, loaded when a token first needs renewing: it brings the MCP SDK's OAuth
+ * client and its schemas (some 100 modules, a third of the idle heap), which a bridge serving
+ * fresh tokens never touches.
+ */
+function tokenRefreshOnFirstUse(): TokenRefresh {
+  let loading: Promise<TokenRefresh> | undefined
+  return (request) => {
+    loading ??= import('../oauth/refresh.js').then(({ createTokenRefresh }) => createTokenRefresh())
+    return loading.then((refresh) => refresh(request))
   }
 }
