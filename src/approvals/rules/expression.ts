@@ -3,8 +3,9 @@
 // run as JavaScript; see docs/policies.md for why this library.
 import { Environment, type ParseResult } from '@marcbachmann/cel-js'
 
-/** Longer rules are refused when set: a rule a person cannot read at a glance is not a rule. */
-export const MAX_EXPRESSION_BYTES = 2048
+import { MAX_EXPRESSION_BYTES } from './expression-limits.js'
+
+export { MAX_EXPRESSION_BYTES }
 
 export interface CallFacts {
   server: string

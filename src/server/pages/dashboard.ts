@@ -11,6 +11,7 @@ import { html, page, type Html } from '../../web/html.js'
 import { send, sendLoginNeeded, sendNotFound } from '../../web/page-responses.js'
 import { sessionCookie, type PageSessions } from '../../web/sessions.js'
 import { renderRulesSection } from './rules-section.js'
+import { submitRuleForm, RULE_FORM_MAX_BYTES, type RuleFormsOptions, type RuleNotice } from './rule-forms.js'
 import { localTime } from '../../web/local-time.js'
 import { publicHostLocation } from '../public-host.js'
 import { addServerHint, command, freshLoginLinkHint } from '../../cli/commands-named.js'
@@ -32,6 +33,8 @@ export interface DashboardOptions {
   reauthorize: (name: string) => Promise<string>
   /** Ends a tool's time window now; false when it had none open. */
   endWindow?: (server: string, tool: string) => Promise<boolean>
+  /** The Rules section's forms: the tools seen per server, and the write of a change. */
+  rules?: RuleFormsOptions
   /** The "Connected clients" section (clients that logged in to the bridge), given this page's CSRF token. */
   clientsSection?: (csrf: string) => Promise<Html>
   /** Where a fresh login continues instead of `/` (a client's authorization waiting for consent). */
@@ -96,6 +99,22 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       res.writeHead(303, { location: '/', 'cache-control': 'no-store' }).end()
       return
     }
+    const rules = /^\/servers\/([A-Za-z0-9_-]+)\/rules$/.exec(url.pathname)
+    if (req.method === 'POST' && rules && options.rules) {
+      const csrf = csrfFor(req)
+      if (csrf === undefined) return sendLoginNeeded(res)
+      const form = await readForm(req, RULE_FORM_MAX_BYTES)
+      if (!form || !constantTimeEqual(form.get('csrf') ?? '', csrf)) {
+        send(res, 403, page('Refused', html`<h1>Refused</h1><p>This form did not come from the dashboard, or it was larger than ${RULE_FORM_MAX_BYTES / 1024} KB. <a href="/">Back to the dashboard</a></p>`))
+        return
+      }
+      const name = rules[1] as string
+      const notice = await submitRuleForm(options.rules, options.config().servers[name], name, form)
+      // Refused: the dashboard again, the reason beside the server's rules and the form as it was sent.
+      if (notice) return send(res, 400, page('Rule not saved', await dashboardBody(options, csrf, notice)))
+      res.writeHead(303, { location: `/#rules-${name}`, 'cache-control': 'no-store' }).end()
+      return
+    }
     sendNotFound(res)
   }
 
@@ -104,7 +123,7 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
   }
 }
 
-async function dashboardBody(options: DashboardOptions, csrf: string): Promise<Html> {
+async function dashboardBody(options: DashboardOptions, csrf: string, notice?: RuleNotice): Promise<Html> {
   const config = options.config()
   const secrets = await options.store.all()
   const now = Date.now()
@@ -126,7 +145,7 @@ async function dashboardBody(options: DashboardOptions, csrf: string): Promise<H
 ${rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p>No servers yet. ${addServerHint()} It appears here without a restart.</p>`}
-${renderRulesSection(config, csrf, now)}
+${renderRulesSection(config, csrf, now, { ...(options.rules ? { tools: options.rules.tools } : {}), ...(notice ? { notice } : {}) })}
 ${options.clientsSection ? await options.clientsSection(csrf) : ''}
 <p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>${command('connect <name>')}</code> prints the exact URL and header.</p>`
 }
