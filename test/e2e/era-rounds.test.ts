@@ -9,33 +9,55 @@
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
+import { decide, pending, waitForPending } from './approvals-api.js'
 import { startElicitingLegacyServer, type ElicitingLegacyServer } from '../fixtures/eliciting-legacy-server.js'
 import { MODERN_UPSTREAM_TOKEN, startModernMcpServer, type ModernMcpServer } from '../fixtures/modern-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
+type Rpc = { id?: unknown; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number; message: string } }
 
 const AUTH = `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`
+const MODERN = '2026-07-28'
 
-async function pending(bridge: RunningCli): Promise<PendingCall[]> {
-  const response = await fetch(`${bridge.url}/approvals/api/pending`)
-  return ((await response.json()) as { pending: PendingCall[] }).pending
+async function approveNext(bridge: RunningCli): Promise<PendingCall> {
+  const [held] = await waitForPending(bridge, 1)
+  expect(await decide(bridge, held!.id, 'approve')).toBe(200)
+  return held!
 }
 
-async function waitForPending(bridge: RunningCli): Promise<PendingCall> {
-  for (;;) {
-    const [call] = await pending(bridge)
-    if (call) return call
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+function modernClient(name: string): { client: ModernClient; asked: string[] } {
+  const client = new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } }, capabilities: { elicitation: { form: {} } } })
+  const asked: string[] = []
+  client.setRequestHandler('elicitation/create', async (request) => {
+    asked.push(String((request.params as { message?: unknown }).message))
+    return { action: 'accept', content: { ok: true } }
+  })
+  return { client, asked }
 }
 
-async function approve(bridge: RunningCli, id: string): Promise<void> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision: 'approve' }) })
-  await response.body?.cancel()
-  expect(response.status).toBe(200)
+/** One 2026-07-28 request sent by hand, and every JSON-RPC message of its answer. */
+async function rawModern(url: string, id: number, params: Record<string, unknown>): Promise<Rpc[]> {
+  const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } }, 'io.modelcontextprotocol/clientInfo': { name: 'raw-rounds', version: '1' } }
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': String(params.name) },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { ...params, _meta: meta } }),
+  })
+  const text = await response.text()
+  const datas = response.headers.get('content-type')?.includes('text/event-stream')
+    ? text.split(/\n\n/).map((event) => event.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('')).filter(Boolean)
+    : [text]
+  return datas.map((data) => JSON.parse(data) as Rpc)
+}
+
+function answerTo(messages: Rpc[], id: number): Rpc {
+  const answer = messages.find((message) => message.id === id)
+  expect(answer, JSON.stringify(messages)).toBeDefined()
+  return answer!
 }
 
 describe('input rounds and listens across eras', () => {
@@ -49,7 +71,7 @@ describe('input rounds and listens across eras', () => {
     eliciting = await startElicitingLegacyServer()
     silent = await startElicitingLegacyServer({ getStream: false })
     const env = cliEnv(await makeHome())
-    for (const [name, url] of [['modern', modern.url], ['eliciting', eliciting.url], ['silent', silent.url]] as const) {
+    for (const [name, url] of [['modern', modern.url], ['eliciting', eliciting.url], ['open', eliciting.url], ['silent', silent.url]] as const) {
       const add = await runCli(['add', name, url, '--header', AUTH, '--policy', 'allow'], env)
       expect(add.code, add.stderr).toBe(0)
     }
@@ -75,9 +97,8 @@ describe('input rounds and listens across eras', () => {
       await client.connect(new LegacyTransport(new URL(`${bridge.url}/mcp/modern`)))
       const runsBefore = modern.toolRuns.filter((run) => run === 'transfer').length
       const call = client.callTool({ name: 'transfer', arguments: { amount: 5 } })
-      const held = await waitForPending(bridge)
+      const held = await approveNext(bridge)
       expect(held).toMatchObject({ server: 'modern', tool: 'transfer', client: 'eliciting-2025-client' })
-      await approve(bridge, held.id)
       const result = (await call) as ToolResult
       expect(result.isError).toBeFalsy()
       expect(result.content[0]?.text).toBe('transferred 5')
@@ -93,10 +114,71 @@ describe('input rounds and listens across eras', () => {
       const client = new LegacyClient({ name: 'plain-2025-client', version: '1.0.0' })
       await client.connect(new LegacyTransport(new URL(`${bridge.url}/mcp/modern`)))
       const call = client.callTool({ name: 'transfer', arguments: { amount: 7 } })
-      await approve(bridge, (await waitForPending(bridge)).id)
+      await approveNext(bridge)
       const outcome = await call.then((result) => (result as ToolResult).content[0]?.text ?? '', (error: unknown) => String(error))
       expect(outcome).toMatch(/declared elicitation, sampling or roots at initialize|declared that capability at initialize/)
       await client.close()
+    })
+  })
+
+  describe('a 2026-07-28 client of a 2025 upstream whose tool asks for input mid-call', () => {
+    it('gets input_required rounds while the upstream call stays open, and is approved once', async () => {
+      const { client, asked } = modernClient('eliciting-modern-client')
+      await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/eliciting`)))
+      const call = client.callTool({ name: 'confirm', arguments: { action: 'deploy' } })
+      expect(await approveNext(bridge)).toMatchObject({ server: 'eliciting', tool: 'confirm', client: 'eliciting-modern-client' })
+      const result = (await call) as ToolResult
+      expect(result.content[0]?.text).toBe('deploy confirmed twice')
+      expect(asked).toEqual(['Run deploy?', 'Really?'])
+      expect(await pending(bridge)).toEqual([])
+      // One upstream call, answered twice; the session declared what the client declared.
+      expect(eliciting.confirmations.filter((run) => run.action === 'deploy')).toEqual([{ action: 'deploy', answers: [{ action: 'accept', content: { ok: true } }, { action: 'accept', content: { ok: true } }] }])
+      expect(eliciting.initializations.find((init) => init.clientInfo?.name === 'eliciting-modern-client')?.capabilities).toMatchObject({ elicitation: { form: {} } })
+      await client.close()
+    })
+
+    it('refuses an unknown, replayed or rebound requestState, and goes on with the right one', async () => {
+      const url = `${bridge.url}/mcp/open`
+      const first = answerTo(await rawModern(url, 1, { name: 'confirm', arguments: { action: 'ship' } }), 1)
+      expect(first.result).toMatchObject({ resultType: 'input_required' })
+      const [key, request] = Object.entries(first.result!.inputRequests as Record<string, Rpc>)[0]!
+      expect(request).toMatchObject({ method: 'elicitation/create', params: { message: 'Run ship?' } })
+      const token = first.result!.requestState as string
+      expect(token.length).toBeGreaterThanOrEqual(40)
+
+      const invented = answerTo(await rawModern(url, 2, { name: 'confirm', arguments: { action: 'ship' }, inputResponses: { [key]: { action: 'accept', content: { ok: true } } }, requestState: 'made-up' }), 2)
+      expect(invented.error).toMatchObject({ code: -32602, message: expect.stringMatching(/not one this bridge gave out/) })
+
+      const yes = { [key]: { action: 'accept', content: { ok: true } } }
+      const second = answerTo(await rawModern(url, 3, { name: 'confirm', arguments: { action: 'ship' }, inputResponses: yes, requestState: token }), 3)
+      expect(second.result).toMatchObject({ resultType: 'input_required' })
+      const [nextKey] = Object.keys(second.result!.inputRequests as object)
+      const nextToken = second.result!.requestState as string
+
+      const replayed = answerTo(await rawModern(url, 4, { name: 'confirm', arguments: { action: 'ship' }, inputResponses: yes, requestState: token }), 4)
+      expect(replayed.error).toMatchObject({ code: -32602 })
+      const rebound = answerTo(await rawModern(url, 5, { name: 'confirm', arguments: { action: 'sink' }, inputResponses: { [nextKey!]: { action: 'accept', content: { ok: true } } }, requestState: nextToken }), 5)
+      expect(rebound.error).toMatchObject({ code: -32602, message: expect.stringMatching(/same method and params/) })
+
+      const done = answerTo(await rawModern(url, 6, { name: 'confirm', arguments: { action: 'ship' }, inputResponses: { [nextKey!]: { action: 'accept', content: { ok: true } } }, requestState: nextToken }), 6)
+      expect(done.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'ship confirmed twice' }] })
+    })
+
+    it('holds a retry whose arguments changed for a new approval', async () => {
+      const url = `${bridge.url}/mcp/eliciting`
+      const firstCall = rawModern(url, 1, { name: 'confirm', arguments: { action: 'build' } })
+      await approveNext(bridge)
+      const first = answerTo(await firstCall, 1)
+      const [key] = Object.keys(first.result!.inputRequests as object)
+      const changed = rawModern(url, 2, { name: 'confirm', arguments: { action: 'burn' }, inputResponses: { [key!]: { action: 'accept', content: { ok: true } } }, requestState: first.result!.requestState })
+      const [held] = await waitForPending(bridge, 1)
+      expect(held).toMatchObject({ tool: 'confirm', arguments: { action: 'burn' } })
+      expect(await decide(bridge, held!.id, 'deny')).toBe(200)
+      expect(answerTo(await changed, 2).result).toMatchObject({ isError: true })
+      // The same arguments pass without a card: the person approved this call already.
+      const same = answerTo(await rawModern(url, 3, { name: 'confirm', arguments: { action: 'build' }, inputResponses: { [key!]: { action: 'decline' } }, requestState: first.result!.requestState }), 3)
+      expect(same.result).toMatchObject({ resultType: 'complete', content: [{ text: 'build not confirmed' }] })
+      expect(await pending(bridge)).toEqual([])
     })
   })
 })

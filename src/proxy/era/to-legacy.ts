@@ -6,7 +6,9 @@ import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forwa
 import { sendUpstream as sendShared } from '../forward.js'
 import { onOwnSignal } from '../upstream.js'
 import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
-import { mapMessages, readMessages } from './message-stream.js'
+import { ROUND_METHODS, inputCapabilities } from './input-requests.js'
+import { isEventStream, mapMessages, readMessages } from './message-stream.js'
+import { createLegacyRounds } from './to-legacy-rounds.js'
 import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
 import { bridgeAnswer, CLIENT_CAPABILITIES_META, CLIENT_INFO_META, MODERN, PROTOCOL_VERSION_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
@@ -14,9 +16,19 @@ import { bridgeAnswer, CLIENT_CAPABILITIES_META, CLIENT_INFO_META, MODERN, PROTO
 export function createToLegacySender(sendUpstream: UpstreamSender = sendShared): { send: UpstreamSender; close(): void } {
   const sessions = new UpstreamSessions(sendUpstream)
 
+  const post = (request: UpstreamRequest, session: UpstreamSession, message: object) => {
+    void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, message)).then((sent) => sent.body.resume(), () => undefined)
+  }
+  const rounds = createLegacyRounds(post)
+
   async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const upstreamId = session.nextId++
-    const answer = await sendUpstream(onSession(request, session, { jsonrpc: '2.0', id: upstreamId, method, ...legacyParams(message) }))
+    // A call that may ask the client for input outlives the client's request (its answer is an
+    // input_required round): it goes on a signal of its own, without a limit on its silence,
+    // since the upstream waits for a person; INPUT_WAIT_MS bounds the wait (to-legacy-rounds.ts).
+    const own = ROUND_METHODS.has(method) && Object.keys(inputCapabilities(session.declared)).length > 0 ? new AbortController() : undefined
+    const outgoing = own ? { ...onOwnSignal(request, own.signal), timeoutMs: 0 } : request
+    const answer = await sendUpstream(onSession(outgoing, session, { jsonrpc: '2.0', id: upstreamId, method, ...legacyParams(message) }))
     if (answer.statusCode === 404) {
       // The upstream forgot the session (restarted, expired): a modern client knows of none, so open another.
       answer.body.resume()
@@ -26,9 +38,21 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
     if (answer.statusCode === 401 || answer.statusCode === 403) return answer
     // On HTTP a 2026-07-28 client cancels by closing its stream; a 2025 server wants to be told
     // (2025-11-25 `basic/utilities/cancellation.mdx`).
+    const cancelUpstream = () => post(request, session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })
+    if (own && answer.statusCode === 200 && isEventStream(answer)) {
+      let cancelled = false
+      const cancel = () => {
+        if (cancelled) return
+        cancelled = true
+        cancelUpstream()
+        own.abort()
+        answer.body.destroy()
+      }
+      return rounds.start({ request, session, message, method, upstreamId, answer, cancel })
+    }
     let done = false
     const cancel = () => {
-      if (!done) void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })).then((sent) => sent.body.resume(), () => undefined)
+      if (!done) cancelUpstream()
     }
     request.signal.addEventListener('abort', cancel, { once: true })
     const mapped = mapMessages(answer, (upstream) => {
@@ -64,6 +88,13 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
       return bridgeAnswer(400, errorResponse(message.id, -32022, `Unsupported protocol version: ${String(version)}`, { supported: [MODERN], requested: typeof version === 'string' ? version : String(version) }))
     }
     const clientInfo = isRecord(meta[CLIENT_INFO_META]) ? (meta[CLIENT_INFO_META] as Implementation) : undefined
+    const requestState = paramsOf(message)?.requestState
+    if (typeof requestState === 'string') {
+      // A 2025 upstream gives no requestState: this one is the bridge's, for a call it holds open.
+      const opening = await sessions.sessionFor(request, clientInfo, meta[CLIENT_CAPABILITIES_META])
+      if (opening.kind === 'refused') return refusal(opening.response, message.id)
+      return rounds.resume(request, message, opening.session, requestState)
+    }
     const attempt = async (again: boolean): Promise<UpstreamResponse> => {
       const opening = await sessions.sessionFor(request, clientInfo, meta[CLIENT_CAPABILITIES_META])
       if (opening.kind === 'refused') return refusal(opening.response, message.id)
@@ -73,7 +104,13 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
     return attempt(true)
   }
 
-  return { send, close: () => sessions.clear() }
+  return {
+    send,
+    close: () => {
+      rounds.close()
+      sessions.clear()
+    },
+  }
 }
 
 function onSession(request: UpstreamRequest, session: UpstreamSession, message: object): UpstreamRequest {
@@ -93,7 +130,8 @@ function onSession(request: UpstreamRequest, session: UpstreamSession, message: 
 function legacyParams(message: Message): { params?: Record<string, unknown> } {
   const params = paramsOf(message)
   if (!params) return {}
-  const { _meta: meta, ...rest } = params
+  // inputResponses and requestState belong to 2026-07-28 rounds, which the bridge plays itself.
+  const { _meta: meta, inputResponses: _answers, requestState: _state, ...rest } = params
   const kept = isRecord(meta) ? Object.fromEntries(Object.entries(meta).filter(([key]) => !key.startsWith(RESERVED_META_PREFIX))) : {}
   return { params: Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest }
 }

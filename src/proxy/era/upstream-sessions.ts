@@ -5,7 +5,6 @@
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream } from '../forward.js'
 import { VERSION } from '../../version.js'
-import { relayableCapabilities } from './modern-call.js'
 import { readMessages } from './message-stream.js'
 import { BRIDGE_ERROR, errorResponse } from '../jsonrpc.js'
 import { LEGACY, LEGACY_VERSIONS, isRecord, jsonAnswer, type Implementation } from './wire.js'
@@ -13,6 +12,8 @@ import { LEGACY, LEGACY_VERSIONS, isRecord, jsonAnswer, type Implementation } fr
 export interface UpstreamSession {
   id: string | undefined
   protocolVersion: string
+  /** The client capabilities declared at initialize: what the upstream may ask for mid-call. */
+  declared: Record<string, unknown>
   /** The upstream's InitializeResult: what server/discover is answered from. */
   initialized: Record<string, unknown>
   /** Ids the bridge minted on this session; several clients may share it and reuse their own ids. */
@@ -37,7 +38,9 @@ export class UpstreamSessions {
 
   /** The session for this client, opened now if there is none (concurrent callers share one opening). */
   sessionFor(request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: unknown): Promise<Opening> {
-    const declared = relayableCapabilities(capabilities)
+    // All of them, elicitation, sampling and roots included: the bridge turns the upstream's
+    // requests for them into the client's input_required rounds (to-legacy-rounds.ts).
+    const declared = isRecord(capabilities) ? capabilities : {}
     const key = JSON.stringify([clientInfo?.name, clientInfo?.version, declared])
     let opening = this.#openings.get(key)
     if (!opening) {
@@ -88,7 +91,7 @@ async function initialize(sendUpstream: UpstreamSender, request: UpstreamRequest
   const result = (await readMessages(answer)).find((message) => message.id === 'bridge-initialize')?.result
   if (!isRecord(result)) return { kind: 'refused', response: jsonAnswer(502, errorResponse(null, BRIDGE_ERROR, 'The upstream server gave no result for initialize.')) }
   const version = typeof result.protocolVersion === 'string' && LEGACY_VERSIONS.includes(result.protocolVersion) ? result.protocolVersion : LEGACY
-  const session: UpstreamSession = { id: typeof id === 'string' ? id : undefined, protocolVersion: version, initialized: result, nextId: 1 }
+  const session: UpstreamSession = { id: typeof id === 'string' ? id : undefined, protocolVersion: version, declared: capabilities, initialized: result, nextId: 1 }
   const initialized = await sendUpstream({
     ...request,
     method: 'POST',
