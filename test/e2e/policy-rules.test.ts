@@ -1,7 +1,7 @@
-// The policy rules end to end: argument rules (CEL), time windows and read-only tools, set with
-// the real CLI, applied by a running bridge between real SDK clients of both MCP eras and a real
-// upstream; what reaches the upstream and what the client sees for each. Bad rules leave
-// config.json byte for byte as it was.
+// The policy rules end to end: plain rules, argument rules (CEL), time windows and read-only
+// tools, set with the real CLI, applied by a running bridge between real SDK clients of both MCP
+// eras and a real upstream; what reaches the upstream and what the client sees for each, every
+// rule type with a client of each era. Bad rules leave config.json byte for byte as it was.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -131,7 +131,9 @@ describe('policy rules through the bridge', () => {
     await expect.poll(async () => (await config()).servers.pay?.windows?.get_balance?.approvedDefinition?.description).toBe('Reads the balance.')
     const runs = upstream.calls.length
     expect(text(await modern.callTool({ name: 'get_balance', arguments: {} }))).toBe('balance: 100 EUR')
-    expect(upstream.calls.length).toBe(runs + 1)
+    expect(text(await legacy.callTool({ name: 'get_balance', arguments: {} }))).toBe('balance: 100 EUR')
+    expect(upstream.calls.length).toBe(runs + 2)
+    expect(await pending(bridge)).toEqual([])
     const shown = await cli('policy', 'pay')
     expect(shown.stdout).toMatch(/get_balance\n {4}window: allow until \d\d:\d\d \(in (59 min|1 h)\)/)
     expect(shown.stdout).toContain('end it now with: mcp-oauth-bridge policy pay get_balance end-window')
@@ -139,9 +141,11 @@ describe('policy rules through the bridge', () => {
     expect((await cli('policy', 'pay', 'get_balance', 'end-window')).code).toBe(0)
     await expect.poll(async () => (await config()).servers.pay?.windows).toBeUndefined()
     await waitForBridgeConfig(bridge, env)
-    const asked = legacy.callTool({ name: 'get_balance', arguments: {} })
-    await decide(bridge, (await waitForPending(bridge, 'get_balance')).id, 'deny')
-    expect(((await asked) as ToolResult).isError).toBe(true)
+    for (const client of [legacy, modern] as AnyClient[]) {
+      const asked = client.callTool({ name: 'get_balance', arguments: {} })
+      await decide(bridge, (await waitForPending(bridge, 'get_balance')).id, 'deny')
+      expect(((await asked) as ToolResult).isError).toBe(true)
+    }
     expect((await cli('approvals', 'approve', 'nope', '--for', '5x')).code).toBe(2)
   })
 
@@ -150,16 +154,20 @@ describe('policy rules through the bridge', () => {
     // The bridge records the tools it knows once it reloads the config.
     await expect.poll(async () => Object.keys((await config()).servers.pay?.readOnly?.definitions ?? {}).sort(), { timeout: 5000 }).toEqual(['delete_all', 'get_balance', 'lookup', 'send_money'])
     for (const client of [legacy, modern] as AnyClient[]) expect(text(await client.callTool({ name: 'get_balance', arguments: {} }))).toBe('balance: 100 EUR')
-    const destructive = legacy.callTool({ name: 'delete_all', arguments: {} })
-    await decide(bridge, (await waitForPending(bridge, 'delete_all')).id, 'deny')
-    expect(((await destructive) as ToolResult).isError).toBe(true)
+    for (const client of [legacy, modern] as AnyClient[]) {
+      const destructive = client.callTool({ name: 'delete_all', arguments: {} })
+      await decide(bridge, (await waitForPending(bridge, 'delete_all')).id, 'deny')
+      expect(((await destructive) as ToolResult).isError).toBe(true)
+    }
 
     upstream.markLookupReadOnly()
     await legacy.listTools() // the bridge sees lookup's new definition, with the hint
-    const lookup = modern.callTool({ name: 'lookup', arguments: { name: 'ada' } })
-    const held = await waitForPending(bridge, 'lookup')
-    await decide(bridge, held.id, 'approve')
-    expect(text(await lookup)).toBe('found ada')
+    for (const client of [modern, legacy] as AnyClient[]) {
+      const lookup = client.callTool({ name: 'lookup', arguments: { name: 'ada' } })
+      const held = await waitForPending(bridge, 'lookup')
+      await decide(bridge, held.id, 'approve')
+      expect(text(await lookup)).toBe('found ada')
+    }
     const explained = await cli('policy', 'pay')
     expect(explained.stdout).toContain('read-only tools: allow (4 tools recorded as first seen')
 
@@ -167,9 +175,44 @@ describe('policy rules through the bridge', () => {
     await expect.poll(async () => (await config()).servers.pay?.readOnly).toBeUndefined()
   })
 
+  for (const era of ['2025-11-25', '2026-07-28'] as const) {
+    it(`applies plain tool and server rules (${era} client): allow runs, deny never reaches the upstream, ask holds`, async () => {
+      const client: AnyClient = era === '2026-07-28' ? modern : legacy
+      const set = async (...words: string[]) => {
+        const result = await cli('policy', 'pay', ...words)
+        expect(result.code, result.stderr).toBe(0)
+        await waitForBridgeConfig(bridge, env)
+      }
+      await set('delete_all', 'allow')
+      expect(text(await client.callTool({ name: 'delete_all', arguments: {} }))).toBe('deleted')
+      await set('delete_all', 'deny')
+      const runs = upstream.calls.length
+      const denied = (await client.callTool({ name: 'delete_all', arguments: {} })) as ToolResult
+      expect(denied.isError).toBe(true)
+      expect(denied.content[0]?.text).toMatch(/denied by policy \(tool rule\)/)
+      expect(upstream.calls.length).toBe(runs)
+      await set('delete_all', 'ask')
+      const asked = client.callTool({ name: 'delete_all', arguments: {} })
+      await decide(bridge, (await waitForPending(bridge, 'delete_all')).id, 'approve')
+      expect(text(await asked)).toBe('deleted')
+
+      // lookup has no rule of its own: the server's rule decides it.
+      await set('allow')
+      expect(text(await client.callTool({ name: 'lookup', arguments: { name: era } }))).toBe(`found ${era}`)
+      await set('deny')
+      const before = upstream.calls.length
+      expect(((await client.callTool({ name: 'lookup', arguments: { name: era } })) as ToolResult).isError).toBe(true)
+      expect(upstream.calls.length).toBe(before)
+      await set('ask')
+      const held = client.callTool({ name: 'lookup', arguments: { name: era } })
+      await decide(bridge, (await waitForPending(bridge, 'lookup')).id, 'deny')
+      expect(((await held) as ToolResult).isError).toBe(true)
+    })
+  }
+
   it('records which rule decided in the decision log', async () => {
     const log = await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8')
     const rules: unknown[] = log.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { rule?: string }).rule)
-    expect(rules, JSON.stringify(rules)).toEqual(expect.arrayContaining(['when #1 (args.amount <= 20 && args.currency == "EUR")', 'when #2 (args.to.endsWith("@unknown.example"))', 'default', 'read-only', expect.stringMatching(/^window until \d\d:\d\d$/)]))
+    expect(rules, JSON.stringify(rules)).toEqual(expect.arrayContaining(['when #1 (args.amount <= 20 && args.currency == "EUR")', 'when #2 (args.to.endsWith("@unknown.example"))', 'default', 'read-only', expect.stringMatching(/^window until \d\d:\d\d$/), 'tool rule', 'server rule']))
   })
 })
