@@ -88,6 +88,11 @@ describe('policy rules through the bridge', () => {
     expect(syntax.stderr).toMatch(/syntax error: .* \(line 1, column \d+\)\.\n {4}args\.amount <=\n {4}\s*\^/)
     expect((await cli('policy', 'pay', 'send_money', '--remove-when', '9')).code).toBe(2)
     expect(await configText()).toBe(before)
+    // A rule added and removed again leaves the file as it was.
+    expect((await cli('policy', 'pay', 'send_money', 'deny', '--when', 'args.amount > 1000000')).stderr).toContain('Argument rule #3 for "send_money" on "pay": deny when args.amount > 1000000')
+    const removed = await cli('policy', 'pay', 'send_money', '--remove-when', '3')
+    expect(removed.stderr).toContain('Removed argument rule #3 of "send_money" on "pay": args.amount > 1000000')
+    expect(await configText()).toBe(before)
   })
 
   for (const era of ['2025-11-25', '2026-07-28'] as const) {

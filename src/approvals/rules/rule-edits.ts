@@ -1,6 +1,7 @@
 // The rule changes a person makes by hand: the server's plain rule, a tool's plain rule, an
 // argument rule added or removed, read-only tools turned on or off. The dashboard's forms make
-// them through writeRuleEdit() (rule-writes.ts). Each change is checked before config.json is
+// them through writeRuleEdit() (rule-writes.ts), `policy` applies them inside its own config
+// update, so both check and change alike. Each change is checked before config.json is
 // touched: a refused one comes back as a problem for the person, and the file stays as it was.
 import type { Policy, ServerEntry } from '../../config/schema.js'
 import type { ExpressionProblem } from './expression.js'
@@ -17,7 +18,8 @@ export type RuleEdit =
 /** Why a change was refused; for an expression, where in it (line, column, a caret line). */
 export type RuleEditProblem = ExpressionProblem
 
-export type AppliedRuleEdit = { ok: true; summary: string } | { ok: false; problem: RuleEditProblem }
+/** `number`: the argument rule's number, added or removed; `endedWindow`: a tool rule ended the tool's open window. */
+export type AppliedRuleEdit = { ok: true; summary: string; number?: number; endedWindow?: boolean } | { ok: false; problem: RuleEditProblem }
 
 /**
  * What can be refused before the config is read: an argument rule's expression that does not
@@ -49,12 +51,12 @@ function apply(entry: ServerEntry, edit: RuleEdit, now: number): AppliedRuleEdit
       // A rule set now is what the person wants now: an open window would override it until it ends.
       const endedWindow = endWindow(entry, edit.tool, now)
       const first = (entry.whenRules?.[edit.tool]?.length ?? 0) > 0 ? ' Its argument rules still come first.' : ''
-      return { ok: true, summary: `Calls to ${edit.tool} are now ${edit.policy}${endedWindow ? ' (its time window is ended)' : ''}.${first}` }
+      return { ok: true, summary: `Calls to ${edit.tool} are now ${edit.policy}${endedWindow ? ' (its time window is ended)' : ''}.${first}`, endedWindow }
     }
     case 'add-when': {
       const rules = [...(entry.whenRules?.[edit.tool] ?? []), { when: edit.when, policy: edit.policy }]
       entry.whenRules = { ...entry.whenRules, [edit.tool]: rules }
-      return { ok: true, summary: `Argument rule #${rules.length} for ${edit.tool}: ${edit.policy} when ${edit.when}` }
+      return { ok: true, summary: `Argument rule #${rules.length} for ${edit.tool}: ${edit.policy} when ${edit.when}`, number: rules.length }
     }
     case 'remove-when':
       return removeWhenRule(entry, edit)
@@ -76,5 +78,5 @@ function removeWhenRule(entry: ServerEntry, edit: Extract<RuleEdit, { kind: 'rem
   rules.splice(edit.number - 1, 1)
   if (entry.whenRules && rules.length === 0) delete entry.whenRules[edit.tool]
   if (entry.whenRules && Object.keys(entry.whenRules).length === 0) delete entry.whenRules
-  return { ok: true, summary: `Removed argument rule #${edit.number} of ${edit.tool}: ${rule.when}` }
+  return { ok: true, summary: `Removed argument rule #${edit.number} of ${edit.tool}: ${rule.when}`, number: edit.number }
 }

@@ -12,7 +12,8 @@
 import { getServer, readConfig, updateConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import { isPolicy, type BridgeConfig, type Policy, type ServerEntry } from '../../config/schema.js'
-import { compileExpression, type ExpressionProblem } from '../../approvals/rules/expression.js'
+import type { ExpressionProblem } from '../../approvals/rules/expression.js'
+import { applyRuleEdit, checkRuleEdit, type RuleEdit } from '../../approvals/rules/rule-edits.js'
 import { describeEnd, parseDuration } from '../../approvals/rules/duration.js'
 import { endWindow, pruneWindows, setWindow, windowEnd } from '../../approvals/rules/windows.js'
 import { explainCall, showRules } from './policy-show.js'
@@ -88,19 +89,14 @@ async function removeWhenRule(ctx: CliContext, name: string, tool: string, posit
       })
     }
     removed = rule.when
-    rules.splice(index, 1)
-    if (rules.length === 0 && entry.whenRules) delete entry.whenRules[tool]
-    if (entry.whenRules && Object.keys(entry.whenRules).length === 0) delete entry.whenRules
-    tidy(entry)
+    applyEdit(entry, { kind: 'remove-when', tool, number: index + 1, when: rule.when })
   })
   ctx.out.success(`Removed argument rule #${index + 1} of ${quote(tool)} on ${quote(name)}: ${removed}`)
 }
 
 async function setServerRule(ctx: CliContext, name: string, policy: Policy): Promise<void> {
   await updateConfig(ctx.paths, (config) => {
-    const entry = getServer(config, name)
-    entry.policy = policy
-    tidy(entry)
+    applyEdit(getServer(config, name), { kind: 'server-rule', policy })
   })
   ctx.out.success(`Tool calls to ${quote(name)} now default to ${policy}.`)
 }
@@ -108,11 +104,8 @@ async function setServerRule(ctx: CliContext, name: string, policy: Policy): Pro
 async function setToolRule(ctx: CliContext, name: string, tool: string, policy: Policy): Promise<void> {
   let endedWindow = false
   await updateConfig(ctx.paths, (config) => {
-    const entry = getServer(config, name)
-    entry.tools = { ...entry.tools, [tool]: policy }
-    // A rule set now is what the person wants now: an open window would override it until it ends.
-    endedWindow = endWindow(entry, tool, Date.now())
-    tidy(entry)
+    // A rule set now is what the person wants now: an open window would override it, so it is ended.
+    endedWindow = applyEdit(getServer(config, name), { kind: 'tool-rule', tool, policy }).endedWindow === true
   })
   ctx.out.success(`Calls to ${quote(tool)} on ${quote(name)} are now ${policy}${endedWindow ? ' (its time window is ended)' : ''}.`)
   if (await hasWhenRules(ctx, name, tool)) ctx.out.progress(`Its argument rules still come first; see them with: mcp-oauth-bridge policy ${name}`)
@@ -144,15 +137,12 @@ async function endToolWindow(ctx: CliContext, name: string, tool: string): Promi
 }
 
 async function addWhenRule(ctx: CliContext, name: string, tool: string, policy: Policy, expression: string): Promise<void> {
-  const compiled = compileExpression(expression)
-  if (!compiled.ok) throw expressionRefused(compiled.problem)
+  const edit: RuleEdit = { kind: 'add-when', tool, policy, when: expression }
+  const problem = await checkRuleEdit(edit)
+  if (problem) throw expressionRefused(problem)
   let position = 0
   await updateConfig(ctx.paths, (config) => {
-    const entry = getServer(config, name)
-    const rules = [...(entry.whenRules?.[tool] ?? []), { when: expression, policy }]
-    entry.whenRules = { ...entry.whenRules, [tool]: rules }
-    position = rules.length
-    tidy(entry)
+    position = applyEdit(getServer(config, name), edit).number ?? 0
   })
   ctx.out.success(`Argument rule #${position} for ${quote(tool)} on ${quote(name)}: ${policy} when ${expression}`)
   if (position > 1) ctx.out.progress(`Rules are tried in order and the first match decides; see them with: mcp-oauth-bridge policy ${name}`)
@@ -161,11 +151,8 @@ async function addWhenRule(ctx: CliContext, name: string, tool: string, policy: 
 async function setReadOnly(ctx: CliContext, name: string, policy: string): Promise<void> {
   if (policy !== 'allow' && policy !== 'ask') throw usage(`read-only takes allow (tools the server marks read-only run without asking) or ask (off), not ${quote(policy)}.`)
   await updateConfig(ctx.paths, (config) => {
-    const entry = getServer(config, name)
     // Allow (again) starts afresh: the tools are bound to their definitions as the bridge next sees them.
-    if (policy === 'allow') entry.readOnly = { policy: 'allow', definitions: {} }
-    else delete entry.readOnly
-    tidy(entry)
+    applyEdit(getServer(config, name), { kind: 'read-only', on: policy === 'allow' })
   })
   ctx.out.success(policy === 'allow'
     ? `Tools ${quote(name)} marks read-only (annotations.readOnlyHint) now run without asking, as the bridge sees them now; one that changes later asks again until you run this again.`
@@ -180,6 +167,13 @@ async function hasWhenRules(ctx: CliContext, name: string, tool: string): Promis
 /** Ended windows are dropped on every write, so config.json does not collect them. */
 function tidy(entry: ServerEntry): void {
   pruneWindows(entry, Date.now())
+}
+
+/** The same change the dashboard's forms make (approvals/rules/rule-edits.ts); a refusal leaves config.json unwritten. */
+function applyEdit(entry: ServerEntry, edit: RuleEdit): { endedWindow?: boolean; number?: number } {
+  const applied = applyRuleEdit(entry, edit, Date.now())
+  if (!applied.ok) throw new BridgeError('BAD_USAGE', applied.problem.message)
+  return applied
 }
 
 function parseArguments(text: string | undefined): unknown {
