@@ -181,4 +181,42 @@ describe('input rounds and listens across eras', () => {
       expect(await pending(bridge)).toEqual([])
     })
   })
+
+  describe('a 2026-07-28 client’s listen on a 2025 upstream', () => {
+    it('shares the session’s GET stream, delivers the list changes asked for, and closes the GET with the last listen', async () => {
+      const { client } = modernClient('listening-client')
+      const changed: unknown[] = []
+      let announced: () => void = () => undefined
+      const arrival = new Promise<void>((resolve) => (announced = resolve))
+      client.setNotificationHandler('notifications/tools/list_changed', (notification) => {
+        changed.push(notification.params?._meta)
+        announced()
+      })
+      await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/eliciting`)))
+      const first = await client.listen({ toolsListChanged: true, promptsListChanged: true })
+      const second = await client.listen({ toolsListChanged: true })
+      // prompts are not advertised by this upstream, so not honoured.
+      expect(first.honoredFilter).toEqual({ toolsListChanged: true })
+      expect(eliciting.openGetStreams).toBe(1)
+      eliciting.announceTool('fresh')
+      await arrival
+      await expect.poll(() => changed.length).toBe(2)
+      // Once per listen, each stamped with its own subscriptionId.
+      expect(new Set(changed.map((meta) => (meta as Record<string, unknown> | undefined)?.['io.modelcontextprotocol/subscriptionId'])).size).toBe(2)
+      await first.close()
+      expect(eliciting.openGetStreams).toBe(1)
+      await second.close()
+      await expect.poll(() => eliciting.openGetStreams).toBe(0)
+      await client.close()
+    })
+
+    it('acknowledges nothing and ends the listen when the upstream has no GET stream', async () => {
+      const { client } = modernClient('listening-client')
+      await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/silent`)))
+      const subscription = await client.listen({ toolsListChanged: true })
+      expect(subscription.honoredFilter).toEqual({})
+      expect(await subscription.closed).toBe('graceful')
+      await client.close()
+    })
+  })
 })

@@ -8,6 +8,7 @@ import { onOwnSignal } from '../upstream.js'
 import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { ROUND_METHODS, inputCapabilities } from './input-requests.js'
 import { isEventStream, mapMessages, readMessages } from './message-stream.js'
+import { createListens } from './listen-from-get.js'
 import { createLegacyRounds } from './to-legacy-rounds.js'
 import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
@@ -20,6 +21,7 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
     void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, message)).then((sent) => sent.body.resume(), () => undefined)
   }
   const rounds = createLegacyRounds(post)
+  const listens = createListens(sendUpstream, post)
 
   async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const upstreamId = session.nextId++
@@ -77,10 +79,6 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
     // Notifications of this revision have no 2025 counterpart the upstream needs (cancel is a closed stream).
     if (message.id === undefined || typeof message.method !== 'string') return emptyAnswer(202)
     const method = message.method
-    if (method === 'subscriptions/listen') {
-      // Not relayed yet from the upstream's GET stream: an unknown method, as a server says it (streamable-http.mdx §Protocol Version Header).
-      return jsonAnswer(404, errorResponse(message.id, -32601, 'subscriptions/listen is not available: the upstream speaks 2025-11-25, and the bridge does not relay its notification stream yet.'))
-    }
     const meta = metaOf(message) ?? {}
     const version = meta[PROTOCOL_VERSION_META]
     if (version !== MODERN) {
@@ -99,6 +97,7 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared):
       const opening = await sessions.sessionFor(request, clientInfo, meta[CLIENT_CAPABILITIES_META])
       if (opening.kind === 'refused') return refusal(opening.response, message.id)
       if (method === 'server/discover') return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: discoverResult(opening.session.initialized) })
+      if (method === 'subscriptions/listen') return listens.listen(request, message, opening.session)
       return relay(request, message, method, opening.session, () => (again ? attempt(false) : Promise.resolve(jsonAnswer(502, errorResponse(message.id ?? null, -32000, 'The upstream server keeps forgetting its session.')))))
     }
     return attempt(true)

@@ -1,0 +1,142 @@
+// A 2026-07-28 client's `subscriptions/listen` (`basic/patterns/subscriptions.mdx`), served from a
+// 2025 upstream's GET stream (2025-11-25 `basic/transports/streamable-http.mdx` §Listening for
+// Messages from the Server). The upstream allows one GET per session, and modern clients of the
+// same identity share a session (upstream-sessions.ts), so every listen on a session shares one
+// GET: opened with the first listen, closed when the last one ends. Each listen gets the
+// acknowledgement first, then only the list changes it asked for and the upstream advertises,
+// stamped with its subscriptionId. With nothing to honour, or an upstream without a GET stream
+// (405), the listen is acknowledged with an empty set and ended at once, as a 2026-07-28 server
+// without those notifications does.
+import { PassThrough } from 'node:stream'
+import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
+import { onOwnSignal } from '../upstream.js'
+import { errorResponse } from '../jsonrpc.js'
+import { eachMessage, isEventStream, sseEvent } from './message-stream.js'
+import type { UpstreamSession } from './upstream-sessions.js'
+import type { PostToSession } from './to-legacy-rounds.js'
+import { SUBSCRIPTION_ID_META, isRecord, jsonAnswer, paramsOf, type Message } from './wire.js'
+
+const ACKNOWLEDGED = 'notifications/subscriptions/acknowledged'
+
+/** Each 2025 list change, by the listen filter key that asks for it (subscriptions.mdx §Filter). */
+const FILTER_KEY_OF: Record<string, { key: string; capability: string }> = {
+  'notifications/tools/list_changed': { key: 'toolsListChanged', capability: 'tools' },
+  'notifications/prompts/list_changed': { key: 'promptsListChanged', capability: 'prompts' },
+  'notifications/resources/list_changed': { key: 'resourcesListChanged', capability: 'resources' },
+}
+
+interface Listener {
+  id: Message['id']
+  honoured: Record<string, boolean>
+  out: PassThrough
+}
+
+interface SharedGet {
+  listeners: Set<Listener>
+  controller: AbortController
+  /** Resolves when the GET is open (true) or refused (false). */
+  opened: Promise<boolean>
+}
+
+export function createListens(sendUpstream: UpstreamSender, post: PostToSession) {
+  const shared = new WeakMap<UpstreamSession, SharedGet>()
+
+  const openGet = (request: UpstreamRequest, session: UpstreamSession): SharedGet => {
+    const controller = new AbortController()
+    const get: SharedGet = { listeners: new Set(), controller, opened: Promise.resolve(false) }
+    const headers = { accept: 'text/event-stream', 'mcp-protocol-version': session.protocolVersion, ...(session.id ? { 'mcp-session-id': session.id } : {}) }
+    // A GET stream is silent for long stretches: no limit on its silence (as the relay of a 2025 GET).
+    const answer = sendUpstream({ ...onOwnSignal(request, controller.signal), method: 'GET', clientHeaders: headers, body: undefined, timeoutMs: 0 })
+    get.opened = answer.then((response) => {
+      if (response.statusCode !== 200 || !isEventStream(response)) {
+        response.body.resume()
+        return false
+      }
+      void fanOut(request, session, get, response)
+      return true
+    }, () => false)
+    return get
+  }
+
+  const fanOut = async (request: UpstreamRequest, session: UpstreamSession, get: SharedGet, response: UpstreamResponse) => {
+    try {
+      for await (const message of eachMessage(response)) {
+        if (typeof message.method !== 'string') continue
+        if (message.id !== undefined && message.id !== null) {
+          // Requests on the GET stream have no request of the client's to ride on: ping is
+          // answered here, anything else refused so that the upstream does not wait.
+          post(request, session, message.method === 'ping' ? { jsonrpc: '2.0', id: message.id, result: {} } : errorResponse(message.id, -32601, `The bridge does not relay ${message.method} from a 2025 server's stream to a 2026-07-28 client.`))
+          continue
+        }
+        const kind = FILTER_KEY_OF[message.method]
+        if (!kind) continue
+        for (const listener of get.listeners) if (listener.honoured[kind.key]) listener.out.write(sseEvent(stamped(message, listener.id)))
+      }
+    } catch {
+      // The stream broke off or was closed below: the listens end the same way.
+    }
+    if (shared.get(session) === get) shared.delete(session)
+    for (const listener of get.listeners) endListen(listener)
+    get.listeners.clear()
+  }
+
+  return {
+    /** The answer to a listen: acknowledgement, then the chosen list changes, until either side ends it. */
+    async listen(request: UpstreamRequest, message: Message, session: UpstreamSession): Promise<UpstreamResponse> {
+      const out = new PassThrough()
+      const answer: UpstreamResponse = { statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, body: out }
+      const wanted = paramsOf(message)?.notifications
+      if (!isRecord(wanted)) return jsonAnswer(200, errorResponse(message.id ?? null, -32602, "Invalid params: 'notifications' is required and must be a subscription filter."))
+      const listener: Listener = { id: message.id, honoured: honouredBy(session, wanted), out }
+      let get = shared.get(session)
+      const open = Object.keys(listener.honoured).length > 0
+      if (open && !get) shared.set(session, (get = openGet(request, session)))
+      const running = open && get ? await get.opened : false
+      if (!running || !get) {
+        out.write(sseEvent(acknowledgement(listener.id, {})))
+        endListen(listener)
+        return answer
+      }
+      out.write(sseEvent(acknowledgement(listener.id, listener.honoured)))
+      get.listeners.add(listener)
+      const leave = () => {
+        if (!get.listeners.delete(listener)) return
+        // The last listen gone: the GET closes, so the upstream keeps no stream nobody reads.
+        if (get.listeners.size === 0) {
+          if (shared.get(session) === get) shared.delete(session)
+          get.controller.abort()
+        }
+      }
+      request.signal.addEventListener('abort', leave, { once: true })
+      out.once('close', leave)
+      return answer
+    },
+  }
+}
+
+/** The filter keys the client asked for that the upstream's capabilities say it sends. */
+function honouredBy(session: UpstreamSession, wanted: Record<string, unknown>): Record<string, boolean> {
+  const capabilities = isRecord(session.initialized.capabilities) ? session.initialized.capabilities : {}
+  const honoured: Record<string, boolean> = {}
+  for (const { key, capability } of Object.values(FILTER_KEY_OF)) {
+    const offered = capabilities[capability]
+    if (wanted[key] === true && isRecord(offered) && offered.listChanged === true) honoured[key] = true
+  }
+  // resourceSubscriptions would need resources/subscribe on a session other clients share: not honoured.
+  return honoured
+}
+
+function acknowledgement(id: Message['id'], notifications: Record<string, boolean>): Message {
+  return { jsonrpc: '2.0', method: ACKNOWLEDGED, params: { notifications, _meta: { [SUBSCRIPTION_ID_META]: id } } }
+}
+
+function stamped(message: Message, id: Message['id']): Message {
+  const params = paramsOf(message) ?? {}
+  return { jsonrpc: '2.0', method: message.method, params: { ...params, _meta: { ...(isRecord(params._meta) ? params._meta : {}), [SUBSCRIPTION_ID_META]: id } } }
+}
+
+/** The listen result a server sends when it ends a subscription (subscriptions.mdx §Ending). */
+function endListen(listener: Listener): void {
+  if (listener.out.writableEnded) return
+  listener.out.end(sseEvent({ jsonrpc: '2.0', id: listener.id, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META]: listener.id } } }))
+}
