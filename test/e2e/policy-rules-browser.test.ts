@@ -138,6 +138,8 @@ describe('rules set on the dashboard, in Chromium', () => {
     await expect(problem.locator('pre').textContent()).resolves.toBe(`${typed}\n                     ^`)
     const form = rulesOf('pay').locator('form.add-rule')
     await expect(form.locator('textarea[name="when"]').inputValue()).resolves.toBe(typed)
+    // The page opens at the form, focused, with the reason just above it.
+    await expect(form.locator('textarea[name="when"]').evaluate((node) => node === (node as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).resolves.toBe(true)
     await expect(form.locator('select[name="tool"]').inputValue()).resolves.toBe('send_money')
     await expect(form.locator('select[name="policy"]').inputValue()).resolves.toBe('allow')
 

@@ -59,6 +59,7 @@ ${addForm(name, entry, csrf, options.tools?.(name) ?? [], notice?.typed)}
 </section>`
 }
 
+/** With `typed` (a refused rule) the form is filled in again, and focused so the page opens at it. */
 function addForm(name: string, entry: ServerEntry, csrf: string, seen: string[], typed: TypedRule | undefined): Html {
   const tools = ruleTools(entry, seen)
   const chosen = typed?.tool ?? ALL_TOOLS
@@ -67,7 +68,7 @@ function addForm(name: string, entry: ServerEntry, csrf: string, seen: string[],
 <p><label>Tool <select name="tool"><option value="${ALL_TOOLS}"${chosen === ALL_TOOLS ? html` selected` : ''}>all tools of the server</option>${tools.map((tool) => html`<option value="${tool}"${tool === chosen ? html` selected` : ''}>${tool}</option>`)}</select></label>
 <label>Policy <select name="policy">${policyOptions(policy)}</select></label></p>
 <p><label>When <span class="muted">(optional: a CEL condition on <code>args</code>, <code>tool</code>, <code>server</code>, <code>client</code>, up to ${MAX_EXPRESSION_BYTES / 1024} KB; empty sets the tool's plain rule)</span><br>
-<textarea name="when" rows="2" cols="60" spellcheck="false" placeholder="args.amount &lt;= 20 &amp;&amp; args.currency == &quot;EUR&quot;">${typed?.when ?? ''}</textarea></label></p>
+<textarea name="when" rows="2" cols="60" spellcheck="false"${typed ? html` autofocus` : ''} placeholder="args.amount &lt;= 20 &amp;&amp; args.currency == &quot;EUR&quot;">${typed?.when ?? ''}</textarea></label></p>
 <p><button type="submit">Add rule for ${name}</button>${seen.length === 0 ? html` <span class="muted">The bridge has not seen ${name} list its tools yet; they are offered here once a client has listed them.</span>` : ''}</p>
 </form>`
 }
