@@ -10,7 +10,7 @@
 // The token is 32 random bytes, unguessable and single-use, and bound to the held call's upstream
 // session, method and a digest of its params: a retry with other arguments, from another client,
 // or a second time, gets an error and nothing reaches the upstream. A call nobody comes back for
-// is cancelled upstream after INPUT_WAIT_MS.
+// is cancelled upstream after INPUT_WAIT_MS (input-requests.ts).
 import { createHash, randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { UpstreamRequest, UpstreamResponse } from '../forward.js'
@@ -59,7 +59,7 @@ export type PostToSession = (request: UpstreamRequest, session: UpstreamSession,
 
 const INVALID_PARAMS = -32602
 
-export function createLegacyRounds(post: PostToSession): LegacyRounds {
+export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS): LegacyRounds {
   const held = new Map<string, HeldCall>()
 
   /** Relays upstream messages to one client answer until the call ends or asks for input. */
@@ -111,7 +111,7 @@ export function createLegacyRounds(post: PostToSession): LegacyRounds {
       if (held.get(token) !== call) return
       held.delete(token)
       call.cancel()
-    }, INPUT_WAIT_MS)
+    }, waitMs)
     call.timer.unref()
     return token
   }

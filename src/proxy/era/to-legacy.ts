@@ -14,13 +14,18 @@ import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
 import { bridgeAnswer, CLIENT_CAPABILITIES_META, CLIENT_INFO_META, MODERN, PROTOCOL_VERSION_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
 
-export function createToLegacySender(sendUpstream: UpstreamSender = sendShared): { send: UpstreamSender; close(): void } {
+export interface ToLegacyOptions {
+  /** How long a call that asked the client for input waits for its retry (tests shorten it). */
+  inputWaitMs?: number
+}
+
+export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, options: ToLegacyOptions = {}): { send: UpstreamSender; close(): void } {
   const sessions = new UpstreamSessions(sendUpstream)
 
   const post = (request: UpstreamRequest, session: UpstreamSession, message: object) => {
     void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, message)).then((sent) => sent.body.resume(), () => undefined)
   }
-  const rounds = createLegacyRounds(post)
+  const rounds = createLegacyRounds(post, options.inputWaitMs)
   const listens = createListens(sendUpstream, post)
 
   async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
