@@ -3,7 +3,7 @@
 // issued by an authorization server that stopped with the previous run, for the old resource URL.
 // The login itself is left to the caller (the same loginServer as `add`).
 import type { BridgePaths } from '../config/paths.js'
-import type { ServerEntry } from '../config/schema.js'
+import type { ServerEntry, UpstreamEra } from '../config/schema.js'
 import { readConfig, updateConfig } from '../config/store.js'
 import { BridgeError, quote } from '../errors.js'
 import { pickFreePort } from '../oauth/loopback.js'
@@ -11,6 +11,11 @@ import type { TokenStore } from '../tokens/store.js'
 import { command } from '../cli/commands-named.js'
 
 export const DEMO_SERVER_NAME = 'demo'
+/**
+ * What `add` would find with server/discover: the demo server serves 2025 clients too, but speaks
+ * 2026-07-28. Recorded with the URL, so the era of whichever client comes first cannot decide it.
+ */
+export const DEMO_SERVER_ERA: UpstreamEra = '2026-07-28'
 
 export interface ClaimedDemoEntry {
   entry: ServerEntry
@@ -19,7 +24,7 @@ export interface ClaimedDemoEntry {
 }
 
 /**
- * Writes this run's URL into the `demo` entry, keeping its policies and callback port. A `demo`
+ * Writes this run's URL and era into the `demo` entry, keeping its policies and callback port. A `demo`
  * entry that does not look like an earlier run (http://127.0.0.1:<port>/mcp) is the user's own
  * server, and is never replaced.
  */
@@ -36,7 +41,7 @@ export async function claimDemoEntry(options: { paths: BridgePaths; store: Token
     // Checked again under the lock: another process may have added its own `demo` meanwhile.
     assertDemoNameFree(earlier)
     if (earlier) replaced.url = earlier.url
-    current.servers[DEMO_SERVER_NAME] = { ...earlier, url: mcpUrl.href, auth: 'oauth', callbackPort: earlier?.callbackPort ?? callbackPort }
+    current.servers[DEMO_SERVER_NAME] = { ...earlier, url: mcpUrl.href, auth: 'oauth', era: DEMO_SERVER_ERA, callbackPort: earlier?.callbackPort ?? callbackPort }
   })
   await store.update(DEMO_SERVER_NAME, () => undefined)
   return { entry: config.servers[DEMO_SERVER_NAME] as ServerEntry, previousUrl: replaced.url }

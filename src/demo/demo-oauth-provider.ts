@@ -1,14 +1,11 @@
 // The demo's authorization server logic behind the SDK's mcpAuthRouter: the SDK parses requests,
 // checks client authentication and verifies PKCE S256; this provider asks a person for consent,
-// issues codes and tokens bound to the one MCP resource, rotates refresh tokens and revokes.
+// issues codes and tokens bound to the one MCP resource, rotates refresh tokens and revokes. It
+// also verifies access tokens for the MCP endpoint's bearer check, which is SDK v2's.
 import type { Response } from 'express'
 import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js'
-import {
-  InvalidGrantError,
-  InvalidScopeError,
-  InvalidTargetError,
-  InvalidTokenError,
-} from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server'
+import { InvalidGrantError, InvalidScopeError, InvalidTargetError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type {
   OAuthClientInformationFull,
@@ -166,8 +163,9 @@ export class DemoOAuthProvider implements OAuthServerProvider {
 
   async verifyAccessToken(token: string): Promise<AuthInfo> {
     const record = this.#ledger.findAccessToken(token)
-    // InvalidTokenError becomes 401 + WWW-Authenticate in requireBearerAuth; any other error a 500.
-    if (!record) throw new InvalidTokenError('The access token is unknown, expired or revoked.')
+    // SDK v2's bearer check answers its own OAuthError invalid_token with 401 + WWW-Authenticate,
+    // and anything else (SDK 1.x's errors included) with a 500.
+    if (!record) throw new OAuthError(OAuthErrorCode.InvalidToken, 'The access token is unknown, expired or revoked.')
     return {
       token,
       clientId: record.grant.clientId,

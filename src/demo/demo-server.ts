@@ -2,16 +2,20 @@
 // free port. It plays a remote server and its authorization server on one origin, built only
 // from the SDK's server pieces, and knows nothing of the bridge: the bridge reaches it over HTTP
 // the way it reaches any real server.
+//
+// Two SDKs: the MCP endpoint (both eras, the bearer check) is SDK v2; the authorization server
+// is SDK 1.x's mcpAuthRouter, since SDK v2 has no authorization server (only the resource side).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ErrorRequestHandler } from 'express'
+import type { ErrorRequestHandler, Request, Response } from 'express'
+import { toNodeHandler } from '@modelcontextprotocol/node'
+import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/server'
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js'
-import { getOAuthProtectedResourceMetadataUrl, mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js'
-import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'
+import { mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js'
 import { createConsentRoute } from './consent-route.js'
 import { CONSENT_PATH } from './consent-requests.js'
 import { DemoOAuthProvider } from './demo-oauth-provider.js'
-import { createMcpSessions } from './mcp-sessions.js'
+import { createDemoMcpEndpoint } from './mcp-endpoint.js'
 
 export const DEMO_RESOURCE_NAME = 'Demo MCP server'
 const MCP_PATH = '/mcp'
@@ -35,7 +39,13 @@ export async function startDemoServer(): Promise<DemoServer> {
   const mcpUrl = new URL(MCP_PATH, origin)
 
   const provider = new DemoOAuthProvider({ issuer, resource: mcpUrl, resourceName: DEMO_RESOURCE_NAME, scopes: DEMO_SCOPES })
-  const sessions = createMcpSessions()
+  const endpoint = createDemoMcpEndpoint({
+    verifier: provider,
+    resource: mcpUrl,
+    requiredScopes: Object.keys(DEMO_SCOPES),
+    resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(mcpUrl),
+  })
+  const serveMcp = toNodeHandler(endpoint)
   // The SDK's app checks the Host header (DNS rebinding) and parses JSON bodies.
   const app = createMcpExpressApp()
   app.disable('x-powered-by')
@@ -49,18 +59,8 @@ export async function startDemoServer(): Promise<DemoServer> {
     scopesSupported: Object.keys(DEMO_SCOPES),
   }))
   app.use(CONSENT_PATH, createConsentRoute({ provider, issuer }))
-  app.use(
-    MCP_PATH,
-    requireBearerAuth({
-      verifier: provider,
-      requiredScopes: Object.keys(DEMO_SCOPES),
-      // RFC 9728 §5.1: the 401 tells a client where to start discovery.
-      resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(mcpUrl),
-      // A token minted for another resource is refused even if this server issued it.
-      expectedResource: mcpUrl,
-    }),
-    sessions.handler,
-  )
+  // The body express already parsed is handed on, since the request stream is spent.
+  app.all(MCP_PATH, (req: Request, res: Response) => void serveMcp(req, res, req.body))
   app.use(answerUnexpectedErrors)
   httpServer.on('request', app)
 
@@ -68,7 +68,7 @@ export async function startDemoServer(): Promise<DemoServer> {
     mcpUrl,
     issuer,
     async close() {
-      await sessions.closeAll()
+      await endpoint.close()
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve())
         // Open SSE streams and keep-alive sockets would hold close() open.

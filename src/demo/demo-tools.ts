@@ -1,13 +1,15 @@
 // The demo MCP server's tools: three harmless ones to see calls go through, and send_money, a
 // stand-in for the kind of call a person should approve first (it only pretends).
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { McpServer, type CallToolResult } from '@modelcontextprotocol/server'
 import * as z from 'zod'
 import { VERSION } from '../version.js'
 
 export const DEMO_TOOL_NAMES = ['echo', 'add', 'get_time', 'send_money'] as const
 
-/** One McpServer per session: an McpServer serves exactly one transport. */
+/**
+ * A fresh McpServer for one serving unit: one 2026-07-28 request, or one 2025 session. Both eras
+ * are served from this one definition, so they cannot drift apart.
+ */
 export function createDemoMcpServer(): McpServer {
   const server = new McpServer(
     { name: 'mcp-oauth-bridge-demo', title: 'Demo MCP server', version: VERSION },
@@ -15,12 +17,12 @@ export function createDemoMcpServer(): McpServer {
   )
   server.registerTool(
     'echo',
-    { description: 'Returns the text it is given.', inputSchema: { text: z.string().describe('The text to send back') } },
+    { description: 'Returns the text it is given.', inputSchema: z.object({ text: z.string().describe('The text to send back') }) },
     ({ text }) => reply(text),
   )
   server.registerTool(
     'add',
-    { description: 'Adds two numbers.', inputSchema: { a: z.number(), b: z.number() } },
+    { description: 'Adds two numbers.', inputSchema: z.object({ a: z.number(), b: z.number() }) },
     ({ a, b }) => reply(String(a + b)),
   )
   server.registerTool(
@@ -35,10 +37,10 @@ export function createDemoMcpServer(): McpServer {
       description:
         'Pretends to send money: nothing is sent. This is the tool that shows approvals: a call that ' +
         'moves money is what a person should approve first.',
-      inputSchema: {
+      inputSchema: z.object({
         to: z.string().min(1).max(200).describe('Who would receive the money'),
         amount: z.number().positive().describe('How much would be sent'),
-      },
+      }),
       annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     ({ to, amount }) => reply(`Pretended to send ${amount} to ${to}. No money moved: this is the demo server.`),

@@ -3,11 +3,14 @@
 // consent page, serves it through the bridge, and prints next steps that work as printed. The
 // dashboard and the consent page are then used in Chromium (login link, Re-authorize, forms from
 // another local site refused), and the demo's authorization server is probed directly: escaping,
-// CSRF, PKCE, refresh token rotation. Deny, pressed by the BROWSER program, ends the demo.
+// CSRF, PKCE, refresh token rotation. Clients of both MCP eras (2026-07-28 on SDK v2, 2025-11-25
+// on SDK 1.x) use it through the bridge and directly. Deny, pressed by the BROWSER program, ends the demo.
 import { createHash, randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -19,6 +22,9 @@ import { ROOT, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from '.
 /** The BROWSER program: a real Chromium that presses Allow (or Deny) on the consent page. */
 const CHROMIUM_BROWSER = join(ROOT, 'test/fixtures/chromium-browser.mjs')
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>'
+const MODERN = '2026-07-28'
+const LEGACY = '2025-11-25'
+const DEMO_TOOLS = ['echo', 'add', 'get_time', 'send_money']
 
 interface RunningDemo {
   cli: InteractiveCli
@@ -62,13 +68,28 @@ async function stopWithCtrlC(demo: RunningDemo): Promise<number> {
   return (await demo.cli.result).code
 }
 
-async function connectThroughBridge(env: NodeJS.ProcessEnv, port: number): Promise<Client> {
+/** The bridge's URL and header for the demo, as `connect --json` prints them. */
+async function bridgeConnection(env: NodeJS.ProcessEnv, port: number): Promise<{ url: URL; headers: Record<string, string> }> {
   const connect = await runCli(['connect', 'demo', '--json', '--port', String(port)], env)
   expect(connect.code).toBe(0)
   const { url, headers } = JSON.parse(connect.stdout) as { url: string; headers: Record<string, string> }
+  return { url: new URL(url), headers }
+}
+
+/** A 2025-11-25 client (SDK 1.x) through the bridge. */
+async function connectThroughBridge(env: NodeJS.ProcessEnv, port: number): Promise<Client> {
+  const { url, headers } = await bridgeConnection(env, port)
   const client = new Client({ name: 'demo-e2e', version: '1.0.0' })
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
+  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }))
   return client
+}
+
+/** A 2026-07-28 client (SDK v2, pinned to that revision, so no initialize is ever sent). */
+async function connectModern(url: URL, headers: Record<string, string>): Promise<{ client: ModernClient; transport: ModernTransport }> {
+  const client = new ModernClient({ name: 'demo-e2e-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } })
+  const transport = new ModernTransport(url, { requestInit: { headers } })
+  await client.connect(transport)
+  return { client, transport }
 }
 
 /** Polls `approvals --json` until a call of `tool` waits there. */
@@ -201,6 +222,84 @@ describe('mcp-oauth-bridge demo', () => {
       'Pretended to send 20 to Bob. No money moved: this is the demo server.',
     )
     await client.close()
+  })
+
+  describe('both MCP eras', () => {
+    it('serves a 2026-07-28 client (SDK v2) through the bridge: list, call', async () => {
+      const { url, headers } = await bridgeConnection(env, demo.bridgePort)
+      const { client } = await connectModern(url, headers)
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(MODERN)
+        const { tools } = await client.listTools()
+        expect(tools.map((tool) => tool.name)).toEqual(DEMO_TOOLS)
+        expect(textOf(await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } }))).toBe('42')
+      } finally {
+        await client.close()
+      }
+    })
+
+    it('serves a 2025-11-25 client (SDK 1.x) through the bridge: list, call', async () => {
+      const { url, headers } = await bridgeConnection(env, demo.bridgePort)
+      const client = new Client({ name: 'demo-e2e-legacy', version: '1.0.0' })
+      const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } })
+      await client.connect(transport)
+      try {
+        expect(transport.protocolVersion).toBe(LEGACY)
+        const { tools } = await client.listTools()
+        expect(tools.map((tool) => tool.name)).toEqual(DEMO_TOOLS)
+        expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'from 2025' } }))).toBe('from 2025')
+      } finally {
+        await client.close()
+      }
+    })
+
+    it('answers both eras on its own URL: a session for the 2025 client, none for the 2026-07-28 one, the same tools', async () => {
+      const token = (await runCli(['token', 'demo'], env)).stdout.trim()
+      const headers = { authorization: `Bearer ${token}` }
+      const legacyTransport = new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { requestInit: { headers } })
+      const legacy = new Client({ name: 'demo-e2e-direct', version: '1.0.0' })
+      await legacy.connect(legacyTransport)
+      const modern = await connectModern(new URL(demo.mcpUrl), headers)
+      try {
+        expect(legacyTransport.protocolVersion).toBe(LEGACY)
+        expect(legacyTransport.sessionId).toMatch(/^[0-9a-f-]{36}$/)
+        expect(modern.client.getNegotiatedProtocolVersion()).toBe(MODERN)
+        expect(modern.transport.sessionId).toBeUndefined()
+        const [legacyTools, modernTools] = await Promise.all([legacy.listTools(), modern.client.listTools()])
+        expect(modernTools.tools).toEqual(legacyTools.tools)
+        expect(modernTools.tools.find((tool) => tool.name === 'send_money')?.annotations).toEqual({ destructiveHint: true, idempotentHint: false, openWorldHint: false })
+        expect(textOf(await legacy.callTool({ name: 'add', arguments: { a: 1, b: 2 } }))).toBe('3')
+        expect(textOf(await modern.client.callTool({ name: 'add', arguments: { a: 1, b: 2 } }))).toBe('3')
+      } finally {
+        await legacy.close()
+        await modern.client.close()
+      }
+    })
+
+    it('asks a request of either era without a token to log in, with the same challenge', async () => {
+      const post = (message: object, headers: Record<string, string> = {}) => fetch(demo.mcpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify(message),
+      })
+      const legacy = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 't', version: '1' } } })
+      const modern = await post(
+        { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' } } } },
+        { 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' },
+      )
+      const metadataUrl = new URL('/.well-known/oauth-protected-resource/mcp', demo.mcpUrl).href
+      for (const refused of [legacy, modern]) {
+        expect(refused.status).toBe(401)
+        expect(refused.headers.get('www-authenticate')).toBe(`Bearer error="invalid_token", error_description="Missing Authorization header", scope="mcp:tools", resource_metadata="${metadataUrl}"`)
+        expect(await refused.json()).toEqual({ error: 'invalid_token', error_description: 'Missing Authorization header' })
+      }
+      expect(await (await fetch(metadataUrl)).json()).toMatchObject({ resource: demo.mcpUrl, authorization_servers: [new URL('/', demo.mcpUrl).href], scopes_supported: ['mcp:tools'] })
+    })
+
+    it('is recorded in config.json as a 2026-07-28 server, whichever era its clients spoke', async () => {
+      const config = JSON.parse(await readFile(join(env.MCP_OAUTH_BRIDGE_HOME as string, 'config.json'), 'utf8')) as { servers: Record<string, { url: string; era?: string }> }
+      expect(config.servers.demo).toMatchObject({ url: demo.mcpUrl, era: MODERN })
+    })
   })
 
   it('prints an SDK snippet that runs as printed', async () => {
