@@ -91,9 +91,12 @@ export function hashLine(line: Buffer | string): string {
   return createHash('sha256').update(line).digest('hex')
 }
 
+/** Every field of an entry, named in the order a line writes them; undefined ones are left out of the line. */
+type EntryInLineOrder = { [K in keyof DecisionEntry]-?: DecisionEntry[K] | undefined }
+
 /** The exact text of a line (without its newline). */
 export function chainLine(entry: Omit<DecisionEntry, 'seq' | 'prev'>, seq: number, prev: string): string {
-  const ordered: DecisionEntry = {
+  const ordered: EntryInLineOrder = {
     seq,
     time: entry.time,
     server: entry.server,

@@ -27,7 +27,12 @@ export class ToolCatalog {
     const recorded: ToolDefinition[] = []
     for (const tool of tools) {
       if (typeof tool?.name !== 'string') continue
-      const definition = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema, ...(tool.annotations !== undefined ? { annotations: tool.annotations } : {}) }
+      const definition: ToolDefinition = {
+        name: tool.name,
+        ...(tool.description !== undefined ? { description: tool.description } : {}),
+        inputSchema: tool.inputSchema,
+        ...(tool.annotations !== undefined ? { annotations: tool.annotations } : {}),
+      }
       const entry = { ...definition, fingerprint: definitionFingerprint(definition) }
       known.set(tool.name, entry)
       recorded.push(entry)

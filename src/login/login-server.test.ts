@@ -109,7 +109,7 @@ describe('the login orchestrator', () => {
       { method: 'GET', url: `${AS}/.well-known/oauth-authorization-server`, answer: serverMetadata },
       { method: 'POST', url: `${AS}/token`, answer: tokens },
     ])
-    const store = memoryStore({ ...client, discovery: { authorizationServerUrl: AS, omitResource: true } as ServerSecrets['discovery'] })
+    const store = memoryStore({ ...client, discovery: { authorizationServerUrl: AS, omitResource: true } as NonNullable<ServerSecrets['discovery']> })
     await loginServer({ name: 'demo', entry: machine, store, io: quietIo([]), fetchFn: fake.fetchFn, challenge: { resourceMetadataUrl: new URL(PRM) } })
     fake.assertDone()
     expect((store.current()?.discovery as { omitResource?: boolean }).omitResource).toBe(true)

@@ -37,7 +37,7 @@ export function loginTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 export async function loginServer(options: LoginOptions): Promise<LoginResult> {
-  const { name, entry, store, io } = options
+  const { name, entry, store } = options
   const serverUrl = new URL(entry.url)
   const challenge = options.challenge ?? (await probe(options, serverUrl))
   if (!challenge) return { kind: 'open' }
@@ -57,7 +57,8 @@ export async function loginServer(options: LoginOptions): Promise<LoginResult> {
   const target: DiscoveredTarget = { name, serverUrl, store, challenge, fetchFn, failures, discovery, ...(scope ? { scope } : {}) }
   const outcome = await runGrant(options, target)
   // Machine-to-machine renewals ask for the configured scope only, as they always have.
-  if (!machine && outcome.scope) await store.update(name, (current) => ({ ...current, requestedScope: outcome.scope }))
+  const granted = outcome.scope
+  if (!machine && granted) await store.update(name, (current) => ({ ...current, requestedScope: granted }))
   return { kind: 'authorized', scope: outcome.scope, ...(outcome.callbackPort ? { callbackPort: outcome.callbackPort } : {}) }
 }
 

@@ -28,13 +28,13 @@ const discoveryAt = (issuer: string): Discovery => ({ legacy: false, authorizati
 
 describe('credentials keyed by authorization server', () => {
   it('a registered client of the previous authorization server is dropped, so the login registers again', async () => {
-    const store = memoryStore({ clientSource: 'dynamic', client: { client_id: 'as1-client', client_secret: 's', redirect_uris: [REDIRECT], issuer: OLD_AS } as ServerSecrets['client'] })
+    const store = memoryStore({ clientSource: 'dynamic', client: { client_id: 'as1-client', client_secret: 's', redirect_uris: [REDIRECT], issuer: OLD_AS } as NonNullable<ServerSecrets['client']> })
     await dropUnusableClient(store, 'conf', discoveryAt(NEW_AS), { redirectUri: REDIRECT })
     expect(store.current()?.client).toBeUndefined()
   })
 
   it('the same authorization server keeps its registered client', async () => {
-    const store = memoryStore({ clientSource: 'dynamic', client: { client_id: 'as1-client', redirect_uris: [REDIRECT], issuer: OLD_AS } as ServerSecrets['client'] })
+    const store = memoryStore({ clientSource: 'dynamic', client: { client_id: 'as1-client', redirect_uris: [REDIRECT], issuer: OLD_AS } as NonNullable<ServerSecrets['client']> })
     await dropUnusableClient(store, 'conf', discoveryAt(OLD_AS), { redirectUri: REDIRECT })
     expect(store.current()?.client?.client_id).toBe('as1-client')
   })

@@ -130,7 +130,7 @@ describe('2026-07-28 client → bridge → 2026-07-28 upstream', () => {
 
   it('sends progress while a modern call waits, when the client asked for it', async () => {
     const progress: string[] = []
-    const call = client.callTool({ name: 'deploy', arguments: { region: 'ap', service: 'web' } }, { onprogress: (update: { message?: string }) => progress.push(update.message ?? '') })
+    const call = client.callTool({ name: 'deploy', arguments: { region: 'ap', service: 'web' } }, { onprogress: (update: { message?: string | undefined }) => progress.push(update.message ?? '') })
     const [held] = await waitForPending(bridge, 1)
     await expect.poll(() => progress.length).toBeGreaterThan(0)
     expect(progress[0]).toMatch(/Waiting for a person to approve this call at http:\/\/localhost:\d+\/approvals/)

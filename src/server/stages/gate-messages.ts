@@ -48,7 +48,7 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<Settle
   const id = message.id as JsonRpcId
   const args = argumentsOf(message)
   const decision = await decideCall({ id, tool, arguments: args, params: message.params }, ctx)
-  if (decision.kind === 'deny') return { answer: toolErrorResult(id, decision.text, { modern: ctx.modern }) }
+  if (decision.kind === 'deny') return { answer: toolErrorResult(id, decision.text, { modern: ctx.modern === true }) }
   return { approved: decision.approved, ...(decision.edited ? { edited: { id, tool, original: args, edited: decision.edited } } : {}) }
 }
 
