@@ -69,3 +69,45 @@ export const PARSE_ERROR = -32700
 export const INVALID_REQUEST = -32600
 export const BRIDGE_ERROR = -32000
 export const LOGIN_REQUIRED_ERROR = -32001
+
+/** One JSON-RPC message object from its text (a stdio line, an SSE event's data); undefined for a batch or anything else. */
+export function parseMessageText(text: string): JsonRpcMessage | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return isObject(value) ? (value as JsonRpcMessage) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A request expects an answer: it has a method and an id (JSON-RPC 2.0 §4; without an id it is a notification). */
+export function isRequest(message: JsonRpcMessage): boolean {
+  return typeof message.method === 'string' && message.id !== undefined
+}
+
+/** A response carries no method, an id, and a result or an error (JSON-RPC 2.0 §5). */
+export function isResponse(message: JsonRpcMessage): boolean {
+  return message.method === undefined && 'id' in message && ('result' in message || 'error' in message)
+}
+
+/** A key for matching answers to requests: ids compare by JSON value, so 1 and "1" are different requests. */
+export function idKey(id: JsonRpcId | undefined): string {
+  return JSON.stringify(id ?? null)
+}
+
+/** The progress token a request asks its progress notifications to carry (MCP utilities/progress), if any. */
+export function progressTokenOf(message: JsonRpcMessage): string | number | undefined {
+  const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta?.progressToken
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined
+}
+
+/** The message objects in a text: the one message, a batch's objects, or none when it is not JSON. */
+export function parseMessagesText(text: string): JsonRpcMessage[] {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return []
+  }
+  return (Array.isArray(value) ? value : [value]).filter(isObject) as JsonRpcMessage[]
+}

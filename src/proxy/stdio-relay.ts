@@ -1,9 +1,8 @@
-// Carries MCP messages between stdin/stdout (for clients that only launch local commands) and
-// the bridge's Streamable HTTP endpoint as raw lines: each line from the client is POSTed as
-// it is (node:http, see stdio-http.ts); each JSON answer, or each SSE `data:` event, goes back
-// as a line. No message is parsed against a schema; the relay only notes what the transport
+// The stdio transport on one side, the bridge's Streamable HTTP endpoint on the other, as a raw
+// line relay: each line from the client is POSTed as it is, and each JSON answer or SSE `data:`
+// event goes back as one line. No fetch, no web streams, no schema parse; only what the transport
 // needs (the session id, the negotiated version), keeps the server's notification stream open
-// and ends the session when stdin ends. Only protocol messages touch stdout.
+// and ends the session when stdin ends or the relay is told to stop. Only protocol messages touch stdout.
 import type { Duplex, Readable, Writable } from 'node:stream'
 import { StdioHttp } from './stdio-http.js'
 import { openNotificationStream } from './stdio-listen.js'
@@ -18,9 +17,11 @@ export interface StdioRelayOptions {
   log: (line: string) => void
   /** A connection to a bridge in this process (`stdio --standalone`): no TCP hop to itself. */
   connect?: () => Duplex
+  /** Ends the relay as if stdin had ended (the command aborts it on SIGTERM and SIGINT). */
+  stop?: AbortSignal
 }
 
-/** Runs until stdin ends; then ends the bridge session too. */
+/** Runs until stdin ends or `stop` aborts; then ends the bridge session too. */
 export async function relayStdio(options: StdioRelayOptions): Promise<void> {
   const http = new StdioHttp(new URL(options.url), options.connect)
   const session = new StdioSession(http, options)
@@ -34,7 +35,11 @@ export async function relayStdio(options: StdioRelayOptions): Promise<void> {
   await new Promise<void>((resolve) => {
     options.stdin.once('end', resolve)
     options.stdin.once('close', resolve)
+    if (options.stop?.aborted) resolve()
+    options.stop?.addEventListener('abort', () => resolve(), { once: true })
   })
+  // Told to stop: read no more lines, and let go of stdin so the process can exit.
+  if (options.stop?.aborted) options.stdin.destroy()
   // The client is gone: answers still on their way have no reader, so they are not waited for.
   listening?.close()
   await session.end()

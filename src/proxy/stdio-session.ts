@@ -3,9 +3,13 @@
 // written back as lines, and the DELETE that ends the session.
 import type { Writable } from 'node:stream'
 import type { IncomingMessage } from 'node:http'
+import { BRIDGE_ERROR, errorResponse, isRequest, parseMessageText, type JsonRpcId } from './jsonrpc.js'
 import { SseLineParser } from './sse-lines.js'
 import { drain, type StdioHttp } from './stdio-http.js'
 import { writeLine } from './stdio-lines.js'
+
+/** How long the DELETE that ends the session may take when the relay stops. */
+const END_TIMEOUT_MS = 5_000
 
 export class StdioSession {
   readonly #http: StdioHttp
@@ -43,13 +47,13 @@ export class StdioSession {
     } catch (error) {
       this.#log(`The bridge did not take a message: ${(error as Error).message}`)
       const requestId = requestIdOf(line)
-      if (requestId !== undefined) writeLine(this.#stdout, JSON.stringify({ jsonrpc: '2.0', id: requestId, error: { code: -32000, message: `mcp-oauth-bridge: ${(error as Error).message}` } }))
+      if (requestId !== undefined) writeLine(this.#stdout, JSON.stringify(errorResponse(requestId, BRIDGE_ERROR, `mcp-oauth-bridge: ${(error as Error).message}`)))
       return false
     }
   }
 
   /** The answer's messages as lines: one JSON body, or each SSE event's data. */
-  async #relay(answer: IncomingMessage, initialize: unknown, refusedId: unknown): Promise<void> {
+  async #relay(answer: IncomingMessage, initialize: JsonRpcId | undefined, refusedId: JsonRpcId | undefined): Promise<void> {
     const eventStream = String(answer.headers['content-type'] ?? '').includes('text/event-stream')
     const write = (message: string) => {
       // A bare transport learns the negotiated version from the initialize result; later requests carry it.
@@ -66,19 +70,17 @@ export class StdioSession {
     if (!parser && chunks.length > 0) write(answerFor(Buffer.concat(chunks).toString('utf8'), refusedId))
   }
 
-  #noteVersion(message: string, initializeId: unknown): void {
-    try {
-      const parsed = JSON.parse(message) as { id?: unknown; result?: { protocolVersion?: unknown } }
-      if (parsed.id === initializeId && typeof parsed.result?.protocolVersion === 'string') this.#protocolVersion = parsed.result.protocolVersion
-    } catch {
-      // not JSON: the client will say so
-    }
+  #noteVersion(message: string, initializeId: JsonRpcId): void {
+    const parsed = parseMessageText(message) as { id?: JsonRpcId; result?: { protocolVersion?: unknown } } | undefined
+    // Not JSON: the client will say so.
+    if (parsed?.id === initializeId && typeof parsed.result?.protocolVersion === 'string') this.#protocolVersion = parsed.result.protocolVersion
   }
 
   /** Ends the session at the bridge (a 2026-07-28 exchange has none). */
   async end(): Promise<void> {
     if (!this.sessionId) return
-    await this.#http.send('DELETE', this.headers()).then(drain, () => undefined)
+    // Bounded: a bridge that does not answer must not keep the process from exiting.
+    await this.#http.send('DELETE', this.headers(), undefined, AbortSignal.timeout(END_TIMEOUT_MS)).then(drain, () => undefined)
   }
 }
 
@@ -86,23 +88,15 @@ export class StdioSession {
  * A refusal the bridge makes before it reads the request (no token: HTTP 401) carries id null;
  * over stdio the client matches answers by id, so it gets its request's id.
  */
-function answerFor(text: string, refusedId: unknown): string {
+function answerFor(text: string, refusedId: JsonRpcId | undefined): string {
   if (refusedId === undefined) return text
-  try {
-    const message = JSON.parse(text) as { id?: unknown; error?: unknown }
-    return message.id === null && message.error ? JSON.stringify({ ...message, id: refusedId }) : text
-  } catch {
-    return text
-  }
+  const message = parseMessageText(text) as { id?: JsonRpcId; error?: unknown } | undefined
+  return message?.id === null && message.error ? JSON.stringify({ ...message, id: refusedId }) : text
 }
 
 /** The id of a request line (of `method`, when given), or undefined. */
-function requestIdOf(line: string, method?: string): unknown {
-  try {
-    const message = JSON.parse(line) as { id?: unknown; method?: unknown }
-    if (method !== undefined && message.method !== method) return undefined
-    return typeof message.method === 'string' ? message.id : undefined
-  } catch {
-    return undefined
-  }
+function requestIdOf(line: string, method?: string): JsonRpcId | undefined {
+  const message = parseMessageText(line)
+  if (!message || !isRequest(message) || (method !== undefined && message.method !== method)) return undefined
+  return message.id
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
+import { get } from 'node:http'
 import type { BridgePaths } from '../config/paths.js'
 import { isRecord } from '../config/schema.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
@@ -41,16 +42,38 @@ export function originOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host}:${port}`
 }
 
-export async function probeHealth(host: string, port: number, timeoutMs = 3_000): Promise<HealthProbe> {
-  let response: Response
+/**
+ * Asks `/health` on the port. node:http rather than fetch: fetch loads undici's WebAssembly parser,
+ * about 15 MiB in every command that only wants to know whether the bridge runs (`stdio` among
+ * them, which stays up as long as its client).
+ */
+export function probeHealth(host: string, port: number, timeoutMs = 3_000): Promise<HealthProbe> {
+  return new Promise((resolve) => {
+    const asked = get(`${originOf(host, port)}/health`, { agent: false, timeout: timeoutMs }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+        // /health is a few dozen bytes; anything longer is not this product's.
+        if (text.length > HEALTH_BODY_LIMIT) response.destroy()
+      })
+      response.once('close', () => resolve(judgeHealth(response.statusCode ?? 0, response.headers.server, text)))
+    })
+    asked.once('timeout', () => asked.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })))
+    asked.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other', detail: error.code ?? error.message }))
+  })
+}
+
+const HEALTH_BODY_LIMIT = 16 * 1024
+
+function judgeHealth(status: number, server: string | string[] | undefined, text: string): HealthProbe {
+  let body: { service?: unknown; version?: unknown; pid?: unknown; instanceId?: unknown } | undefined
   try {
-    response = await fetch(`${originOf(host, port)}/health`, { signal: AbortSignal.timeout(timeoutMs) })
-  } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code
-    return code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other', detail: code ?? (error as Error).message }
+    body = JSON.parse(text) as typeof body
+  } catch {
+    body = undefined
   }
-  const body = (await response.json().catch(() => undefined)) as { service?: unknown; version?: unknown; pid?: unknown; instanceId?: unknown } | undefined
-  if (response.ok && body?.service === 'mcp-oauth-bridge') {
+  if (status >= 200 && status < 300 && body?.service === 'mcp-oauth-bridge') {
     return {
       kind: 'running',
       version: typeof body.version === 'string' ? body.version : '?',
@@ -58,8 +81,7 @@ export async function probeHealth(host: string, port: number, timeoutMs = 3_000)
       instanceId: typeof body.instanceId === 'string' ? body.instanceId : undefined,
     }
   }
-  const server = response.headers.get('server')
-  return { kind: 'other', detail: `something else answers there (HTTP ${response.status}${server ? `, ${server}` : ''})` }
+  return { kind: 'other', detail: `something else answers there (HTTP ${status}${server ? `, ${server}` : ''})` }
 }
 
 /** The file as written, or undefined when there is none or it does not hold a runtime record. */

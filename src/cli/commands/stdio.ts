@@ -4,9 +4,7 @@
 // to stderr.
 import { getServer, readConfig } from '../../config/store.js'
 import { BridgeError } from '../../errors.js'
-import { createBrowserOpener } from '../../oauth/browser.js'
 import { relayStdio } from '../../proxy/stdio-relay.js'
-import { formatLogLine } from '../../server/request-log.js'
 import type { RunningBridge } from '../../server/listen.js'
 import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, probeBridge } from '../bridge-client.js'
 import type { CliContext } from '../context.js'
@@ -18,9 +16,13 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
   let standalone: RunningBridge | undefined
   let base: string
   if (options.standalone) {
-    // Loaded only here: the whole bridge (pages, approvals, authorization) would otherwise sit in
-    // the memory of every plain relay.
-    const { startBridge } = await import('../../server/listen.js')
+    // Loaded only here: the whole bridge (pages, approvals, authorization), its request log and
+    // the browser opener would otherwise sit in the memory of every plain relay.
+    const [{ startBridge }, { formatLogLine }, { createBrowserOpener }] = await Promise.all([
+      import('../../server/listen.js'),
+      import('../../server/request-log.js'),
+      import('../../oauth/browser.js'),
+    ])
     standalone = await startBridge({
       paths: ctx.paths,
       port: 0,
@@ -47,18 +49,27 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
     }
     base = bridgeOrigin(location)
   }
+  // A client that quits sends SIGTERM (or the terminal SIGINT): the session is ended at the bridge
+  // as when stdin ends. A second signal has the default effect, for a bridge that does not answer.
+  const stop = new AbortController()
+  const onSignal = () => stop.abort()
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
   try {
     // The standalone bridge asks for the token like any other: one code path, no open port meanwhile.
     await relayStdio({
       url: `${base}/mcp/${name}`,
-      headers: await bridgeHeaders(ctx.paths),
+      headers: await bridgeHeaders(ctx.paths, config),
       stdin: ctx.stdin as NodeJS.ReadStream,
       stdout: ctx.stdout as NodeJS.WriteStream,
       log,
+      stop: stop.signal,
       // --standalone: requests go to the bridge in this process without a TCP hop to itself.
       ...(standalone ? { connect: standalone.connectInProcess } : {}),
     })
   } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
     await standalone?.close()
   }
 }
