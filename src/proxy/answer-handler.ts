@@ -1,18 +1,41 @@
 // undici's dispatch() handler for one upstream answer. request() would wrap the answer in its own
-// body stream with an AbortSignal hook and an async resource per request; this hands the bytes to
-// a plain Readable instead, pausing the upstream socket when the client reads slowly.
+// body stream with an AbortSignal hook and an async resource per request; this keeps the bytes
+// itself and makes a plain Readable only when a reader asks for `body`. A small JSON answer is
+// taken whole (wholeAnswer below) and never becomes a stream at all: that is the common tool
+// call, and the stream's state, buffer list and listeners were most of what it allocated.
 import { Readable } from 'node:stream'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { UpstreamResponse } from './upstream.js'
 
+/** Bytes kept before any reader asked for them; past this the upstream socket is paused. */
+const UNREAD_LIMIT = 64 * 1024
+
+/** The handler behind each answer it resolved with (a copy such as `{ ...answer }` is not in here). */
+const handlers = new WeakMap<UpstreamResponse, AnswerHandler>()
+
+/**
+ * The whole body of an answer straight from its handler, without a stream; undefined when the
+ * answer is not one this module made or its body stream was already taken (read `body` then).
+ */
+export function wholeAnswer(answer: UpstreamResponse): Promise<Buffer> | undefined {
+  return handlers.get(answer)?.whole()
+}
+
 export class AnswerHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined
-  #body: Readable | undefined
   /** Set when the client went away before undici started the request. */
   #abortReason: Error | undefined
+  /** The answer's head arrived (and the send promise is settled). */
+  #started = false
   /** The answer arrived whole or failed: destroying its body afterwards aborts nothing. */
   #ended = false
+  #failure: Error | undefined
+  /** What arrived before anyone read it. */
+  #chunks: Buffer[] = []
+  #size = 0
+  #body: Readable | undefined
+  #waiting: { resolve: (body: Buffer) => void; reject: (error: Error) => void } | undefined
 
   readonly #resolve: (answer: UpstreamResponse) => void
   readonly #reject: (error: Error) => void
@@ -33,34 +56,85 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
     if (this.#abortReason) controller.abort(this.#abortReason)
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     // 1xx interim answers are not the answer.
     if (statusCode < 200) return
-    const body = new Readable({
-      read: () => controller.resume(),
-      destroy: (error, done) => {
-        // The reader stopped early (client gone, answer dropped): the upstream request ends too.
-        if (!this.#ended) controller.abort(error ?? abortError())
-        done(error)
+    this.#started = true
+    const handler = this
+    // `body` is an own, enumerable getter, so `{ ...answer, headers }` still carries a body.
+    const answer: UpstreamResponse = {
+      statusCode,
+      headers,
+      get body() {
+        return handler.#stream()
       },
-    })
-    this.#body = body
-    this.#resolve({ statusCode, headers, body })
+    }
+    handlers.set(answer, this)
+    this.#resolve(answer)
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#body && !this.#body.push(chunk)) controller.pause()
+    if (this.#body) {
+      if (!this.#body.push(chunk)) controller.pause()
+      return
+    }
+    this.#chunks.push(chunk)
+    this.#size += chunk.byteLength
+    if (this.#size > UNREAD_LIMIT && !this.#waiting) controller.pause()
   }
 
   onResponseEnd(): void {
     this.#ended = true
-    this.#body?.push(null)
+    if (this.#body) this.#body.push(null)
+    else this.#waiting?.resolve(this.#takeChunks())
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#ended = true
+    this.#failure = error
     if (this.#body) this.#body.destroy(error)
-    else this.#reject(error)
+    else if (this.#waiting) this.#waiting.reject(error)
+    else if (!this.#started) this.#reject(error)
+  }
+
+  /** The body in one Buffer once it has all arrived; undefined once a stream was made of it. */
+  whole(): Promise<Buffer> | undefined {
+    if (this.#body || this.#waiting) return undefined
+    if (this.#failure) return Promise.reject(this.#failure)
+    if (this.#ended) return Promise.resolve(this.#takeChunks())
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject }
+      this.#controller?.resume()
+    })
+  }
+
+  #takeChunks(): Buffer {
+    const chunks = this.#chunks
+    this.#chunks = []
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#size)
+  }
+
+  /** The body as a stream, made on first use with what already arrived. */
+  #stream(): Readable {
+    if (this.#body) return this.#body
+    const controller = this.#controller
+    const body = new Readable({
+      read: () => controller?.resume(),
+      destroy: (error, done) => {
+        // The reader stopped early (client gone, answer dropped): the upstream request ends too.
+        if (!this.#ended) controller?.abort(error ?? abortError())
+        done(error)
+      },
+    })
+    this.#body = body
+    if (this.#failure) {
+      body.destroy(this.#failure)
+      return body
+    }
+    for (const chunk of this.#chunks) body.push(chunk)
+    this.#chunks = []
+    if (this.#ended) body.push(null)
+    return body
   }
 }
 

@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http'
 import { text } from 'node:stream/consumers'
 import { finished } from 'node:stream/promises'
+import { wholeAnswer } from './answer-handler.js'
 import { relayEventStream, relayPlainBody } from './answer-relay.js'
 import { readAll } from '../web/read-all.js'
 import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
@@ -35,7 +36,8 @@ export async function relayResponse(upstream: UpstreamResponse, res: ServerRespo
     // A small JSON answer: one write instead of a stream pipeline (measured: less CPU per request).
     let body: Buffer
     try {
-      body = (await readAll(upstream.body)) as Buffer
+      // Straight from the dispatcher when it can be: no stream is made for the body at all.
+      body = (await (wholeAnswer(upstream) ?? readAll(upstream.body))) as Buffer
     } catch (error) {
       if (res.destroyed) return undefined
       const text = brokenAnswerText(context, error)
@@ -47,8 +49,9 @@ export async function relayResponse(upstream: UpstreamResponse, res: ServerRespo
   }
   if (!isEventStream) return relayPlainBody(upstream, headers, res, context)
   res.writeHead(upstream.statusCode, headers)
-  // Headers first, even before any body byte: an SSE client must see its stream open at once.
-  res.flushHeaders()
+  // An SSE client must see its stream open at once: the headers go now unless the first event is
+  // already here, in which case they leave with it in one write.
+  if (upstream.body.readableLength === 0) res.flushHeaders()
   return relayEventStream(upstream.body, res, context)
 }
 
