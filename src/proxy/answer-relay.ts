@@ -36,7 +36,19 @@ export function pipeBody(body: Readable, res: ServerResponse, onFault: (error: E
     // per answer and aborts it at the end, building a DOMException): the client's own backpressure
     // pauses the upstream body.
     const resume = () => source.resume()
+    // Chunks that arrive together (often the last event and the end of the answer) leave in one
+    // write: the response is corked for the rest of this turn of the event loop.
+    let corked = false
+    const uncork = () => {
+      corked = false
+      res.uncork()
+    }
     source.on('data', (chunk: Buffer) => {
+      if (!corked) {
+        corked = true
+        res.cork()
+        setImmediate(uncork)
+      }
       if (!res.write(chunk)) {
         source.pause()
         res.once('drain', resume)
