@@ -53,7 +53,8 @@ export function createBridgeHandler(options: BridgeAppOptions): Handler {
 async function handle(req: IncomingMessage, res: ServerResponse, options: BridgeAppOptions): Promise<void> {
   const started = performance.now()
   if (!guardRequest(req, res, options.allowedAuthorities())) return
-  const routed = await routeRequest(req, res, options)
+  const routing = routeRequest(req, res, options)
+  const routed = routing instanceof Promise ? await routing : routing
   if (!routed) return
   const read = await readMessages(req, res)
   if (!read) return

@@ -192,14 +192,18 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       const saved = current.servers[name]
       if (saved?.url === url) saved.era = era
     }).then(() => undefined)
-  const senders = (send: UpstreamSender) => Promise.all([import('../proxy/legacy-sse.js'), import('../proxy/era/era-senders.js')])
+  const senders = (send: UpstreamSender) => Promise.all([import('../proxy/upstream-senders.js'), import('../proxy/era/era-senders.js')])
     .then(([legacy, era]) => era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send }))
   const bridge = new Bridge({
     config: () => config,
     tokens,
-    staticHeaders: async (name) => {
-      if (!headerCache.has(name)) headerCache.set(name, (await store.get(name))?.headers)
-      return headerCache.get(name)
+    // From memory after the first request to a server: no promise on the request path.
+    staticHeaders: (name) => {
+      if (headerCache.has(name)) return headerCache.get(name)
+      return store.get(name).then((secrets) => {
+        headerCache.set(name, secrets?.headers)
+        return secrets?.headers
+      })
     },
     authorize,
     allowedAuthorities: () => authorities,

@@ -25,10 +25,21 @@ export interface AdmissionParts {
   clientAccess?: ClientAccess
 }
 
-/** Who was admitted (`caller` is set for a client the bridge issued a token to), or undefined when refused. */
-export async function admitClient(req: IncomingMessage, res: ServerResponse, server: string, parts: AdmissionParts): Promise<{ caller: Caller | undefined } | undefined> {
+export type Admitted = { caller: Caller | undefined } | undefined
+
+const STATIC_TOKEN_HOLDER: Admitted = { caller: undefined }
+
+/**
+ * Who was admitted (`caller` is set for a client the bridge issued a token to), or undefined when
+ * refused. The bridge's own token is checked at once; only another token waits for a lookup.
+ */
+export function admitClient(req: IncomingMessage, res: ServerResponse, server: string, parts: AdmissionParts): Admitted | Promise<Admitted> {
   const bridgeToken = parts.bridgeToken()
-  if (bridgeToken === undefined || hasBridgeToken(req, bridgeToken)) return { caller: undefined }
+  if (bridgeToken === undefined || hasBridgeToken(req, bridgeToken)) return STATIC_TOKEN_HOLDER
+  return identifyClient(req, res, server, parts)
+}
+
+async function identifyClient(req: IncomingMessage, res: ServerResponse, server: string, parts: AdmissionParts): Promise<Admitted> {
   const caller = await parts.clientAccess?.identify(req, server)
   if (caller) return { caller }
   req.resume()

@@ -1,5 +1,5 @@
 // Stage 5, forward with the token: the request goes upstream with the server's access token; a
-// 401 refreshes the token or logs in again, a 403 insufficient_scope steps up, then it is sent
+// 401 refreshes the token (or, without a refresh token, logs in again) or logs in again, a 403 insufficient_scope steps up, then it is sent
 // once more (at most MAX_LOGINS_PER_REQUEST logins per request).
 import type { IncomingHttpHeaders } from 'node:http'
 import type { BridgeConfig, ServerEntry } from '../../config/schema.js'
@@ -14,10 +14,13 @@ import { upstreamUnreachable } from './upstream-unreachable.js'
 /** How many times one request may send the user through a new login (401 without a token, or 403 insufficient_scope). */
 const MAX_LOGINS_PER_REQUEST = 2
 
+type StaticHeaders = Record<string, string> | undefined
+
 export interface ForwardParts {
   config: () => BridgeConfig
   tokens: TokenManager
-  staticHeaders: (name: string) => Promise<Record<string, string> | undefined>
+  /** Headers from `add --header`; a value at once when they are cached, else a promise. */
+  staticHeaders: (name: string) => StaticHeaders | Promise<StaticHeaders>
   /** Runs a browser login for `name` while the client's request waits; shared by concurrent callers. */
   authorize: (name: string, challenge: AuthChallenge) => Promise<void>
   /** How to reach a server: Streamable HTTP, or the older HTTP+SSE transport. */
@@ -51,8 +54,11 @@ export async function forwardWithToken(out: Outgoing, parts: ForwardParts): Prom
     await discardBody(upstream)
     if (upstream.statusCode === 401 && token && !refreshed) {
       refreshed = true
-      await parts.tokens.replaceRejected(out.name, token)
-      continue
+      const replaced = await parts.tokens.replaceRejected(out.name, token).then(() => undefined, (error: unknown) => error)
+      if (replaced === undefined) continue
+      // A token without a refresh token: a new login below, as for any 401 at run time (the
+      // resource may now name another authorization server, MCP 2026-07-28 §Authorization Server Binding).
+      if (entry.auth !== 'oauth' || !isLoginRequired(replaced) || (await parts.tokens.hasRefreshToken(out.name))) throw replaced
     }
     if (logins >= MAX_LOGINS_PER_REQUEST) throw stillRefused(out.name, stepUp, challenge)
     logins += 1
@@ -61,7 +67,16 @@ export async function forwardWithToken(out: Outgoing, parts: ForwardParts): Prom
   }
 }
 
-async function sendOnce(out: Outgoing, entry: ServerEntry, token: string | undefined, parts: ForwardParts): Promise<UpstreamResponse> {
+function isLoginRequired(error: unknown): boolean {
+  return error instanceof BridgeError && error.code === 'LOGIN_REQUIRED'
+}
+
+function sendOnce(out: Outgoing, entry: ServerEntry, token: string | undefined, parts: ForwardParts): Promise<UpstreamResponse> {
+  const headers = parts.staticHeaders(out.name)
+  return headers instanceof Promise ? headers.then((loaded) => sendWith(out, entry, token, loaded, parts)) : sendWith(out, entry, token, headers, parts)
+}
+
+function sendWith(out: Outgoing, entry: ServerEntry, token: string | undefined, staticHeaders: StaticHeaders, parts: ForwardParts): Promise<UpstreamResponse> {
   const send = parts.senderFor(out.name, entry)
   const { gone } = out
   const request = {
@@ -69,7 +84,7 @@ async function sendOnce(out: Outgoing, entry: ServerEntry, token: string | undef
     method: out.method,
     clientHeaders: out.headers,
     body: out.body,
-    staticHeaders: await parts.staticHeaders(out.name),
+    staticHeaders,
     token,
     // Translators and the HTTP+SSE sender listen to a signal; it is made only when one reads it.
     get signal() {

@@ -7,7 +7,7 @@ import { VERSION } from '../../version.js'
 import { addServerHint } from '../../cli/commands-named.js'
 import { configStamp } from '../config-stamp.js'
 import { sendJson } from './answer-json.js'
-import { admitClient, type AdmissionParts, type Caller } from './admit-stage.js'
+import { admitClient, type Admitted, type AdmissionParts, type Caller } from './admit-stage.js'
 
 export const HEALTH_PATH = '/health'
 const SERVER_PATH = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/
@@ -26,8 +26,11 @@ export interface RouteParts extends AdmissionParts {
   pages?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 }
 
-/** The server this request is for, or undefined when it was answered here. */
-export async function routeRequest(req: IncomingMessage, res: ServerResponse, parts: RouteParts): Promise<Routed | undefined> {
+/**
+ * The server this request is for, or undefined when it was answered here; a value at once for a
+ * client holding the bridge's token, a promise when a page or a token lookup must finish first.
+ */
+export function routeRequest(req: IncomingMessage, res: ServerResponse, parts: RouteParts): Routed | undefined | Promise<Routed | undefined> {
   const path = pathOf(req.url)
   if (path === HEALTH_PATH && req.method === 'GET') {
     // Tells `stdio` and `doctor` that what answers on this port is a bridge; it holds no secret.
@@ -36,11 +39,16 @@ export async function routeRequest(req: IncomingMessage, res: ServerResponse, pa
   }
   const name = SERVER_PATH.exec(path)?.[1]
   if (name === undefined) {
-    if (parts.pages && !path.startsWith('/mcp')) await parts.pages(req, res, new URL(req.url ?? '/', 'http://bridge'))
-    else sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `Nothing at ${path}: MCP servers are served at /mcp/<name>.`))
+    if (parts.pages && !path.startsWith('/mcp')) return parts.pages(req, res, new URL(req.url ?? '/', 'http://bridge')).then(() => undefined)
+    sendJson(res, 404, errorResponse(null, INVALID_REQUEST, `Nothing at ${path}: MCP servers are served at /mcp/<name>.`))
     return undefined
   }
-  const admitted = await admitClient(req, res, name, parts)
+  const admitted = admitClient(req, res, name, parts)
+  return admitted instanceof Promise ? admitted.then((settled) => serverFor(req, res, name, settled, parts)) : serverFor(req, res, name, admitted, parts)
+}
+
+/** The configured server an admitted client asked for, or undefined when it was answered here. */
+function serverFor(req: IncomingMessage, res: ServerResponse, name: string, admitted: Admitted, parts: RouteParts): Routed | undefined {
   if (!admitted) return undefined
   const config = parts.config()
   const entry = config.servers[name]
