@@ -137,14 +137,19 @@ describe('input rounds and listens across eras', () => {
       await client.close()
     })
 
-    it('refuses an unknown, replayed or rebound requestState, and goes on with the right one', async () => {
+    it('asks again for a missing answer, refuses an unknown, replayed or rebound requestState, and goes on with the right one', async () => {
       const url = `${bridge.url}/mcp/open`
       const first = answerTo(await rawModern(url, 1, { name: 'confirm', arguments: { action: 'ship' } }), 1)
       expect(first.result).toMatchObject({ resultType: 'input_required' })
       const [key, request] = Object.entries(first.result!.inputRequests as Record<string, Rpc>)[0]!
       expect(request).toMatchObject({ method: 'elicitation/create', params: { message: 'Run ship?' } })
-      const token = first.result!.requestState as string
-      expect(token.length).toBeGreaterThanOrEqual(40)
+      const unanswered = first.result!.requestState as string
+      expect(unanswered.length).toBeGreaterThanOrEqual(40)
+      // Without its answer the request is asked again, under a new token (mrtr.mdx §Error Handling).
+      const again = answerTo(await rawModern(url, 7, { name: 'confirm', arguments: { action: 'ship' }, inputResponses: {}, requestState: unanswered }), 7)
+      expect(again.result).toMatchObject({ resultType: 'input_required', inputRequests: { [key]: request } })
+      const token = again.result!.requestState as string
+      expect(token).not.toBe(unanswered)
 
       const invented = answerTo(await rawModern(url, 2, { name: 'confirm', arguments: { action: 'ship' }, inputResponses: { [key]: { action: 'accept', content: { ok: true } } }, requestState: 'made-up' }), 2)
       expect(invented.error).toMatchObject({ code: -32602, message: expect.stringMatching(/not one this bridge gave out/) })

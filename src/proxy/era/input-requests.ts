@@ -1,5 +1,5 @@
 // The facts both directions of input bridging share: which methods a server may ask the client
-// for input with, the capability each needs (`basic/patterns/mrtr.mdx` §Input Requests: a server
+// for input with, the capability each needs (`basic/patterns/mrtr.mdx` §Server Requirements: a server
 // must not ask for a kind the client did not declare), and how long the bridge waits for an
 // answer before it gives the round up.
 import { isRecord, type Message } from './wire.js'
@@ -11,7 +11,7 @@ export const CAPABILITY_OF: Record<string, string> = {
   'roots/list': 'roots',
 }
 
-/** Requests that may answer `input_required` (mrtr.mdx: tools/call, prompts/get, resources/read). */
+/** Requests that may answer `input_required` (mrtr.mdx §Supported Requests). */
 export const ROUND_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read'])
 
 /**

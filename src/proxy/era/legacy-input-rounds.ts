@@ -64,7 +64,7 @@ async function play(first: UpstreamResponse, rounds: InputRounds, out: PassThrou
     if (outcome.kind === 'refused') return void out.end(sseEvent(failure(rounds, outcome.text)))
     const state = final.result.requestState
     answerId = `bridge-round-${round + 1}-${randomUUID()}`
-    // mrtr.mdx §Retrying: the same method and params, a new id, the answers, the exact requestState.
+    // mrtr.mdx §Client Requirements: the same method and params, a new id, the answers, the exact requestState.
     const { inputResponses: _old, requestState: _oldState, ...params } = paramsOf(message) ?? {}
     answer = await rounds.retry({ ...params, inputResponses: outcome.responses, ...(typeof state === 'string' ? { requestState: state } : {}) }, answerId)
   }

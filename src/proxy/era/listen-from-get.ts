@@ -18,7 +18,7 @@ import { SUBSCRIPTION_ID_META, isRecord, jsonAnswer, paramsOf, type Message } fr
 
 const ACKNOWLEDGED = 'notifications/subscriptions/acknowledged'
 
-/** Each 2025 list change, by the listen filter key that asks for it (subscriptions.mdx §Filter). */
+/** Each 2025 list change, by the listen filter key that asks for it (`basic/patterns/subscriptions.mdx`). */
 const FILTER_KEY_OF: Record<string, { key: string; capability: string }> = {
   'notifications/tools/list_changed': { key: 'toolsListChanged', capability: 'tools' },
   'notifications/prompts/list_changed': { key: 'promptsListChanged', capability: 'prompts' },
@@ -135,7 +135,7 @@ function stamped(message: Message, id: Message['id']): Message {
   return { jsonrpc: '2.0', method: message.method, params: { ...params, _meta: { ...(isRecord(params._meta) ? params._meta : {}), [SUBSCRIPTION_ID_META]: id } } }
 }
 
-/** The listen result a server sends when it ends a subscription (subscriptions.mdx §Ending). */
+/** The listen result a server sends when it ends a subscription (subscriptions.mdx; the SDK v2 server does the same). */
 function endListen(listener: Listener): void {
   if (listener.out.writableEnded) return
   listener.out.end(sseEvent({ jsonrpc: '2.0', id: listener.id, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META]: listener.id } } }))

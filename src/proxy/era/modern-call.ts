@@ -24,7 +24,7 @@ const INPUT_CAPABILITIES = ['elicitation', 'sampling', 'roots']
  * The client's capabilities without those that let a server ask it for input. They are declared
  * only on requests whose answer can carry the input rounds back to the client (see
  * legacy-input-rounds.ts and to-legacy-rounds.ts); elsewhere a server must not count on them
- * (a server must not ask for a kind the client did not declare, mrtr.mdx §Input Requests).
+ * (a server must not ask for a kind the client did not declare, mrtr.mdx §Server Requirements).
  */
 export function relayableCapabilities(capabilities: unknown): Record<string, unknown> {
   if (!isRecord(capabilities)) return {}

@@ -8,7 +8,8 @@
 // (`resultType: "complete"`) or the next request (another round).
 //
 // The token is 32 random bytes, unguessable and single-use, and bound to the held call's upstream
-// session, method and a digest of its params: a retry with other arguments, from another client,
+// session, method and a digest of its params (mrtr.mdx §Server Requirements: requestState is
+// attacker input, to be bound to the principal, the request and a short expiry): a retry with other arguments, from another client,
 // or a second time, gets an error and nothing reaches the upstream. A call nobody comes back for
 // is cancelled upstream after INPUT_WAIT_MS (input-requests.ts).
 import { createHash, randomBytes } from 'node:crypto'
@@ -21,6 +22,12 @@ import { modernMessage } from './modern-results.js'
 import type { UpstreamSession } from './upstream-sessions.js'
 import { isRecord, jsonAnswer, paramsOf, type Message } from './wire.js'
 
+/** One request of the upstream's, as the client sees it in `inputRequests`. */
+interface Asked {
+  upstreamId: Message['id']
+  request: { method: string; params?: unknown }
+}
+
 /** One upstream call the bridge keeps open across a modern client's rounds. */
 interface HeldCall {
   session: UpstreamSession
@@ -30,7 +37,7 @@ interface HeldCall {
   upstreamId: number
   messages: AsyncGenerator<Message, void, undefined>
   /** The upstream's requests of the current round, by the key the client answers them under. */
-  asked: Map<string, Message['id']>
+  asked: Map<string, Asked>
   /** Tells the upstream the call is over and drops its stream. */
   cancel(): void
   timer?: NodeJS.Timeout
@@ -88,9 +95,8 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
             continue
           }
           const key = `input-${randomBytes(6).toString('base64url')}`
-          call.asked = new Map([[key, upstream.id]])
-          const requestState = hold(call)
-          return finish({ jsonrpc: '2.0', id: clientId, result: { resultType: 'input_required', inputRequests: { [key]: { method: upstream.method, ...(upstream.params !== undefined ? { params: upstream.params } : {}) } }, requestState } })
+          call.asked = new Map([[key, { upstreamId: upstream.id, request: { method: upstream.method, ...(upstream.params !== undefined ? { params: upstream.params } : {}) } }]])
+          return finish(inputRequired(call, clientId))
         }
         if (typeof upstream.method === 'string') out.write(sseEvent(upstream))
         else if (upstream.id === call.upstreamId) return finish(modernMessage(upstream, call.method, clientId))
@@ -101,6 +107,12 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
       finish(errorResponse(clientId ?? null, -32603, `The upstream server broke off the call: ${error instanceof Error ? error.message : String(error)}`) as Message)
     })
     return { statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body: out }
+  }
+
+  /** The client's answer for a round: the upstream's open requests and a token for the retry. */
+  const inputRequired = (call: HeldCall, clientId: Message['id']): Message => {
+    const inputRequests = Object.fromEntries([...call.asked].map(([key, asked]) => [key, asked.request]))
+    return { jsonrpc: '2.0', id: clientId, result: { resultType: 'input_required', inputRequests, requestState: hold(call) } }
   }
 
   /** Keeps the call for its retry and gives the token that names it. */
@@ -133,11 +145,14 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
       held.delete(requestState)
       clearTimeout(call.timer)
       const responses = isRecord(paramsOf(message)?.inputResponses) ? (paramsOf(message)?.inputResponses as Record<string, unknown>) : {}
-      for (const [key, upstreamId] of call.asked) {
-        const answer = responses[key]
-        post(request, session, answer === undefined ? errorResponse(upstreamId ?? null, -32603, 'The client gave no answer to this request.') : { jsonrpc: '2.0', id: upstreamId, result: inputAnswer(answer) })
+      const unanswered = new Map<string, Asked>()
+      for (const [key, asked] of call.asked) {
+        if (responses[key] === undefined) unanswered.set(key, asked)
+        else post(request, session, { jsonrpc: '2.0', id: asked.upstreamId, result: inputAnswer(responses[key]) })
       }
-      call.asked = new Map()
+      call.asked = unanswered
+      // mrtr.mdx §Error Handling: missing answers are asked for again rather than failed.
+      if (unanswered.size > 0) return jsonAnswer(200, inputRequired(call, message.id))
       return playRound(call, request, message.id)
     },
 
@@ -151,7 +166,7 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
   }
 }
 
-/** What a retry must repeat: the params without the round's own fields (mrtr.mdx §Retrying). */
+/** What a retry must repeat: the params without the round's own fields (mrtr.mdx §Client Requirements). */
 function paramsDigest(message: Message): string {
   const { inputResponses: _answers, requestState: _state, _meta: _meta, ...params } = paramsOf(message) ?? {}
   return createHash('sha256').update(canonicalJson([message.method, params])).digest('base64url')
