@@ -3,40 +3,9 @@ import type { AddressInfo } from 'node:net'
 import type { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { UpstreamRequest, UpstreamResponse } from './forward.js'
-import { SseParser, createLegacySseSender, createUpstreamSenders, type LegacySseSender, type SseEvent } from './legacy-sse.js'
+import { createLegacySseSender, type LegacySseSender } from './legacy-sse.js'
+import { SseParser } from './sse-events.js'
 import { detectTransport } from './transport-detect.js'
-import { sendUpstream } from './forward.js'
-
-describe('SseParser', () => {
-  const parse = (chunks: string[], max = 1_000) => {
-    const events: SseEvent[] = []
-    const parser = new SseParser((event) => events.push(event), max)
-    for (const chunk of chunks) parser.push(chunk)
-    return events
-  }
-
-  it('reads events with LF, CRLF and CR line ends, split anywhere', () => {
-    const text = '\uFEFFevent: endpoint\r\ndata: /messages?s=1\r\n\r\n: a comment\ndata: {"a":\ndata: 1}\n\nevent: message\rdata:x\r\r'
-    const whole = parse([text])
-    expect(whole).toEqual([
-      { event: 'endpoint', data: '/messages?s=1', id: undefined },
-      { event: 'message', data: '{"a":\n1}', id: undefined },
-      { event: 'message', data: 'x', id: undefined },
-    ])
-    // Every split point, including between the CR and LF of a CRLF.
-    for (let cut = 1; cut < text.length; cut += 1) expect(parse([text.slice(0, cut), text.slice(cut)])).toEqual(whole)
-    expect(parse([...text])).toEqual(whole)
-  })
-
-  it('skips events without data and keeps the last id', () => {
-    expect(parse(['id: 7\nevent: x\n\ndata: y\n\n'])).toEqual([{ event: 'message', data: 'y', id: '7' }])
-  })
-
-  it('refuses an event larger than its limit, whether in one line or many', () => {
-    expect(() => parse([`data: ${'x'.repeat(2_000)}`])).toThrow(/larger than/)
-    expect(() => parse(Array.from({ length: 50 }, () => `data: ${'x'.repeat(40)}\n`))).toThrow(/larger than/)
-  })
-})
 
 // A scripted HTTP+SSE upstream: each GET /sse opens a stream that names /messages?s=<n>.
 interface Fake {
@@ -447,19 +416,6 @@ describe('createLegacySseSender', () => {
     const stream = collect((await sender.send(request(fake, { method: 'GET', session }))).body)
     await until(() => stream.messages.length === 2)
     expect(stream.messages.map((message) => (message as { params: { n: number } }).params.n)).toEqual([3, 4])
-  })
-})
-
-describe('createUpstreamSenders', () => {
-  it('uses Streamable HTTP unless the server is configured for sse, one legacy sender per server', async () => {
-    const senders = createUpstreamSenders()
-    expect(senders.senderFor('a', { url: 'https://a.example/mcp', auth: 'none' })).toBe(sendUpstream)
-    expect(senders.senderFor('a', { url: 'https://a.example/mcp', auth: 'none', transport: 'http' })).toBe(sendUpstream)
-    const legacy = senders.senderFor('b', { url: 'https://b.example/sse', auth: 'none', transport: 'sse' })
-    expect(legacy).not.toBe(sendUpstream)
-    expect(senders.senderFor('b', { url: 'https://b.example/sse', auth: 'none', transport: 'sse' })).toBe(legacy)
-    expect(senders.senderFor('b', { url: 'https://b.example/sse2', auth: 'none', transport: 'sse' })).not.toBe(legacy)
-    await senders.close()
   })
 })
 
