@@ -1,3 +1,4 @@
+// @ts-check
 // The approvals page script (served at /approvals/app.js; the page itself is
 // src/server/pages/approvals-page.ts). It follows the held calls over Server-Sent Events and
 // sends decisions with the page's CSRF token.
@@ -15,6 +16,7 @@
   const csrfMeta = document.querySelector('meta[name="csrf-token"]')
   const csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : ''
 
+  /** @param {string} id */
   const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id))
   const list = $('calls')
   const empty = $('empty')
@@ -32,11 +34,12 @@
   /**
    * @typedef {{ id: string, server: string, tool: string, description?: unknown, arguments?: unknown,
    *   client?: unknown, createdAt: number, inputSchema?: unknown,
-   *   changedSinceApproval?: { description?: unknown, inputSchema?: unknown } }} PendingCall
+   *   changedSinceApproval?: { description?: unknown, inputSchema?: unknown }, canAlwaysAllow?: boolean }} PendingCall
    * @typedef {{ call: PendingCall, card: HTMLElement, waited: HTMLElement, buttons: HTMLButtonElement[],
    *   status: HTMLElement, error: HTMLElement, busy: boolean, decidedHere?: string,
    *   notification?: Notification, editor?: Editor }} Entry
    * @typedef {{ showErrors: (errors: unknown) => void }} Editor
+   * @typedef {{ kind?: string, source?: string, always?: boolean, forSeconds?: number }} Decision
    */
   /** @type {Map<string, Entry>} */
   const entries = new Map()
@@ -60,7 +63,7 @@
     return node
   }
 
-  /** Any value as display text: strings as they are, everything else as JSON. */
+  /** Any value as display text: strings as they are, everything else as JSON. @param {unknown} value */
   function asText(value) {
     if (typeof value === 'string') return value
     if (value === undefined || value === null) return ''
@@ -71,6 +74,7 @@
     }
   }
 
+  /** @param {unknown} value */
   function pretty(value) {
     try {
       const text = JSON.stringify(value === undefined ? {} : value, null, 2)
@@ -80,10 +84,12 @@
     }
   }
 
+  /** @param {unknown} value */
   function isEmptyObject(value) {
     return value === undefined || (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
   }
 
+  /** @param {number} since */
   function waitedText(since) {
     const seconds = Math.max(0, Math.floor((Date.now() - since) / 1000))
     if (seconds < 60) return `waiting ${seconds} s`
@@ -92,10 +98,12 @@
     return `waiting ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`
   }
 
+  /** @param {Date} date */
   function clock(date) {
     return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
   }
 
+  /** @param {string} text */
   function announce(text) {
     announcer.textContent = ''
     // A fresh text node so screen readers read it again even when it repeats.
@@ -249,6 +257,7 @@
     }
 
     let checks = 0
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer
     const check = async () => {
       const edit = parsed()
@@ -293,6 +302,7 @@
   /** @param {PendingCall} call */
   function changedNotice(call) {
     const before = call.changedSinceApproval || {}
+    /** @param {string} title @param {unknown} description @param {unknown} schema @param {boolean} schemaKnown */
     const column = (title, description, schema, schemaKnown) => {
       const children = [el('h3', { text: title })]
       const text = asText(description)
@@ -329,6 +339,7 @@
     refresh()
   }
 
+  /** @param {string} id @param {Decision | undefined} decision */
   function remove(id, decision) {
     const entry = entries.get(id)
     if (!entry) return
@@ -346,6 +357,7 @@
     refresh()
   }
 
+  /** @param {Entry} entry @param {Decision} decision */
   function remember(entry, decision) {
     const what = `${asText(entry.call.tool)} on ${asText(entry.call.server)}`
     let how
@@ -372,7 +384,7 @@
     if (!entry.decidedHere) announce(`${what} is no longer waiting: ${how}.`)
   }
 
-  /** Replaces what the page shows with the bridge's list (first load and every reconnect). */
+  /** Replaces what the page shows with the bridge's list (first load and every reconnect). @param {PendingCall[]} pending */
   function sync(pending) {
     const ids = new Set(pending.map((call) => call.id))
     for (const id of [...entries.keys()]) if (!ids.has(id)) remove(id, undefined)
@@ -394,7 +406,7 @@
 
   // ---- decisions ----------------------------------------------------------------------------
 
-  /** 3600 → "1 hour", 28800 → "8 hours". */
+  /** 3600 → "1 hour", 28800 → "8 hours". @param {number} seconds */
   function windowLength(seconds) {
     const hours = seconds / 3600
     if (Number.isInteger(hours)) return hours === 1 ? '1 hour' : `${hours} hours`
@@ -464,11 +476,13 @@
     setBusy(entry, false)
   }
 
+  /** @param {Entry} entry @param {boolean} busy */
   function setBusy(entry, busy) {
     entry.busy = busy
     for (const button of entry.buttons) button.disabled = busy
   }
 
+  /** @param {Entry} entry @param {string} text */
   function showError(entry, text) {
     entry.error.textContent = text
     entry.error.hidden = text === ''
@@ -476,29 +490,31 @@
 
   // ---- the live stream ----------------------------------------------------------------------
 
-  let source
   let retryDelay = 1000
 
+  /** @param {string} state @param {string} text */
   function setConnection(state, text) {
     connection.dataset.state = state
     connectionText.textContent = text
   }
 
+  /** @param {string} text */
   function showBanner(text) {
     banner.textContent = text
     banner.hidden = text === ''
   }
 
+  /** The JSON of a server-sent event, or undefined. @param {Event} event (a MessageEvent: the stream's own event names are typed as plain events) */
   function parse(event) {
     try {
-      return JSON.parse(event.data)
+      return JSON.parse(/** @type {MessageEvent} */ (event).data)
     } catch {
       return undefined
     }
   }
 
   function connect() {
-    source = new EventSource('/approvals/api/events')
+    const source = new EventSource('/approvals/api/events')
     source.addEventListener('open', () => {
       streamOpen = true
       retryDelay = 1000
@@ -571,6 +587,7 @@
   /** @param {Entry} entry */
   function notify(entry) {
     if (!canNotify || Notification.permission !== 'granted' || document.hasFocus()) return
+    /** @param {string} text @param {number} max */
     const short = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
     const client = asText(entry.call.client)
     try {
