@@ -110,6 +110,19 @@ describe('input rounds and listens across eras', () => {
       await client.close()
     })
 
+    it('does not declare elicitation upstream for a request whose answer cannot be a stream', async () => {
+      const url = `${bridge.url}/mcp/modern`
+      const post = (headers: Record<string, string>, body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+      const init = await post({ accept: 'application/json, text/event-stream' }, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 'json-only-client', version: '1' } } })
+      const session = init.headers.get('mcp-session-id')
+      await init.body?.cancel()
+      expect(session).toBeTruthy()
+      const call = post({ accept: 'application/json', 'mcp-session-id': session!, 'mcp-protocol-version': '2025-11-25' }, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'transfer', arguments: { amount: 9 } } })
+      await approveNext(bridge)
+      const answer = (await (await call).json()) as Rpc
+      expect(answer.error?.message).toMatch(/accepts text\/event-stream answers/)
+    })
+
     it('keeps the error result for a client that did not declare elicitation', async () => {
       const client = new LegacyClient({ name: 'plain-2025-client', version: '1.0.0' })
       await client.connect(new LegacyTransport(new URL(`${bridge.url}/mcp/modern`)))

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { describe, expect, it } from 'vitest'
 import { eraFromProbe, suggestsOtherEra } from './era-probe.js'
-import { mapMessages } from './message-stream.js'
+import { eachMessage, mapMessages } from './message-stream.js'
 import { legacyMessage } from './modern-call.js'
 import { modernMessage } from './modern-results.js'
 import { encodeHeaderValue, paramDeclarations, routingHeaders } from './routing-headers.js'
+import { clientCanAnswer, inputAnswer, inputCapabilities } from './input-requests.js'
 import { clientEraOf } from './wire.js'
 
 const request = (headers: Record<string, string>, body?: object, method = 'POST') =>
@@ -53,5 +54,25 @@ describe('era wire rules', () => {
     const body = 'event: message\nid: 1\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{}}\n\n: keep-alive\n\nevent: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n'
     const mapped = mapMessages({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from([body.slice(0, 30), body.slice(30)]) }, (message) => (message.method ? undefined : { ...message, id: 'x' }))
     expect(await text(mapped.body)).toBe(': keep-alive\n\nevent: message\ndata: {"jsonrpc":"2.0","id":"x","result":{}}\n\n')
+  })
+
+  it('hands out an answer’s messages one at a time, an SSE event split across chunks included', async () => {
+    const sse = 'event: message\ndata: {"jsonrpc":"2.0","id":"s","method":"elicitation/create","params":{}}\n\n: ping\n\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n'
+    const pulled: unknown[] = []
+    for await (const message of eachMessage({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from([sse.slice(0, 41), sse.slice(41, 90), sse.slice(90)]) })) pulled.push(message)
+    expect(pulled).toEqual([{ jsonrpc: '2.0', id: 's', method: 'elicitation/create', params: {} }, { jsonrpc: '2.0', id: 1, result: {} }])
+    const json: unknown[] = []
+    for await (const message of eachMessage({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: Readable.from(['{"jsonrpc":"2.0",', '"id":2,"result":{}}']) })) json.push(message)
+    expect(json).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }])
+  })
+
+  it('knows which capability each input request needs, and strips resultType from the answers', () => {
+    const declared = inputCapabilities({ elicitation: { form: {} }, roots: {}, experimental: {} })
+    expect(declared).toEqual({ elicitation: { form: {} }, roots: {} })
+    expect(clientCanAnswer('elicitation/create', declared)).toBe(true)
+    expect(clientCanAnswer('roots/list', declared)).toBe(true)
+    expect(clientCanAnswer('sampling/createMessage', declared)).toBe(false)
+    expect(clientCanAnswer('ping', declared)).toBe(false)
+    expect(inputAnswer({ resultType: 'complete', action: 'accept', content: { ok: true } })).toEqual({ action: 'accept', content: { ok: true } })
   })
 })
