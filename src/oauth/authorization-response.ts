@@ -1,6 +1,6 @@
 // The answer the browser brings back to the loopback callback: who sent it is settled (state,
 // then the issuer) before anything it says, an error included, is acted on.
-import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import type { AuthorizationServerMetadata } from '@modelcontextprotocol/client'
 import { BridgeError, quote } from '../errors.js'
 
 /**

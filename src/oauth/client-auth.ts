@@ -1,7 +1,6 @@
 // Client authentication for the requests the SDK does not make for us (device authorization,
 // revocation): the method the client was registered with, as OAuth 2.1 §2.4 describes.
-import { selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js'
-import type { AuthorizationServerMetadata, OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js'
+import { selectClientAuthMethod, type AuthorizationServerMetadata, type OAuthClientInformationMixed } from '@modelcontextprotocol/client'
 
 export function applyClientAuthentication(
   client: OAuthClientInformationMixed,

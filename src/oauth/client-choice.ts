@@ -3,7 +3,7 @@
 // client that obtained the tokens still held, which is put back when a login fails.
 import { BridgeError, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
-import type { Discovery } from './discovery.js'
+import { boundToThisServer, type Discovery } from './discovery.js'
 
 /**
  * A dynamically registered client must be registered anew when it cannot serve this login: it
@@ -21,7 +21,7 @@ export async function dropUnusableClient(
     const client = secrets.client
     if (!client || secrets.clientSource === 'pre-registered') return secrets
     const registered = client as { redirect_uris?: string[]; scope?: string }
-    const boundElsewhere = client.issuer !== undefined && client.issuer !== discovery.authorizationServerUrl
+    const boundElsewhere = client.issuer !== undefined && !boundToThisServer(client.issuer, discovery)
     const isDynamic = secrets.clientSource === 'dynamic'
     // Either loopback spelling of the same callback will do (see otherLoopbackSpelling).
     const acceptable = wanted.redirectUri === undefined ? [] : [wanted.redirectUri, wanted.redirectUri.replace('//127.0.0.1:', '//localhost:')]
@@ -45,7 +45,7 @@ export async function dropUnusableClient(
 export function refuseClientOfAnotherServer(secrets: ServerSecrets, discovery: Discovery, name: string): void {
   const client = secrets.client
   if (!client || secrets.clientSource !== 'pre-registered' || client.issuer === undefined) return
-  if (client.issuer === discovery.authorizationServerUrl) return
+  if (boundToThisServer(client.issuer, discovery)) return
   throw new BridgeError('REGISTRATION_REQUIRED', `The client ${quote(client.client_id)} was registered with the authorization server ${quote(client.issuer)}, but the server now names ${quote(discovery.authorizationServerUrl)}; its credentials are not sent there.`, {
     hint: `Register a client with ${discovery.authorizationServerUrl} and add the server again with its --client-id (mcp-oauth-bridge remove ${name}, then add), or add it without --client-id to let the bridge register one.`,
   })

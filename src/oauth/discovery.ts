@@ -1,13 +1,15 @@
 // Finds the authorization server for an MCP server, in the order MCP 2025-11-25 gives, with
 // the 2025-03-26 fallbacks (metadata at the MCP origin, then default endpoints), and checks
-// what it finds before the flow may use it. The fetching itself is the SDK's.
+// what it finds before the flow may use it. The fetching, and the issuer check, are the SDK's.
 import {
+  checkResourceAllowed,
   discoverAuthorizationServerMetadata,
   discoverOAuthProtectedResourceMetadata,
+  IssuerMismatchError,
+  type AuthorizationServerMetadata,
   type OAuthDiscoveryState,
-} from '@modelcontextprotocol/sdk/client/auth.js'
-import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
-import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js'
+  type OAuthProtectedResourceMetadata,
+} from '@modelcontextprotocol/client'
 import { BridgeError, quote, summarise } from '../errors.js'
 import type { FetchLike } from './http.js'
 import type { AuthChallenge } from './probe.js'
@@ -44,9 +46,15 @@ export async function discoverAuthorization(
   // Every URL the SDK derives from it (RFC 8414 path-inserted, root, OpenID discovery) is checked too.
   const documents = keepMetadataDocuments(onlySafeUrls(fetchFn, 'authorization server metadata URL'))
   try {
-    metadata = withUnlistedMembers(await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: documents.fetchFn }), documents.last())
+    metadata = withUnlistedMembers(await discoverAuthorizationServerMetadata(authorizationServerUrl, {
+      fetchFn: documents.fetchFn,
+      // The issuer is compared only where protected resource metadata named it: without it (MCP
+      // 2025-03-26) none was named, and servers such as Atlassian v1 serve another one.
+      skipIssuerValidation: !advertised,
+    }), documents.last())
   } catch (error) {
     if (error instanceof BridgeError) throw error
+    if (error instanceof IssuerMismatchError) throw issuerMismatch(authorizationServerUrl, error.received)
     throw new BridgeError('DISCOVERY_FAILED', `The authorization server metadata of ${authorizationServerUrl} is malformed: ${summarise(error)}.`, {
       hint: 'Report this to the server operator; the metadata must be RFC 8414 or OpenID Connect Discovery JSON.',
       cause: error,
@@ -57,7 +65,6 @@ export async function discoverAuthorization(
       hint: 'The server names an authorization server that publishes no metadata; report it to the server operator.',
     })
   }
-  if (metadata && advertised) checkIssuer(advertised, metadata)
   if (metadata) checkAuthorizationServerMetadata(metadata)
 
   return {
@@ -166,18 +173,31 @@ function checkResource(serverUrl: URL, metadata: OAuthProtectedResourceMetadata)
  * The metadata must name the issuer its URL was built from, or it must not be used (MCP
  * 2026-07-28 authorization-server-discovery.mdx §Authorization Server Metadata Discovery; RFC
  * 8414 §3.3): otherwise a resource could send the login, and the credentials, to endpoints of
- * another authorization server. Simple string comparison; the one spelling forgiven is a slash
- * after a bare origin (`https://as.example/` for `https://as.example`), which the SDK's URL
- * handling adds itself. Only for issuers named by protected resource metadata: without it
- * (MCP 2025-03-26) the issuer was never named, and servers such as Atlassian v1 serve another one.
+ * another authorization server. The SDK compares (simple string comparison, forgiving only one
+ * trailing slash); this says it in the words of a login.
  */
-function checkIssuer(advertised: string, metadata: AuthorizationServerMetadata): void {
-  const issuer = metadata.issuer
-  const bareOriginWithSlash = advertised.endsWith('/') && URL.canParse(advertised) && new URL(advertised).pathname === '/' && issuer === advertised.slice(0, -1)
-  if (issuer === advertised || bareOriginWithSlash) return
-  throw new BridgeError('DISCOVERY_FAILED', `The authorization server metadata found for ${quote(advertised)} names another issuer, ${quote(issuer)}; refusing to use it.`, {
+function issuerMismatch(advertised: string, issuer: string | undefined): BridgeError {
+  return new BridgeError('DISCOVERY_FAILED', `The authorization server metadata found for ${quote(advertised)} names another issuer, ${quote(issuer ?? '(none)')}; refusing to use it.`, {
     hint: 'The server\'s protected resource metadata and its authorization server disagree (or the metadata was tampered with); report it to the server operator.',
   })
+}
+
+/**
+ * The authorization server credentials are bound to, as SDK 2 stamps them (MCP 2026-07-28
+ * client-registration.mdx §Authorization Server Binding): the issuer of its metadata, else the URL
+ * discovery used.
+ */
+export function credentialIssuer(discovery: OAuthDiscoveryState): string {
+  return discovery.authorizationServerMetadata?.issuer ?? discovery.authorizationServerUrl
+}
+
+/**
+ * Whether a stamp names the authorization server of this discovery: its issuer, or the URL it was
+ * found at (the stamp of 1.x clients and tokens), with the one trailing slash the SDK forgives too.
+ */
+export function boundToThisServer(stamp: string, discovery: OAuthDiscoveryState): boolean {
+  const same = (a: string, b: string): boolean => a === b || a === `${b}/` || b === `${a}/`
+  return same(stamp, discovery.authorizationServerUrl) || same(stamp, credentialIssuer(discovery))
 }
 
 function checkAuthorizationServerMetadata(metadata: AuthorizationServerMetadata): void {

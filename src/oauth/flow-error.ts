@@ -1,11 +1,11 @@
 // Errors of a login in plain words: the step that failed, the URL, and the server's own answer
-// (the SDK maps unknown error codes such as invalid_redirect_uri to server_error, so the last
-// failed response is quoted where there is one), with the command that gets past it.
-import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+// (the last failed response is quoted where there is one: it is the server's own answer, whatever
+// the SDK made of it), with the command that gets past it.
 import { BridgeError, type BridgeErrorCode, quote } from '../errors.js'
 import { summarise, type Discovery } from './discovery.js'
 import type { FailedAnswer } from './http.js'
 import type { FlowContext } from './login-terms.js'
+import { oauthRefusal } from './oauth-error.js'
 
 export type Phase = 'discovery' | 'registration' | 'authorization' | 'token exchange'
 
@@ -23,10 +23,11 @@ export function flowError(phase: Phase, error: unknown, discovery: Discovery, la
     phase === 'registration' ? metadata?.registration_endpoint ?? new URL('/register', discovery.authorizationServerUrl).href
     : phase === 'token exchange' ? metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
     : metadata?.authorization_endpoint ?? discovery.authorizationServerUrl
+  const refusal = oauthRefusal(error)
   const said = lastFailure
     ? `HTTP ${lastFailure.status}: ${lastFailure.said}`
-    : error instanceof OAuthError
-      ? `${quote(error.errorCode)}${error.message ? ` (${quote(error.message)})` : ''}`
+    : refusal
+      ? `${quote(refusal.code)}${refusal.description ? ` (${quote(refusal.description)})` : ''}`
       : quote(summarise(error))
   const hint =
     phase === 'registration' && context?.redirectUri
@@ -36,7 +37,7 @@ export function flowError(phase: Phase, error: unknown, discovery: Discovery, la
         `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id <ID> [--client-secret <SECRET>] --callback-port ${new URL(context.redirectUri).port}`
       : phase === 'registration'
       ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'
-      : error instanceof OAuthError && error.errorCode === 'invalid_client'
+      : refusal?.code === 'invalid_client'
         ? 'The client is not (or no longer) known to the server: run `mcp-oauth-bridge login` to register again, or check --client-id/--client-secret.'
         : 'Run the command again; if it repeats, the server operator can tell what the error means.'
   return new BridgeError(PHASE_CODES[phase], `The ${phase} step failed at ${endpoint}: the server said ${said}.`, { hint, cause: error })

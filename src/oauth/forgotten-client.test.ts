@@ -1,4 +1,4 @@
-import { InvalidClientError, InvalidGrantError, ServerError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client'
 import { describe, expect, it } from 'vitest'
 import { refusesClient, rememberAcceptedClient, storedClientNeedsCheck, tokenEndpointRefusesClient } from './forgotten-client.js'
 
@@ -42,11 +42,11 @@ describe('what counts as "the server does not know this client"', () => {
   })
 
   it('at the token endpoint: invalid_client, unauthorized_client, a non-OAuth 4xx; not invalid_grant, 429 or 5xx', () => {
-    expect(tokenEndpointRefusesClient(new InvalidClientError('Unrecognized client_id'), { url: '', status: 401, said: '' })).toBe(true)
-    expect(tokenEndpointRefusesClient(new UnauthorizedClientError('no'), undefined)).toBe(true)
-    expect(tokenEndpointRefusesClient(new ServerError('HTTP 422'), { url: '', status: 422, said: '"Unrecognized client_id"' })).toBe(true)
-    expect(tokenEndpointRefusesClient(new InvalidGrantError('expired'), { url: '', status: 400, said: '' })).toBe(false)
-    expect(tokenEndpointRefusesClient(new ServerError('slow down'), { url: '', status: 429, said: '' })).toBe(false)
-    expect(tokenEndpointRefusesClient(new ServerError('down'), { url: '', status: 502, said: 'an HTML page' })).toBe(false)
+    expect(tokenEndpointRefusesClient(new OAuthError(OAuthErrorCode.InvalidClient, 'Unrecognized client_id'), { url: '', status: 401, said: '' })).toBe(true)
+    expect(tokenEndpointRefusesClient(new OAuthError(OAuthErrorCode.UnauthorizedClient, 'no'), undefined)).toBe(true)
+    expect(tokenEndpointRefusesClient(new OAuthError(OAuthErrorCode.ServerError, 'HTTP 422'), { url: '', status: 422, said: '"Unrecognized client_id"' })).toBe(true)
+    expect(tokenEndpointRefusesClient(new OAuthError(OAuthErrorCode.InvalidGrant, 'expired'), { url: '', status: 400, said: '' })).toBe(false)
+    expect(tokenEndpointRefusesClient(new OAuthError(OAuthErrorCode.ServerError, 'slow down'), { url: '', status: 429, said: '' })).toBe(false)
+    expect(tokenEndpointRefusesClient(new OAuthError(OAuthErrorCode.ServerError, 'down'), { url: '', status: 502, said: 'an HTML page' })).toBe(false)
   })
 })

@@ -4,10 +4,11 @@
 // refuses it while the command waits, so the bridge notices the refusal first: a client it
 // registered itself is dropped and registered again; one the person gave (--client-id, a client
 // ID metadata document) is kept, and the error says what to do with it.
-import { InvalidClientError, OAuthError, ServerError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { OAuthErrorCode } from '@modelcontextprotocol/client'
 import { BridgeError, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import type { FailedAnswer } from './http.js'
+import { isDefinedRefusal, oauthRefusal } from './oauth-error.js'
 import type { AuthChallenge } from './probe.js'
 import type { AuthorizationRequestVerdict } from './redirect-check.js'
 
@@ -62,11 +63,12 @@ export function refusesClient(verdict: AuthorizationRequestVerdict): boolean {
 /**
  * Whether a token endpoint's refusal names the client rather than the grant: invalid_client or
  * unauthorized_client, or a 4xx that is not OAuth JSON (Supabase's `422 {"message":"Unrecognized
- * client_id"}`; the SDK reports those as server_error), except 408 and 429.
+ * client_id"}`, or a code of the server's own), except 408 and 429.
  */
 export function tokenEndpointRefusesClient(error: unknown, answer: FailedAnswer | undefined): boolean {
-  if (error instanceof InvalidClientError || error instanceof UnauthorizedClientError) return true
-  if (error instanceof OAuthError && !(error instanceof ServerError)) return false
+  const refusal = oauthRefusal(error)
+  if (refusal?.code === OAuthErrorCode.InvalidClient || refusal?.code === OAuthErrorCode.UnauthorizedClient) return true
+  if (isDefinedRefusal(refusal)) return false
   return answer !== undefined && answer.status >= 400 && answer.status < 500 && !PASSING_STATUSES.has(answer.status)
 }
 

@@ -1,7 +1,6 @@
 // Step 1 of `add`: knock on the MCP server as a client would (an initialize POST) and read
 // whether, and how, it asks for authorization.
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js'
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
+import { extractWWWAuthenticateParams, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/client'
 import { BridgeError } from '../errors.js'
 import { describeNetworkError, type FetchLike } from './http.js'
 

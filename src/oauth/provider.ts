@@ -2,15 +2,16 @@
 // (registration, PKCE, exchange), this class decides what is kept where. The PKCE verifier and
 // `state` stay in memory only: they matter for one login and must never reach the disk.
 import { randomBytes } from 'node:crypto'
-import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js'
 import type {
+  AddClientAuthentication,
   OAuthClientInformationMixed,
   OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
   OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js'
-import type { AddClientAuthentication } from '@modelcontextprotocol/sdk/client/auth.js'
+} from '@modelcontextprotocol/client'
 import { saveTokens } from '../tokens/save-tokens.js'
-import type { TokenStore } from '../tokens/store.js'
+import type { StoredClient, TokenStore } from '../tokens/store.js'
 import { fromTokenResponse } from '../tokens/token.js'
 
 export const CLIENT_NAME = 'mcp-oauth-bridge'
@@ -72,8 +73,16 @@ export class StoreBackedProvider implements OAuthClientProvider {
     return this.#state
   }
 
-  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
-    return (await this.#options.store.get(this.#options.name))?.client
+  /**
+   * A client without an issuer stamp (given with --client-id, or kept by an earlier version) has
+   * never been used and binds to the first authorization server that accepts it. It is shown to
+   * the SDK stamped with the server of this login, and the stamp is kept once tokens arrive
+   * (saveTokens): a refused login leaves it unbound, as it was.
+   */
+  async clientInformation(ctx?: { issuer: string }): Promise<StoredClient | undefined> {
+    const client = (await this.#options.store.get(this.#options.name))?.client
+    if (!client || client.issuer !== undefined || !ctx) return client
+    return { ...client, issuer: ctx.issuer }
   }
 
   async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
@@ -90,8 +99,14 @@ export class StoreBackedProvider implements OAuthClientProvider {
     return (await this.#options.store.get(this.#options.name))?.tokens
   }
 
-  async saveTokens(tokens: OAuthTokens): Promise<void> {
+  async saveTokens(tokens: OAuthTokens & { issuer?: string }, ctx?: { issuer: string }): Promise<void> {
     await saveTokens(this.#options.store, this.#options.name, fromTokenResponse(tokens, (this.#options.now ?? Date.now)()))
+    if (ctx) await this.#bindClient(ctx.issuer)
+  }
+
+  async #bindClient(issuer: string): Promise<void> {
+    await this.#options.store.update(this.#options.name, (secrets) =>
+      secrets.client && secrets.client.issuer === undefined ? { ...secrets, client: { ...secrets.client, issuer } } : secrets)
   }
 
   redirectToAuthorization(url: URL): void {

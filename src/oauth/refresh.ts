@@ -1,14 +1,15 @@
 // The OAuth side of keeping a token valid, handed to the token manager as its `refresh`: the
 // refresh token grant (or, for machine-to-machine servers, the client credentials grant again),
 // and what a refusal means: only a new login helps, and perhaps the client itself is gone.
-import { OAuthError, InvalidGrantError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { OAuthErrorCode } from '@modelcontextprotocol/client'
 import { BridgeError, quote, summarise } from '../errors.js'
 import type { RefreshOutcome, TokenRefresh } from '../tokens/manager.js'
 import type { ServerSecrets, StoredClient } from '../tokens/store.js'
 import { fromTokenResponse, type StoredTokens } from '../tokens/token.js'
-import type { Discovery } from './discovery.js'
+import { credentialIssuer, type Discovery } from './discovery.js'
 import { rememberAcceptedClient, tokenEndpointRefusesClient } from './forgotten-client.js'
 import { createGuardedFetch, recordFailures, type FailedAnswer, type FetchLike } from './http.js'
+import { describeRefusal, isDefinedRefusal, oauthRefusal } from './oauth-error.js'
 
 export function createTokenRefresh(options: { fetchFn?: FetchLike; now?: () => number } = {}): TokenRefresh {
   const fetchFn = createGuardedFetch(options.fetchFn ? { fetchFn: options.fetchFn } : {})
@@ -39,7 +40,7 @@ async function refreshGrant(
   let refreshed
   try {
     // The SDK's OAuth client (and its schemas) load on the first refresh, not at start-up.
-    const { refreshAuthorization } = await import('@modelcontextprotocol/sdk/client/auth.js')
+    const { refreshAuthorization } = await import('@modelcontextprotocol/client')
     refreshed = await refreshAuthorization(discovery.authorizationServerUrl, {
       ...(metadata ? { metadata } : {}),
       clientInformation: secrets.client,
@@ -64,14 +65,15 @@ async function refreshGrant(
     const endpoint = metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
     // The server's own answer where there was one (PayPal's HTML 500 page is "an HTML page", not its markup).
     const answer = failures.last()
-    const said = answer ? `HTTP ${answer.status}: ${answer.said}` : `${error instanceof OAuthError ? error.errorCode + ' ' : ''}${quote(summarise(error))}`
+    const code = oauthRefusal(error)?.code
+    const said = answer ? `HTTP ${answer.status}: ${answer.said}` : `${code ? code + ' ' : ''}${quote(summarise(error))}`
     throw new BridgeError('REFRESH_FAILED', `Refreshing the token of ${quote(name)} failed at ${endpoint}: ${said}.`, {
       hint: `This may pass; try again. If it persists, run \`mcp-oauth-bridge login ${name}\`.`,
       cause: error,
     })
   }
   rememberAcceptedClient(discovery.authorizationServerUrl, secrets.client.client_id)
-  return { kind: 'renewed', tokens: fromTokenResponse({ ...refreshed, issuer: discovery.authorizationServerUrl }, now()) }
+  return { kind: 'renewed', tokens: fromTokenResponse({ ...refreshed, issuer: credentialIssuer(discovery) }, now()) }
 }
 
 /**
@@ -91,8 +93,9 @@ function refreshResource(discovery: Discovery): string | undefined {
  * 408 and 429, which ask to come back later. `clientRefused`: the client, not the grant, is the problem.
  */
 function refreshRefusal(error: unknown, answer: FailedAnswer | undefined): { said: string; clientRefused: boolean } | undefined {
-  if (error instanceof InvalidGrantError) return { said: `${error.errorCode}${error.message ? `: ${error.message}` : ''}`, clientRefused: false }
+  const refusal = oauthRefusal(error)
+  if (refusal?.code === OAuthErrorCode.InvalidGrant) return { said: describeRefusal(refusal), clientRefused: false }
   if (!tokenEndpointRefusesClient(error, answer)) return undefined
-  if (error instanceof OAuthError && !(error instanceof ServerError)) return { said: `${error.errorCode}${error.message ? `: ${error.message}` : ''}`, clientRefused: true }
+  if (isDefinedRefusal(refusal)) return { said: describeRefusal(refusal), clientRefused: true }
   return { said: answer ? `HTTP ${answer.status}: ${answer.said}` : quote(summarise(error)), clientRefused: true }
 }

@@ -2,7 +2,7 @@
 // Validation): the table of advertised support × `iss` present, plain string comparison, and no
 // word of a mismatched response's error reaching the person.
 import { describe, expect, it } from 'vitest'
-import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import type { AuthorizationServerMetadata } from '@modelcontextprotocol/client'
 import { BridgeError } from '../errors.js'
 import { checkResponseOrigin } from './authorization-response.js'
 

@@ -1,11 +1,11 @@
 // The TokenStore seam: everything secret about a server (tokens, client registration,
 // discovery results, static headers). Today an encrypted file (encrypted-file-store.ts); a team
 // deployment can put the same interface on shared storage without touching the OAuth flow or the proxy.
-import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js'
-import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js'
+import type { OAuthClientInformationMixed, OAuthDiscoveryState } from '@modelcontextprotocol/client'
 import type { StoredTokens } from './token.js'
 
-export type StoredClient = OAuthClientInformationMixed & { issuer?: string }
+/** A client as the SDK keeps it, with the `issuer` stamp of the authorization server it belongs to. */
+export type StoredClient = OAuthClientInformationMixed
 
 export interface ServerSecrets {
   tokens?: StoredTokens

@@ -1,6 +1,6 @@
 // What a token is once the bridge holds it: the token response with its relative `expires_in`
 // turned into an absolute time, so any later reader can tell whether it is still fresh.
-import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js'
+import type { OAuthTokens } from '@modelcontextprotocol/client'
 
 export interface StoredTokens extends OAuthTokens {
   /** Absolute expiry (ms since epoch), computed from expires_in when the tokens arrived. */

@@ -59,7 +59,7 @@ export async function authorizeWithCode(login: AuthorizationCodeLogin): Promise<
       if (!code) throw new BridgeError('AUTHORIZATION_FAILED', 'The authorization server redirected back without a code.')
 
       io.progress('Exchanging the authorization code for tokens…')
-      await exchangeCode(login, attempts, started.provider, code)
+      await exchangeCode(login, attempts, started.provider, code, params.get('iss') ?? undefined)
       const accepted = (await store.get(name))?.client
       if (accepted) rememberAcceptedClient(discovery.authorizationServerUrl, accepted.client_id)
       // The redirect URI the server accepted for a client we did not register ourselves.

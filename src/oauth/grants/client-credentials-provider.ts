@@ -2,8 +2,7 @@
 // authenticated with its secret or with a private_key_jwt assertion (RFC 7523) signed by the
 // algorithm its key calls for, and a token request that names the grant.
 import { createPrivateKey } from 'node:crypto'
-import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js'
-import type { OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import { createPrivateKeyJwtAuth, type OAuthClientMetadata } from '@modelcontextprotocol/client'
 import { BridgeError } from '../../errors.js'
 import type { ServerSecrets, TokenStore } from '../../tokens/store.js'
 import type { Discovery } from '../discovery.js'

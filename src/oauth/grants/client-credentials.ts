@@ -1,7 +1,7 @@
 // Machine-to-machine logins: the client credentials grant (OAuth 2.1 §4.2), with a client
 // secret or private_key_jwt (RFC 7523), for CI jobs and servers that allow it. New tokens are
 // fetched the same way when they expire.
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
+import { auth } from '@modelcontextprotocol/client'
 import type { ServerEntry } from '../../config/schema.js'
 import { BridgeError, quote, summarise } from '../../errors.js'
 import { loginRequired } from '../../tokens/login-required.js'

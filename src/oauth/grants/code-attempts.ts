@@ -2,7 +2,7 @@
 // URI in use and the ones refused, whether the request is checked before the browser, and which
 // client the tokens held before belong to. Each attempt builds an authorization request here,
 // registering a client first where there is none; code-checks.ts and code-exchange.ts do the rest.
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
+import { auth } from '@modelcontextprotocol/client'
 import type { ServerSecrets } from '../../tokens/store.js'
 import { flowError } from '../flow-error.js'
 import { rememberAcceptedClient, storedClientNeedsCheck } from '../forgotten-client.js'

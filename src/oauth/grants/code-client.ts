@@ -1,6 +1,6 @@
 // The client of an authorization code login: what the bridge registers (a native public client
 // where allowed), what it says about the client it uses, and the store as the SDK must see it.
-import type { AuthorizationServerMetadata, OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import type { AuthorizationServerMetadata, OAuthClientMetadata } from '@modelcontextprotocol/client'
 import { BridgeError, quote } from '../../errors.js'
 import type { ServerSecrets, TokenStore } from '../../tokens/store.js'
 import { CLIENT_NAME } from '../provider.js'

@@ -1,8 +1,7 @@
 // The code exchange. A token endpoint that refuses a client the bridge registered makes that
 // registration useless to any later login too, so it is dropped and the error says to log in again
 // (no automatic second consent page).
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
+import { auth, type OAuthClientProvider } from '@modelcontextprotocol/client'
 import { BridgeError } from '../../errors.js'
 import { withoutClient } from '../client-choice.js'
 import { flowError } from '../flow-error.js'
@@ -10,10 +9,11 @@ import { forgetClient, tokenEndpointRefusesClient } from '../forgotten-client.js
 import type { AuthorizationCodeLogin } from '../login-terms.js'
 import type { CodeAttempts } from './code-attempts.js'
 
-export async function exchangeCode(login: AuthorizationCodeLogin, attempts: CodeAttempts, provider: OAuthClientProvider, code: string): Promise<void> {
+/** `iss` as the authorization response carried it: the SDK checks it again (RFC 9207 §2.4) before the code is redeemed. */
+export async function exchangeCode(login: AuthorizationCodeLogin, attempts: CodeAttempts, provider: OAuthClientProvider, code: string, iss: string | undefined): Promise<void> {
   const { store, name, discovery, serverUrl, failures } = login
   try {
-    await auth(provider, { serverUrl, authorizationCode: code, fetchFn: failures.fetchFn })
+    await auth(provider, { serverUrl, authorizationCode: code, ...(iss ? { iss } : {}), fetchFn: failures.fetchFn })
   } catch (error) {
     const failure = flowError('token exchange', error, discovery, failures.last(), { name, serverUrl })
     const refused = (await store.get(name)) ?? {}

@@ -1,11 +1,12 @@
 // The device authorization grant (RFC 8628), for machines whose browser cannot reach a loopback
 // callback (SSH sessions, containers): the person opens a short URL anywhere and types a code.
-import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js'
+import { registerClient } from '@modelcontextprotocol/client'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BridgeError } from '../../errors.js'
 import { saveTokens } from '../../tokens/save-tokens.js'
 import { fromTokenResponse } from '../../tokens/token.js'
 import { dropUnusableClient } from '../client-choice.js'
+import { credentialIssuer } from '../discovery.js'
 import { flowError } from '../flow-error.js'
 import type { AuthorizationOutcome, DiscoveredTarget, FlowIo } from '../login-terms.js'
 import { CLIENT_NAME } from '../provider.js'
@@ -62,7 +63,7 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
         } as Parameters<typeof registerClient>[1]['clientMetadata'],
         fetchFn,
       })
-      client = { ...registered, issuer: discovery.authorizationServerUrl }
+      client = { ...registered, issuer: credentialIssuer(discovery) }
     } catch (error) {
       throw flowError('registration', error, discovery)
     }
@@ -97,7 +98,7 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
       ...(resource ? { resource } : {}),
     })
     if (poll.ok) {
-      const tokens = fromTokenResponse({ ...(poll.body as unknown as Parameters<typeof fromTokenResponse>[0]), issuer: discovery.authorizationServerUrl }, Date.now())
+      const tokens = fromTokenResponse({ ...(poll.body as unknown as Parameters<typeof fromTokenResponse>[0]), issuer: credentialIssuer(discovery) }, Date.now())
       if (typeof tokens.access_token !== 'string') throw new BridgeError('TOKEN_EXCHANGE_FAILED', `The token endpoint ${metadata.token_endpoint} answered without an access token.`)
       await saveTokens(store, name, tokens)
       return { discovery, scope }
