@@ -1,6 +1,6 @@
 // The OAuth-protected MCP server behind `mcp-oauth-bridge demo`, in-process on 127.0.0.1 and a
 // free port. It plays a remote server and its authorization server on one origin, built only
-// from the SDK's server pieces, and knows nothing of the bridge: the bridge reaches it over HTTP
+// from the SDKs' server pieces, and knows nothing of the bridge: the bridge reaches it over HTTP
 // the way it reaches any real server.
 //
 // Two SDKs: the MCP endpoint (both eras, the bearer check) is SDK v2; the authorization server
@@ -46,7 +46,8 @@ export async function startDemoServer(): Promise<DemoServer> {
     resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(mcpUrl),
   })
   const serveMcp = toNodeHandler(endpoint)
-  // The SDK's app checks the Host header (DNS rebinding) and parses JSON bodies.
+  // SDK 1.x's app, for the router: it checks the Host header (DNS rebinding) of every request,
+  // the MCP endpoint's too, and parses JSON bodies.
   const app = createMcpExpressApp()
   app.disable('x-powered-by')
   // Authorization server metadata (RFC 8414), /authorize, /token, /register, /revoke, and the
