@@ -1,5 +1,5 @@
-// Step 1 of `add`: knock on the MCP server as a client would (an initialize POST) and read
-// whether, and how, it asks for authorization.
+// Step 1 of `add`: knock on the MCP server as a client would (`server/discover`, then `initialize`
+// for a 2025 server) and read whether, and how, it asks for authorization.
 import { extractWWWAuthenticateParams, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/client'
 import { BridgeError } from '../errors.js'
 import { describeNetworkError, type FetchLike } from './http.js'
@@ -26,18 +26,60 @@ export function readChallenge(response: Response): AuthChallenge {
   }
 }
 
-export async function probeServer(
-  serverUrl: URL,
-  options: { fetchFn?: FetchLike; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<ProbeResult> {
+/** What the `server/discover` knock was answered, for a caller that reads the era from it. */
+export interface DiscoverAnswer {
+  status: number
+  contentType: string
+  body: string
+}
+
+export interface Knock {
+  result: ProbeResult
+  /** Undefined when the answer was a challenge (its body is not read). */
+  discover?: DiscoverAnswer
+}
+
+export interface KnockOptions {
+  fetchFn?: FetchLike
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
+export async function probeServer(serverUrl: URL, options: KnockOptions = {}): Promise<ProbeResult> {
+  return (await knockServer(serverUrl, options)).result
+}
+
+/**
+ * The knock, in the order MCP 2026-07-28 gives a client that speaks both eras
+ * (`basic/transports/streamable-http.mdx` §Backward Compatibility): `server/discover` first, with
+ * the revision's `_meta` and headers. Its challenge is the answer; so is a result (an open modern
+ * server). Anything else is a 2025 server (or HTTP+SSE, or no MCP at all), asked with
+ * `initialize` as before, whose answer decides.
+ */
+export async function knockServer(serverUrl: URL, options: KnockOptions = {}): Promise<Knock> {
   const fetchFn = options.fetchFn ?? fetch
   const timeoutMs = options.timeoutMs ?? 20_000
+  const modern = await knockModern(serverUrl, fetchFn, options.headers, timeoutMs)
+  if (modern.challenged) return { result: modern.challenged }
+  refuseRedirect(serverUrl, modern.response)
+  const discover = { status: modern.response.status, contentType: modern.response.headers.get('content-type') ?? '', body: modern.body }
+  if (modern.response.ok && hasResult(discover)) return { result: { kind: 'open', status: discover.status }, discover }
+  return { result: await knockLegacy(serverUrl, fetchFn, options.headers, timeoutMs), discover }
+}
+
+/** `initialize`, the knock a 2025 server (and the HTTP+SSE detection after it) understands. */
+async function knockLegacy(
+  serverUrl: URL,
+  fetchFn: FetchLike,
+  headers: Record<string, string> | undefined,
+  timeoutMs: number,
+): Promise<ProbeResult> {
   let response: Response
   try {
     response = await fetchFn(serverUrl, {
       method: 'POST',
       headers: {
-        ...options.headers,
+        ...headers,
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
       },
@@ -59,35 +101,23 @@ export async function probeServer(
   }
   const sessionId = response.headers.get('mcp-session-id')
   const challenged = challengeOf(response)
-  // Only a refusal can be in modern words; anything else is not read.
-  const refusedInModernWords = !challenged && (response.status === 400 || response.status === 404) && (await isModernRefusal(response))
   await response.body?.cancel().catch(() => undefined)
   if (challenged) return challenged
   // The probe opened a session the server would otherwise keep until it times out.
   if (sessionId) {
     await fetchFn(serverUrl, {
       method: 'DELETE',
-      headers: { ...options.headers, 'mcp-session-id': sessionId },
+      headers: { ...headers, 'mcp-session-id': sessionId },
       signal: AbortSignal.timeout(timeoutMs),
     }).then((r) => r.body?.cancel(), () => undefined)
   }
   refuseRedirect(serverUrl, response)
-  // A 2026-07-28 server has no `initialize`, and may refuse it without asking for a token while
-  // asking for one on its real requests (the conformance suite's authorization-server-migration
-  // server does). Its refusal says so in modern words; one modern request then shows the challenge.
-  if (refusedInModernWords) {
-    const modern = await knockModern(serverUrl, fetchFn, options.headers, timeoutMs)
-    if (modern) return modern
-  }
   return { kind: 'open', status: response.status }
 }
 
 export const MODERN_PROTOCOL_VERSION = '2026-07-28'
 
 const CLIENT_INFO = { name: 'mcp-oauth-bridge', version: '0.1.0' }
-
-/** JSON-RPC codes only a 2026-07-28 server sends (HeaderMismatch, MissingRequiredClientCapability, UnsupportedProtocolVersion). */
-const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022])
 
 function challengeOf(response: Response): ProbeResult | undefined {
   if (response.status === 401) return { kind: 'unauthorized', challenge: readChallenge(response) }
@@ -108,15 +138,14 @@ function refuseRedirect(serverUrl: URL, response: Response): void {
 /**
  * `server/discover` with the per-request metadata and headers the revision requires
  * (`basic/index.mdx` §_meta, `streamable-http.mdx` §Request Metadata). Its 401 or 403 is the
- * challenge, a 2xx an open modern server; anything else (or a network failure) leaves the
- * decision to the answer `initialize` got.
+ * challenge; otherwise the answer is read whole (a stream ends with the result, or at the timeout).
  */
 async function knockModern(
   serverUrl: URL,
   fetchFn: FetchLike,
   headers: Record<string, string> | undefined,
   timeoutMs: number,
-): Promise<ProbeResult | undefined> {
+): Promise<{ challenged: ProbeResult; response?: undefined; body?: undefined } | { challenged?: undefined; response: Response; body: string }> {
   let response: Response
   try {
     response = await fetchFn(serverUrl, {
@@ -143,23 +172,31 @@ async function knockModern(
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     })
-  } catch {
-    return undefined
+  } catch (error) {
+    throw describeNetworkError(serverUrl.href, error, timeoutMs)
   }
-  await response.body?.cancel().catch(() => undefined)
   const challenged = challengeOf(response)
-  if (challenged) return challenged
-  if (response.status >= 200 && response.status < 300) return { kind: 'open', status: response.status }
-  return undefined
+  if (challenged) {
+    await response.body?.cancel().catch(() => undefined)
+    return { challenged }
+  }
+  const body = response.status >= 300 && response.status < 400 ? '' : await response.text().catch(() => '')
+  return { response, body }
 }
 
-/**
- * A refusal only a 2026-07-28 server words (`streamable-http.mdx` §Backward Compatibility): one of
- * its error codes (`-32020…-32022`), or `-32601` for `initialize`, a method every 2025 server has.
- */
-async function isModernRefusal(response: Response): Promise<boolean> {
-  const code = await response.clone().json().then((body: unknown) => (body as { error?: { code?: unknown } } | null)?.error?.code, () => undefined)
-  return typeof code === 'number' && (MODERN_ERROR_CODES.has(code) || code === -32601)
+/** Whether the answer carries a JSON-RPC result (as JSON, or as an event of a stream). */
+function hasResult(answer: DiscoverAnswer): boolean {
+  const texts = /^text\/event-stream\b/i.test(answer.contentType)
+    ? answer.body.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5))
+    : [answer.body]
+  return texts.some((text) => {
+    try {
+      const message = JSON.parse(text) as { result?: unknown } | null
+      return typeof message === 'object' && message !== null && typeof message.result === 'object' && message.result !== null
+    } catch {
+      return false
+    }
+  })
 }
 
 /** The same reading for a raw header value (the proxy's upstream client is not fetch). */

@@ -436,13 +436,13 @@ describe('detectTransport', () => {
     return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`), seen }
   }
 
-  it('finds an HTTP+SSE server: initialize refused, then an endpoint event', async () => {
+  it('finds an HTTP+SSE server: server/discover and initialize refused, then an endpoint event', async () => {
     const { url, seen } = await serve((req, res) => {
       if (req.method === 'POST') return void res.writeHead(405, { allow: 'GET' }).end()
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': hi\n\nevent: endpoint\ndata: /messages?sessionId=1\n\n')
     })
     expect(await detectTransport(url, { Authorization: 'Bearer t' })).toEqual({ transport: 'sse' })
-    expect(seen).toEqual(['POST Bearer t', 'GET Bearer t'])
+    expect(seen).toEqual(['POST Bearer t', 'POST Bearer t', 'GET Bearer t'])
   })
 
   it('finds Streamable HTTP, and ends the session the knock opened', async () => {
@@ -450,9 +450,9 @@ describe('detectTransport', () => {
       if (req.method === 'POST') return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's' }).end('{}')
       res.writeHead(200).end()
     })
-    // The era probe (a server/discover) comes last; this server answers it as no modern server would.
+    // The knock's server/discover comes first; this server answers it as no modern server would.
     expect(await detectTransport(url)).toEqual({ transport: 'http', era: '2025-11-25' })
-    expect(seen).toEqual(['POST ', 'DELETE ', 'POST '])
+    expect(seen).toEqual(['POST ', 'POST ', 'DELETE '])
   })
 
   it('answers none when both requests are refused: nothing there speaks MCP', async () => {

@@ -1,12 +1,13 @@
-// Which transport an upstream speaks, the way MCP's transports §Backwards Compatibility tells a
-// client to find out: POST an initialize; a 4xx (typically 400, 404 or 405) means it may be an
-// HTTP+SSE (2024-11-05) server, so GET the URL as an event stream and see whether the first
-// event is `endpoint`. Anything else is Streamable HTTP, whose own errors the normal probe reports.
-// A Streamable HTTP server's era is probed next (era/era-probe.ts): a 2026-07-28 `server/discover`.
+// Which transport and era an upstream speaks, the way MCP 2026-07-28's Streamable HTTP
+// §Backward Compatibility tells a client to find out: the knock's `server/discover` (oauth/probe.ts)
+// shows the era (era/era-probe.ts reads it); a server that did not answer it is asked `initialize`,
+// and a 4xx to that (typically 400, 404 or 405) means it may be an HTTP+SSE (2024-11-05) server,
+// so GET the URL as an event stream and see whether the first event is `endpoint`. Anything else
+// is Streamable HTTP, whose own errors the normal probe reports.
 import { describeBody, describeNetworkError, type FetchLike } from '../oauth/http.js'
-import { probeServer, readChallenge, type AuthChallenge } from '../oauth/probe.js'
+import { knockServer, readChallenge, type AuthChallenge, type DiscoverAnswer } from '../oauth/probe.js'
 import { SseParser, type SseEvent } from './legacy-sse.js'
-import { eraFromProbe, probeRequest } from './era/era-probe.js'
+import { eraFromProbe } from './era/era-probe.js'
 import { messagesOf } from './era/message-stream.js'
 import type { Era } from './era/wire.js'
 
@@ -35,36 +36,29 @@ export async function detectTransport(
   fetchFn: FetchLike = fetch,
   options: DetectOptions = {},
 ): Promise<TransportDetection> {
-  const found = await detectKind(url, headers, fetchFn, options)
+  const timeoutMs = options.timeoutMs ?? 20_000
+  // One knock for both: `add` learns about authorization from the same requests.
+  const knock = await knockServer(url, { fetchFn, headers, timeoutMs })
+  const probe = knock.result
+  if (probe.kind !== 'open') return { transport: 'unauthorized', status: probe.kind === 'unauthorized' ? 401 : 403, challenge: probe.challenge }
+  const found = probe.status < 400 || probe.status >= 500 ? { transport: 'http' as const } : await detectSse(url, headers, fetchFn, options)
   if (found.transport !== 'http') return found
-  const era = await detectEra(url, headers, fetchFn, options.timeoutMs ?? 20_000)
+  const era = knock.discover ? eraOf(knock.discover) : undefined
   return era ? { transport: 'http', era } : found
 }
 
 /**
- * The upstream's era, from its answer to a modern request (`basic/transports/streamable-http.mdx`
- * §Backward Compatibility); undefined when the answer tells nothing (401/403, 5xx, no answer).
+ * The upstream's era, from its answer to the knock's `server/discover`
+ * (`basic/transports/streamable-http.mdx` §Backward Compatibility); undefined when the answer
+ * tells nothing (5xx, a stream cut by the timeout).
  */
-export async function detectEra(url: URL, headers: Record<string, string>, fetchFn: FetchLike = fetch, timeoutMs = 20_000): Promise<Era | undefined> {
-  const probe = probeRequest()
-  try {
-    const response = await fetchFn(url, { method: 'POST', headers: withHeaders(headers, probe.headers), body: probe.body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
-    const type = response.headers.get('content-type') ?? ''
-    // An SSE answer to server/discover ends with the result; a stream that does not is cut by the timeout.
-    const body = await response.text().catch(() => '')
-    return eraFromProbe(response.status, messagesOf(body, type.includes('text/event-stream')))
-  } catch {
-    return undefined
-  }
+function eraOf(answer: DiscoverAnswer): Era | undefined {
+  return eraFromProbe(answer.status, messagesOf(answer.body, answer.contentType.includes('text/event-stream')))
 }
 
-async function detectKind(url: URL, headers: Record<string, string>, fetchFn: FetchLike, options: DetectOptions): Promise<TransportDetection> {
+/** After a refused `initialize`: an HTTP+SSE server answers a GET with an `endpoint` event. */
+async function detectSse(url: URL, headers: Record<string, string>, fetchFn: FetchLike, options: DetectOptions): Promise<TransportDetection> {
   const timeoutMs = options.timeoutMs ?? 20_000
-  // The POST is the same knock `add` makes to learn about authorization: one request for both.
-  const probe = await probeServer(url, { fetchFn, headers, timeoutMs })
-  if (probe.kind !== 'open') return { transport: 'unauthorized', status: probe.kind === 'unauthorized' ? 401 : 403, challenge: probe.challenge }
-  if (probe.status < 400 || probe.status >= 500) return { transport: 'http' }
-
   const call = async (init: RequestInit): Promise<Response> => {
     try {
       return await fetchFn(url, { ...init, redirect: 'manual' })
