@@ -72,6 +72,11 @@ export class TokenManager {
     return this.#renew(name, rejected)
   }
 
+  /** Whether the stored grant of `name` can be renewed without a login. */
+  async hasRefreshToken(name: string): Promise<boolean> {
+    return Boolean((await this.#store.get(name))?.tokens?.refresh_token)
+  }
+
   /** Drops what is cached, e.g. after `login` or `logout` changed the store. */
   forget(name?: string): void {
     if (name === undefined) this.#cache.clear()

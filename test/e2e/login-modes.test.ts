@@ -323,6 +323,29 @@ describe('logins the running bridge starts by itself', () => {
     expect(await callText(client, 'echo', { text: 'still fine' })).toBe('still fine')
   })
 
+  // MCP 2026-07-28 §Authorization Server Binding: a resource may move to another authorization
+  // server, and a token without a refresh token cannot be renewed where it came from either.
+  it('a token without a refresh token that the server stops accepting: the bridge logs in again while the request waits', async () => {
+    const callbackPort = await pickFreePort()
+    const server = await fixture({
+      preRegisteredClients: [{ client_id: 'no-refresh', redirect_uris: [`http://127.0.0.1:${callbackPort}/callback`], grant_types: ['authorization_code'] }],
+    })
+    const home = await makeHome()
+    const env = cliEnv(home)
+    const add = await runCli(['add', 'once', server.mcpUrl, '--policy', 'allow', '--client-id', 'no-refresh', '--callback-port', String(callbackPort)], env)
+    expect(add.code, add.stderr).toBe(0)
+
+    const running = await bridge(env)
+    const client = await connect(`${running.url}/mcp/once`)
+    expect(await callText(client, 'whoami')).toBe('alice')
+    const logins = server.stats.authorizationCodeGrants
+    await server.revokeAllGrants()
+    expect(await callText(client, 'whoami')).toBe('alice')
+    expect(server.stats.authorizationCodeGrants).toBe(logins + 1)
+    expect(server.stats.refreshGrants).toBe(0)
+    expect(running.output()).toContain('once: the server asks for authorization; starting a login')
+  })
+
   it('a scope the authorization server never grants: a clear error after at most two logins, and no loop', async () => {
     const server = await fixture({ toolScopes: { never_tool: 'mcp:never' }, ungrantedScopes: ['mcp:never'] })
     const home = await makeHome()

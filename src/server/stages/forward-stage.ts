@@ -1,5 +1,5 @@
 // Stage 5, forward with the token: the request goes upstream with the server's access token; a
-// 401 refreshes the token (or, without a refresh token, logs in again) or logs in again, a 403 insufficient_scope steps up, then it is sent
+// 401 refreshes the token or logs in again, a 403 insufficient_scope steps up, then it is sent
 // once more (at most MAX_LOGINS_PER_REQUEST logins per request).
 import type { IncomingHttpHeaders } from 'node:http'
 import type { BridgeConfig, ServerEntry } from '../../config/schema.js'
