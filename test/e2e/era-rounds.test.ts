@@ -110,6 +110,29 @@ describe('input rounds and listens across eras', () => {
       await client.close()
     })
 
+    it('goes on with the session when the client cancels a call while it is being asked', async () => {
+      const client = new LegacyClient({ name: 'cancelling-2025-client', version: '1.0.0' }, { capabilities: { elicitation: {} } })
+      const controller = new AbortController()
+      let asked: () => void = () => undefined
+      const wasAsked = new Promise<void>((resolve) => (asked = resolve))
+      client.setRequestHandler(ElicitRequestSchema, async () => {
+        controller.abort()
+        asked()
+        return { action: 'accept', content: { ok: true } }
+      })
+      await client.connect(new LegacyTransport(new URL(`${bridge.url}/mcp/modern`)))
+      const runsBefore = modern.toolRuns.length
+      const call = client.callTool({ name: 'transfer', arguments: { amount: 3 } }, undefined, { signal: controller.signal })
+      await approveNext(bridge)
+      await wasAsked
+      await expect(call).rejects.toThrow(/abort/i)
+      // The session goes on, and nothing waits for a person: the cancelled round asked no one again.
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'still here' } }) as ToolResult).content[0]?.text).toBe('still here')
+      expect(modern.toolRuns.slice(runsBefore)).toContain('echo')
+      expect(await pending(bridge)).toEqual([])
+      await client.close()
+    })
+
     it('does not declare elicitation upstream for a request whose answer cannot be a stream', async () => {
       const url = `${bridge.url}/mcp/modern`
       const post = (headers: Record<string, string>, body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
