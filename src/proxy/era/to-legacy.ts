@@ -1,7 +1,9 @@
 // A 2026-07-28 client of a 2025-only upstream. Such a server wants `initialize` and a session
 // first and refuses everything else with 400 (`basic/versioning.mdx` §Compatibility Matrix), so
 // the bridge plays the 2025 client: one upstream session per client identity, requests sent on
-// it without the modern envelope, and answers marked as modern results.
+// it without the modern envelope, and answers marked as modern results. The upstream's mid-call
+// requests become input_required rounds (to-legacy-rounds.ts), and a listen is served from the
+// session's GET stream (listen-from-get.ts).
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
 import { onOwnSignal } from '../upstream.js'
@@ -35,7 +37,10 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
     // since the upstream waits for a person; INPUT_WAIT_MS bounds the wait (to-legacy-rounds.ts).
     const own = ROUND_METHODS.has(method) && Object.keys(inputCapabilities(session.declared)).length > 0 ? new AbortController() : undefined
     const outgoing = own ? { ...onOwnSignal(request, own.signal), timeoutMs: 0 } : request
-    const answer = await sendUpstream(onSession(outgoing, session, { jsonrpc: '2.0', id: upstreamId, method, ...legacyParams(message) }))
+    // Until the answer starts, the client leaving still ends the request.
+    const leave = () => own?.abort()
+    if (own) request.signal.addEventListener('abort', leave, { once: true })
+    const answer = await sendUpstream(onSession(outgoing, session, { jsonrpc: '2.0', id: upstreamId, method, ...legacyParams(message) })).finally(() => request.signal.removeEventListener('abort', leave))
     if (answer.statusCode === 404) {
       // The upstream forgot the session (restarted, expired): a modern client knows of none, so open another.
       answer.body.resume()
@@ -64,8 +69,9 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
     request.signal.addEventListener('abort', cancel, { once: true })
     const mapped = mapMessages(answer, (upstream) => {
       if (typeof upstream.method === 'string' && upstream.id !== undefined) {
-        // 2026-07-28 has no server requests on a request's stream (`basic/patterns/mrtr.mdx`); the
-        // bridge declared no input capabilities, so say no rather than leave the server waiting.
+        // 2026-07-28 has no server requests on a request's stream (`basic/patterns/mrtr.mdx`), and
+        // this request cannot carry a round (the client declared no input capability, or the method
+        // takes none): say no rather than leave the server waiting.
         void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))).then((sent) => sent.body.resume(), () => undefined)
         return undefined
       }

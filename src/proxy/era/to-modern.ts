@@ -1,7 +1,9 @@
 // A 2025 client of a 2026-07-28-only upstream. A modern server has no `initialize` and no
 // sessions, and refuses 2025 requests with 400 -32022 (`basic/versioning.mdx` §Compatibility
 // Matrix), so the bridge plays the 2025 server: it answers `initialize` from the upstream's
-// `server/discover`, keeps the session, and sends every later request as a modern one.
+// `server/discover`, keeps the session, and sends every later request as a modern one. An
+// `input_required` answer is played out with the client as 2025 server requests
+// (legacy-input-rounds.ts).
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
 import { onOwnSignal } from '../upstream.js'
