@@ -11,15 +11,18 @@ import type { UpstreamResponse } from './upstream.js'
 /** Bytes kept before any reader asked for them; past this the upstream socket is paused. */
 const UNREAD_LIMIT = 64 * 1024
 
-/** The handler behind each answer it resolved with (a copy such as `{ ...answer }` is not in here). */
-const handlers = new WeakMap<UpstreamResponse, AnswerHandler>()
+/**
+ * The handler behind an answer it resolved with. A copy (`{ ...answer, body }`) carries it too,
+ * but copying reads `body`, which makes the stream, after which whole() declines.
+ */
+const HANDLER = Symbol('answer handler')
 
 /**
  * The whole body of an answer straight from its handler, without a stream; undefined when the
  * answer is not one this module made or its body stream was already taken (read `body` then).
  */
 export function wholeAnswer(answer: UpstreamResponse): Promise<Buffer> | undefined {
-  return handlers.get(answer)?.whole()
+  return (answer as { [HANDLER]?: AnswerHandler })[HANDLER]?.whole()
 }
 
 export class AnswerHandler implements Dispatcher.DispatchHandler {
@@ -62,14 +65,14 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
     this.#started = true
     const handler = this
     // `body` is an own, enumerable getter, so `{ ...answer, headers }` still carries a body.
-    const answer: UpstreamResponse = {
+    const answer: UpstreamResponse & { [HANDLER]: AnswerHandler } = {
       statusCode,
       headers,
       get body() {
         return handler.#stream()
       },
+      [HANDLER]: this,
     }
-    handlers.set(answer, this)
     this.#resolve(answer)
   }
 
