@@ -92,6 +92,8 @@ export function createListens(sendUpstream: UpstreamSender, post: PostToSession)
       const open = Object.keys(listener.honoured).length > 0
       if (open && !get) shared.set(session, (get = openGet(request, session)))
       const running = open && get ? await get.opened : false
+      // A refused GET is not kept: the next listen asks again.
+      if (!running && get && shared.get(session) === get) shared.delete(session)
       if (!running || !get) {
         out.write(sseEvent(acknowledgement(listener.id, {})))
         endListen(listener)
