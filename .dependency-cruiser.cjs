@@ -25,7 +25,10 @@ function downwardOnly(folder, below) {
     comment: `src/${folder}/ may import ${below.length ? below.map((name) => `${name}/`).join(', ') : 'no other folder'} and the leaves (docs/design.md, Layering)`,
     severity: 'error',
     from: { path: `^src/${folder}/` },
-    to: { path: '^src/', pathNot: [`^src/${folder}/`, ...below.map((name) => `^src/${name}/`), ...LEAVES] },
+    to: {
+      path: '^src/',
+      pathNot: [`^src/${folder}/`, ...below.map((name) => `^src/${name}/`), ...LEAVES],
+    },
   }
 }
 
@@ -38,7 +41,8 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'Files that import each other in a circle, type-only imports and lazy import() included.',
+      comment:
+        'Files that import each other in a circle, type-only imports and lazy import() included.',
       severity: 'error',
       from: {},
       to: { circular: true },
@@ -59,7 +63,8 @@ module.exports = {
     },
     {
       name: 'not-to-dev-dep',
-      comment: 'Shipped code imports only dependencies (devDependencies are not installed with the package).',
+      comment:
+        'Shipped code imports only dependencies (devDependencies are not installed with the package).',
       severity: 'error',
       from: { path: '^src/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
@@ -80,14 +85,16 @@ module.exports = {
     },
     {
       name: 'only-cli-imports-cli',
-      comment: 'cli/ is the top: only src/cli.ts imports it, and others only its leaf cli/commands-named.ts.',
+      comment:
+        'cli/ is the top: only src/cli.ts imports it, and others only its leaf cli/commands-named.ts.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/cli/', '^src/cli\\.ts$'] },
       to: { path: '^src/cli/', pathNot: LEAVES },
     },
     {
       name: 'leaves-import-nothing',
-      comment: 'errors.ts, version.ts and cli/commands-named.ts import nothing of src/, so any file may use them.',
+      comment:
+        'errors.ts, version.ts and cli/commands-named.ts import nothing of src/, so any file may use them.',
       severity: 'error',
       from: { path: LEAVES },
       to: { path: '^src/' },

@@ -379,7 +379,7 @@
     }
     const item = el('li', {}, [el('time', { text: clock(new Date()) }), document.createTextNode(`${what}: ${how}`)])
     recentList.prepend(item)
-    while (recentList.children.length > RECENT_LIMIT) recentList.lastElementChild && recentList.lastElementChild.remove()
+    while (recentList.children.length > RECENT_LIMIT) recentList.lastElementChild?.remove()
     recentSection.hidden = false
     if (!entry.decidedHere) announce(`${what} is no longer waiting: ${how}.`)
   }

@@ -397,12 +397,10 @@ async function streamRound(target, calls, events, delayMs, samples, firsts) {
 // ---------------------------------------------------------------- main
 
 const fmt = (value, digits = 3) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-const signed = (value, digits = 3) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(digits)}` : 'n/a');
 const met = (ok) => (ok ? 'yes' : 'NO');
 const timed = async (run) => { const started = performance.now(); await run(); return performance.now() - started; };
 const clamp = (value, { min, max }) => Math.max(min, Math.min(max, Math.round(value)));
 const p50 = (values) => percentile(values, 50);
-const p99 = (values) => percentile(values, 99);
 
 async function main() {
   const runStarted = performance.now();
@@ -587,7 +585,6 @@ async function main() {
   }
 
   // ------------------------------------------------------------ report
-  const proxies = targets.filter((t) => t !== direct);
   /** Added p50: the median over rounds of (proxied − direct), so drift cancels. */
   const addedP50 = (t, key) => median(t.rounds[key].map((samples, r) => p50(samples) - p50(direct.rounds[key][r])));
   const cpuUs = (t, bucket) => (t.cpu[bucket] ? t.cpu[bucket].us / t.cpu[bucket].n : Number.NaN);

@@ -106,9 +106,17 @@ async function readAll(body: Readable): Promise<string> {
   return text
 }
 
-async function json(response: UpstreamResponse): Promise<any> {
+/** A JSON-RPC answer as these tests read it (a batch's answers are only compared whole, with toEqual). */
+interface Answer {
+  id?: unknown
+  result?: unknown
+  error?: { code: number; message: string; data?: unknown }
+}
+
+async function json(response: UpstreamResponse): Promise<Answer> {
   const text = await readAll(response.body)
-  return text ? JSON.parse(text) : undefined
+  // An empty body reads as an answer with nothing in it.
+  return text ? (JSON.parse(text) as Answer) : {}
 }
 
 const initialize = (id: number | string = 1) => ({
@@ -269,7 +277,7 @@ describe('createLegacySseSender', () => {
     const response = await sender.send(request(fake, { body: initialize(), token: 'secret' }))
     const answer = await json(response)
     expect(answer.id).toBe(1)
-    expect(answer.error.message).toContain('another origin')
+    expect(answer.error?.message).toContain('another origin')
     expect(other.posts).toHaveLength(0)
     expect(sender.sessionCount()).toBe(0)
   })
@@ -281,7 +289,7 @@ describe('createLegacySseSender', () => {
       return true
     }
     const answer = await json(await sender.send(request(fake, { body: initialize() })))
-    expect(answer.error.message).toMatch(/did not open an event stream \(HTTP 404, text\/html.*HTTP\+SSE/)
+    expect(answer.error?.message).toMatch(/did not open an event stream \(HTTP 404, text\/html.*HTTP\+SSE/)
   })
 
   it('gives up on an endpoint that never comes', async () => {
@@ -291,7 +299,7 @@ describe('createLegacySseSender', () => {
       return true
     }
     const answer = await json(await sender.send(request(fake, { body: initialize() })))
-    expect(answer.error.message).toMatch(/endpoint within 0.2 s/)
+    expect(answer.error?.message).toMatch(/endpoint within 0.2 s/)
   })
 
   it('times out a request with a JSON-RPC error and asks the server to cancel it', async () => {
@@ -302,7 +310,7 @@ describe('createLegacySseSender', () => {
     expect(response.statusCode).toBe(200)
     const answer = await json(response)
     expect(answer).toMatchObject({ id: 9, error: { code: -32000 } })
-    expect(answer.error.message).toContain('did not answer tools/call within 0.3 s')
+    expect(answer.error?.message).toContain('did not answer tools/call within 0.3 s')
     await until(() => fake.posts.some((post) => post.message.method === 'notifications/cancelled'))
     expect(fake.posts.at(-1)?.message).toMatchObject({ params: { requestId: 9 } })
   })
@@ -314,7 +322,7 @@ describe('createLegacySseSender', () => {
     const response = await sender.send({ ...request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'slow' } } }), timeoutMs: 200 })
     const answer = await json(response)
     expect(answer).toMatchObject({ id: 10, error: { code: -32000 } })
-    expect(answer.error.message).toMatch(/did not answer tools\/call within 0\.2 s \(upstreamTimeoutSeconds in config\.json; .*0 for no limit/)
+    expect(answer.error?.message).toMatch(/did not answer tools\/call within 0\.2 s \(upstreamTimeoutSeconds in config\.json; .*0 for no limit/)
   })
 
   it('progress for a request keeps it alive past the timeout', async () => {
@@ -345,7 +353,7 @@ describe('createLegacySseSender', () => {
     await until(() => fake.posts.length === 2)
     fake.streams.get('1')?.end()
     const answer = await json(await pending)
-    expect(answer.error.message).toMatch(/closed its event stream.*session has ended/)
+    expect(answer.error?.message).toMatch(/closed its event stream.*session has ended/)
     await stream.ended
     const next = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 12, method: 'ping' } }))
     expect(next.statusCode).toBe(404)
@@ -380,7 +388,7 @@ describe('createLegacySseSender', () => {
     const get = await sender.send(request(fake, { method: 'GET', session: second }))
     collect(get.body)
     const third = await json(await sender.send(request(fake, { body: initialize(3) })))
-    expect(third.error.message).toMatch(/already holds 1 sessions/)
+    expect(third.error?.message).toMatch(/already holds 1 sessions/)
   })
 
   it('bounds requests in flight per session', async () => {
@@ -390,9 +398,9 @@ describe('createLegacySseSender', () => {
     const waiting = sender.send(request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'tools/call' } }))
     await until(() => fake.posts.length === 2)
     const refused = await json(await sender.send(request(fake, { session, body: { jsonrpc: '2.0', id: 21, method: 'ping' } })))
-    expect(refused.error.message).toMatch(/Too many requests/)
+    expect(refused.error?.message).toMatch(/Too many requests/)
     await sender.close()
-    expect((await json(await waiting)).error.message).toMatch(/shutting down/)
+    expect((await json(await waiting)).error?.message).toMatch(/shutting down/)
   })
 
   it('refuses a second request with the id of one still waiting', async () => {
@@ -405,7 +413,7 @@ describe('createLegacySseSender', () => {
     expect(duplicate).toMatchObject({ id: 20, error: { code: -32600 } })
     expect(fake.posts).toHaveLength(2)
     await sender.close()
-    expect((await json(await waiting)).error.message).toMatch(/shutting down/)
+    expect((await json(await waiting)).error?.message).toMatch(/shutting down/)
   })
 
   it('drops the queued messages beyond its limit, oldest first', async () => {
