@@ -49,6 +49,14 @@ describe('probeServer and the 2026-07-28 revision', () => {
     }
   })
 
+  it('server/discover refused in modern words (-32020, -32021, -32022): a modern server, no initialize follows', async () => {
+    for (const code of [-32020, -32021, -32022]) {
+      const fake = server(() => rpcError(400, code, 'refused'))
+      expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({ kind: 'open', status: 400 })
+      expect(fake.methods()).toEqual(['server/discover'])
+    }
+  })
+
   it('server/discover refused (legacy 400, HTTP+SSE 405, no body, an unknown method): initialize follows and its answer decides', async () => {
     for (const refusal of [() => rpcError(400, -32000, 'Bad Request: Server not initialized'), () => new Response('Method Not Allowed', { status: 405 }), () => new Response(null, { status: 400 }), () => rpcError(200, -32601, 'Method not found')]) {
       const fake = server(refusal)

@@ -52,9 +52,9 @@ export async function probeServer(serverUrl: URL, options: KnockOptions = {}): P
 /**
  * The knock, in the order MCP 2026-07-28 gives a client that speaks both eras
  * (`basic/transports/streamable-http.mdx` §Backward Compatibility): `server/discover` first, with
- * the revision's `_meta` and headers. Its challenge is the answer; so is a result (an open modern
- * server). Anything else is a 2025 server (or HTTP+SSE, or no MCP at all), asked with
- * `initialize` as before, whose answer decides.
+ * the revision's `_meta` and headers. Its challenge is the answer; so is a modern server's result
+ * or refusal (it lets the server be added; the era is read from it). Anything else is a 2025
+ * server (or HTTP+SSE, or no MCP at all), asked with `initialize` as before, whose answer decides.
  */
 export async function knockServer(serverUrl: URL, options: KnockOptions = {}): Promise<Knock> {
   const fetchFn = options.fetchFn ?? fetch
@@ -63,7 +63,7 @@ export async function knockServer(serverUrl: URL, options: KnockOptions = {}): P
   if (modern.challenged) return { result: modern.challenged }
   refuseRedirect(serverUrl, modern.response)
   const discover = { status: modern.response.status, contentType: modern.response.headers.get('content-type') ?? '', body: modern.body }
-  if (modern.response.ok && hasResult(discover)) return { result: { kind: 'open', status: discover.status }, discover }
+  if (spokeModern(discover)) return { result: { kind: 'open', status: discover.status }, discover }
   return { result: await knockLegacy(serverUrl, fetchFn, options.headers, timeoutMs), discover }
 }
 
@@ -184,17 +184,34 @@ async function knockModern(
   return { response, body }
 }
 
-/** Whether the answer carries a JSON-RPC result (as JSON, or as an event of a stream). */
-function hasResult(answer: DiscoverAnswer): boolean {
+/** JSON-RPC codes only a 2026-07-28 server sends (HeaderMismatch, MissingRequiredClientCapability, UnsupportedProtocolVersion). */
+const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022])
+
+/**
+ * Whether the answer is a 2026-07-28 server's: a result (a 2xx), or one of the errors only that
+ * revision has (`basic/index.mdx` §Error Codes: it refused this request's version, capabilities or
+ * headers, which `initialize` would not mend). A 2025 server's "not initialized" or "method not
+ * found" is neither.
+ */
+function spokeModern(answer: DiscoverAnswer): boolean {
+  return messagesIn(answer).some((message) => {
+    if (answer.status >= 200 && answer.status < 300 && typeof message.result === 'object' && message.result !== null) return true
+    const code = (message.error as { code?: unknown } | undefined)?.code
+    return typeof code === 'number' && MODERN_ERROR_CODES.has(code)
+  })
+}
+
+/** The JSON-RPC messages of an answer, as JSON or as the events of a stream. */
+function messagesIn(answer: DiscoverAnswer): Array<Record<string, unknown>> {
   const texts = /^text\/event-stream\b/i.test(answer.contentType)
     ? answer.body.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5))
     : [answer.body]
-  return texts.some((text) => {
+  return texts.flatMap((text) => {
     try {
-      const message = JSON.parse(text) as { result?: unknown } | null
-      return typeof message === 'object' && message !== null && typeof message.result === 'object' && message.result !== null
+      const message: unknown = JSON.parse(text)
+      return typeof message === 'object' && message !== null && !Array.isArray(message) ? [message as Record<string, unknown>] : []
     } catch {
-      return false
+      return []
     }
   })
 }
