@@ -37,7 +37,8 @@ export function pipeBody(body: Readable, res: ServerResponse, onFault: (error: E
     // pauses the upstream body.
     const resume = () => source.resume()
     // Chunks that arrive together (often the last event and the end of the answer) leave in one
-    // write: the response is corked for the rest of this turn of the event loop.
+    // write: the response stays corked until the microtasks after this callback, which run once
+    // the stream's own next-tick work (its 'end' among it) is done, and before any new I/O.
     let corked = false
     const uncork = () => {
       corked = false
@@ -47,7 +48,7 @@ export function pipeBody(body: Readable, res: ServerResponse, onFault: (error: E
       if (!corked) {
         corked = true
         res.cork()
-        setImmediate(uncork)
+        queueMicrotask(uncork)
       }
       if (!res.write(chunk)) {
         source.pause()
