@@ -33,8 +33,8 @@ describe('stdio shutdown', () => {
   const deletes = async () => (await readFile(join(home, 'logs', 'requests.log'), 'utf8').catch(() => '')).split('\n').filter((line) => / demo DELETE 200 /.test(line)).length
 
   /** Starts a relay, initializes a session through it, then lets `end` stop it; resolves with its exit. */
-  const session = async (end: (child: ReturnType<typeof spawn>) => void) => {
-    const child = spawn(process.execPath, [CLI, 'stdio', 'demo', '--port', port], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  const session = async (end: (child: ReturnType<typeof spawn>) => void, args = ['--port', port]) => {
+    const child = spawn(process.execPath, [CLI, 'stdio', 'demo', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -68,5 +68,12 @@ describe('stdio shutdown', () => {
     const { code, stderr } = await session((child) => child.stdin?.end())
     expect(code, stderr).toBe(0)
     await expect.poll(deletes).toBe(before + 1)
+  })
+
+  it('--standalone ends the session at the bridge in its own process, then that bridge, on SIGTERM', async () => {
+    const { code, signal, stderr } = await session((child) => child.kill('SIGTERM'), ['--standalone'])
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null })
+    // The bridge in the process logs each request to stderr; the DELETE is the session's end.
+    expect(stderr).toMatch(/ demo DELETE 200 /)
   })
 })

@@ -50,11 +50,16 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
     base = bridgeOrigin(location)
   }
   // A client that quits sends SIGTERM (or the terminal SIGINT): the session is ended at the bridge
-  // as when stdin ends. A second signal has the default effect, for a bridge that does not answer.
+  // as when stdin ends. A second signal exits at once, for a bridge that does not answer. The
+  // handler stays until the end: with none left, signal-exit (proper-lockfile's) would take the
+  // first signal for a fatal one and kill the process before the session is ended.
   const stop = new AbortController()
-  const onSignal = () => stop.abort()
-  process.once('SIGTERM', onSignal)
-  process.once('SIGINT', onSignal)
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+    stop.abort()
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
   try {
     // The standalone bridge asks for the token like any other: one code path, no open port meanwhile.
     await relayStdio({
