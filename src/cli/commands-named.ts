@@ -10,6 +10,24 @@ export function command(words: string): string {
   return `${BIN} ${words}`
 }
 
+/** `mcp-oauth-bridge <name> <words…>` for one command, made once so a renamed command changes here. */
+function named(name: string): (...words: string[]) => string {
+  return (...words) => command([name, ...words].join(' '))
+}
+
+/**
+ * The command lines that messages spell out, one per command: `commandLine.login('notion')` is
+ * `mcp-oauth-bridge login notion`, `commandLine.login()` is `mcp-oauth-bridge login`.
+ */
+export const commandLine = {
+  add: named('add'),
+  doctor: named('doctor'),
+  init: named('init'),
+  keyMove: named('key move'),
+  login: named('login'),
+  remove: named('remove'),
+} as const
+
 /** How to get a fresh one-time dashboard login link from the running bridge. */
 export function freshLoginLinkHint(): string {
   return `Run \`${command('open')}\` for a fresh login link (it opens the dashboard), or \`${command('open --no-browser')}\` to print it.`
@@ -22,12 +40,12 @@ export function connectHint(server: string): string {
 
 /** How to log in to an upstream server again. */
 export function loginHint(server: string, scope?: string): string {
-  return `Run \`${command(`login ${server}`)}\`${scope ? ` (add --scope "${scope}" if the server needs it)` : ''}.`
+  return `Run \`${commandLine.login(server)}\`${scope ? ` (add --scope "${scope}" if the server needs it)` : ''}.`
 }
 
 /** How to add an upstream server. */
 export function addServerHint(): string {
-  return `Add one with \`${command('add <name> <url>')}\`.`
+  return `Add one with \`${commandLine.add('<name>', '<url>')}\`.`
 }
 
 /** How to start the bridge. */

@@ -4,6 +4,7 @@
 import { BridgeError, quote } from '../errors.js'
 import type { ServerSecrets, TokenStore } from '../tokens/store.js'
 import { boundToThisServer, type Discovery } from './discovery.js'
+import { commandLine } from '../cli/commands-named.js'
 
 /**
  * A dynamically registered client must be registered anew when it cannot serve this login: it
@@ -47,7 +48,7 @@ export function refuseClientOfAnotherServer(secrets: ServerSecrets, discovery: D
   if (!client || secrets.clientSource !== 'pre-registered' || client.issuer === undefined) return
   if (boundToThisServer(client.issuer, discovery)) return
   throw new BridgeError('REGISTRATION_REQUIRED', `The client ${quote(client.client_id)} was registered with the authorization server ${quote(client.issuer)}, but the server now names ${quote(discovery.authorizationServerUrl)}; its credentials are not sent there.`, {
-    hint: `Register a client with ${discovery.authorizationServerUrl} and add the server again with its --client-id (mcp-oauth-bridge remove ${name}, then add), or add it without --client-id to let the bridge register one.`,
+    hint: `Register a client with ${discovery.authorizationServerUrl} and add the server again with its --client-id (${commandLine.remove(name)}, then add), or add it without --client-id to let the bridge register one.`,
   })
 }
 

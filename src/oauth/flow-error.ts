@@ -6,6 +6,7 @@ import { summarise, type Discovery } from './discovery.js'
 import type { FailedAnswer } from './http.js'
 import type { FlowContext } from './login-terms.js'
 import { oauthRefusal } from './oauth-error.js'
+import { commandLine } from '../cli/commands-named.js'
 
 export type Phase = 'discovery' | 'registration' | 'authorization' | 'token exchange'
 
@@ -34,11 +35,11 @@ export function flowError(phase: Phase, error: unknown, discovery: Discovery, la
       // Keycloak's "Trusted Hosts", hosted allowlists (Square, Intercom), scope enums (Supabase):
       // the way out is a client registered by hand, so say exactly how.
       ? `The server refused to register a client. Fix what it said, or register an app with the provider using the redirect URI ${context.redirectUri}, then run:\n` +
-        `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id <ID> [--client-secret <SECRET>] --callback-port ${new URL(context.redirectUri).port}`
+        `    ${commandLine.add(context.name, context.serverUrl.href, `--client-id <ID> [--client-secret <SECRET>] --callback-port ${new URL(context.redirectUri).port}`)}`
       : phase === 'registration'
       ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'
       : refusal?.code === 'invalid_client'
-        ? 'The client is not (or no longer) known to the server: run `mcp-oauth-bridge login` to register again, or check --client-id/--client-secret.'
+        ? `The client is not (or no longer) known to the server: run \`${commandLine.login()}\` to register again, or check --client-id/--client-secret.`
         : 'Run the command again; if it repeats, the server operator can tell what the error means.'
   return new BridgeError(PHASE_CODES[phase], `The ${phase} step failed at ${endpoint}: the server said ${said}.`, { hint, cause: error })
 }

@@ -11,6 +11,7 @@ import type { FailedAnswer } from './http.js'
 import { isDefinedRefusal, oauthRefusal } from './oauth-error.js'
 import type { AuthChallenge } from './probe.js'
 import type { AuthorizationRequestVerdict } from './redirect-check.js'
+import { commandLine } from '../cli/commands-named.js'
 
 /**
  * Clients this process saw the server accept (registered, tokens issued, a refresh, a checked
@@ -91,9 +92,9 @@ export function handRegisteredClientRefused(
   const secret = secrets.client?.client_secret ? ' --client-secret <SECRET>' : ''
   return new BridgeError('AUTHORIZATION_FAILED', `The authorization server refused to start a login for the client ${quote(clientId)} given with --client-id: it said ${said}.`, {
     hint:
-      `The client was registered by hand, so the bridge keeps it. Check in the provider's settings that it still exists, is enabled and lists the redirect URI ${context.redirectUri}, then run \`mcp-oauth-bridge login ${context.name}\` again.\n` +
+      `The client was registered by hand, so the bridge keeps it. Check in the provider's settings that it still exists, is enabled and lists the redirect URI ${context.redirectUri}, then run \`${commandLine.login(context.name)}\` again.\n` +
       `  If it was deleted, register a new one and add the server again with it:\n` +
-      `    mcp-oauth-bridge remove ${context.name}\n` +
-      `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id <NEW ID>${secret} --callback-port ${new URL(context.redirectUri).port}`,
+      `    ${commandLine.remove(context.name)}\n` +
+      `    ${commandLine.add(context.name, context.serverUrl.href, `--client-id <NEW ID>${secret} --callback-port ${new URL(context.redirectUri).port}`)}`,
   })
 }

@@ -8,6 +8,7 @@ import type { Discovery } from './discovery.js'
 import type { FlowContext, FlowIo } from './login-terms.js'
 import { describeBody, type FetchLike } from './http.js'
 import type { LoopbackListener } from './loopback.js'
+import { commandLine } from '../cli/commands-named.js'
 
 export function usesMetadataDocument(discovery: Discovery, clientMetadataUrl: string | undefined): boolean {
   return discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true && clientMetadataUrl !== undefined
@@ -99,7 +100,7 @@ export function redirectRefused(
     return new BridgeError('AUTHORIZATION_FAILED', message, {
       hint:
         `List ${tried[0]} in the redirect_uris of your client ID metadata document at ${context.clientMetadataUrl} (the port must match), then run the command again; ` +
-        `or, to use a port the document already lists:\n    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-metadata-url ${context.clientMetadataUrl} --callback-port <PORT>`,
+        `or, to use a port the document already lists:\n    ${commandLine.add(context.name, context.serverUrl.href, `--client-metadata-url ${context.clientMetadataUrl} --callback-port <PORT>`)}`,
     })
   }
   const secret = secrets.client?.client_secret ? ' --client-secret <SECRET>' : ''
@@ -107,6 +108,6 @@ export function redirectRefused(
     hint:
       `Add ${tried[0]} to the redirect URIs of this client in the provider's settings, then run the command again.\n` +
       `  If the client is registered with another port, use that one:\n` +
-      `    mcp-oauth-bridge add ${context.name} ${context.serverUrl.href} --client-id ${clientId}${secret} --callback-port <PORT>`,
+      `    ${commandLine.add(context.name, context.serverUrl.href, `--client-id ${clientId}${secret} --callback-port <PORT>`)}`,
   })
 }

@@ -10,6 +10,7 @@ import { credentialIssuer, type Discovery } from './discovery.js'
 import { rememberAcceptedClient, tokenEndpointRefusesClient } from './forgotten-client.js'
 import { createGuardedFetch, recordFailures, type FailedAnswer, type FetchLike } from './http.js'
 import { describeRefusal, isDefinedRefusal, oauthRefusal } from './oauth-error.js'
+import { commandLine } from '../cli/commands-named.js'
 
 export function createTokenRefresh(options: { fetchFn?: FetchLike; now?: () => number } = {}): TokenRefresh {
   const fetchFn = createGuardedFetch(options.fetchFn ? { fetchFn: options.fetchFn } : {})
@@ -68,7 +69,7 @@ async function refreshGrant(
     const code = oauthRefusal(error)?.code
     const said = answer ? `HTTP ${answer.status}: ${answer.said}` : `${code ? code + ' ' : ''}${quote(summarise(error))}`
     throw new BridgeError('REFRESH_FAILED', `Refreshing the token of ${quote(name)} failed at ${endpoint}: ${said}.`, {
-      hint: `This may pass; try again. If it persists, run \`mcp-oauth-bridge login ${name}\`.`,
+      hint: `This may pass; try again. If it persists, run \`${commandLine.login(name)}\`.`,
       cause: error,
     })
   }

@@ -11,6 +11,7 @@ import { flowError } from '../flow-error.js'
 import type { FetchLike } from '../http.js'
 import type { AuthorizationOutcome, DiscoveredTarget } from '../login-terms.js'
 import { clientCredentialsProvider } from './client-credentials-provider.js'
+import { commandLine } from '../../cli/commands-named.js'
 
 export interface ClientCredentialsAuthorization extends DiscoveredTarget {
   progress(line: string): void
@@ -45,7 +46,7 @@ export async function renewWithClientCredentials(options: {
     await auth(provider, { serverUrl: server.url, ...(server.scope ? { scope: server.scope } : {}), fetchFn: options.fetchFn })
   } catch (error) {
     throw new BridgeError('REFRESH_FAILED', `Getting a new token for ${quote(name)} with the client credentials grant failed: ${quote(summarise(error))}.`, {
-      hint: `Check the client credentials, then run \`mcp-oauth-bridge login ${name}\`.`,
+      hint: `Check the client credentials, then run \`${commandLine.login(name)}\`.`,
       cause: error,
     })
   }

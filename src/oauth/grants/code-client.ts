@@ -5,6 +5,7 @@ import { BridgeError, quote } from '../../errors.js'
 import type { ServerSecrets, TokenStore } from '../../tokens/store.js'
 import { CLIENT_NAME } from '../provider.js'
 import type { AuthorizationCodeLogin } from '../login-terms.js'
+import { commandLine } from '../../cli/commands-named.js'
 
 export function clientMetadataFor(
   redirectUri: string,
@@ -75,7 +76,7 @@ function registrationRequired(
     {
       hint:
         `Register an OAuth app with the provider using the redirect URI ${redirectUri}, then run:\n` +
-        `    mcp-oauth-bridge add ${options.name} ${options.serverUrl.href} --client-id <ID> [--client-secret <SECRET>] --callback-port ${port}` +
+        `    ${commandLine.add(options.name, options.serverUrl.href, `--client-id <ID> [--client-secret <SECRET>] --callback-port ${port}`)}` +
         (cimd ? '\n  Or host a client ID metadata document and pass --client-metadata-url <https URL>.' : ''),
     },
   )

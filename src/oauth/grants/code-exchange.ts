@@ -8,6 +8,7 @@ import { flowError } from '../flow-error.js'
 import { forgetClient, tokenEndpointRefusesClient } from '../forgotten-client.js'
 import type { AuthorizationCodeLogin } from '../login-terms.js'
 import type { CodeAttempts } from './code-attempts.js'
+import { commandLine } from '../../cli/commands-named.js'
 
 /** `iss` as the authorization response carried it: the SDK checks it again (RFC 9207 §2.4) before the code is redeemed. */
 export async function exchangeCode(login: AuthorizationCodeLogin, attempts: CodeAttempts, provider: OAuthClientProvider, code: string, iss: string | undefined): Promise<void> {
@@ -21,7 +22,7 @@ export async function exchangeCode(login: AuthorizationCodeLogin, attempts: Code
     await forgetClient(store, name, refused.client.client_id)
     attempts.before = withoutClient(attempts.before, refused.client.client_id)
     throw new BridgeError(failure.code, failure.message, {
-      hint: `The server refused the client the bridge registered${refused.client.client_id === attempts.reusedClientId ? ' earlier' : ''}, so that registration is dropped: run \`mcp-oauth-bridge login ${name}\` again to register a new one.`,
+      hint: `The server refused the client the bridge registered${refused.client.client_id === attempts.reusedClientId ? ' earlier' : ''}, so that registration is dropped: run \`${commandLine.login(name)}\` again to register a new one.`,
       cause: error,
     })
   }

@@ -12,6 +12,7 @@ import type { AuthorizationOutcome, DiscoveredTarget, FlowIo } from '../login-te
 import { CLIENT_NAME } from '../provider.js'
 import { parseSafeUrl } from '../safe-url.js'
 import { deviceError, postForm } from './device-requests.js'
+import { commandLine } from '../../cli/commands-named.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -45,7 +46,7 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
   if (!client) {
     if (!metadata.registration_endpoint) {
       throw new BridgeError('REGISTRATION_REQUIRED', `The authorization server ${metadata.issuer} does not offer dynamic client registration.`, {
-        hint: `Register a client that may use the device grant, then run: mcp-oauth-bridge add ${name} ${options.serverUrl.href} --device --client-id <ID>`,
+        hint: `Register a client that may use the device grant, then run: ${commandLine.add(name, options.serverUrl.href, '--device --client-id <ID>')}`,
       })
     }
     io.progress('Registering a client (dynamic client registration)…')
