@@ -7,7 +7,7 @@ import { EncryptedFileTokenStore } from './tokens/encrypted-file-store.js'
 export { BridgeError, type BridgeErrorCode } from './errors.js'
 
 /**
- * A valid access token for a server added with `mcp-oauth-bridge add`, refreshed if needed:
+ * A valid access token for a server added with the CLI's `add` command, refreshed if needed:
  * for example as `authorization_token` in an Anthropic Messages API request.
  */
 export function getAccessToken(name: string, options: { home?: string } = {}): Promise<string> {

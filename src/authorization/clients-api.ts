@@ -1,4 +1,4 @@
-// Managing connected clients: JSON endpoints for `mcp-oauth-bridge clients` (bridge access
+// Managing connected clients: JSON endpoints for the `clients` command (bridge access
 // token, like `approvals`), and the dashboard's Revoke form (session cookie plus CSRF token).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constantTimeEqual, hasBridgeToken } from '../web/constant-time.js'

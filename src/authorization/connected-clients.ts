@@ -1,4 +1,4 @@
-// Grants seen per client, as the dashboard and `mcp-oauth-bridge clients` show them.
+// Grants seen per client, as the dashboard and the `clients` command show them.
 import type { Grant } from './state.js'
 
 export interface ConnectedClient {

@@ -11,6 +11,7 @@ import {
   type KeyHome, type KeyLocation, type KeyStorageKind,
 } from './key-storage.js'
 import { decrypt } from './vault.js'
+import { commandLine } from '../cli/commands-named.js'
 
 export interface KeyMove {
   from: KeyLocation
@@ -43,7 +44,7 @@ async function moveLocked(home: KeyHome & { tokens: string }, target: KeyStorage
   const sealed = await readTokens(home.tokens)
   if (!key && sealed === undefined) {
     throw new BridgeError('NOT_INITIALIZED', `There is no encryption key to move yet (${describeLocation(from)} holds none).`, {
-      hint: 'Run `mcp-oauth-bridge init` first.',
+      hint: `Run \`${commandLine.init()}\` first.`,
     })
   }
   if (!key) throw missingKey(from)
@@ -54,7 +55,7 @@ async function moveLocked(home: KeyHome & { tokens: string }, target: KeyStorage
     const present = await readKeyAt(to).catch(() => undefined)
     if (present && !present.equals(key)) {
       throw new BridgeError('VAULT_UNREADABLE', `Cannot move the encryption key: ${to.path} already holds a different key; nothing was moved.`, {
-        hint: `Move ${to.path} somewhere else (it may open an older copy of tokens.json), then run \`mcp-oauth-bridge key move file\` again.`,
+        hint: `Move ${to.path} somewhere else (it may open an older copy of tokens.json), then run \`${commandLine.keyMove('file')}\` again.`,
       })
     }
   }
@@ -62,7 +63,7 @@ async function moveLocked(home: KeyHome & { tokens: string }, target: KeyStorage
   const copy = await readKeyAt(to)
   if (!copy?.equals(key)) {
     throw new BridgeError('VAULT_UNREADABLE', `Cannot move the encryption key: ${describeLocation(to)} did not return the key written to it; it is still in ${describeLocation(from)}.`, {
-      hint: 'Nothing changed for the token store; check the target with `mcp-oauth-bridge doctor` and try again.',
+      hint: `Nothing changed for the token store; check the target with \`${commandLine.doctor()}\` and try again.`,
     })
   }
   if (sealed !== undefined) opens(copy, sealed, home.tokens, `the copy in ${describeLocation(to)} does not open it; the key is still in ${describeLocation(from)}`)
@@ -113,7 +114,7 @@ function opens(key: Buffer, sealed: string, path: string, failure: string): void
     decrypt(key, sealed, path)
   } catch (error) {
     throw new BridgeError('VAULT_UNREADABLE', `Cannot move the encryption key: ${failure}.`, {
-      hint: error instanceof BridgeError && error.hint ? error.hint : 'Run `mcp-oauth-bridge doctor` to see which key opens the token store.',
+      hint: error instanceof BridgeError && error.hint ? error.hint : `Run \`${commandLine.doctor()}\` to see which key opens the token store.`,
       cause: error,
     })
   }

@@ -8,6 +8,7 @@ import {
   KEY_STORAGE_ENV, describeLocation, locationFor, missingKey, readKeyAt, recordStorage, recordedStorage, removeKeyAt, unavailableHint, writeKeyAt,
   type KeyHome, type KeyLocation, type KeyStorageKind,
 } from './key-storage.js'
+import { commandLine } from '../cli/commands-named.js'
 
 export interface KeySetup {
   location: KeyLocation
@@ -56,7 +57,7 @@ async function keepExisting(home: KeyHome, location: KeyLocation, recorded: bool
   }
   if (!recorded) await recordStorage(home, location)
   const move = location.kind === 'file' ? 'keychain' : 'file'
-  return { location, note: `The encryption key stays in ${describeLocation(location)} (\`mcp-oauth-bridge key move ${move}\` moves it).` }
+  return { location, note: `The encryption key stays in ${describeLocation(location)} (\`${commandLine.keyMove(move)}\` moves it).` }
 }
 
 async function makeFileKey(home: KeyHome, why: string): Promise<KeySetup> {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import { BridgeError, quote } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
 import { keychainError, keychainFix, keychainName, readKeychain, writeKeychain, deleteKeychain, type KeychainEntryName } from './keychain.js'
+import { commandLine } from '../cli/commands-named.js'
 
 export type KeyStorageKind = 'keychain' | 'file'
 
@@ -87,7 +88,7 @@ function parseMarker(text: string, home: KeyHome): KeyLocation {
 
 function damagedMarker(home: KeyHome, why: string): BridgeError {
   return new BridgeError('VAULT_UNREADABLE', `Cannot tell where the encryption key is: ${markerPath(home)} is damaged (${why}).`, {
-    hint: 'Write {"keyStorage": "keychain"} or {"keyStorage": "file"} into it, whichever holds the key (`mcp-oauth-bridge doctor` checks the result).',
+    hint: `Write {"keyStorage": "keychain"} or {"keyStorage": "file"} into it, whichever holds the key (\`${commandLine.doctor()}\` checks the result).`,
   })
 }
 
@@ -100,7 +101,7 @@ export async function readKeyAt(location: KeyLocation): Promise<Buffer | undefin
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw new BridgeError('VAULT_UNREADABLE', `Cannot read the key file ${location.path}.`, {
-        hint: 'Check its owner and mode (`mcp-oauth-bridge doctor`), or restore it from a backup.',
+        hint: `Check its owner and mode (\`${commandLine.doctor()}\`), or restore it from a backup.`,
         cause: error,
       })
     }
@@ -147,7 +148,7 @@ export async function loadKey(home: KeyHome, options: { create: boolean }): Prom
 
 /** What to do when the recorded keychain does not answer. */
 export function unavailableHint(): string {
-  return `${keychainFix()}. If this home was copied from a machine whose keychain holds the key, run \`mcp-oauth-bridge key move file\` there first; \`mcp-oauth-bridge doctor\` shows where the key is expected.`
+  return `${keychainFix()}. If this home was copied from a machine whose keychain holds the key, run \`${commandLine.keyMove('file')}\` there first; \`${commandLine.doctor()}\` shows where the key is expected.`
 }
 
 export function missingKey(location: KeyLocation): BridgeError {

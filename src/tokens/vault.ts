@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { dirname } from 'node:path'
 import { BridgeError } from '../errors.js'
 import { loadKey } from './key-storage.js'
+import { commandLine } from '../cli/commands-named.js'
 
 const FORMAT = 'mcp-oauth-bridge-vault'
 const VERSION = 1
@@ -57,7 +58,7 @@ export function decrypt(key: Buffer, text: string, path: string): string {
 
 function unreadable(path: string, why: string): BridgeError {
   return new BridgeError('VAULT_UNREADABLE', `Cannot read the token store ${path}: ${why}.`, {
-    hint: 'Restore the matching key file or keychain entry (`mcp-oauth-bridge doctor` says which one is used), or move tokens.json away and run `mcp-oauth-bridge login <name>` for each server.',
+    hint: `Restore the matching key file or keychain entry (\`${commandLine.doctor()}\` says which one is used), or move tokens.json away and run \`${commandLine.login('<name>')}\` for each server.`,
   })
 }
 

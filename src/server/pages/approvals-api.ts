@@ -1,4 +1,4 @@
-// The approvals endpoints: the page (and `mcp-oauth-bridge approvals`) list held calls, follow
+// The approvals endpoints: the page (and the `approvals` command) list held calls, follow
 // them live over SSE, and decide them. Decisions come only from the page itself (its session
 // and CSRF token, JSON bodies, same origin) or from the CLI with the bridge access token.
 import type { IncomingMessage, ServerResponse } from 'node:http'
