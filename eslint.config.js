@@ -6,6 +6,18 @@ import { defineConfig, globalIgnores } from 'eslint/config'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
+/** Selectors for a string or template that spells out `mcp-oauth-bridge <command>` itself. */
+function spelledOutCommand() {
+  const commands =
+    'add|login|logout|init|start|key|doctor|token|connect|policy|approvals|open|clients|remove'
+  const pattern = `/mcp-oauth-bridge (${commands})\\b/`
+  const message = 'Name the command with commandLine or command() from src/cli/commands-named.ts.'
+  return [
+    { selector: `Literal[value=${pattern}]`, message },
+    { selector: `TemplateElement[value.raw=${pattern}]`, message },
+  ]
+}
+
 export default defineConfig(
   globalIgnores(['dist/', 'coverage/', '.conformance-results/', '.conformance-tools/']),
   js.configs.recommended,
@@ -20,6 +32,14 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
       ],
+    },
+  },
+  {
+    // Messages name commands through cli/commands-named.ts, so a renamed command changes in one place.
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...spelledOutCommand()],
     },
   },
   {
