@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http'
 import { BRIDGE_ERROR, errorResponse, isRequest, parseMessageText, type JsonRpcId } from './jsonrpc.js'
 import { SseLineParser } from './sse-lines.js'
 import { drain, type StdioHttp } from './stdio-http.js'
+import { ModernHeaders } from './stdio-modern.js'
 import { writeLine } from './stdio-lines.js'
 
 /** How long the DELETE that ends the session may take when the relay stops. */
@@ -16,6 +17,7 @@ export class StdioSession {
   readonly #base: Record<string, string>
   readonly #stdout: Writable
   readonly #log: (line: string) => void
+  readonly #modern = new ModernHeaders()
   sessionId: string | undefined
   #protocolVersion: string | undefined
 
@@ -39,7 +41,8 @@ export class StdioSession {
   async post(line: string): Promise<boolean> {
     const initialize = line.includes('"initialize"') ? requestIdOf(line, 'initialize') : undefined
     try {
-      const answer = await this.#http.send('POST', this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), line)
+      const mirrored = this.#modern.for(line)
+      const answer = await this.#http.send('POST', this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...mirrored }), line)
       const id = answer.headers['mcp-session-id']
       if (typeof id === 'string') this.sessionId = id
       await this.#relay(answer, initialize, (answer.statusCode ?? 0) >= 400 ? requestIdOf(line) : undefined)
@@ -58,6 +61,7 @@ export class StdioSession {
     const write = (message: string) => {
       // A bare transport learns the negotiated version from the initialize result; later requests carry it.
       if (initialize !== undefined) this.#noteVersion(message, initialize)
+      this.#modern.learn(message)
       writeLine(this.#stdout, message)
     }
     const parser = eventStream ? new SseLineParser((event) => event.event === 'message' && write(event.data)) : undefined
