@@ -63,13 +63,14 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
     // 1xx interim answers are not the answer.
     if (statusCode < 200) return
     this.#started = true
-    const handler = this
+    // Inside the getter `this` is the answer, so the stream is reached through an arrow made here.
+    const stream = () => this.#stream()
     // `body` is an own, enumerable getter, so `{ ...answer, headers }` still carries a body.
     const answer: UpstreamResponse & { [HANDLER]: AnswerHandler } = {
       statusCode,
       headers,
       get body() {
-        return handler.#stream()
+        return stream()
       },
       [HANDLER]: this,
     }
