@@ -76,15 +76,7 @@ const SCENARIO_PATTERNS = {
  * Scenarios the product is known to fail, `era scenario` → reason. A failure listed here does
  * not fail the run; a pass of a listed scenario is reported so the entry can be removed.
  */
-const expectedFailures = {
-  '2026-07-28 request-metadata':
-    "add's first knock is initialize, as src/proxy transport and era detection expect (their tests fix the order); " +
-    'asking with server/discover first passes this scenario (measured), the order is for the era detection to change',
-  '2026-07-28 http-standard-headers': 'the same initialize knock of add, which carries no Mcp-Method header',
-  '2026-07-28 auth/authorization-server-migration':
-    'the running bridge answers the 401 on a token without a refresh token with "login required" instead of logging in again ' +
-    '(src/server/app.ts exchange → tokens.replaceRejected); the login itself re-registers at the new authorization server (src/oauth/server-binding.test.ts)',
-};
+const expectedFailures = {};
 
 /** The same for the bare-SDK baseline (sdk-client.mjs), so the harness checks itself. */
 const sdkExpectedFailures = {};
