@@ -15,6 +15,12 @@ export function findNginx() {
   return undefined;
 }
 
+/** What `nginx -v` says it is, e.g. "nginx/1.22.1" (it prints that on stderr). */
+export function nginxVersion(binary) {
+  const probe = spawnSync(binary, ['-v'], { encoding: 'utf8' });
+  return `${probe.stderr ?? ''}${probe.stdout ?? ''}`.replace(/^nginx version:\s*/, '').trim() || binary;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {

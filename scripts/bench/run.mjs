@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { startUpstream } from './upstream.mjs';
-import { findNginx, startNginx } from './nginx.mjs';
+import { findNginx, nginxVersion, startNginx } from './nginx.mjs';
 import { measureStdio } from './stdio-clients.mjs';
 import { formatTable, median, percentile, processCpuMicros, processStatusKb } from './lib.mjs';
 
@@ -650,7 +650,7 @@ async function main() {
   const out = [
     '',
     `mcp-oauth-bridge benchmark${QUICK ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, load average ${fmt(loadBefore, 2)} → ${fmt(loadavg()[0], 2)}, ${fmt((performance.now() - runStarted) / 1000, 1)} s`,
-    `direct = bench process → SDK server (same process); minimal = scripts/bench/floor-proxy.mjs (node:http + undici Pool, no checks, no log)${nginx ? '; nginx = nginx -v ' + nginxBinary : ''}; bridge = ${path.relative(ROOT, CLI)} (guard, gate, log)${before ? `; before = ${BEFORE_CLI}` : ''}${PROXY_NODE_OPTIONS ? `; NODE_OPTIONS ${PROXY_NODE_OPTIONS}` : ''}`,
+    `direct = bench process → SDK server (same process); minimal = scripts/bench/floor-proxy.mjs (node:http + undici Pool, no checks, no log)${nginx ? `; nginx = ${nginxVersion(nginxBinary)}` : ''}; bridge = ${path.relative(ROOT, CLI)} (guard, gate, log)${before ? `; before = ${BEFORE_CLI}` : ''}${PROXY_NODE_OPTIONS ? `; NODE_OPTIONS ${PROXY_NODE_OPTIONS}` : ''}`,
     `rounds alternate between paths; per path: ${plan}; start-up ${PLAN.startSamples} each`,
     'columns pool all rounds; "added" is the median of per-round differences to direct; CPU per request is the proxy process\'s own (all threads, /proc)',
     '',
