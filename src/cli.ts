@@ -8,8 +8,13 @@ import { setFlagsFromString } from 'node:v8'
 // so the plain relay runs without it. It is switched off before any code runs, which is when the
 // switch takes full effect; `--standalone` runs a whole bridge and keeps it.
 const argv = process.argv.slice(2)
-if (argv[0] === 'stdio' && !argv.includes('--standalone')) setFlagsFromString('--no-turbofan --no-maglev')
+if (argv[0] === 'stdio' && !argv.includes('--standalone'))
+  setFlagsFromString('--no-turbofan --no-maglev')
 
 const { main } = await import('./cli/main.js')
-const status = await main(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, process.env)
+const status = await main(
+  argv,
+  { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  process.env,
+)
 process.exitCode = status

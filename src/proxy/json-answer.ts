@@ -3,11 +3,19 @@
 import { Readable } from 'node:stream'
 import type { UpstreamResponse } from './upstream.js'
 
-export function jsonAnswer(statusCode: number, value: unknown, extra: Record<string, string> = {}): UpstreamResponse {
+export function jsonAnswer(
+  statusCode: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): UpstreamResponse {
   const text = Buffer.from(JSON.stringify(value))
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'content-length': String(text.byteLength), ...extra },
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(text.byteLength),
+      ...extra,
+    },
     body: Readable.from([text]),
   }
 }

@@ -7,7 +7,18 @@ import { randomBytes } from 'node:crypto'
 import { PassThrough, type Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { jsonAnswer } from './json-answer.js'
-import { BRIDGE_ERROR, INVALID_REQUEST, errorResponse, idKey, isRequest, isResponse, parseMessagesText, progressTokenOf, type JsonRpcId, type JsonRpcMessage } from './jsonrpc.js'
+import {
+  BRIDGE_ERROR,
+  INVALID_REQUEST,
+  errorResponse,
+  idKey,
+  isRequest,
+  isResponse,
+  parseMessagesText,
+  progressTokenOf,
+  type JsonRpcId,
+  type JsonRpcMessage,
+} from './jsonrpc.js'
 import { sseEvent } from './sse.js'
 import { SseParser, type SseEvent } from './sse-events.js'
 import type { UpstreamRequest, UpstreamResponse } from './upstream.js'
@@ -69,7 +80,12 @@ export class LegacySession {
   readonly #dispatcher: Dispatcher
   readonly #onEnd: (session: LegacySession) => void
 
-  constructor(sseUrl: URL, limits: LegacyLimits, dispatcher: Dispatcher, onEnd: (session: LegacySession) => void) {
+  constructor(
+    sseUrl: URL,
+    limits: LegacyLimits,
+    dispatcher: Dispatcher,
+    onEnd: (session: LegacySession) => void,
+  ) {
     this.sseUrl = new URL(sseUrl.href)
     this.#limits = limits
     this.#dispatcher = dispatcher
@@ -96,7 +112,9 @@ export class LegacySession {
     const onClientGone = () => this.end('The client went away while the session was being opened.')
     request.signal.addEventListener('abort', onClientGone)
     const timer = setTimeout(() => {
-      this.end(`${this.sseUrl.href} did not open its event stream and name its endpoint within ${this.#limits.connectTimeoutMs / 1000} s.`)
+      this.end(
+        `${this.sseUrl.href} did not open its event stream and name its endpoint within ${this.#limits.connectTimeoutMs / 1000} s.`,
+      )
     }, this.#limits.connectTimeoutMs)
     try {
       if (request.signal.aborted) onClientGone()
@@ -121,7 +139,9 @@ export class LegacySession {
       const type = String(response.headers['content-type'] ?? '')
       if (response.statusCode !== 200 || !/^text\/event-stream\b/i.test(type)) {
         const said = await readSome(response.body, 300)
-        return fail(`${this.sseUrl.href} did not open an event stream (HTTP ${response.statusCode}${type ? `, ${type.split(';')[0]}` : ''}${said ? `: ${JSON.stringify(said)}` : ''}), so it does not look like an HTTP+SSE (2024-11-05) server. Check the URL, or configure the server with transport "http".`)
+        return fail(
+          `${this.sseUrl.href} did not open an event stream (HTTP ${response.statusCode}${type ? `, ${type.split(';')[0]}` : ''}${said ? `: ${JSON.stringify(said)}` : ''}), so it does not look like an HTTP+SSE (2024-11-05) server. Check the URL, or configure the server with transport "http".`,
+        )
       }
       const ready = new Promise<void>((resolve, reject) => {
         this.#endpointWaiter = { resolve, reject }
@@ -144,14 +164,23 @@ export class LegacySession {
   }
 
   /** Delivers the client's messages one by one and waits for the answers to its requests. */
-  async exchange(request: UpstreamRequest, messages: JsonRpcMessage[], batch: boolean): Promise<Outcome> {
+  async exchange(
+    request: UpstreamRequest,
+    messages: JsonRpcMessage[],
+    batch: boolean,
+  ): Promise<Outcome> {
     this.#credentials = { staticHeaders: request.staticHeaders, token: request.token }
     const requests = messages.filter(isRequest)
     if (this.pending.size + requests.length > this.#limits.maxPendingPerSession) {
       return {
         kind: 'answers',
-        answers: requests.map((message) => errorResponse(message.id ?? null, BRIDGE_ERROR,
-          `Too many requests are waiting for the upstream server on this session (at most ${this.#limits.maxPendingPerSession}); try again when some have finished.`)),
+        answers: requests.map((message) =>
+          errorResponse(
+            message.id ?? null,
+            BRIDGE_ERROR,
+            `Too many requests are waiting for the upstream server on this session (at most ${this.#limits.maxPendingPerSession}); try again when some have finished.`,
+          ),
+        ),
       }
     }
     const waits: Array<Promise<object>> = []
@@ -169,14 +198,24 @@ export class LegacySession {
         if (isRequest(message)) {
           const key = idKey(message.id)
           if (this.pending.has(key)) {
-            waits.push(Promise.resolve(errorResponse(message.id ?? null, INVALID_REQUEST, `A request with id ${key} is already waiting for its answer on this session.`)))
+            waits.push(
+              Promise.resolve(
+                errorResponse(
+                  message.id ?? null,
+                  INVALID_REQUEST,
+                  `A request with id ${key} is already waiting for its answer on this session.`,
+                ),
+              ),
+            )
             continue
           }
           // Registered before the POST: the answer may arrive on the stream before the POST returns.
           expected = this.#expect(message, request.timeoutMs)
           mine.push(expected.entry)
         }
-        const payload = batch ? JSON.stringify(message) : (request.body ?? Buffer.from(JSON.stringify(message)))
+        const payload = batch
+          ? JSON.stringify(message)
+          : (request.body ?? Buffer.from(JSON.stringify(message)))
         const delivery = await this.#deliver(request, payload)
         if (delivery.kind === 'ok') {
           if (expected) waits.push(expected.answer)
@@ -230,7 +269,13 @@ export class LegacySession {
     this.#upstream?.destroy()
     this.#endpointWaiter?.reject(new Error(reason))
     for (const entry of [...this.pending.values()]) {
-      entry.settle(errorResponse(entry.id, BRIDGE_ERROR, `${reason} The request got no answer and the session has ended; reconnect to start a new one.`))
+      entry.settle(
+        errorResponse(
+          entry.id,
+          BRIDGE_ERROR,
+          `${reason} The request got no answer and the session has ended; reconnect to start a new one.`,
+        ),
+      )
     }
     this.#listener?.end()
     this.#listener = undefined
@@ -243,21 +288,36 @@ export class LegacySession {
    * Registers a request and waits for its answer on the stream. `configuredMs` is the bridge's
    * upstreamTimeoutSeconds (0: no limit); without it the sender's own limit applies.
    */
-  #expect(message: JsonRpcMessage, configuredMs: number | undefined): { entry: Pending; answer: Promise<object> } {
+  #expect(
+    message: JsonRpcMessage,
+    configuredMs: number | undefined,
+  ): { entry: Pending; answer: Promise<object> } {
     const key = idKey(message.id)
     const id = message.id ?? null
     const method = String(message.method)
     const limitMs = configuredMs ?? this.#limits.requestTimeoutMs
-    const setting = configuredMs === undefined ? '' : ' (upstreamTimeoutSeconds in config.json; raise it, or set 0 for no limit, if this server is just slow)'
+    const setting =
+      configuredMs === undefined
+        ? ''
+        : ' (upstreamTimeoutSeconds in config.json; raise it, or set 0 for no limit, if this server is just slow)'
     let entry: Pending | undefined
     const answer = new Promise<object>((resolve) => {
       const created: Pending = {
         id,
         progressToken: progressTokenOf(message),
-        timer: limitMs > 0 ? setTimeout(() => {
-          created.settle(errorResponse(id, BRIDGE_ERROR, `The upstream server ${this.sseUrl.href} did not answer ${method} within ${limitMs / 1000} s${setting}; the bridge stopped waiting and asked the server to cancel it.`))
-          void this.#cancelUpstream(id)
-        }, limitMs) : undefined,
+        timer:
+          limitMs > 0
+            ? setTimeout(() => {
+                created.settle(
+                  errorResponse(
+                    id,
+                    BRIDGE_ERROR,
+                    `The upstream server ${this.sseUrl.href} did not answer ${method} within ${limitMs / 1000} s${setting}; the bridge stopped waiting and asked the server to cancel it.`,
+                  ),
+                )
+                void this.#cancelUpstream(id)
+              }, limitMs)
+            : undefined,
         settle: (value) => {
           if (this.pending.get(key) !== created) return
           clearTimeout(created.timer)
@@ -275,7 +335,8 @@ export class LegacySession {
   /** POSTs one message to the endpoint; the answer, if any, comes on the stream. */
   async #deliver(request: Credentials, payload: Buffer | string): Promise<Delivery> {
     const endpoint = this.#endpoint
-    if (!endpoint || this.ended !== undefined) return { kind: 'gone', reason: this.ended ?? 'The session has no endpoint.' }
+    if (!endpoint || this.ended !== undefined)
+      return { kind: 'gone', reason: this.ended ?? 'The session has no endpoint.' }
     const headers = credentialHeaders(request)
     setHeader(headers, 'content-type', 'application/json')
     setHeader(headers, 'accept', 'application/json, text/event-stream')
@@ -289,28 +350,48 @@ export class LegacySession {
         body: payload,
       })
     } catch (error) {
-      return { kind: 'failed', reason: `The message could not be delivered to ${endpoint.origin}: ${(error as Error).message}.` }
+      return {
+        kind: 'failed',
+        reason: `The message could not be delivered to ${endpoint.origin}: ${(error as Error).message}.`,
+      }
     }
     const status = response.statusCode
-    if (status === 401 || status === 403) return { kind: 'refused', response: { statusCode: status, headers: response.headers, body: response.body } }
+    if (status === 401 || status === 403)
+      return {
+        kind: 'refused',
+        response: { statusCode: status, headers: response.headers, body: response.body },
+      }
     if (status >= 200 && status < 300) {
       await readSome(response.body, 0)
       return { kind: 'ok' }
     }
     const said = await readSome(response.body, 300)
     if (status === 404 || status === 410) {
-      return { kind: 'gone', reason: `The upstream server no longer knows this session (HTTP ${status}${said ? `: ${JSON.stringify(said)}` : ''}).` }
+      return {
+        kind: 'gone',
+        reason: `The upstream server no longer knows this session (HTTP ${status}${said ? `: ${JSON.stringify(said)}` : ''}).`,
+      }
     }
-    return { kind: 'failed', reason: `The upstream server refused the message with HTTP ${status}${said ? `: ${JSON.stringify(said)}` : ''}.` }
+    return {
+      kind: 'failed',
+      reason: `The upstream server refused the message with HTTP ${status}${said ? `: ${JSON.stringify(said)}` : ''}.`,
+    }
   }
 
   async #cancelUpstream(id: JsonRpcId): Promise<void> {
     const request = this.#credentials
     if (!request || this.ended !== undefined) return
-    const body = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'The bridge stopped waiting for the answer.' } })
-    await this.#deliver(request, body).then(async (delivery) => {
-      if (delivery.kind === 'refused') await readSome(delivery.response.body, 0)
-    }, () => undefined)
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: id, reason: 'The bridge stopped waiting for the answer.' },
+    })
+    await this.#deliver(request, body).then(
+      async (delivery) => {
+        if (delivery.kind === 'refused') await readSome(delivery.response.body, 0)
+      },
+      () => undefined,
+    )
   }
 
   #read(body: Readable): void {
@@ -345,12 +426,16 @@ export class LegacySession {
     try {
       endpoint = new URL(data.trim(), this.sseUrl)
     } catch {
-      this.end(`The upstream server named an endpoint that is not a URL: ${JSON.stringify(data.slice(0, 200))}.`)
+      this.end(
+        `The upstream server named an endpoint that is not a URL: ${JSON.stringify(data.slice(0, 200))}.`,
+      )
       return
     }
     // The token was issued for this origin: it goes nowhere else.
     if (endpoint.origin !== this.sseUrl.origin) {
-      this.end(`The upstream server named an endpoint on another origin (${endpoint.origin}); the bridge sends the token only to ${this.sseUrl.origin}, so it refused.`)
+      this.end(
+        `The upstream server named an endpoint on another origin (${endpoint.origin}); the bridge sends the token only to ${this.sseUrl.origin}, so it refused.`,
+      )
       return
     }
     this.#endpoint = endpoint
@@ -368,7 +453,8 @@ export class LegacySession {
     if (message.method === 'notifications/progress') {
       const token = (message.params as { progressToken?: unknown } | undefined)?.progressToken
       if (token !== undefined) {
-        for (const entry of this.pending.values()) if (entry.progressToken === token) entry.timer?.refresh()
+        for (const entry of this.pending.values())
+          if (entry.progressToken === token) entry.timer?.refresh()
       }
     }
     const event = sseEvent(message)
@@ -378,7 +464,10 @@ export class LegacySession {
     }
     this.#queue.push(event)
     this.#queued += event.length
-    while (this.#queue.length > this.#limits.maxQueuedMessages || (this.#queued > this.#limits.maxStreamBuffer && this.#queue.length > 0)) {
+    while (
+      this.#queue.length > this.#limits.maxQueuedMessages ||
+      (this.#queued > this.#limits.maxStreamBuffer && this.#queue.length > 0)
+    ) {
       this.#queued -= (this.#queue.shift() as string).length
     }
   }

@@ -10,7 +10,15 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { Agent, type Dispatcher } from 'undici'
 import { jsonAnswer } from './json-answer.js'
-import { BRIDGE_ERROR, INVALID_REQUEST, PARSE_ERROR, errorResponse, isRequest, parseBody, type JsonRpcMessage } from './jsonrpc.js'
+import {
+  BRIDGE_ERROR,
+  INVALID_REQUEST,
+  PARSE_ERROR,
+  errorResponse,
+  isRequest,
+  parseBody,
+  type JsonRpcMessage,
+} from './jsonrpc.js'
 import { LegacySession, type LegacyLimits } from './legacy-sse-session.js'
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from './upstream.js'
 
@@ -77,24 +85,29 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
   }
   const ownDispatcher = options.dispatcher === undefined
   // bodyTimeout 0: the event stream stays open for as long as the session lives.
-  const dispatcher = options.dispatcher ?? new Agent({
-    keepAliveTimeout: 30_000,
-    headersTimeout: limits.connectTimeoutMs,
-    bodyTimeout: 0,
-    connectTimeout: 15_000,
-  })
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({
+      keepAliveTimeout: 30_000,
+      headersTimeout: limits.connectTimeoutMs,
+      bodyTimeout: 0,
+      connectTimeout: 15_000,
+    })
   const sessions = new Map<string, LegacySession>()
   let opening = 0
   let closed = false
 
-  const sweeper = setInterval(() => {
-    const now = Date.now()
-    for (const session of sessions.values()) {
-      if (session.isIdle() && now - session.lastActive > limits.idleTimeoutMs) {
-        session.end('The session was idle for too long.')
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now()
+      for (const session of sessions.values()) {
+        if (session.isIdle() && now - session.lastActive > limits.idleTimeoutMs) {
+          session.end('The session was idle for too long.')
+        }
       }
-    }
-  }, Math.max(1_000, Math.min(60_000, limits.idleTimeoutMs))).unref()
+    },
+    Math.max(1_000, Math.min(60_000, limits.idleTimeoutMs)),
+  ).unref()
 
   const forget = (session: LegacySession) => {
     if (sessions.get(session.id) === session) sessions.delete(session.id)
@@ -115,15 +128,26 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
   const lookup = (request: UpstreamRequest, sessionId: string): LegacySession | undefined => {
     const session = sessions.get(sessionId)
     // A session belongs to one upstream URL; after a configuration change it is gone for the client.
-    if (!session || session.ended !== undefined || session.sseUrl.href !== request.url.href) return undefined
+    if (!session || session.ended !== undefined || session.sseUrl.href !== request.url.href)
+      return undefined
     session.lastActive = Date.now()
     return session
   }
 
-  async function initialize(request: UpstreamRequest, message: JsonRpcMessage): Promise<UpstreamResponse> {
+  async function initialize(
+    request: UpstreamRequest,
+    message: JsonRpcMessage,
+  ): Promise<UpstreamResponse> {
     const id = message.id ?? null
     if (!makeRoom()) {
-      return jsonAnswer(200, errorResponse(id, BRIDGE_ERROR, `The bridge already holds ${limits.maxSessions} sessions with ${request.url.href}, all in use; close a client or try again later.`))
+      return jsonAnswer(
+        200,
+        errorResponse(
+          id,
+          BRIDGE_ERROR,
+          `The bridge already holds ${limits.maxSessions} sessions with ${request.url.href}, all in use; close a client or try again later.`,
+        ),
+      )
     }
     opening += 1
     const session = new LegacySession(request.url, limits, dispatcher, forget)
@@ -137,9 +161,18 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
       }
       if (outcome.kind === 'gone') {
         session.end(outcome.reason)
-        return jsonAnswer(200, errorResponse(id, BRIDGE_ERROR, `${outcome.reason} (during initialize)`))
+        return jsonAnswer(
+          200,
+          errorResponse(id, BRIDGE_ERROR, `${outcome.reason} (during initialize)`),
+        )
       }
-      const answer = outcome.answers[0] ?? errorResponse(id, BRIDGE_ERROR, outcome.undelivered ?? 'The upstream server gave no answer to initialize.')
+      const answer =
+        outcome.answers[0] ??
+        errorResponse(
+          id,
+          BRIDGE_ERROR,
+          outcome.undelivered ?? 'The upstream server gave no answer to initialize.',
+        )
       if ('error' in answer || session.ended !== undefined || closed) {
         session.end('The initialize request failed.')
         return jsonAnswer(200, answer)
@@ -154,19 +187,45 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
     }
   }
 
-  async function post(request: UpstreamRequest, sessionId: string | undefined): Promise<UpstreamResponse> {
+  async function post(
+    request: UpstreamRequest,
+    sessionId: string | undefined,
+  ): Promise<UpstreamResponse> {
     const body = request.body ?? Buffer.alloc(0)
     if (body.byteLength > limits.maxBodyBytes) {
-      return jsonAnswer(413, errorResponse(null, INVALID_REQUEST, `The request body is larger than ${limits.maxBodyBytes} bytes.`))
+      return jsonAnswer(
+        413,
+        errorResponse(
+          null,
+          INVALID_REQUEST,
+          `The request body is larger than ${limits.maxBodyBytes} bytes.`,
+        ),
+      )
     }
     const parsed = parseBody(body)
-    if (parsed.kind === 'empty' || parsed.kind === 'invalid') return jsonAnswer(400, errorResponse(null, PARSE_ERROR, 'Parse error: the body is not a JSON-RPC message or batch.'))
+    if (parsed.kind === 'empty' || parsed.kind === 'invalid')
+      return jsonAnswer(
+        400,
+        errorResponse(
+          null,
+          PARSE_ERROR,
+          'Parse error: the body is not a JSON-RPC message or batch.',
+        ),
+      )
     const batch = parsed.kind === 'batch'
     const messages = parsed.kind === 'batch' ? parsed.messages : [parsed.message]
     if (sessionId === undefined) {
       const first = messages[0]
-      if (!batch && first && first.method === 'initialize' && isRequest(first)) return initialize(request, first)
-      return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
+      if (!batch && first && first.method === 'initialize' && isRequest(first))
+        return initialize(request, first)
+      return jsonAnswer(
+        400,
+        errorResponse(
+          null,
+          INVALID_REQUEST,
+          'Bad Request: no Mcp-Session-Id header; start a session with initialize first.',
+        ),
+      )
     }
     const session = lookup(request, sessionId)
     if (!session) return sessionNotFound()
@@ -185,14 +244,22 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
   }
 
   const send: UpstreamSender = async (request) => {
-    if (closed) return jsonAnswer(503, errorResponse(null, BRIDGE_ERROR, 'The bridge is shutting down.'))
+    if (closed)
+      return jsonAnswer(503, errorResponse(null, BRIDGE_ERROR, 'The bridge is shutting down.'))
     const sessionId = headerValue(request.clientHeaders, 'mcp-session-id')
     if (request.method === 'POST') return post(request, sessionId)
     if (request.method !== 'GET' && request.method !== 'DELETE') {
       return { statusCode: 405, headers: { allow: 'GET, POST, DELETE' }, body: Readable.from([]) }
     }
     if (sessionId === undefined) {
-      return jsonAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
+      return jsonAnswer(
+        400,
+        errorResponse(
+          null,
+          INVALID_REQUEST,
+          'Bad Request: no Mcp-Session-Id header; start a session with initialize first.',
+        ),
+      )
     }
     const session = lookup(request, sessionId)
     if (!session) return sessionNotFound()
@@ -222,5 +289,12 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 
 function sessionNotFound(): UpstreamResponse {
   // Streamable HTTP §Session Management: 404 tells the client to start a new session.
-  return jsonAnswer(404, errorResponse(null, INVALID_REQUEST, 'Session not found: it has ended or never existed. Send initialize to start a new one.'))
+  return jsonAnswer(
+    404,
+    errorResponse(
+      null,
+      INVALID_REQUEST,
+      'Session not found: it has ended or never existed. Send initialize to start a new one.',
+    ),
+  )
 }

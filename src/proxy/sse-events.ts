@@ -48,6 +48,7 @@ export class SseParser {
     this.#skipLf = bytes[bytes.byteLength - 1] === CR
     this.#sinceEvent += bytes.byteLength
     this.#lines.push(bytes)
-    if (this.#sinceEvent > this.#maxSize) throw new Error(`an event is larger than ${this.#maxSize} bytes`)
+    if (this.#sinceEvent > this.#maxSize)
+      throw new Error(`an event is larger than ${this.#maxSize} bytes`)
   }
 }

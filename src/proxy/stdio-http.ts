@@ -16,11 +16,30 @@ export class StdioHttp {
   }
 
   /** Sends one request; resolves with the answer once its headers arrive. */
-  send(method: string, headers: Record<string, string>, body?: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  send(
+    method: string,
+    headers: Record<string, string>,
+    body?: string,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       // Without an agent, node:http uses createConnection for the one request.
-      const connection = this.#connect ? { createConnection: this.#connect } : { agent: this.#agent }
-      const sent = request(this.#url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, ...connection, ...(signal ? { signal } : {}) }, resolve)
+      const connection = this.#connect
+        ? { createConnection: this.#connect }
+        : { agent: this.#agent }
+      const sent = request(
+        this.#url,
+        {
+          method,
+          headers:
+            body === undefined
+              ? headers
+              : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          ...connection,
+          ...(signal ? { signal } : {}),
+        },
+        resolve,
+      )
       sent.once('error', reject)
       sent.end(body)
     })

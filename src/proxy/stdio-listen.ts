@@ -9,16 +9,27 @@ import type { StdioSession } from './stdio-session.js'
 
 const RECONNECT_DELAY_MS = 1_000
 
-export function openNotificationStream(http: StdioHttp, session: StdioSession, options: { stdout: Writable; log: (line: string) => void }): { close(): void } {
+export function openNotificationStream(
+  http: StdioHttp,
+  session: StdioSession,
+  options: { stdout: Writable; log: (line: string) => void },
+): { close(): void } {
   const abort = new AbortController()
   const parser = new SseLineParser((event) => {
     if (event.event === 'message') writeLine(options.stdout, event.data)
   })
   const listen = async (): Promise<void> => {
     while (!abort.signal.aborted) {
-      const resume: Record<string, string> = parser.lastEventId ? { 'last-event-id': parser.lastEventId } : {}
+      const resume: Record<string, string> = parser.lastEventId
+        ? { 'last-event-id': parser.lastEventId }
+        : {}
       try {
-        const answer = await http.send('GET', session.headers({ accept: 'text/event-stream', ...resume }), undefined, abort.signal)
+        const answer = await http.send(
+          'GET',
+          session.headers({ accept: 'text/event-stream', ...resume }),
+          undefined,
+          abort.signal,
+        )
         if (answer.statusCode === 405 || answer.statusCode === 404) {
           await drain(answer)
           return

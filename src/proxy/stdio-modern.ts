@@ -20,10 +20,16 @@ export class ModernHeaders {
     const message = parseMessageText(line)
     if (!message || !isModernRequest(message, {})) return undefined
     if (message.method === 'tools/list' && isRequest(message)) this.#listings.add(idKey(message.id))
-    const tool = message.method === 'tools/call' ? (message.params as { name?: unknown } | undefined)?.name : undefined
+    const tool =
+      message.method === 'tools/call'
+        ? (message.params as { name?: unknown } | undefined)?.name
+        : undefined
     const declarations = typeof tool === 'string' ? (this.#declarations.get(tool) ?? []) : []
     const wire = message as Message
-    return { 'mcp-protocol-version': String(metaOf(wire)?.[PROTOCOL_VERSION_META]), ...routingHeaders(wire, declarations) }
+    return {
+      'mcp-protocol-version': String(metaOf(wire)?.[PROTOCOL_VERSION_META]),
+      ...routingHeaders(wire, declarations),
+    }
   }
 
   /** Reads an answer on its way to the client when it answers a tools/list of a 2026-07-28 client. */
@@ -34,7 +40,8 @@ export class ModernHeaders {
       const tools = (message as { result?: { tools?: unknown } }).result?.tools
       if (!Array.isArray(tools)) continue
       for (const tool of tools as Array<{ name?: unknown; inputSchema?: unknown }>) {
-        if (typeof tool?.name === 'string') this.#declarations.set(tool.name, paramDeclarations(tool.inputSchema))
+        if (typeof tool?.name === 'string')
+          this.#declarations.set(tool.name, paramDeclarations(tool.inputSchema))
       }
     }
   }

@@ -14,7 +14,9 @@ export interface UpstreamSenders {
 }
 
 /** One legacy sender per configured server (made on first use, replaced when its URL changes). */
-export function createUpstreamSenders(options: LegacySseOptions & { send?: UpstreamSender } = {}): UpstreamSenders {
+export function createUpstreamSenders(
+  options: LegacySseOptions & { send?: UpstreamSender } = {},
+): UpstreamSenders {
   // Streamable HTTP goes through the sender handed in (a bridge's own pool), else the shared one.
   const streamable = options.send ?? sendUpstream
   const legacy = new Map<string, { url: string; sender: LegacySseSender }>()

@@ -7,8 +7,19 @@ import { StdioClientTransport as LegacyStdio } from '@modelcontextprotocol/sdk/c
 import { Client as ModernClient } from '@modelcontextprotocol/client'
 import { StdioClientTransport as ModernStdio } from '@modelcontextprotocol/client/stdio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MODERN_UPSTREAM_TOKEN, startModernMcpServer, type ModernMcpServer } from '../fixtures/modern-mcp-server.js'
-import { CLI, cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import {
+  MODERN_UPSTREAM_TOKEN,
+  startModernMcpServer,
+  type ModernMcpServer,
+} from '../fixtures/modern-mcp-server.js'
+import {
+  CLI,
+  cliEnv,
+  makeHome,
+  runCli,
+  startBridgeProcess,
+  type RunningCli,
+} from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 
@@ -20,9 +31,17 @@ describe('stdio in both eras', () => {
   beforeAll(async () => {
     upstream = await startModernMcpServer()
     env = cliEnv(await makeHome())
-    const add = await runCli(['add', 'modern', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`], env)
+    const add = await runCli(
+      ['add', 'modern', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
-    for (const [tool, policy] of [['echo', 'allow'], ['wipe', 'deny'], ['deploy', 'allow']] as const) expect((await runCli(['policy', 'modern', tool, policy], env)).code).toBe(0)
+    for (const [tool, policy] of [
+      ['echo', 'allow'],
+      ['wipe', 'deny'],
+      ['deploy', 'allow'],
+    ] as const)
+      expect((await runCli(['policy', 'modern', tool, policy], env)).code).toBe(0)
     bridge = await startBridgeProcess(env, [], { auth: true })
   })
   afterAll(async () => {
@@ -33,16 +52,40 @@ describe('stdio in both eras', () => {
   const args = () => [CLI, 'stdio', 'modern', '--port', new URL(bridge.url).port]
 
   it('a 2026-07-28 client lists and calls tools, and a denied call comes back as a tool error', async () => {
-    const client = new ModernClient({ name: 'stdio-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
-    await client.connect(new ModernStdio({ command: process.execPath, args: args(), env: env as Record<string, string>, stderr: 'pipe' }))
+    const client = new ModernClient(
+      { name: 'stdio-modern', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    )
+    await client.connect(
+      new ModernStdio({
+        command: process.execPath,
+        args: args(),
+        env: env as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    )
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
-      expect(((await client.callTool({ name: 'echo', arguments: { text: 'modern over stdio' } })) as ToolResult).content[0]?.text).toBe('modern over stdio')
+      expect(
+        (
+          (await client.callTool({
+            name: 'echo',
+            arguments: { text: 'modern over stdio' },
+          })) as ToolResult
+        ).content[0]?.text,
+      ).toBe('modern over stdio')
       const denied = (await client.callTool({ name: 'wipe', arguments: {} })) as ToolResult
       expect(denied.isError).toBe(true)
       expect(upstream.toolRuns).not.toContain('wipe')
       // The argument the tool declares with x-mcp-header (seen in tools/list) goes in its header too.
-      expect(((await client.callTool({ name: 'deploy', arguments: { region: 'eu-west', service: 'api' } })) as ToolResult).content[0]?.text).toBe('deployed api to eu-west')
+      expect(
+        (
+          (await client.callTool({
+            name: 'deploy',
+            arguments: { region: 'eu-west', service: 'api' },
+          })) as ToolResult
+        ).content[0]?.text,
+      ).toBe('deployed api to eu-west')
       expect(upstream.lastHeaders?.['mcp-param-region']).toBe('eu-west')
     } finally {
       await client.close()
@@ -51,10 +94,26 @@ describe('stdio in both eras', () => {
 
   it('a 2025 client does the same through the same command', async () => {
     const client = new LegacyClient({ name: 'stdio-legacy', version: '1.0.0' })
-    await client.connect(new LegacyStdio({ command: process.execPath, args: args(), env: env as Record<string, string>, stderr: 'pipe' }))
+    await client.connect(
+      new LegacyStdio({
+        command: process.execPath,
+        args: args(),
+        env: env as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    )
     try {
-      expect(((await client.callTool({ name: 'echo', arguments: { text: 'legacy over stdio' } })) as ToolResult).content[0]?.text).toBe('legacy over stdio')
-      expect(((await client.callTool({ name: 'wipe', arguments: {} })) as ToolResult).isError).toBe(true)
+      expect(
+        (
+          (await client.callTool({
+            name: 'echo',
+            arguments: { text: 'legacy over stdio' },
+          })) as ToolResult
+        ).content[0]?.text,
+      ).toBe('legacy over stdio')
+      expect(((await client.callTool({ name: 'wipe', arguments: {} })) as ToolResult).isError).toBe(
+        true,
+      )
     } finally {
       await client.close()
     }

@@ -6,10 +6,20 @@ import { getServer, readConfig } from '../../config/store.js'
 import { BridgeError } from '../../errors.js'
 import { relayStdio } from '../../proxy/stdio-relay.js'
 import type { RunningBridge } from '../../server/listen.js'
-import { bridgeHeaders, bridgeOrigin, describeLocation, locateBridge, probeBridge } from '../bridge-client.js'
+import {
+  bridgeHeaders,
+  bridgeOrigin,
+  describeLocation,
+  locateBridge,
+  probeBridge,
+} from '../bridge-client.js'
 import type { CliContext } from '../context.js'
 
-export async function stdioCommand(ctx: CliContext, name: string, options: { standalone?: boolean; port?: number }): Promise<void> {
+export async function stdioCommand(
+  ctx: CliContext,
+  name: string,
+  options: { standalone?: boolean; port?: number },
+): Promise<void> {
   const config = await readConfig(ctx.paths)
   getServer(config, name)
   const log = (line: string) => ctx.stderr.write(`mcp-oauth-bridge: ${line}\n`)
@@ -30,22 +40,34 @@ export async function stdioCommand(ctx: CliContext, name: string, options: { sta
       requireAccessToken: true,
       flowIo: { progress: log, openBrowser: createBrowserOpener(ctx.env), browser: 'open' },
       log: (entry) => log(formatLogLine(entry)),
-      onConfigError: (error) => log(`Ignoring the changed config.json: ${(error as Error).message}`),
-      onDecision: (record) => log(`${record.server}: ${record.tool} ${record.decision === 'allow' ? 'allowed' : 'denied'} (${record.how}).`),
+      onConfigError: (error) =>
+        log(`Ignoring the changed config.json: ${(error as Error).message}`),
+      onDecision: (record) =>
+        log(
+          `${record.server}: ${record.tool} ${record.decision === 'allow' ? 'allowed' : 'denied'} (${record.how}).`,
+        ),
     })
     base = standalone.url
     log(`started a bridge in this process; approvals at ${standalone.approvalsUrl()}`)
   } else {
-    const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
+    const location = await locateBridge(ctx.paths, {
+      config,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    })
     // A bridge found through the runtime file has just answered /health; a port from --port or
     // config.json has not been asked yet.
-    const probe = location.source === 'runtime' ? undefined : await probeBridge(location.host, location.port)
+    const probe =
+      location.source === 'runtime' ? undefined : await probeBridge(location.host, location.port)
     if (probe && probe.kind !== 'running') {
-      throw new BridgeError('UPSTREAM_FAILED', probe.kind === 'free'
-        ? `No bridge is running on ${describeLocation(location)}.`
-        : `Something that is not mcp-oauth-bridge holds ${describeLocation(location)}: ${probe.detail}.`, {
-        hint: `Start one with \`mcp-oauth-bridge start\` (approvals then work in its page), or run \`mcp-oauth-bridge stdio ${name} --standalone\`.`,
-      })
+      throw new BridgeError(
+        'UPSTREAM_FAILED',
+        probe.kind === 'free'
+          ? `No bridge is running on ${describeLocation(location)}.`
+          : `Something that is not mcp-oauth-bridge holds ${describeLocation(location)}: ${probe.detail}.`,
+        {
+          hint: `Start one with \`mcp-oauth-bridge start\` (approvals then work in its page), or run \`mcp-oauth-bridge stdio ${name} --standalone\`.`,
+        },
+      )
     }
     base = bridgeOrigin(location)
   }
