@@ -6,7 +6,11 @@ import { wholeAnswer } from './answer-handler.js'
 import { UpstreamHttp } from './upstream-http.js'
 import type { UpstreamRequest } from './upstream.js'
 
-const ANSWER = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'hello' }] } })
+const ANSWER = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  result: { content: [{ type: 'text', text: 'hello' }] },
+})
 
 let server: Server | undefined
 let http: UpstreamHttp | undefined
@@ -25,12 +29,23 @@ async function upstream(handle: (req: IncomingMessage, res: ServerResponse) => v
 }
 
 function post(url: URL, extra: Partial<UpstreamRequest> = {}): UpstreamRequest {
-  return { url, method: 'POST', clientHeaders: { 'content-type': 'application/json' }, body: Buffer.from('{}'), staticHeaders: undefined, token: undefined, signal: new AbortController().signal, ...extra }
+  return {
+    url,
+    method: 'POST',
+    clientHeaders: { 'content-type': 'application/json' },
+    body: Buffer.from('{}'),
+    staticHeaders: undefined,
+    token: undefined,
+    signal: new AbortController().signal,
+    ...extra,
+  }
 }
 
 describe('AnswerHandler', () => {
   it('hands a small answer over whole, straight from the dispatcher', async () => {
-    const url = await upstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER))
+    const url = await upstream((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER),
+    )
     http = new UpstreamHttp()
     const answer = await http.send(post(url))
     expect(answer.statusCode).toBe(200)
@@ -38,7 +53,9 @@ describe('AnswerHandler', () => {
   })
 
   it('makes the body stream on first use with what already arrived, and a copy of the answer carries it', async () => {
-    const url = await upstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER))
+    const url = await upstream((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER),
+    )
     http = new UpstreamHttp()
     const answer = await http.send(post(url))
     const copy = { ...answer, headers: { ...answer.headers, 'x-copied': '1' } }
@@ -52,13 +69,18 @@ describe('AnswerHandler', () => {
     let upstreamSawClose!: () => void
     const closed = new Promise<void>((resolve) => (upstreamSawClose = resolve))
     const url = await upstream((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(ANSWER.length) })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(ANSWER.length),
+      })
       res.write(ANSWER.slice(0, 10))
       res.once('close', upstreamSawClose)
     })
     http = new UpstreamHttp()
     let leave!: () => void
-    const answer = await http.send(post(url, { clientGone: { onGone: (listener) => (leave = listener) } }))
+    const answer = await http.send(
+      post(url, { clientGone: { onGone: (listener) => (leave = listener) } }),
+    )
     const whole = wholeAnswer(answer)
     leave()
     await expect(whole).rejects.toMatchObject({ name: 'AbortError' })

@@ -59,7 +59,11 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
     if (this.#abortReason) controller.abort(this.#abortReason)
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
     // 1xx interim answers are not the answer.
     if (statusCode < 200) return
     this.#started = true

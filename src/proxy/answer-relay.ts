@@ -7,7 +7,13 @@ import { Readable, type Transform } from 'node:stream'
 import { AnswerWatch } from './answer-watch.js'
 import { BRIDGE_ERROR, errorResponse } from './jsonrpc.js'
 import { sseEvent } from './sse.js'
-import { brokenAnswerText, errorStatusText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
+import {
+  brokenAnswerText,
+  errorStatusText,
+  isBodyTimeout,
+  sendOwedErrors,
+  type AnswerContext,
+} from './upstream-faults.js'
 import type { UpstreamResponse } from './upstream.js'
 
 /**
@@ -15,7 +21,12 @@ import type { UpstreamResponse } from './upstream.js'
  * `onFault` then decides how the client's answer ends. Settles when the answer is over, whoever
  * ended it; a client that goes away stops the upstream body.
  */
-export function pipeBody(body: Readable, res: ServerResponse, onFault: (error: Error) => void, through?: Transform): Promise<void> {
+export function pipeBody(
+  body: Readable,
+  res: ServerResponse,
+  onFault: (error: Error) => void,
+  through?: Transform,
+): Promise<void> {
   return new Promise((resolve) => {
     let settled = false
     let fault: Error | undefined
@@ -71,21 +82,33 @@ export function pipeBody(body: Readable, res: ServerResponse, onFault: (error: E
  * answer, each request it still owed gets a JSON-RPC error event and the stream ends cleanly.
  * Returns the fault, for the log and the dashboard.
  */
-export async function relayEventStream(body: Readable, res: ServerResponse, context: AnswerContext, through?: Transform): Promise<Error | undefined> {
+export async function relayEventStream(
+  body: Readable,
+  res: ServerResponse,
+  context: AnswerContext,
+  through?: Transform,
+): Promise<Error | undefined> {
   const watch = context.owed && context.owed.length > 0 ? new AnswerWatch(context.owed) : undefined
   let fault: Error | undefined
-  const piping = pipeBody(body, res, (error) => {
-    fault = new Error(brokenAnswerText(context, error))
-    if (context.owed === undefined) {
-      // A GET stream owes no answer: cut it as the upstream did, and the client reconnects.
-      res.destroy()
-      return
-    }
-    const owed = watch?.owed() ?? []
-    const events = owed.map((id) => sseEvent(errorResponse(id, BRIDGE_ERROR, fault?.message ?? '', faultData(context, error))))
-    // A blank line first ends the event the upstream left half-written, so ours parse on their own.
-    res.end(`${watch?.midEvent() && owed.length > 0 ? '\n\n' : ''}${events.join('')}`)
-  }, through)
+  const piping = pipeBody(
+    body,
+    res,
+    (error) => {
+      fault = new Error(brokenAnswerText(context, error))
+      if (context.owed === undefined) {
+        // A GET stream owes no answer: cut it as the upstream did, and the client reconnects.
+        res.destroy()
+        return
+      }
+      const owed = watch?.owed() ?? []
+      const events = owed.map((id) =>
+        sseEvent(errorResponse(id, BRIDGE_ERROR, fault?.message ?? '', faultData(context, error))),
+      )
+      // A blank line first ends the event the upstream left half-written, so ours parse on their own.
+      res.end(`${watch?.midEvent() && owed.length > 0 ? '\n\n' : ''}${events.join('')}`)
+    },
+    through,
+  )
   watch?.watch(body)
   await piping
   return fault
@@ -95,7 +118,12 @@ export async function relayEventStream(body: Readable, res: ServerResponse, cont
  * Relays a body that is not SSE. Headers are set but not sent until the first byte arrives, so an
  * upstream that fails before that still gets its requests answered with JSON-RPC errors.
  */
-export async function relayPlainBody(upstream: UpstreamResponse, headers: Record<string, string | string[]>, res: ServerResponse, context: AnswerContext): Promise<Error | undefined> {
+export async function relayPlainBody(
+  upstream: UpstreamResponse,
+  headers: Record<string, string | string[]>,
+  res: ServerResponse,
+  context: AnswerContext,
+): Promise<Error | undefined> {
   res.statusCode = upstream.statusCode
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
   let fault: Error | undefined
@@ -107,7 +135,13 @@ export async function relayPlainBody(upstream: UpstreamResponse, headers: Record
       return
     }
     for (const name of res.getHeaderNames()) res.removeHeader(name)
-    sendOwedErrors(res, context, fault.message, isBodyTimeout(error) ? 504 : 502, faultData(context, error))
+    sendOwedErrors(
+      res,
+      context,
+      fault.message,
+      isBodyTimeout(error) ? 504 : 502,
+      faultData(context, error),
+    )
   })
   return fault
 }
@@ -116,20 +150,33 @@ export async function relayPlainBody(upstream: UpstreamResponse, headers: Record
 const ERROR_BODY_LIMIT = 256 * 1024
 
 export type ErrorAnswer =
-  | { kind: 'pass'; upstream: UpstreamResponse }
-  | { kind: 'failed'; text: string; data: object }
+  { kind: 'pass'; upstream: UpstreamResponse } | { kind: 'failed'; text: string; data: object }
 
 /**
  * An HTTP error answer (not SSE): a JSON-RPC body passes on unchanged with its status; anything
  * else (an HTML 502 page, a plain-text 500) becomes the text of a JSON-RPC error naming the server.
  */
-export async function judgeErrorAnswer(upstream: UpstreamResponse, server: string): Promise<ErrorAnswer> {
+export async function judgeErrorAnswer(
+  upstream: UpstreamResponse,
+  server: string,
+): Promise<ErrorAnswer> {
   const { head, complete } = await readHead(upstream.body, ERROR_BODY_LIMIT)
   const text = head.toString('utf8')
   if (complete && isJsonRpc(text)) {
-    return { kind: 'pass', upstream: { ...upstream, headers: { ...upstream.headers, 'content-length': String(head.byteLength) }, body: Readable.from([head]) } }
+    return {
+      kind: 'pass',
+      upstream: {
+        ...upstream,
+        headers: { ...upstream.headers, 'content-length': String(head.byteLength) },
+        body: Readable.from([head]),
+      },
+    }
   }
-  return { kind: 'failed', text: errorStatusText(server, upstream.statusCode, text), data: { server, httpStatus: upstream.statusCode } }
+  return {
+    kind: 'failed',
+    text: errorStatusText(server, upstream.statusCode, text),
+    data: { server, httpStatus: upstream.statusCode },
+  }
 }
 
 function isJsonRpc(text: string): boolean {
@@ -140,7 +187,15 @@ function isJsonRpc(text: string): boolean {
     return false
   }
   const messages = Array.isArray(value) ? value : [value]
-  return messages.length > 0 && messages.every((message) => typeof message === 'object' && message !== null && (message as { jsonrpc?: unknown }).jsonrpc === '2.0')
+  return (
+    messages.length > 0 &&
+    messages.every(
+      (message) =>
+        typeof message === 'object' &&
+        message !== null &&
+        (message as { jsonrpc?: unknown }).jsonrpc === '2.0',
+    )
+  )
 }
 
 /** Up to `limit` bytes of a body; the rest is drained, and a body that breaks ends what was read. */
@@ -166,5 +221,7 @@ function readHead(body: Readable, limit: number): Promise<{ head: Buffer; comple
 }
 
 function faultData(context: AnswerContext, error: unknown): object {
-  return isBodyTimeout(error) ? { server: context.server, timeoutSeconds: context.timeoutSeconds } : { server: context.server }
+  return isBodyTimeout(error)
+    ? { server: context.server, timeoutSeconds: context.timeoutSeconds }
+    : { server: context.server }
 }

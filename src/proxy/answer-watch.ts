@@ -42,7 +42,11 @@ export class AnswerWatch {
     // An event end split across chunks starts at most three characters back.
     EVENT_END.lastIndex = Math.max(0, before - 3)
     let start = 0
-    for (let match = EVENT_END.exec(this.#partial); match !== null; match = EVENT_END.exec(this.#partial)) {
+    for (
+      let match = EVENT_END.exec(this.#partial);
+      match !== null;
+      match = EVENT_END.exec(this.#partial)
+    ) {
       this.#settle(this.#partial.slice(start, match.index))
       start = match.index + match[0].length
     }
@@ -54,7 +58,11 @@ export class AnswerWatch {
   }
 
   #settle(event: string): void {
-    const data = event.split(/\r\n|\r|\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n')
+    const data = event
+      .split(/\r\n|\r|\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+      .join('\n')
     // Notifications (progress, logs) carry no "id": most events are skipped without parsing.
     if (!data.includes('"id"')) return
     let value: unknown
@@ -66,7 +74,8 @@ export class AnswerWatch {
     for (const message of Array.isArray(value) ? value : [value]) {
       if (typeof message !== 'object' || message === null) continue
       const { id, method } = message as { id?: JsonRpcId; method?: unknown }
-      if (method === undefined && id !== undefined && ('result' in message || 'error' in message)) this.#owed.delete(idKey(id))
+      if (method === undefined && id !== undefined && ('result' in message || 'error' in message))
+        this.#owed.delete(idKey(id))
     }
   }
 }

@@ -7,7 +7,12 @@ import { finished } from 'node:stream/promises'
 import { wholeAnswer } from './answer-handler.js'
 import { relayEventStream, relayPlainBody } from './answer-relay.js'
 import { readAll } from '../web/read-all.js'
-import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
+import {
+  brokenAnswerText,
+  isBodyTimeout,
+  sendOwedErrors,
+  type AnswerContext,
+} from './upstream-faults.js'
 import { clientResponseHeaders } from './upstream-headers.js'
 import { UpstreamHttp } from './upstream-http.js'
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from './upstream.js'
@@ -28,7 +33,11 @@ const SINGLE_WRITE_LIMIT = 64 * 1024
  * the requests still owed are answered with JSON-RPC errors (see answer-relay.ts); the fault is
  * returned for the log.
  */
-export async function relayResponse(upstream: UpstreamResponse, res: ServerResponse, context: AnswerContext): Promise<Error | undefined> {
+export async function relayResponse(
+  upstream: UpstreamResponse,
+  res: ServerResponse,
+  context: AnswerContext,
+): Promise<Error | undefined> {
   const headers = clientResponseHeaders(upstream.headers)
   const length = Number(upstream.headers['content-length'] ?? Number.NaN)
   const isEventStream = String(upstream.headers['content-type'] ?? '').includes('text/event-stream')
@@ -41,7 +50,9 @@ export async function relayResponse(upstream: UpstreamResponse, res: ServerRespo
     } catch (error) {
       if (res.destroyed) return undefined
       const text = brokenAnswerText(context, error)
-      sendOwedErrors(res, context, text, isBodyTimeout(error) ? 504 : 502, { server: context.server })
+      sendOwedErrors(res, context, text, isBodyTimeout(error) ? 504 : 502, {
+        server: context.server,
+      })
       return new Error(text)
     }
     res.writeHead(upstream.statusCode, headers).end(body)

@@ -26,10 +26,12 @@ export function parseBody(body: Buffer): ParsedBody {
     return { kind: 'invalid', reason: 'the body is not valid JSON' }
   }
   if (Array.isArray(value)) {
-    if (value.length === 0 || !value.every(isObject)) return { kind: 'invalid', reason: 'a batch must be a non-empty array of JSON-RPC messages' }
+    if (value.length === 0 || !value.every(isObject))
+      return { kind: 'invalid', reason: 'a batch must be a non-empty array of JSON-RPC messages' }
     return { kind: 'batch', messages: value as JsonRpcMessage[] }
   }
-  if (!isObject(value)) return { kind: 'invalid', reason: 'the body must be a JSON-RPC message object' }
+  if (!isObject(value))
+    return { kind: 'invalid', reason: 'the body must be a JSON-RPC message object' }
   return { kind: 'single', message: value as JsonRpcMessage }
 }
 
@@ -47,7 +49,11 @@ export function toolCallName(message: JsonRpcMessage): string | undefined {
 export function methodLabel(message: JsonRpcMessage): string {
   const tool = toolCallName(message)
   if (tool !== undefined) return `tools/call ${tool}`
-  return typeof message.method === 'string' ? message.method : message.id !== undefined ? 'response' : 'invalid'
+  return typeof message.method === 'string'
+    ? message.method
+    : message.id !== undefined
+      ? 'response'
+      : 'invalid'
 }
 
 /**
@@ -55,12 +61,25 @@ export function methodLabel(message: JsonRpcMessage): string {
  * Answers to 2026-07-28 requests name their `resultType` (`basic/index.mdx` §ResultType); SDK v2
  * clients refuse a modern result without it, and legacy results stay as they were.
  */
-export function toolErrorResult(id: JsonRpcId, text: string, options: { modern?: boolean } = {}): object {
+export function toolErrorResult(
+  id: JsonRpcId,
+  text: string,
+  options: { modern?: boolean } = {},
+): object {
   const result = { content: [{ type: 'text', text }], isError: true }
-  return { jsonrpc: '2.0', id, result: options.modern ? { resultType: 'complete', ...result } : result }
+  return {
+    jsonrpc: '2.0',
+    id,
+    result: options.modern ? { resultType: 'complete', ...result } : result,
+  }
 }
 
-export function errorResponse(id: JsonRpcId, code: number, message: string, data?: unknown): object {
+export function errorResponse(
+  id: JsonRpcId,
+  code: number,
+  message: string,
+  data?: unknown,
+): object {
   return { jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } }
 }
 
@@ -87,7 +106,9 @@ export function isRequest(message: JsonRpcMessage): boolean {
 
 /** A response carries no method, an id, and a result or an error (JSON-RPC 2.0 §5). */
 export function isResponse(message: JsonRpcMessage): boolean {
-  return message.method === undefined && 'id' in message && ('result' in message || 'error' in message)
+  return (
+    message.method === undefined && 'id' in message && ('result' in message || 'error' in message)
+  )
 }
 
 /** A key for matching answers to requests: ids compare by JSON value, so 1 and "1" are different requests. */
@@ -97,7 +118,8 @@ export function idKey(id: JsonRpcId | undefined): string {
 
 /** The progress token a request asks its progress notifications to carry (MCP utilities/progress), if any. */
 export function progressTokenOf(message: JsonRpcMessage): string | number | undefined {
-  const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta?.progressToken
+  const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta
+    ?.progressToken
   return typeof token === 'string' || typeof token === 'number' ? token : undefined
 }
 

@@ -66,7 +66,11 @@ export type InputSchemaLookup = (tool: string) => unknown
  * Checks the mirrored headers of a POST against its body; undefined when they agree (or when
  * there is nothing to compare). Legacy traffic without these headers costs a few lookups.
  */
-export function checkMcpHeaders(headers: IncomingHttpHeaders, parsed: ParsedBody, inputSchemaOf: InputSchemaLookup): HeaderMismatch | undefined {
+export function checkMcpHeaders(
+  headers: IncomingHttpHeaders,
+  parsed: ParsedBody,
+  inputSchemaOf: InputSchemaLookup,
+): HeaderMismatch | undefined {
   if (parsed.kind === 'batch') return checkBatch(headers)
   if (parsed.kind !== 'single') return undefined
   const message = parsed.message
@@ -119,7 +123,8 @@ function checkBatch(headers: IncomingHttpHeaders): HeaderMismatch | undefined {
   const version = single(headers['mcp-protocol-version'])
   if (isModernVersion(version)) return batchRefused('MCP-Protocol-Version', version as string)
   for (const name of Object.keys(headers)) {
-    if (name === 'mcp-method' || name === 'mcp-name' || name.startsWith('mcp-param-')) return batchRefused(headerSpelling(name), String(headers[name]))
+    if (name === 'mcp-method' || name === 'mcp-name' || name.startsWith('mcp-param-'))
+      return batchRefused(headerSpelling(name), String(headers[name]))
   }
   return undefined
 }
@@ -130,21 +135,30 @@ function checkBatch(headers: IncomingHttpHeaders): HeaderMismatch | undefined {
  * argument is present and not null; a header whose argument is absent describes a call the body
  * does not make. Headers no schema declares pass untouched (an intermediary MUST forward them).
  */
-function checkParamHeaders(headers: IncomingHttpHeaders, declared: ParamHeader[], args: unknown, modern: boolean): HeaderMismatch | undefined {
+function checkParamHeaders(
+  headers: IncomingHttpHeaders,
+  declared: ParamHeader[],
+  args: unknown,
+  modern: boolean,
+): HeaderMismatch | undefined {
   for (const param of declared) {
     const header = `Mcp-Param-${param.name}`
     const headerValue = single(headers[`mcp-param-${param.name.toLowerCase()}`])
     const bodyValue = valueAt(args, param.path)
-    const bodyText = bodyValue === undefined || bodyValue === null ? undefined : primitiveText(bodyValue)
+    const bodyText =
+      bodyValue === undefined || bodyValue === null ? undefined : primitiveText(bodyValue)
     if (headerValue === undefined) {
       if (modern && bodyText !== undefined) return missing(header, bodyValue)
       continue
     }
     const decoded = decodeHeaderValue(headerValue)
     if (decoded === undefined) return badEncoding(header, headerValue, bodyValue)
-    const equal = bodyText === undefined ? false
-      : param.type === 'integer' && typeof bodyValue === 'number' && DECIMAL.test(decoded) ? Number(decoded) === bodyValue
-      : decoded === bodyText
+    const equal =
+      bodyText === undefined
+        ? false
+        : param.type === 'integer' && typeof bodyValue === 'number' && DECIMAL.test(decoded)
+          ? Number(decoded) === bodyValue
+          : decoded === bodyText
     if (!equal) return mismatch(header, decoded, bodyValue ?? null)
   }
   return undefined
@@ -164,7 +178,9 @@ export function headerMismatchResponse(id: JsonRpcId | undefined, refusal: Heade
  * §ResultType), its cancellation is closing the stream, and it has no session.
  */
 export function isModernRequest(message: JsonRpcMessage, headers: IncomingHttpHeaders): boolean {
-  return isModernVersion(single(headers['mcp-protocol-version']) ?? metaOf(message)?.[PROTOCOL_VERSION_META])
+  return isModernVersion(
+    single(headers['mcp-protocol-version']) ?? metaOf(message)?.[PROTOCOL_VERSION_META],
+  )
 }
 
 /**
@@ -177,7 +193,9 @@ export function declaredClientName(message: JsonRpcMessage): string | undefined 
 }
 
 function isModernVersion(version: unknown): boolean {
-  return typeof version === 'string' && VERSION_DATE.test(version) && version >= FIRST_MODERN_VERSION
+  return (
+    typeof version === 'string' && VERSION_DATE.test(version) && version >= FIRST_MODERN_VERSION
+  )
 }
 
 /**
@@ -185,7 +203,12 @@ function isModernVersion(version: unknown): boolean {
  * payload is not canonical base64 of UTF-8, which a server must refuse.
  */
 export function decodeHeaderValue(value: string): string | undefined {
-  if (!value.startsWith(BASE64_PREFIX) || !value.endsWith(BASE64_SUFFIX) || value.length < BASE64_PREFIX.length + BASE64_SUFFIX.length) return value
+  if (
+    !value.startsWith(BASE64_PREFIX) ||
+    !value.endsWith(BASE64_SUFFIX) ||
+    value.length < BASE64_PREFIX.length + BASE64_SUFFIX.length
+  )
+    return value
   const payload = value.slice(BASE64_PREFIX.length, value.length - BASE64_SUFFIX.length)
   if (!CANONICAL_BASE64.test(payload)) return undefined
   try {
@@ -219,7 +242,13 @@ export function paramHeadersOf(schema: unknown): ParamHeader[] {
 function collect(schema: object, path: string[], into: ParamHeader[]): void {
   const node = schema as { 'x-mcp-header'?: unknown; type?: unknown; properties?: unknown }
   const name = node['x-mcp-header']
-  if (path.length > 0 && typeof name === 'string' && HEADER_NAME_TOKEN.test(name) && typeof node.type === 'string' && HEADER_PROPERTY_TYPES.has(node.type)) {
+  if (
+    path.length > 0 &&
+    typeof name === 'string' &&
+    HEADER_NAME_TOKEN.test(name) &&
+    typeof node.type === 'string' &&
+    HEADER_PROPERTY_TYPES.has(node.type)
+  ) {
     into.push({ path, name, type: node.type })
   }
   const properties = node.properties
@@ -252,7 +281,9 @@ function single(value: string | string[] | undefined): string | undefined {
 
 function paramsOf(message: JsonRpcMessage): Record<string, unknown> | undefined {
   const params = message.params
-  return typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : undefined
+  return typeof params === 'object' && params !== null
+    ? (params as Record<string, unknown>)
+    : undefined
 }
 
 function metaOf(message: JsonRpcMessage): Record<string, unknown> | undefined {
@@ -262,25 +293,52 @@ function metaOf(message: JsonRpcMessage): Record<string, unknown> | undefined {
 
 /** `mcp-param-region` → `Mcp-Param-Region`, for messages only (names are case-insensitive). */
 function headerSpelling(lower: string): string {
-  return lower.replace(/(^|-)([a-z])/g, (_all, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`)
+  return lower.replace(
+    /(^|-)([a-z])/g,
+    (_all, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`,
+  )
 }
 
 function quoted(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : value === undefined ? 'absent' : JSON.stringify(value)
+  return typeof value === 'string'
+    ? `'${value}'`
+    : value === undefined
+      ? 'absent'
+      : JSON.stringify(value)
 }
 
 function mismatch(header: string, headerValue: string, bodyValue: unknown): HeaderMismatch {
-  return { header, headerValue, bodyValue, message: `Header mismatch: ${header} header value ${quoted(headerValue)} does not match body value ${quoted(bodyValue)}` }
+  return {
+    header,
+    headerValue,
+    bodyValue,
+    message: `Header mismatch: ${header} header value ${quoted(headerValue)} does not match body value ${quoted(bodyValue)}`,
+  }
 }
 
 function missing(header: string, bodyValue: unknown): HeaderMismatch {
-  return { header, headerValue: null, bodyValue, message: `Header mismatch: the ${header} header is required on a ${FIRST_MODERN_VERSION} request and is missing (body value ${quoted(bodyValue)})` }
+  return {
+    header,
+    headerValue: null,
+    bodyValue,
+    message: `Header mismatch: the ${header} header is required on a ${FIRST_MODERN_VERSION} request and is missing (body value ${quoted(bodyValue)})`,
+  }
 }
 
 function badEncoding(header: string, headerValue: string, bodyValue: unknown): HeaderMismatch {
-  return { header, headerValue, bodyValue, message: `Header mismatch: ${header} header value ${quoted(headerValue)} is not valid =?base64?…?= encoding of UTF-8` }
+  return {
+    header,
+    headerValue,
+    bodyValue,
+    message: `Header mismatch: ${header} header value ${quoted(headerValue)} is not valid =?base64?…?= encoding of UTF-8`,
+  }
 }
 
 function batchRefused(header: string, headerValue: string): HeaderMismatch {
-  return { header, headerValue, bodyValue: null, message: `Header mismatch: ${header} header value ${quoted(headerValue)} on a JSON-RPC batch; ${FIRST_MODERN_VERSION} requests are sent one per POST, and the header cannot describe several messages` }
+  return {
+    header,
+    headerValue,
+    bodyValue: null,
+    message: `Header mismatch: ${header} header value ${quoted(headerValue)} on a JSON-RPC batch; ${FIRST_MODERN_VERSION} requests are sent one per POST, and the header cannot describe several messages`,
+  }
 }

@@ -44,7 +44,8 @@ export class SseLineParser {
 
   #dispatch(): void {
     if (this.#id !== undefined) this.lastEventId = this.#id
-    if (this.#data.length > 0) this.#onEvent({ event: this.#event || 'message', data: this.#data.join('\n'), id: this.#id })
+    if (this.#data.length > 0)
+      this.#onEvent({ event: this.#event || 'message', data: this.#data.join('\n'), id: this.#id })
     this.#data = []
     this.#event = ''
     this.#id = undefined

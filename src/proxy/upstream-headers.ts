@@ -11,8 +11,15 @@ const FORWARDED_PREFIX = 'mcp-'
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), and upstream auth details the client must not act on. */
 const DROPPED_RESPONSE_HEADERS = new Set([
-  'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'trailer', 'te',
-  'www-authenticate', 'set-cookie',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'trailer',
+  'te',
+  'www-authenticate',
+  'set-cookie',
 ])
 
 /** The headers the upstream gets: static ones, the client's that pass, and the bearer token. */
@@ -25,13 +32,16 @@ export function upstreamHeaders(request: UpstreamRequest): Record<string, string
     if (typeof value === 'string') headers[name] = value
   }
   if (request.token) {
-    for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key]
+    for (const key of Object.keys(headers))
+      if (key.toLowerCase() === 'authorization') delete headers[key]
     headers.authorization = `Bearer ${request.token}`
   }
   return headers
 }
 
-export function clientResponseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+export function clientResponseHeaders(
+  headers: IncomingHttpHeaders,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   for (const name in headers) {
     const value = headers[name]

@@ -30,7 +30,8 @@ export class UpstreamHttp {
 
   /** Sends one request; resolves when the answer's headers arrive, with its body still streaming. */
   readonly send = (request: UpstreamRequest): Promise<UpstreamResponse> => {
-    if (this.#closed) return Promise.reject(new Error('The bridge is closing: no more upstream requests.'))
+    if (this.#closed)
+      return Promise.reject(new Error('The bridge is closing: no more upstream requests.'))
     const agent = this.#agent
     if (!agent) return this.warm().then(() => this.send(request))
     return new Promise((resolve, reject) => {

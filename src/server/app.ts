@@ -50,7 +50,11 @@ export function createBridgeHandler(options: BridgeAppOptions): Handler {
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: BridgeAppOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: BridgeAppOptions,
+): Promise<void> {
   const started = performance.now()
   if (!guardRequest(req, res, options.allowedAuthorities())) return
   const routing = routeRequest(req, res, options)
@@ -60,21 +64,53 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   if (!read) return
   const log = requestLogger(routed.name, read, started, options)
   const approvals = options.approvals
-  const mismatch = refuseHeaderMismatch(req, res, read, (tool) => approvals?.catalog.get(routed.name, tool)?.inputSchema)
+  const mismatch = refuseHeaderMismatch(
+    req,
+    res,
+    read,
+    (tool) => approvals?.catalog.get(routed.name, tool)?.inputSchema,
+  )
   if (mismatch) return log(mismatch.status, mismatch.note)
   const gone = new ClientGone(res)
-  const gating = gateRequest({ req, res, server: routed.name, entry: routed.entry, read, gone, clientName: clientNameOf(req, read, approvals, routed.caller?.clientName), timeoutMs: routed.config.approvalTimeoutSeconds * 1000 }, approvals)
+  const gating = gateRequest(
+    {
+      req,
+      res,
+      server: routed.name,
+      entry: routed.entry,
+      read,
+      gone,
+      clientName: clientNameOf(req, read, approvals, routed.caller?.clientName),
+      timeoutMs: routed.config.approvalTimeoutSeconds * 1000,
+    },
+    approvals,
+  )
   const gated = gating instanceof Promise ? await gating : gating
   if (!gated) return log(499, 'client went away while the call waited')
-  if (read.messages.length > 0 && gated.outcome.forward.length === 0) return answerLocally(res, read, gated, log)
+  if (read.messages.length > 0 && gated.outcome.forward.length === 0)
+    return answerLocally(res, read, gated, log)
   await forwardAndRelay(req, res, routed, read, gated, gone, log, options)
 }
 
 type Log = (status: number, note?: string) => void
 
-function requestLogger(server: string, read: ReadMessages, started: number, options: BridgeAppOptions): Log {
-  const body = options.verbose && read.body ? redactBody(read.body, options.knownSecrets?.() ?? []) : undefined
-  return (status, note) => options.log({ server, method: read.label, status, ms: performance.now() - started, ...(note ? { note } : {}), ...(body ? { body } : {}) })
+function requestLogger(
+  server: string,
+  read: ReadMessages,
+  started: number,
+  options: BridgeAppOptions,
+): Log {
+  const body =
+    options.verbose && read.body ? redactBody(read.body, options.knownSecrets?.() ?? []) : undefined
+  return (status, note) =>
+    options.log({
+      server,
+      method: read.label,
+      status,
+      ms: performance.now() - started,
+      ...(note ? { note } : {}),
+      ...(body ? { body } : {}),
+    })
 }
 
 /** Every message was answered by the bridge (denied, timed out): nothing goes upstream. */
@@ -85,22 +121,53 @@ function answerLocally(res: ServerResponse, read: ReadMessages, gated: Gated, lo
   log(200, 'answered by the bridge')
 }
 
-async function forwardAndRelay(req: IncomingMessage, res: ServerResponse, routed: Routed, read: ReadMessages, gated: Gated, gone: ClientGone, log: Log, options: BridgeAppOptions): Promise<void> {
+async function forwardAndRelay(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routed: Routed,
+  read: ReadMessages,
+  gated: Gated,
+  gone: ClientGone,
+  log: Log,
+  options: BridgeAppOptions,
+): Promise<void> {
   const { name, entry } = routed
   const { outcome, stream } = gated
   const requestId = read.parsed.kind === 'single' ? read.parsed.message.id : undefined
   const timeoutSeconds = routed.config.upstreamTimeoutSeconds
   let upstream
   try {
-    upstream = await forwardWithToken({ name, entry, method: req.method as string, headers: outgoingHeaders(req, routed, read, outcome, options), body: outgoingBody(read, outcome), timeoutSeconds, gone }, options)
+    upstream = await forwardWithToken(
+      {
+        name,
+        entry,
+        method: req.method as string,
+        headers: outgoingHeaders(req, routed, read, outcome, options),
+        body: outgoingBody(read, outcome),
+        timeoutSeconds,
+        gone,
+      },
+      options,
+    )
   } catch (error) {
-    const status = stream ? (stream.finish([failureAnswer(error, { id: requestId ?? null, method: 'POST' }).body]), 200) : sendFailure(res, error, requestId, req.method)
+    const status = stream
+      ? (stream.finish([failureAnswer(error, { id: requestId ?? null, method: 'POST' }).body]), 200)
+      : sendFailure(res, error, requestId, req.method)
     if ((error as Error).name !== 'AbortError') options.onOutcome?.(name, error as Error)
     // A BridgeError is a failure the bridge knows how to word; anything else is a bug, so its stack is kept.
     return log(status, error instanceof BridgeError ? error.code : stackNote(error))
   }
-  options.onOutcome?.(name, upstream.statusCode >= 500 ? new Error(`The upstream server answered HTTP ${upstream.statusCode}.`) : undefined)
-  const relayed = await relayAnswer({ req, res, name, entry, read, gated: outcome, stream, timeoutSeconds }, upstream, options.approvals)
+  options.onOutcome?.(
+    name,
+    upstream.statusCode >= 500
+      ? new Error(`The upstream server answered HTTP ${upstream.statusCode}.`)
+      : undefined,
+  )
+  const relayed = await relayAnswer(
+    { req, res, name, entry, read, gated: outcome, stream, timeoutSeconds },
+    upstream,
+    options.approvals,
+  )
   if (relayed.fault) options.onOutcome?.(name, relayed.fault)
   log(upstream.statusCode, relayed.note)
 }
@@ -108,16 +175,29 @@ async function forwardAndRelay(req: IncomingMessage, res: ServerResponse, routed
 /** The body as the client sent it, unless the bridge answered some calls or a person edited one. */
 function outgoingBody(read: ReadMessages, outcome: Gated['outcome']): Buffer | undefined {
   if (outcome.local.length === 0 && !outcome.edited) return read.body
-  return Buffer.from(JSON.stringify(read.parsed.kind === 'batch' ? outcome.forward : outcome.forward[0]))
+  return Buffer.from(
+    JSON.stringify(read.parsed.kind === 'batch' ? outcome.forward : outcome.forward[0]),
+  )
 }
 
 /**
  * Edited arguments in a lone call: the Mcp-Param-* headers mirroring them follow the new body
  * (a batch carries no mirrored headers: the read stage refused it).
  */
-function outgoingHeaders(req: IncomingMessage, routed: Routed, read: ReadMessages, outcome: Gated['outcome'], options: BridgeAppOptions): IncomingMessage['headers'] {
+function outgoingHeaders(
+  req: IncomingMessage,
+  routed: Routed,
+  read: ReadMessages,
+  outcome: Gated['outcome'],
+  options: BridgeAppOptions,
+): IncomingMessage['headers'] {
   const editedCall = read.parsed.kind === 'single' ? outcome.edited?.[0] : undefined
   const approvals = options.approvals
   if (!editedCall || !approvals) return req.headers
-  return withParamHeaders(req.headers, approvals.catalog.get(routed.name, editedCall.tool)?.inputSchema, editedCall.edited, read.modern)
+  return withParamHeaders(
+    req.headers,
+    approvals.catalog.get(routed.name, editedCall.tool)?.inputSchema,
+    editedCall.edited,
+    read.modern,
+  )
 }

@@ -28,7 +28,10 @@ export class Bridge {
 
   constructor(parts: BridgeParts) {
     this.#parts = parts
-    this.handle = createBridgeHandler({ ...parts, senderFor: (name, entry) => this.#senderFor(name, entry) })
+    this.handle = createBridgeHandler({
+      ...parts,
+      senderFor: (name, entry) => this.#senderFor(name, entry),
+    })
   }
 
   /** Loads undici and the senders ahead of the first request (start-up does not wait for them). */
@@ -51,7 +54,9 @@ export class Bridge {
   }
 
   #sendersReady(): Promise<UpstreamSenders> {
-    this.#loading ??= this.#parts.senders(this.#http.send).then((senders) => (this.#senders = senders))
+    this.#loading ??= this.#parts
+      .senders(this.#http.send)
+      .then((senders) => (this.#senders = senders))
     return this.#loading
   }
 

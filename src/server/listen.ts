@@ -21,19 +21,40 @@ import { loopbackAuthorities } from './guard.js'
 import { createDashboard, type LastError } from './pages/dashboard.js'
 import { PageSessions } from '../web/sessions.js'
 import { createApprovalsRoutes } from './pages/approvals-api.js'
-import { APPROVALS_PAGE_HEADERS, APPROVALS_SCRIPT, renderApprovalsPage } from './pages/approvals-page.js'
+import {
+  APPROVALS_PAGE_HEADERS,
+  APPROVALS_SCRIPT,
+  renderApprovalsPage,
+} from './pages/approvals-page.js'
 import { InMemoryApprovalQueue } from '../approvals/queue.js'
-import { ToolCatalog, definitionFingerprint, type ToolDefinition } from '../approvals/tool-catalog.js'
-import { recordReadOnlyTools, writeEndWindow, writeRuleEdit, writeWindow } from '../approvals/rules/rule-writes.js'
+import {
+  ToolCatalog,
+  definitionFingerprint,
+  type ToolDefinition,
+} from '../approvals/tool-catalog.js'
+import {
+  recordReadOnlyTools,
+  writeEndWindow,
+  writeRuleEdit,
+  writeWindow,
+} from '../approvals/rules/rule-writes.js'
 import { openDecisionLog } from '../approvals/decision-log.js'
 import { anchorFile } from '../approvals/decision-files.js'
 import type { DecisionRecord } from '../approvals/gate.js'
 import { BoundedMap } from './bounded-map.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { announceBridge, newInstanceId, originOf, type RuntimeAnnouncement } from './runtime-file.js'
+import {
+  announceBridge,
+  newInstanceId,
+  originOf,
+  type RuntimeAnnouncement,
+} from './runtime-file.js'
 import { publicOrigin } from './public-host.js'
 import { loginHint } from '../cli/commands-named.js'
-import { createAuthorizationServer, type AuthorizationServer } from '../authorization/authorization-server.js'
+import {
+  createAuthorizationServer,
+  type AuthorizationServer,
+} from '../authorization/authorization-server.js'
 import { renderClientsSection } from '../authorization/clients-section.js'
 import { VERSION } from '../version.js'
 import { prepareWhenRules } from '../approvals/rules/when-rules.js'
@@ -83,7 +104,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     refresh: tokenRefreshOnFirstUse(),
     lookupServer: async (name) => {
       const entry = config.servers[name]
-      if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
+      if (!entry)
+        throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
       return entry
     },
   })
@@ -95,12 +117,19 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const authorize = (name: string, challenge: AuthChallenge): Promise<void> =>
     logins.run(name, async () => {
       const entry = config.servers[name]
-      if (!entry) throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
-      options.flowIo.progress(`${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`)
+      if (!entry)
+        throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
+      options.flowIo.progress(
+        `${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`,
+      )
       try {
         const { loginServer } = await import('../login/login-server.js')
         const result = await loginServer({ name, entry, store, io: options.flowIo, challenge })
-        if (result.kind === 'authorized' && result.callbackPort && entry.callbackPort === undefined) {
+        if (
+          result.kind === 'authorized' &&
+          result.callbackPort &&
+          entry.callbackPort === undefined
+        ) {
           const callbackPort = result.callbackPort
           config = await updateConfig(paths, (current) => {
             const saved = current.servers[name]
@@ -109,11 +138,18 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         }
       } catch (error) {
         // The client sees this as the answer to its request: say what was asked and what to do.
-        const detail = error instanceof BridgeError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : (error as Error).message
-        throw new BridgeError('LOGIN_REQUIRED', `${JSON.stringify(name)} asked for a new login${challenge.scope ? ` with scope "${challenge.scope}"` : ''}, and it failed: ${detail}`, {
-          hint: loginHint(name, challenge.scope),
-          cause: error,
-        })
+        const detail =
+          error instanceof BridgeError
+            ? `${error.message}${error.hint ? ` ${error.hint}` : ''}`
+            : (error as Error).message
+        throw new BridgeError(
+          'LOGIN_REQUIRED',
+          `${JSON.stringify(name)} asked for a new login${challenge.scope ? ` with scope "${challenge.scope}"` : ''}, and it failed: ${detail}`,
+          {
+            hint: loginHint(name, challenge.scope),
+            cause: error,
+          },
+        )
       }
       tokens.forget(name)
       if (entry.auth === 'none') {
@@ -125,7 +161,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       options.flowIo.progress(`${name}: logged in.`)
     })
 
-  let bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
+  let bridgeToken =
+    options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
   let authorities = loopbackAuthorities(options.port)
   const sessions = new PageSessions()
   const lastErrors = new Map<string, LastError>()
@@ -136,12 +173,21 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       .then((saved) => {
         if (saved) config = saved
       })
-      .catch((error: Error) => options.flowIo.progress(`${server}: could not record the read-only tools in ${paths.config}: ${error.message}`))
-  const catalog = new ToolCatalog({ onRecord: (server, tools) => void rememberReadOnly(server, tools) })
+      .catch((error: Error) =>
+        options.flowIo.progress(
+          `${server}: could not record the read-only tools in ${paths.config}: ${error.message}`,
+        ),
+      )
+  const catalog = new ToolCatalog({
+    onRecord: (server, tools) => void rememberReadOnly(server, tools),
+  })
   const sessionClients = new BoundedMap<string, string>(1000)
   // Which held call answers which client request (session + JSON-RPC id), for notifications/cancelled.
   const heldRequests = new BoundedMap<string, string>(10_000)
-  const decisionLog = openDecisionLog(paths.logs, { anchor: anchorFile(paths.home, paths.key), notice: (text) => options.flowIo.progress(text) })
+  const decisionLog = openDecisionLog(paths.logs, {
+    anchor: anchorFile(paths.home, paths.key),
+    notice: (text) => options.flowIo.progress(text),
+  })
   let approvalsUrl = ''
   let pageOrigin = ''
   const instanceId = newInstanceId()
@@ -160,7 +206,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   const reauthorize = (name: string): Promise<string> =>
     new Promise<string>((resolveUrl, reject) => {
       const entry = config.servers[name]
-      if (!entry) return reject(new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`))
+      if (!entry)
+        return reject(new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`))
       const io: FlowIo = {
         progress: (line) => options.flowIo.progress(`${name}: ${line}`),
         openBrowser: async (url) => resolveUrl(url),
@@ -169,13 +216,30 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         returnTo: `${pageOrigin}/`,
       }
       // This browser must be sent to the authorization URL, which a login under way has shown elsewhere.
-      if (logins.isRunning(name)) return reject(new BridgeError('LOGIN_REQUIRED', `A login for ${JSON.stringify(name)} is already under way; finish it in the window it opened.`))
-      logins.logIn({ name, entry, store, io })
+      if (logins.isRunning(name))
+        return reject(
+          new BridgeError(
+            'LOGIN_REQUIRED',
+            `A login for ${JSON.stringify(name)} is already under way; finish it in the window it opened.`,
+          ),
+        )
+      logins
+        .logIn({ name, entry, store, io })
         .then((result) => {
           tokens.forget(name)
           lastErrors.delete(name)
-          options.flowIo.progress(result.kind === 'open' ? `${name}: answers without authorization.` : `${name}: logged in again.`)
-          if (result.kind === 'open') reject(new BridgeError('BAD_USAGE', `${name} answers without authorization: nothing to log in to.`))
+          options.flowIo.progress(
+            result.kind === 'open'
+              ? `${name}: answers without authorization.`
+              : `${name}: logged in again.`,
+          )
+          if (result.kind === 'open')
+            reject(
+              new BridgeError(
+                'BAD_USAGE',
+                `${name} answers without authorization: nothing to log in to.`,
+              ),
+            )
         })
         .catch((error: Error) => {
           lastErrors.set(name, { message: error.message, at: Date.now() })
@@ -192,8 +256,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       const saved = current.servers[name]
       if (saved?.url === url) saved.era = era
     }).then(() => undefined)
-  const senders = (send: UpstreamSender) => Promise.all([import('../proxy/upstream-senders.js'), import('../proxy/era/era-senders.js')])
-    .then(([legacy, era]) => era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send }))
+  const senders = (send: UpstreamSender) =>
+    Promise.all([
+      import('../proxy/upstream-senders.js'),
+      import('../proxy/era/era-senders.js'),
+    ]).then(([legacy, era]) =>
+      era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send }),
+    )
   const bridge = new Bridge({
     config: () => config,
     tokens,
@@ -212,7 +281,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     instanceId,
     clientAccess: authorization,
     log: options.log,
-    ...(options.verbose ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) } : {}),
+    ...(options.verbose
+      ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) }
+      : {}),
     onOutcome: (name, error) => {
       if (error) lastErrors.set(name, { message: error.message, at: Date.now() })
       else lastErrors.delete(name)
@@ -221,8 +292,10 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       queue,
       catalog,
       pageUrl: () => approvalsUrl,
-      clientName: (sessionId) => (typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined),
-      rememberHeld: (sessionId, requestId, pendingId) => heldRequests.set(`${String(sessionId)}\u0000${JSON.stringify(requestId)}`, pendingId),
+      clientName: (sessionId) =>
+        typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined,
+      rememberHeld: (sessionId, requestId, pendingId) =>
+        heldRequests.set(`${String(sessionId)}\u0000${JSON.stringify(requestId)}`, pendingId),
       cancelHeld: (sessionId, requestId) => {
         if (requestId === undefined) return
         const key = `${String(sessionId)}\u0000${JSON.stringify(requestId)}`
@@ -230,7 +303,8 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         if (pendingId !== undefined) queue.decide(pendingId, { kind: 'deny', source: 'cancelled' })
       },
       rememberClient: (sessionId, clientName) => {
-        if (typeof sessionId === 'string' && typeof clientName === 'string') sessionClients.set(sessionId, clientName.slice(0, 200))
+        if (typeof sessionId === 'string' && typeof clientName === 'string')
+          sessionClients.set(sessionId, clientName.slice(0, 200))
       },
       onDecision: (record) => {
         decisionLog.write(record)
@@ -245,8 +319,12 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
           if (!entry) return
           const approvedDefinition = {
             fingerprint: definitionFingerprint(definition),
-            ...(definition.description !== undefined ? { description: definition.description } : {}),
-            ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
+            ...(definition.description !== undefined
+              ? { description: definition.description }
+              : {}),
+            ...(definition.inputSchema !== undefined
+              ? { inputSchema: definition.inputSchema }
+              : {}),
           }
           entry.tools = { ...entry.tools, [tool]: { policy: 'allow', approvedDefinition } }
         })
@@ -282,11 +360,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
             if (!written.ok) return written
             await prepareWhenRules(written.config)
             config = written.config
-            if (edit.kind === 'read-only' && edit.on) await rememberReadOnly(server, catalog.list(server))
+            if (edit.kind === 'read-only' && edit.on)
+              await rememberReadOnly(server, catalog.list(server))
             return written
           },
         },
-        clientsSection: async (csrf) => renderClientsSection(await authorization.connectedClients(), csrf),
+        clientsSection: async (csrf) =>
+          renderClientsSection(await authorization.connectedClients(), csrf),
         afterLogin: (req) => authorization.afterLogin(req),
       }),
     ),
@@ -295,11 +375,17 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE'
-        ? new BridgeError('PORT_IN_USE', `Port ${options.port} on ${options.host} is already in use.`, {
-            hint: 'Another bridge may be running already; otherwise choose another port with --port.',
-          })
-        : error)
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new BridgeError(
+              'PORT_IN_USE',
+              `Port ${options.port} on ${options.host} is already in use.`,
+              {
+                hint: 'Another bridge may be running already; otherwise choose another port with --port.',
+              },
+            )
+          : error,
+      )
     })
     server.listen(options.port, options.host, () => resolve())
   })
@@ -317,8 +403,10 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         await prepareWhenRules(next)
         config = next
         // Read-only just turned on (or confirmed again): bind the tools the bridge already knows.
-        for (const name of Object.keys(config.servers)) void rememberReadOnly(name, catalog.list(name))
-        bridgeToken = options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
+        for (const name of Object.keys(config.servers))
+          void rememberReadOnly(name, catalog.list(name))
+        bridgeToken =
+          options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
         options.onConfigReload?.()
       } catch (error) {
         options.onConfigError(error)
@@ -345,13 +433,25 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   }
   if (options.announce) {
     try {
-      announcement = await announceBridge(paths, { instanceId, pid: process.pid, host: options.host, port, url, startedAt: new Date().toISOString(), version: VERSION })
+      announcement = await announceBridge(paths, {
+        instanceId,
+        pid: process.pid,
+        host: options.host,
+        port,
+        url,
+        startedAt: new Date().toISOString(),
+        version: VERSION,
+      })
     } catch (error) {
       await close()
-      throw new BridgeError('CONFIG_INVALID', `The bridge could not write ${paths.runtime}: ${(error as Error).message}`, {
-        hint: `Other commands find the running bridge through that file; check that ${paths.home} is yours and writable, then start again.`,
-        cause: error,
-      })
+      throw new BridgeError(
+        'CONFIG_INVALID',
+        `The bridge could not write ${paths.runtime}: ${(error as Error).message}`,
+        {
+          hint: `Other commands find the running bridge through that file; check that ${paths.home} is yours and writable, then start again.`,
+          cause: error,
+        },
+      )
     }
   }
 
@@ -361,7 +461,10 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     port,
     config: () => config,
     accessTokenRequired: () => bridgeToken !== undefined,
-    issueLoginLink: () => (bridgeToken === undefined ? `${pageOrigin}/` : `${pageOrigin}/?login=${sessions.issueLoginNonce()}`),
+    issueLoginLink: () =>
+      bridgeToken === undefined
+        ? `${pageOrigin}/`
+        : `${pageOrigin}/?login=${sessions.issueLoginNonce()}`,
     approvalsUrl: () => approvalsUrl,
     connectInProcess: () => {
       const [client, serverEnd] = connectionPair()
@@ -372,7 +475,10 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
   }
 }
 
-function watchHome(paths: BridgePaths, on: { config: () => Promise<void>; tokens: () => void }): FSWatcher {
+function watchHome(
+  paths: BridgePaths,
+  on: { config: () => Promise<void>; tokens: () => void },
+): FSWatcher {
   // Watch the folder, not the files: atomic writes replace a file, which ends a file watch.
   let pending: NodeJS.Timeout | undefined
   const watcher = watch(paths.home, { persistent: false }, (_event, file) => {
@@ -399,10 +505,16 @@ async function closeBridge(server: Server, watcher: FSWatcher): Promise<void> {
 type PageRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 
 /** The authorization server's paths first, then /approvals… to the approvals routes, everything else to the dashboard. */
-function routePages(authorization: AuthorizationServer, approvals: PageRoute, dashboard: PageRoute): PageRoute {
+function routePages(
+  authorization: AuthorizationServer,
+  approvals: PageRoute,
+  dashboard: PageRoute,
+): PageRoute {
   return async (req, res, url) => {
     if (await authorization.route(req, res, url)) return
-    return url.pathname === '/approvals' || url.pathname.startsWith('/approvals/') ? approvals(req, res, url) : dashboard(req, res, url)
+    return url.pathname === '/approvals' || url.pathname.startsWith('/approvals/')
+      ? approvals(req, res, url)
+      : dashboard(req, res, url)
   }
 }
 

@@ -22,12 +22,13 @@ export function openRequestLog(logsFolder: string, echo: (lines: string) => void
   }
 }
 
-
 /** A body for the log: JSON with secret-looking fields (SECRET_KEY, as in the decision log) blanked and known secrets removed anywhere. */
 export function redactBody(body: Buffer, knownSecrets: string[]): string {
   let text = body.toString('utf8')
   try {
-    text = JSON.stringify(JSON.parse(text), (key, value: unknown) => (key && SECRET_KEY.test(key) && typeof value !== 'object' ? '[redacted]' : value))
+    text = JSON.stringify(JSON.parse(text), (key, value: unknown) =>
+      key && SECRET_KEY.test(key) && typeof value !== 'object' ? '[redacted]' : value,
+    )
   } catch {
     // not JSON: log it as text, still scrubbed below
   }

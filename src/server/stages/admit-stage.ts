@@ -33,18 +33,37 @@ const STATIC_TOKEN_HOLDER: Admitted = { caller: undefined }
  * Who was admitted (`caller` is set for a client the bridge issued a token to), or undefined when
  * refused. The bridge's own token is checked at once; only another token waits for a lookup.
  */
-export function admitClient(req: IncomingMessage, res: ServerResponse, server: string, parts: AdmissionParts): Admitted | Promise<Admitted> {
+export function admitClient(
+  req: IncomingMessage,
+  res: ServerResponse,
+  server: string,
+  parts: AdmissionParts,
+): Admitted | Promise<Admitted> {
   const bridgeToken = parts.bridgeToken()
   if (bridgeToken === undefined || hasBridgeToken(req, bridgeToken)) return STATIC_TOKEN_HOLDER
   return identifyClient(req, res, server, parts)
 }
 
-async function identifyClient(req: IncomingMessage, res: ServerResponse, server: string, parts: AdmissionParts): Promise<Admitted> {
+async function identifyClient(
+  req: IncomingMessage,
+  res: ServerResponse,
+  server: string,
+  parts: AdmissionParts,
+): Promise<Admitted> {
   const caller = await parts.clientAccess?.identify(req, server)
   if (caller) return { caller }
   req.resume()
   // The body tells people the other way in.
   const challenge = parts.clientAccess?.challenge(req, server)
-  sendJson(res, 401, errorResponse(null, INVALID_REQUEST, `This bridge needs its access token (Authorization: Bearer …), or a login of your client to the bridge. ${connectHint(server)}`), challenge ? { 'www-authenticate': challenge } : {})
+  sendJson(
+    res,
+    401,
+    errorResponse(
+      null,
+      INVALID_REQUEST,
+      `This bridge needs its access token (Authorization: Bearer …), or a login of your client to the bridge. ${connectHint(server)}`,
+    ),
+    challenge ? { 'www-authenticate': challenge } : {},
+  )
   return undefined
 }

@@ -12,12 +12,21 @@ export interface ApprovalsWiring {
   pageUrl: () => string
   clientName: (sessionId: string | string[] | undefined) => string | undefined
   rememberClient: (sessionId: string | string[] | undefined, clientName: unknown) => void
-  rememberHeld: (sessionId: string | string[] | undefined, requestId: JsonRpcId, pendingId: string) => void
+  rememberHeld: (
+    sessionId: string | string[] | undefined,
+    requestId: JsonRpcId,
+    pendingId: string,
+  ) => void
   cancelHeld: (sessionId: string | string[] | undefined, requestId: JsonRpcId | undefined) => void
   onDecision: (record: DecisionRecord) => void
   onAlwaysAllow: (server: string, tool: string, definition: ToolDefinition) => Promise<void>
   /** "Allow for 1 hour": a time window for the tool, bound to the definition the person saw. */
-  onAllowFor?: (server: string, tool: string, definition: ToolDefinition, seconds: number) => Promise<void>
+  onAllowFor?: (
+    server: string,
+    tool: string,
+    definition: ToolDefinition,
+    seconds: number,
+  ) => Promise<void>
 }
 
 const approvedRounds = new WeakMap<ApprovalsWiring, ApprovedRounds>()

@@ -7,7 +7,12 @@ import { failureAnswer } from '../error-answer.js'
 import { sendJson } from './answer-json.js'
 
 /** Answers a failed upstream exchange; returns the status for the log (499: the client left first). */
-export function sendFailure(res: ServerResponse, error: unknown, id: JsonRpcId | undefined, method: string | undefined): number {
+export function sendFailure(
+  res: ServerResponse,
+  error: unknown,
+  id: JsonRpcId | undefined,
+  method: string | undefined,
+): number {
   if (res.headersSent) {
     res.destroy()
     return 0

@@ -38,7 +38,10 @@ export interface Outgoing {
   gone: GoneNotice & { readonly signal: AbortSignal }
 }
 
-export async function forwardWithToken(out: Outgoing, parts: ForwardParts): Promise<UpstreamResponse> {
+export async function forwardWithToken(
+  out: Outgoing,
+  parts: ForwardParts,
+): Promise<UpstreamResponse> {
   let entry = out.entry
   let logins = 0
   let refreshed = false
@@ -49,16 +52,27 @@ export async function forwardWithToken(out: Outgoing, parts: ForwardParts): Prom
     // Loaded on first need: it brings the SDK's schemas, which the plain proxy path never uses.
     const { challengeFromHeader } = await import('../../oauth/probe.js')
     const challenge = challengeFromHeader(upstream.headers['www-authenticate'])
-    const stepUp = upstream.statusCode === 403 && challenge.error === 'insufficient_scope' && entry.auth !== 'none'
+    const stepUp =
+      upstream.statusCode === 403 &&
+      challenge.error === 'insufficient_scope' &&
+      entry.auth !== 'none'
     if (upstream.statusCode === 403 && !stepUp) return upstream
     await discardBody(upstream)
     if (upstream.statusCode === 401 && token && !refreshed) {
       refreshed = true
-      const replaced = await parts.tokens.replaceRejected(out.name, token).then(() => undefined, (error: unknown) => error)
+      const replaced = await parts.tokens.replaceRejected(out.name, token).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
       if (replaced === undefined) continue
       // A token without a refresh token: a new login below, as for any 401 at run time (the
       // resource may now name another authorization server, MCP 2026-07-28 §Authorization Server Binding).
-      if (entry.auth !== 'oauth' || !isLoginRequired(replaced) || (await parts.tokens.hasRefreshToken(out.name))) throw replaced
+      if (
+        entry.auth !== 'oauth' ||
+        !isLoginRequired(replaced) ||
+        (await parts.tokens.hasRefreshToken(out.name))
+      )
+        throw replaced
     }
     if (logins >= MAX_LOGINS_PER_REQUEST) throw stillRefused(out.name, stepUp, challenge)
     logins += 1
@@ -71,12 +85,25 @@ function isLoginRequired(error: unknown): boolean {
   return error instanceof BridgeError && error.code === 'LOGIN_REQUIRED'
 }
 
-function sendOnce(out: Outgoing, entry: ServerEntry, token: string | undefined, parts: ForwardParts): Promise<UpstreamResponse> {
+function sendOnce(
+  out: Outgoing,
+  entry: ServerEntry,
+  token: string | undefined,
+  parts: ForwardParts,
+): Promise<UpstreamResponse> {
   const headers = parts.staticHeaders(out.name)
-  return headers instanceof Promise ? headers.then((loaded) => sendWith(out, entry, token, loaded, parts)) : sendWith(out, entry, token, headers, parts)
+  return headers instanceof Promise
+    ? headers.then((loaded) => sendWith(out, entry, token, loaded, parts))
+    : sendWith(out, entry, token, headers, parts)
 }
 
-function sendWith(out: Outgoing, entry: ServerEntry, token: string | undefined, staticHeaders: StaticHeaders, parts: ForwardParts): Promise<UpstreamResponse> {
+function sendWith(
+  out: Outgoing,
+  entry: ServerEntry,
+  token: string | undefined,
+  staticHeaders: StaticHeaders,
+  parts: ForwardParts,
+): Promise<UpstreamResponse> {
   const send = parts.senderFor(out.name, entry)
   const { gone } = out
   const request = {
@@ -100,13 +127,21 @@ function sendWith(out: Outgoing, entry: ServerEntry, token: string | undefined, 
 
 function stillRefused(name: string, stepUp: boolean, challenge: AuthChallenge): BridgeError {
   if (!stepUp) {
-    return new BridgeError('LOGIN_REQUIRED', `${JSON.stringify(name)} still refuses the bridge's token after a fresh login.`, {
-      hint: `Run \`${command(`login ${name}`)}\` and check that the account has access to this server.`,
-    })
+    return new BridgeError(
+      'LOGIN_REQUIRED',
+      `${JSON.stringify(name)} still refuses the bridge's token after a fresh login.`,
+      {
+        hint: `Run \`${command(`login ${name}`)}\` and check that the account has access to this server.`,
+      },
+    )
   }
-  return new BridgeError('INSUFFICIENT_SCOPE', `${JSON.stringify(name)} needs scope ${JSON.stringify(challenge.scope ?? '')} for this request and still refuses after a new login.`, {
-    hint: `Run \`${command(`login ${name}`)}\` and grant the requested permissions, or check that your account may use them.`,
-  })
+  return new BridgeError(
+    'INSUFFICIENT_SCOPE',
+    `${JSON.stringify(name)} needs scope ${JSON.stringify(challenge.scope ?? '')} for this request and still refuses after a new login.`,
+    {
+      hint: `Run \`${command(`login ${name}`)}\` and grant the requested permissions, or check that your account may use them.`,
+    },
+  )
 }
 
 const parsedUrls = new WeakMap<ServerEntry, URL>()

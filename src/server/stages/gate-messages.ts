@@ -6,7 +6,12 @@ import { decideCall, verdictFor, type GateContext } from '../../approvals/gate.j
 import type { PolicyVerdict } from '../../approvals/policy.js'
 import type { ToolCatalog } from '../../approvals/tool-catalog.js'
 import type { ServerEntry } from '../../config/schema.js'
-import { toolCallName, toolErrorResult, type JsonRpcId, type JsonRpcMessage } from '../../proxy/jsonrpc.js'
+import {
+  toolCallName,
+  toolErrorResult,
+  type JsonRpcId,
+  type JsonRpcMessage,
+} from '../../proxy/jsonrpc.js'
 import { withArguments } from '../../proxy/rewrite-call.js'
 
 export interface GateOutcome {
@@ -34,10 +39,19 @@ export function argumentsOf(message: JsonRpcMessage): unknown {
 }
 
 /** What the policy says of a message's call, or undefined when it is not a tools/call. */
-export function verdictOfMessage(message: JsonRpcMessage, entry: ServerEntry, catalog: ToolCatalog, server: string, client?: string): (PolicyVerdict & { tool: string }) | undefined {
+export function verdictOfMessage(
+  message: JsonRpcMessage,
+  entry: ServerEntry,
+  catalog: ToolCatalog,
+  server: string,
+  client?: string,
+): (PolicyVerdict & { tool: string }) | undefined {
   const tool = toolCallName(message)
   if (tool === undefined) return undefined
-  return { tool, ...verdictFor({ tool, arguments: argumentsOf(message) }, entry, catalog, server, client) }
+  return {
+    tool,
+    ...verdictFor({ tool, arguments: argumentsOf(message) }, entry, catalog, server, client),
+  }
 }
 
 type Settled = { answer?: object; approved?: boolean; edited?: EditedCall }
@@ -48,19 +62,34 @@ async function settle(message: JsonRpcMessage, ctx: GateContext): Promise<Settle
   const id = message.id as JsonRpcId
   const args = argumentsOf(message)
   const decision = await decideCall({ id, tool, arguments: args, params: message.params }, ctx)
-  if (decision.kind === 'deny') return { answer: toolErrorResult(id, decision.text, { modern: ctx.modern === true }) }
-  return { approved: decision.approved, ...(decision.edited ? { edited: { id, tool, original: args, edited: decision.edited } } : {}) }
+  if (decision.kind === 'deny')
+    return { answer: toolErrorResult(id, decision.text, { modern: ctx.modern === true }) }
+  return {
+    approved: decision.approved,
+    ...(decision.edited ? { edited: { id, tool, original: args, edited: decision.edited } } : {}),
+  }
 }
 
-export async function gateMessages(messages: JsonRpcMessage[], ctx: GateContext): Promise<GateOutcome> {
+export async function gateMessages(
+  messages: JsonRpcMessage[],
+  ctx: GateContext,
+): Promise<GateOutcome> {
   const settled = await Promise.all(messages.map((message) => settle(message, ctx)))
   // What goes upstream: each message as the client sent it, or with the arguments a person gave it.
-  const sent = settled.map((result, index) => (result.edited ? withArguments(messages[index] as JsonRpcMessage, result.edited.edited) : (messages[index] as JsonRpcMessage)))
+  const sent = settled.map((result, index) =>
+    result.edited
+      ? withArguments(messages[index] as JsonRpcMessage, result.edited.edited)
+      : (messages[index] as JsonRpcMessage),
+  )
   const edited = settled.flatMap((result) => (result.edited ? [result.edited] : []))
   return {
     local: settled.flatMap((result) => (result.answer ? [result.answer] : [])),
-    forward: settled.flatMap((result, index) => (result.answer ? [] : [sent[index] as JsonRpcMessage])),
-    approved: settled.flatMap((result, index) => (result.approved ? [sent[index] as JsonRpcMessage] : [])),
+    forward: settled.flatMap((result, index) =>
+      result.answer ? [] : [sent[index] as JsonRpcMessage],
+    ),
+    approved: settled.flatMap((result, index) =>
+      result.approved ? [sent[index] as JsonRpcMessage] : [],
+    ),
     ...(edited.length > 0 ? { edited } : {}),
   }
 }

@@ -7,7 +7,12 @@ import { argumentsOf, gateMessages, verdictOfMessage, type GateOutcome } from '.
 import type { ToolDefinition } from '../../approvals/tool-catalog.js'
 import type { ServerEntry } from '../../config/schema.js'
 import type { ClientGone } from '../../proxy/client-gone.js'
-import { acceptsEventStream, openHeldStream, progressTokenOf, type HeldStream } from '../../proxy/held-stream.js'
+import {
+  acceptsEventStream,
+  openHeldStream,
+  progressTokenOf,
+  type HeldStream,
+} from '../../proxy/held-stream.js'
 import { declaredClientName } from '../../proxy/mcp-headers.js'
 import { toolCallName, type JsonRpcId, type JsonRpcMessage } from '../../proxy/jsonrpc.js'
 import { approvedRoundsOf, type ApprovalsWiring } from './approvals-wiring.js'
@@ -31,25 +36,52 @@ export interface GateInput {
 }
 
 /** Calls the policy allows outright, decided now; undefined when some call needs more (deny, ask, a round). */
-export function allowedNow(messages: JsonRpcMessage[], input: GateInput, approvals: ApprovalsWiring): GateOutcome | undefined {
+export function allowedNow(
+  messages: JsonRpcMessage[],
+  input: GateInput,
+  approvals: ApprovalsWiring,
+): GateOutcome | undefined {
   const records: DecisionRecord[] = []
   for (const message of messages) {
-    const verdict = verdictOfMessage(message, input.entry, approvals.catalog, input.server, input.clientName)
+    const verdict = verdictOfMessage(
+      message,
+      input.entry,
+      approvals.catalog,
+      input.server,
+      input.clientName,
+    )
     if (!verdict) continue
     if (verdict.policy !== 'allow') return undefined
     const args = argumentsOf(message)
-    records.push({ rule: verdict.rule, ...(input.clientName ? { client: input.clientName } : {}), arguments: args, server: input.server, tool: verdict.tool, decision: 'allow', how: 'policy' })
+    records.push({
+      rule: verdict.rule,
+      ...(input.clientName ? { client: input.clientName } : {}),
+      arguments: args,
+      server: input.server,
+      tool: verdict.tool,
+      decision: 'allow',
+      how: 'policy',
+    })
   }
   for (const record of records) approvals.onDecision(record)
   return { local: [], forward: messages, approved: [] }
 }
 
 /** What the gate made of the request's messages; `undefined` when the client left while a call waited. */
-export function gateRequest(input: GateInput, approvals: ApprovalsWiring | undefined): Gated | Promise<Gated | undefined> {
+export function gateRequest(
+  input: GateInput,
+  approvals: ApprovalsWiring | undefined,
+): Gated | Promise<Gated | undefined> {
   const { messages } = input.read
   const sessionId = input.req.headers['mcp-session-id']
   // MCP §Cancellation: a client withdraws a request it no longer wants; a held one leaves the page.
-  if (approvals) for (const message of messages) if (message.method === 'notifications/cancelled') approvals.cancelHeld(sessionId, (message.params as { requestId?: JsonRpcId } | undefined)?.requestId)
+  if (approvals)
+    for (const message of messages)
+      if (message.method === 'notifications/cancelled')
+        approvals.cancelHeld(
+          sessionId,
+          (message.params as { requestId?: JsonRpcId } | undefined)?.requestId,
+        )
   const passed = { outcome: { local: [], forward: messages, approved: [] }, stream: undefined }
   if (!approvals || !messages.some((message) => toolCallName(message) !== undefined)) return passed
   const now = allowedNow(messages, input, approvals)
@@ -57,7 +89,10 @@ export function gateRequest(input: GateInput, approvals: ApprovalsWiring | undef
   return holdAndDecide(input, approvals)
 }
 
-async function holdAndDecide(input: GateInput, approvals: ApprovalsWiring): Promise<Gated | undefined> {
+async function holdAndDecide(
+  input: GateInput,
+  approvals: ApprovalsWiring,
+): Promise<Gated | undefined> {
   const context = gateContext(input, approvals)
   const stream = progressStream(input, approvals, context.clientName)
   try {
@@ -73,12 +108,22 @@ async function holdAndDecide(input: GateInput, approvals: ApprovalsWiring): Prom
  * SSE at once and send progress while it waits, so clients that reset their timeout on progress
  * keep waiting (MCP basic/utilities/progress).
  */
-function progressStream(input: GateInput, approvals: ApprovalsWiring, clientName: string | undefined): HeldStream | undefined {
+function progressStream(
+  input: GateInput,
+  approvals: ApprovalsWiring,
+  clientName: string | undefined,
+): HeldStream | undefined {
   const parsed = input.read.parsed
   const progressToken = parsed.kind === 'single' ? progressTokenOf(parsed.message) : undefined
   if (progressToken === undefined || !acceptsEventStream(input.req)) return undefined
-  const asks = input.read.messages.some((message) => verdictOfMessage(message, input.entry, approvals.catalog, input.server, clientName)?.policy === 'ask')
-  return asks ? openHeldStream(input.res, progressToken as string | number, approvals.pageUrl()) : undefined
+  const asks = input.read.messages.some(
+    (message) =>
+      verdictOfMessage(message, input.entry, approvals.catalog, input.server, clientName)
+        ?.policy === 'ask',
+  )
+  return asks
+    ? openHeldStream(input.res, progressToken as string | number, approvals.pageUrl())
+    : undefined
 }
 
 function gateContext(input: GateInput, approvals: ApprovalsWiring): GateContext {
@@ -99,16 +144,35 @@ function gateContext(input: GateInput, approvals: ApprovalsWiring): GateContext 
     signal: gone.signal,
     // A 2026-07-28 client cancels by closing the request's stream (the signal above), with no
     // session to match a notifications/cancelled against (basic/patterns/cancellation.mdx).
-    ...(modern ? {} : { onHeld: (requestId: JsonRpcId, pendingId: string) => approvals.rememberHeld(sessionId, requestId, pendingId) }),
+    ...(modern
+      ? {}
+      : {
+          onHeld: (requestId: JsonRpcId, pendingId: string) =>
+            approvals.rememberHeld(sessionId, requestId, pendingId),
+        }),
     // The decision log names the client that asked, as the held call does.
-    onDecision: (record: DecisionRecord) => approvals.onDecision(record.client === undefined && clientName ? { ...record, client: clientName } : record),
-    onAlwaysAllow: (tool: string, definition: ToolDefinition) => approvals.onAlwaysAllow(server, tool, definition),
-    onAllowFor: (tool: string, definition: ToolDefinition, seconds: number) => approvals.onAllowFor?.(server, tool, definition, seconds) ?? Promise.resolve(),
+    onDecision: (record: DecisionRecord) =>
+      approvals.onDecision(
+        record.client === undefined && clientName ? { ...record, client: clientName } : record,
+      ),
+    onAlwaysAllow: (tool: string, definition: ToolDefinition) =>
+      approvals.onAlwaysAllow(server, tool, definition),
+    onAllowFor: (tool: string, definition: ToolDefinition, seconds: number) =>
+      approvals.onAllowFor?.(server, tool, definition, seconds) ?? Promise.resolve(),
   }
 }
 
 /** 2025 clients named themselves at initialize (kept per session); 2026-07-28 ones in each request. */
-export function clientNameOf(req: IncomingMessage, read: ReadMessages, approvals: ApprovalsWiring | undefined, callerName: string | undefined): string | undefined {
+export function clientNameOf(
+  req: IncomingMessage,
+  read: ReadMessages,
+  approvals: ApprovalsWiring | undefined,
+  callerName: string | undefined,
+): string | undefined {
   if (!approvals) return callerName
-  return callerName ?? approvals.clientName(req.headers['mcp-session-id']) ?? (read.parsed.kind === 'single' ? declaredClientName(read.parsed.message) : undefined)
+  return (
+    callerName ??
+    approvals.clientName(req.headers['mcp-session-id']) ??
+    (read.parsed.kind === 'single' ? declaredClientName(read.parsed.message) : undefined)
+  )
 }

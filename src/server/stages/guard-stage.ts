@@ -6,7 +6,11 @@ import { sendRefused } from '../pages/dashboard.js'
 import { sendJson } from './answer-json.js'
 
 /** False when the request was refused (and answered here). */
-export function guardRequest(req: IncomingMessage, res: ServerResponse, allowed: Set<string>): boolean {
+export function guardRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowed: Set<string>,
+): boolean {
   const verdict = checkHostAndOrigin(req, allowed)
   if (verdict.ok) return true
   if (verdict.audience === 'person') sendRefused(res, verdict.reason)

@@ -2,8 +2,21 @@
 // headers checked against it. The gate judges the body; headers that mirror it (2026-07-28) must
 // agree, or what the upstream side routes on is not what was approved.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { HEADER_MISMATCH_STATUS, checkMcpHeaders, headerMismatchResponse, isModernRequest } from '../../proxy/mcp-headers.js'
-import { INVALID_REQUEST, PARSE_ERROR, errorResponse, methodLabel, parseBody, type JsonRpcMessage, type ParsedBody } from '../../proxy/jsonrpc.js'
+import {
+  HEADER_MISMATCH_STATUS,
+  checkMcpHeaders,
+  headerMismatchResponse,
+  isModernRequest,
+} from '../../proxy/mcp-headers.js'
+import {
+  INVALID_REQUEST,
+  PARSE_ERROR,
+  errorResponse,
+  methodLabel,
+  parseBody,
+  type JsonRpcMessage,
+  type ParsedBody,
+} from '../../proxy/jsonrpc.js'
 import { readAll } from '../../web/read-all.js'
 import { sendJson } from './answer-json.js'
 
@@ -21,11 +34,29 @@ export interface ReadMessages {
 }
 
 /** The request's messages, or undefined when the body was refused (and answered here). */
-export async function readMessages(req: IncomingMessage, res: ServerResponse): Promise<ReadMessages | undefined> {
-  if (req.method !== 'POST') return { body: undefined, parsed: { kind: 'empty' }, messages: [], label: req.method ?? '', modern: false }
+export async function readMessages(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<ReadMessages | undefined> {
+  if (req.method !== 'POST')
+    return {
+      body: undefined,
+      parsed: { kind: 'empty' },
+      messages: [],
+      label: req.method ?? '',
+      modern: false,
+    }
   const body = await readBody(req, MAX_BODY_BYTES)
   if (!body) {
-    sendJson(res, 413, errorResponse(null, INVALID_REQUEST, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`))
+    sendJson(
+      res,
+      413,
+      errorResponse(
+        null,
+        INVALID_REQUEST,
+        `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+      ),
+    )
     return undefined
   }
   const parsed = parseBody(body)
@@ -35,19 +66,40 @@ export async function readMessages(req: IncomingMessage, res: ServerResponse): P
     return undefined
   }
   if (parsed.kind === 'single') {
-    return { body, parsed, messages: [parsed.message], label: methodLabel(parsed.message), modern: isModernRequest(parsed.message, req.headers) }
+    return {
+      body,
+      parsed,
+      messages: [parsed.message],
+      label: methodLabel(parsed.message),
+      modern: isModernRequest(parsed.message, req.headers),
+    }
   }
-  return { body, parsed, messages: parsed.messages, label: `batch of ${parsed.messages.length}`, modern: false }
+  return {
+    body,
+    parsed,
+    messages: parsed.messages,
+    label: `batch of ${parsed.messages.length}`,
+    modern: false,
+  }
 }
 
 /**
  * Refuses a request whose mirrored headers disagree with its body, before anything is held or
  * sent; returns the status and log note when it did.
  */
-export function refuseHeaderMismatch(req: IncomingMessage, res: ServerResponse, read: ReadMessages, schemaOf: (tool: string) => unknown): { status: number; note: string } | undefined {
+export function refuseHeaderMismatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  read: ReadMessages,
+  schemaOf: (tool: string) => unknown,
+): { status: number; note: string } | undefined {
   const refusal = checkMcpHeaders(req.headers, read.parsed, schemaOf)
   if (!refusal) return undefined
-  sendJson(res, HEADER_MISMATCH_STATUS, headerMismatchResponse(read.parsed.kind === 'single' ? read.parsed.message.id : null, refusal))
+  sendJson(
+    res,
+    HEADER_MISMATCH_STATUS,
+    headerMismatchResponse(read.parsed.kind === 'single' ? read.parsed.message.id : null, refusal),
+  )
   return { status: HEADER_MISMATCH_STATUS, note: `header mismatch: ${refusal.header}` }
 }
 

@@ -15,7 +15,12 @@ import { relayWithLocalAnswers } from '../../proxy/local-answers.js'
 import { withResultNotes } from '../../proxy/result-note.js'
 import { watchForInputRequired } from '../../proxy/round-watch.js'
 import { relayToolsList } from '../../proxy/tools-list.js'
-import { owedErrors, requestIds, sendOwedErrors, type AnswerContext } from '../../proxy/upstream-faults.js'
+import {
+  owedErrors,
+  requestIds,
+  sendOwedErrors,
+  type AnswerContext,
+} from '../../proxy/upstream-faults.js'
 import type { UpstreamResponse } from '../../proxy/upstream.js'
 import { approvedRoundsOf, type ApprovalsWiring } from './approvals-wiring.js'
 import type { ReadMessages } from './read-stage.js'
@@ -37,11 +42,20 @@ export interface Relayed {
   note: string | undefined
 }
 
-export async function relayAnswer(input: RelayInput, given: UpstreamResponse, approvals: ApprovalsWiring | undefined): Promise<Relayed> {
+export async function relayAnswer(
+  input: RelayInput,
+  given: UpstreamResponse,
+  approvals: ApprovalsWiring | undefined,
+): Promise<Relayed> {
   const { req, res, gated, stream, read } = input
   let upstream = decorate(input, given, approvals)
   // What the answer owes, so a fault on the way can still answer each request.
-  const context: AnswerContext = { server: input.name, owed: req.method === 'POST' ? requestIds(gated.forward) : undefined, batch: read.parsed.kind === 'batch', timeoutSeconds: input.timeoutSeconds }
+  const context: AnswerContext = {
+    server: input.name,
+    owed: req.method === 'POST' ? requestIds(gated.forward) : undefined,
+    batch: read.parsed.kind === 'batch',
+    timeoutSeconds: input.timeoutSeconds,
+  }
   if (isUnreadableErrorCandidate(upstream, req)) {
     const judged = await judgeErrorAnswer(upstream, input.name)
     if (judged.kind === 'failed') {
@@ -54,14 +68,26 @@ export async function relayAnswer(input: RelayInput, given: UpstreamResponse, ap
   const single = read.parsed.kind === 'single' ? read.parsed.message : undefined
   let fault: Error | undefined
   if (stream) fault = await stream.relay(upstream, gated.local, context)
-  else if (single?.method === 'tools/list' && approvals && upstream.statusCode === 200) fault = await relayToolsList(upstream, res, (tools: ToolDefinition[]) => filterToolsList(tools, input.name, input.entry, approvals.catalog), context)
-  else if (gated.local.length > 0) fault = await relayWithLocalAnswers(upstream, res, gated.local, context)
+  else if (single?.method === 'tools/list' && approvals && upstream.statusCode === 200)
+    fault = await relayToolsList(
+      upstream,
+      res,
+      (tools: ToolDefinition[]) =>
+        filterToolsList(tools, input.name, input.entry, approvals.catalog),
+      context,
+    )
+  else if (gated.local.length > 0)
+    fault = await relayWithLocalAnswers(upstream, res, gated.local, context)
   else fault = await relayResponse(upstream, res, context)
   return { fault, note: fault ? 'upstream failed mid-answer' : undefined }
 }
 
 /** The answer with what the approvals add to it; and a new session's client name remembered. */
-function decorate(input: RelayInput, given: UpstreamResponse, approvals: ApprovalsWiring | undefined): UpstreamResponse {
+function decorate(
+  input: RelayInput,
+  given: UpstreamResponse,
+  approvals: ApprovalsWiring | undefined,
+): UpstreamResponse {
   if (!approvals) return given
   let upstream = given
   const { gated, read } = input
@@ -70,13 +96,22 @@ function decorate(input: RelayInput, given: UpstreamResponse, approvals: Approva
   if (approvedCall) {
     const rounds = approvedRoundsOf(approvals)
     const args = (approvedCall.params as { arguments?: unknown } | undefined)?.arguments ?? {}
-    upstream = watchForInputRequired(upstream, approvedCall.id ?? null, (requestState) => rounds.remember(input.name, toolCallName(approvedCall) ?? '', args, requestState))
+    upstream = watchForInputRequired(upstream, approvedCall.id ?? null, (requestState) =>
+      rounds.remember(input.name, toolCallName(approvedCall) ?? '', args, requestState),
+    )
   }
   // The model reads in the result that a person changed the arguments, and how.
-  if (gated.edited) upstream = withResultNotes(upstream, new Map(gated.edited.map((call) => [call.id, editNote(call.original, call.edited)])))
+  if (gated.edited)
+    upstream = withResultNotes(
+      upstream,
+      new Map(gated.edited.map((call) => [call.id, editNote(call.original, call.edited)])),
+    )
   const single = read.parsed.kind === 'single' ? read.parsed.message : undefined
   if (single?.method === 'initialize') {
-    approvals.rememberClient(upstream.headers['mcp-session-id'], (single.params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo?.name)
+    approvals.rememberClient(
+      upstream.headers['mcp-session-id'],
+      (single.params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo?.name,
+    )
   }
   return upstream
 }
@@ -86,14 +121,22 @@ function decorate(input: RelayInput, given: UpstreamResponse, approvals: Approva
  * SSE answers are streams, and a 404 on a session is the signal to start a new one (MCP
  * Streamable HTTP §Session Management): both pass on as they are.
  */
-export function isUnreadableErrorCandidate(upstream: UpstreamResponse, req: IncomingMessage): boolean {
+export function isUnreadableErrorCandidate(
+  upstream: UpstreamResponse,
+  req: IncomingMessage,
+): boolean {
   if (upstream.statusCode < 400) return false
   if (upstream.statusCode === 404 && req.headers['mcp-session-id'] !== undefined) return false
   return !String(upstream.headers['content-type'] ?? '').includes('text/event-stream')
 }
 
 /** Records the tools a server lists and leaves out the ones whose policy is deny. */
-export function filterToolsList(tools: ToolDefinition[], name: string, entry: ServerEntry, catalog: ToolCatalog): ToolDefinition[] {
+export function filterToolsList(
+  tools: ToolDefinition[],
+  name: string,
+  entry: ServerEntry,
+  catalog: ToolCatalog,
+): ToolDefinition[] {
   catalog.record(name, tools)
   return tools.filter((tool) => decide(entry, tool.name, tool).policy !== 'deny')
 }

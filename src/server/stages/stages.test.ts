@@ -20,10 +20,24 @@ import { readMessages } from './read-stage.js'
 import { isUnreadableErrorCandidate } from './relay-stage.js'
 import { pathOf, routeRequest } from './route-stage.js'
 
-const entry: ServerEntry = { url: 'http://127.0.0.1:1/mcp', auth: 'oauth', policy: 'allow', tools: { wipe: { policy: 'deny' } } }
-const call = (tool: string, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: { a: 1 } } })
+const entry: ServerEntry = {
+  url: 'http://127.0.0.1:1/mcp',
+  auth: 'oauth',
+  policy: 'allow',
+  tools: { wipe: { policy: 'deny' } },
+}
+const call = (tool: string, id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: tool, arguments: { a: 1 } },
+})
 
-function answer(statusCode: number, text = '', headers: Record<string, string> = { 'content-type': 'application/json' }): UpstreamResponse {
+function answer(
+  statusCode: number,
+  text = '',
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): UpstreamResponse {
   return { statusCode, headers, body: Readable.from([Buffer.from(text)]) }
 }
 
@@ -45,7 +59,16 @@ async function gateInput(body: unknown): Promise<GateInput> {
   const { req, res } = inMemoryRequest({ body: JSON.stringify(body) })
   const read = await readMessages(req, res)
   if (!read) throw new Error('unread')
-  return { req, res, server: 'up', entry, read, clientName: 'tester', timeoutMs: 1000, gone: new ClientGone(res) }
+  return {
+    req,
+    res,
+    server: 'up',
+    entry,
+    read,
+    clientName: 'tester',
+    timeoutMs: 1000,
+    gone: new ClientGone(res),
+  }
 }
 
 describe('guard stage', () => {
@@ -59,11 +82,21 @@ describe('guard stage', () => {
 })
 
 describe('route stage', () => {
-  const parts = { config: () => ({ ...defaultConfig(), servers: { up: entry } }), bridgeToken: () => 'secret' }
+  const parts = {
+    config: () => ({ ...defaultConfig(), servers: { up: entry } }),
+    bridgeToken: () => 'secret',
+  }
 
   it('finds the configured server for a client with the bridge token', async () => {
-    const { req, res } = inMemoryRequest({ url: '/mcp/up', headers: { authorization: 'Bearer secret' } })
-    expect(await routeRequest(req, res, parts)).toMatchObject({ name: 'up', entry, caller: undefined })
+    const { req, res } = inMemoryRequest({
+      url: '/mcp/up',
+      headers: { authorization: 'Bearer secret' },
+    })
+    expect(await routeRequest(req, res, parts)).toMatchObject({
+      name: 'up',
+      entry,
+      caller: undefined,
+    })
   })
 
   it('answers 401 without the token, 404 for an unknown server, 405 for PUT', async () => {
@@ -80,14 +113,25 @@ describe('route stage', () => {
   })
 
   it('reads paths as URL does, without building one for plain paths', () => {
-    for (const url of ['/mcp/up', '/mcp/up/?x=1', '/health', '//other/mcp/up', '/mcp/../mcp/up', '/a%20b']) expect(pathOf(url)).toBe(new URL(url, 'http://bridge').pathname)
+    for (const url of [
+      '/mcp/up',
+      '/mcp/up/?x=1',
+      '/health',
+      '//other/mcp/up',
+      '/mcp/../mcp/up',
+      '/a%20b',
+    ])
+      expect(pathOf(url)).toBe(new URL(url, 'http://bridge').pathname)
   })
 })
 
 describe('read stage', () => {
   it('reads a batch, labels it and refuses a body that is not JSON', async () => {
     const batch = inMemoryRequest({ body: JSON.stringify([call('a', 1), call('b', 2)]) })
-    expect(await readMessages(batch.req, batch.res)).toMatchObject({ label: 'batch of 2', modern: false })
+    expect(await readMessages(batch.req, batch.res)).toMatchObject({
+      label: 'batch of 2',
+      modern: false,
+    })
     const broken = inMemoryRequest({ body: '{' })
     expect(await readMessages(broken.req, broken.res)).toBeUndefined()
     expect(await broken.answer).toMatchObject({ status: 400 })
@@ -101,7 +145,17 @@ describe('gate stage', () => {
     const gated = gateRequest(input, approvals(decisions))
     expect(gated).not.toBeInstanceOf(Promise)
     expect(gated).toMatchObject({ outcome: { local: [], forward: [call('read')] } })
-    expect(decisions).toEqual([{ rule: expect.any(String), client: 'tester', arguments: { a: 1 }, server: 'up', tool: 'read', decision: 'allow', how: 'policy' }])
+    expect(decisions).toEqual([
+      {
+        rule: expect.any(String),
+        client: 'tester',
+        arguments: { a: 1 },
+        server: 'up',
+        tool: 'read',
+        decision: 'allow',
+        how: 'policy',
+      },
+    ])
   })
 
   it('leaves a denied call to the gate, which answers it here', async () => {
@@ -121,7 +175,10 @@ describe('forward stage', () => {
     let current = 'old'
     const parts: ForwardParts = {
       config: () => ({ ...defaultConfig(), servers: { up: entry } }),
-      tokens: { accessToken: async () => current, replaceRejected: async () => void (current = 'new') } as unknown as TokenManager,
+      tokens: {
+        accessToken: async () => current,
+        replaceRejected: async () => void (current = 'new'),
+      } as unknown as TokenManager,
       staticHeaders: async () => undefined,
       authorize: async () => undefined,
       senderFor: () => async (request: UpstreamRequest) => {
@@ -130,7 +187,18 @@ describe('forward stage', () => {
       },
     }
     const { res } = inMemoryRequest()
-    const upstream = await forwardWithToken({ name: 'up', entry, method: 'POST', headers: {}, body: undefined, timeoutSeconds: 5, gone: new ClientGone(res) }, parts)
+    const upstream = await forwardWithToken(
+      {
+        name: 'up',
+        entry,
+        method: 'POST',
+        headers: {},
+        body: undefined,
+        timeoutSeconds: 5,
+        gone: new ClientGone(res),
+      },
+      parts,
+    )
     expect(upstream.statusCode).toBe(200)
     expect(sent).toEqual(['old', 'new'])
   })
@@ -139,8 +207,12 @@ describe('forward stage', () => {
 describe('relay stage', () => {
   it('reads error bodies that may not be JSON-RPC, but passes SSE and a session 404 on', () => {
     const { req } = inMemoryRequest({ headers: { 'mcp-session-id': 's' } })
-    expect(isUnreadableErrorCandidate(answer(502, 'oops', { 'content-type': 'text/html' }), req)).toBe(true)
-    expect(isUnreadableErrorCandidate(answer(500, '', { 'content-type': 'text/event-stream' }), req)).toBe(false)
+    expect(
+      isUnreadableErrorCandidate(answer(502, 'oops', { 'content-type': 'text/html' }), req),
+    ).toBe(true)
+    expect(
+      isUnreadableErrorCandidate(answer(500, '', { 'content-type': 'text/event-stream' }), req),
+    ).toBe(false)
     expect(isUnreadableErrorCandidate(answer(404), req)).toBe(false)
   })
 })
