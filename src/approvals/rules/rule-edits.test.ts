@@ -16,19 +16,19 @@ const entry = (extra: Partial<ServerEntry> = {}): ServerEntry => ({ url: 'https:
 describe('applyRuleEdit', () => {
   it("sets the server's rule and a tool's rule; a tool rule ends the tool's open window", () => {
     const server = entry({ windows: { send_money: { until: new Date(NOW + 3_600_000).toISOString() }, old: { until: new Date(NOW - 1).toISOString() } } })
-    expect(applyRuleEdit(server, { kind: 'server-rule', policy: 'deny' }, NOW)).toEqual({ ok: true, summary: 'Tool calls now default to deny.' })
-    expect(applyRuleEdit(server, { kind: 'tool-rule', tool: 'send_money', policy: 'ask' }, NOW)).toEqual({ ok: true, summary: 'Calls to send_money are now ask (its time window is ended).' })
+    expect(applyRuleEdit(server, { kind: 'server-rule', policy: 'deny' }, NOW)).toMatchObject({ ok: true, summary: 'Tool calls now default to deny.' })
+    expect(applyRuleEdit(server, { kind: 'tool-rule', tool: 'send_money', policy: 'ask' }, NOW)).toEqual({ ok: true, summary: 'Calls to send_money are now ask (its time window is ended).', endedWindow: true })
     expect(server).toEqual(entry({ policy: 'deny', tools: { send_money: 'ask' } }))
   })
 
   it('adds argument rules after the ones there, and removes one only while it is the rule the person saw', () => {
     const server = entry()
     applyRuleEdit(server, { kind: 'add-when', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20' }, NOW)
-    expect(applyRuleEdit(server, { kind: 'add-when', tool: 'send_money', policy: 'deny', when: 'args.amount > 1000' }, NOW)).toEqual({ ok: true, summary: 'Argument rule #2 for send_money: deny when args.amount > 1000' })
+    expect(applyRuleEdit(server, { kind: 'add-when', tool: 'send_money', policy: 'deny', when: 'args.amount > 1000' }, NOW)).toEqual({ ok: true, summary: 'Argument rule #2 for send_money: deny when args.amount > 1000', number: 2 })
     const stale = applyRuleEdit(server, { kind: 'remove-when', tool: 'send_money', number: 1, when: 'args.amount > 1000' }, NOW)
     expect(stale).toEqual({ ok: false, problem: { message: 'send_money has no argument rule #1 "args.amount > 1000" any more: its rules changed since the page was shown. Nothing was removed; look at the rules again.' } })
     expect(server.whenRules?.send_money).toHaveLength(2)
-    expect(applyRuleEdit(server, { kind: 'remove-when', tool: 'send_money', number: 2, when: 'args.amount > 1000' }, NOW)).toEqual({ ok: true, summary: 'Removed argument rule #2 of send_money: args.amount > 1000' })
+    expect(applyRuleEdit(server, { kind: 'remove-when', tool: 'send_money', number: 2, when: 'args.amount > 1000' }, NOW)).toEqual({ ok: true, summary: 'Removed argument rule #2 of send_money: args.amount > 1000', number: 2 })
     applyRuleEdit(server, { kind: 'remove-when', tool: 'send_money', number: 1, when: 'args.amount <= 20' }, NOW)
     // The last rule gone, nothing of them is left in config.json.
     expect(server).toEqual(entry())
