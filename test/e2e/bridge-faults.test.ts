@@ -21,10 +21,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function bridgeFor(url: string, extraAdd: string[] = []): Promise<{ bridge: RunningCli; env: NodeJS.ProcessEnv }> {
+async function bridgeFor(url: string, extraAdd: string[] = [], afterAdd?: () => void): Promise<{ bridge: RunningCli; env: NodeJS.ProcessEnv }> {
   const env = cliEnv(await makeHome())
   const add = await runCli(['add', 'up', url, '--policy', 'allow', ...extraAdd], env)
   expect(add.code, add.stderr).toBe(0)
+  afterAdd?.()
   const bridge = await startBridgeProcess(env)
   cleanups.push(() => bridge.stop())
   return { bridge, env }
@@ -48,13 +49,12 @@ describe('upstream faults', () => {
   })
 
   it('an upstream that answers with something that is not HTTP gets a plain error', async () => {
-    let probes = 0
+    let added = false
     const sockets = new Set<import('node:net').Socket>()
     const tcp = createTcpServer((socket) => {
       sockets.add(socket)
-      probes += 1
-      // The first connection is `add`'s probe: let it see a working server.
-      if (probes === 1) socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')
+      // `add`'s probes (server/discover, then initialize) see a working server; the bridge does not.
+      if (!added) socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')
       else socket.end('garbage, not HTTP at all\r\n\r\n')
     })
     await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
@@ -62,7 +62,9 @@ describe('upstream faults', () => {
       for (const socket of sockets) socket.destroy()
       tcp.close(resolve)
     }))
-    const { bridge } = await bridgeFor(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}/mcp`)
+    const { bridge } = await bridgeFor(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}/mcp`, [], () => {
+      added = true
+    })
     const answer = await post(bridge)
     expect(answer.status).toBe(200)
     expect(JSON.parse(answer.text).error.message, answer.text).toMatch(/answered with something that is not HTTP/)
