@@ -92,9 +92,12 @@ export async function decideCall(call: ToolCall, ctx: GateContext): Promise<Call
     return { kind: 'deny', text: `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: ${command(`policy ${ctx.server} explain ${tool} '<arguments>'`)}` }
   }
   const requestState = ctx.rounds ? requestStateOf(call.params) : undefined
-  if (requestState !== undefined && ctx.rounds?.consume(ctx.server, tool, args, requestState)) {
-    record({ server: ctx.server, tool, decision: 'allow', how: 'round' })
-    return { kind: 'forward', approved: true }
+  const continued = requestState !== undefined ? ctx.rounds?.take(ctx.server, tool, args, requestState) : undefined
+  if (continued) {
+    // A person's edit holds for every round of the call: the client retries with what it sent.
+    const edited = continued.edited
+    record({ server: ctx.server, tool, decision: 'allow', how: 'round', ...(edited ? { argumentsHash: argumentsHash(args), editedArgumentsHash: argumentsHash(edited) } : {}) })
+    return { kind: 'forward', approved: true, ...(edited ? { edited } : {}) }
   }
   const definition = ctx.catalog.get(ctx.server, tool)
   const decision = await ctx.queue.hold(

@@ -223,6 +223,63 @@ describe('input rounds and listens across eras', () => {
     })
   })
 
+  describe('a 2026-07-28 call a person edited before approving it', () => {
+    /** Approves a held call with other arguments, as the approvals page's edit does. */
+    const approveEdited = async (args: Record<string, unknown>): Promise<void> => {
+      const [held] = await waitForPending(bridge, 1)
+      const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: held!.id, decision: 'approve', arguments: args }) })
+      await response.body?.cancel()
+      expect(response.status).toBe(200)
+    }
+    /** The call's result, or 'a second card' as soon as a retry is held for approval again. */
+    const withoutSecondCard = async (call: Promise<unknown>): Promise<unknown> => {
+      let over = false
+      const watching = (async () => {
+        while (!over) {
+          if ((await pending(bridge)).length > 0) return 'a second card'
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        return undefined
+      })()
+      try {
+        return await Promise.race([call, watching.then((seen) => seen ?? call)])
+      } finally {
+        over = true
+        await watching
+      }
+    }
+
+    it('keeps the edit through a 2026-07-28 upstream’s rounds without asking again', async () => {
+      const { client, asked } = modernClient('editing-modern-client')
+      await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/modern`)))
+      await client.listTools()
+      const call = client.callTool({ name: 'transfer', arguments: { amount: 5 } })
+      await approveEdited({ amount: 7 })
+      const result = (await withoutSecondCard(call)) as ToolResult
+      expect(result.content[0]?.text).toBe('transferred 7')
+      expect(result.content[1]?.text).toContain('$.amount: 5 → 7')
+      // Every round asked about the edited amount: the retries went upstream edited too.
+      expect(asked).toEqual(['Transfer 7?', 'Really?'])
+      expect(await pending(bridge)).toEqual([])
+      await client.close()
+    })
+
+    it('keeps the edit through a 2025 upstream’s held call without asking again', async () => {
+      const { client, asked } = modernClient('editing-modern-client')
+      await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/eliciting`)))
+      await client.listTools()
+      const call = client.callTool({ name: 'confirm', arguments: { action: 'wipe' } })
+      await approveEdited({ action: 'backup' })
+      const result = (await withoutSecondCard(call)) as ToolResult
+      expect(result.content[0]?.text).toBe('backup confirmed twice')
+      expect(asked).toEqual(['Run backup?', 'Really?'])
+      expect(eliciting.confirmations.filter((run) => run.action === 'wipe')).toEqual([])
+      expect(eliciting.confirmations.filter((run) => run.action === 'backup')).toHaveLength(1)
+      expect(await pending(bridge)).toEqual([])
+      await client.close()
+    })
+  })
+
   describe('a 2026-07-28 client’s listen on a 2025 upstream', () => {
     it('shares the session’s GET stream, delivers the list changes asked for, and closes the GET with the last listen', async () => {
       const { client } = modernClient('listening-client')

@@ -95,9 +95,20 @@ function decorate(
   const approvedCall = read.modern && upstream.statusCode === 200 ? gated.approved[0] : undefined
   if (approvedCall) {
     const rounds = approvedRoundsOf(approvals)
-    const args = (approvedCall.params as { arguments?: unknown } | undefined)?.arguments ?? {}
+    // Remembered under the client's own arguments, which its retry repeats; the edit goes with it.
+    const edit = gated.edited?.find((call) => call.id === approvedCall.id)
+    const args = edit
+      ? edit.original
+      : ((approvedCall.params as { arguments?: unknown } | undefined)?.arguments ?? {})
     upstream = watchForInputRequired(upstream, approvedCall.id ?? null, (requestState) =>
-      rounds.remember(input.name, toolCallName(approvedCall) ?? '', args, requestState),
+      rounds.remember(
+        input.name,
+        toolCallName(approvedCall) ?? '',
+        args,
+        requestState,
+        Date.now(),
+        edit?.edited,
+      ),
     )
   }
   // The model reads in the result that a person changed the arguments, and how.
