@@ -5,7 +5,7 @@
 // and ends the session when stdin ends or the relay is told to stop. Only protocol messages touch stdout.
 import type { Duplex, Readable, Writable } from 'node:stream'
 import { StdioHttp } from './stdio-http.js'
-import { openNotificationStream } from './stdio-listen.js'
+import { openNotificationStream, type RetryDelays } from './stdio-listen.js'
 import { readLines } from './stdio-lines.js'
 import { StdioSession } from './stdio-session.js'
 
@@ -19,6 +19,8 @@ export interface StdioRelayOptions {
   connect?: () => Duplex
   /** Ends the relay as if stdin had ended (the command aborts it on SIGTERM and SIGINT). */
   stop?: AbortSignal
+  /** How long the notification stream waits before it is opened again (tests shorten it). */
+  retryDelays?: RetryDelays
 }
 
 /** Runs until stdin ends or `stop` aborts; then ends the bridge session too. */
