@@ -13,6 +13,7 @@ import { definitionFingerprint, type ToolDefinition } from './tool-catalog.js'
 import { compiledWhenRules, describeWhenRule } from './rules/when-rules.js'
 import { openWindow, windowEnd } from './rules/windows.js'
 import { checkReadOnly } from './rules/read-only.js'
+import { ownEntry } from './own-entry.js'
 import { clockTime, describeEnd } from './rules/duration.js'
 
 export interface PolicyVerdict {
@@ -70,7 +71,7 @@ export function decide(entry: DecidableEntry, call: string | CallToDecide, curre
 
   // 2. An open time window.
   const window = openWindow(entry, tool, now)
-  const ended = entry.windows?.[tool]
+  const ended = ownEntry(entry.windows, tool)
   if (window) {
     const name = `window until ${clockTime(windowEnd(window))}`
     const changed = changedSince(window.approvedDefinition, current)
@@ -84,7 +85,7 @@ export function decide(entry: DecidableEntry, call: string | CallToDecide, curre
   if (ended) steps.push({ rule: 'window', result: `ended at ${clockTime(windowEnd(ended))}: ignored` })
 
   // 3. The tool's plain rule.
-  const rule: ToolRule | undefined = entry.tools?.[tool]
+  const rule: ToolRule | undefined = ownEntry(entry.tools, tool)
   if (rule !== undefined) {
     const plain = typeof rule === 'string' ? { policy: rule } : rule
     const changed = plain.policy === 'allow' ? changedSince(plain.approvedDefinition, current) : undefined

@@ -96,15 +96,41 @@ export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 
 export function defaultConfig(): BridgeConfig {
-  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS, upstreamTimeoutSeconds: DEFAULT_UPSTREAM_TIMEOUT_SECONDS, servers: {} }
+  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS, upstreamTimeoutSeconds: DEFAULT_UPSTREAM_TIMEOUT_SECONDS, servers: namedRecord() }
+}
+
+/**
+ * A record keyed by server or tool names, without a prototype: `record[name]` then finds only
+ * what was stored under that name, even for "constructor", and storing under "__proto__" makes an
+ * entry instead of replacing the record's prototype.
+ */
+function namedRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+/**
+ * Names every JavaScript object answers to: a server so named would be looked up as a property of
+ * Object itself (`servers.__proto__` is Object.prototype), so they are refused, in config.json too.
+ */
+const RESERVED_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype']
+
+/** Why `name` cannot name a server, or undefined when it can. */
+function serverNameProblem(name: string): string | undefined {
+  if (!NAME_PATTERN.test(name)) return 'use 1 to 64 letters, digits, "-" or "_"'
+  if (RESERVED_NAMES.includes(name)) return `${RESERVED_NAMES.map((reserved) => `"${reserved}"`).join(', ')} are reserved words of JavaScript objects`
+  return undefined
+}
 
 export function assertServerName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new BridgeError('BAD_USAGE', `${quote(name)} is not a valid server name.`, {
       hint: 'Use 1 to 64 letters, digits, "-" or "_": the name becomes the path /mcp/<name>.',
+    })
+  }
+  if (RESERVED_NAMES.includes(name)) {
+    throw new BridgeError('BAD_USAGE', `${quote(name)} cannot name a server: ${serverNameProblem(name)}.`, {
+      hint: 'Choose another name, for example with a prefix or suffix such as "my-prototype".',
     })
   }
 }
@@ -151,7 +177,8 @@ export function parseConfig(text: string, path: string): BridgeConfig {
   if (raw.servers !== undefined) {
     if (!isRecord(raw.servers)) throw invalid(path, '"servers" must be an object')
     for (const [name, value] of Object.entries(raw.servers)) {
-      if (!NAME_PATTERN.test(name)) throw invalid(path, `server name ${quote(name)} is not valid`)
+      const problem = serverNameProblem(name)
+      if (problem) throw invalid(path, `server name ${quote(name)} is not valid (${problem})`)
       config.servers[name] = parseServer(value, `servers.${name}`, path)
     }
   }
@@ -179,7 +206,7 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
   }
   if (value.tools !== undefined) {
     if (!isRecord(value.tools)) throw invalid(path, `"${at}.tools" must be an object`)
-    entry.tools = {}
+    entry.tools = namedRecord()
     for (const [tool, rule] of Object.entries(value.tools)) {
       entry.tools[tool] = parseToolRule(rule, `${at}.tools.${tool}`, path)
     }
@@ -216,7 +243,7 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
 function parseRuleParts(value: Record<string, unknown>, entry: ServerEntry, at: string, path: string): void {
   if (value.whenRules !== undefined) {
     if (!isRecord(value.whenRules)) throw invalid(path, `"${at}.whenRules" must be an object of tool names`)
-    entry.whenRules = {}
+    entry.whenRules = namedRecord()
     for (const [tool, rules] of Object.entries(value.whenRules)) {
       if (!Array.isArray(rules)) throw invalid(path, `"${at}.whenRules.${tool}" must be a list of {"when": "<CEL>", "policy": "allow|ask|deny"}`)
       entry.whenRules[tool] = rules.map((rule: unknown, index) => {
@@ -229,7 +256,7 @@ function parseRuleParts(value: Record<string, unknown>, entry: ServerEntry, at: 
   }
   if (value.windows !== undefined) {
     if (!isRecord(value.windows)) throw invalid(path, `"${at}.windows" must be an object of tool names`)
-    entry.windows = {}
+    entry.windows = namedRecord()
     for (const [tool, window] of Object.entries(value.windows)) {
       if (!isRecord(window) || typeof window.until !== 'string' || Number.isNaN(Date.parse(window.until))) {
         throw invalid(path, `"${at}.windows.${tool}.until" must be an ISO 8601 time`)
@@ -245,7 +272,7 @@ function parseRuleParts(value: Record<string, unknown>, entry: ServerEntry, at: 
     if (!isRecord(readOnly) || readOnly.policy !== 'allow' || (readOnly.definitions !== undefined && !isRecord(readOnly.definitions))) {
       throw invalid(path, `"${at}.readOnly" must be {"policy": "allow", "definitions": {...}}; leave it out to ask`)
     }
-    const definitions: Record<string, string> = {}
+    const definitions: Record<string, string> = namedRecord()
     for (const [tool, fingerprint] of Object.entries(readOnly.definitions ?? {})) {
       if (typeof fingerprint !== 'string') throw invalid(path, `"${at}.readOnly.definitions.${tool}" must be a fingerprint`)
       definitions[tool] = fingerprint

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { ServerEntry } from '../../config/schema.js'
 import { canonicalJson, type ToolDefinition } from '../tool-catalog.js'
+import { ownEntry } from '../own-entry.js'
 
 const fingerprints = new WeakMap<ToolDefinition, string>()
 
@@ -30,7 +31,7 @@ export function checkReadOnly(entry: Pick<ServerEntry, 'readOnly'>, tool: string
   if (!entry.readOnly) return { qualifies: false, reason: 'off' }
   if (!current) return { qualifies: false, reason: 'the bridge has not seen this tool listed yet' }
   if (!hasReadOnlyHint(current)) return { qualifies: false, reason: 'the server does not mark this tool readOnlyHint' }
-  const bound = entry.readOnly.definitions[tool]
+  const bound = ownEntry(entry.readOnly.definitions, tool)
   if (bound === undefined) return { qualifies: false, reason: 'the tool is not recorded yet (it is, the next time the server lists its tools)' }
   if (bound !== readOnlyFingerprint(current)) {
     return { qualifies: false, reason: 'the tool changed since read-only was turned on; confirm again with `policy <server> read-only allow`' }
@@ -44,7 +45,8 @@ export function checkReadOnly(entry: Pick<ServerEntry, 'readOnly'>, tool: string
  */
 export function unrecordedDefinitions(entry: Pick<ServerEntry, 'readOnly'>, listed: ToolDefinition[]): Record<string, string> {
   if (!entry.readOnly) return {}
-  const fresh: Record<string, string> = {}
-  for (const tool of listed) if (entry.readOnly.definitions[tool.name] === undefined) fresh[tool.name] = readOnlyFingerprint(tool)
+  // Null-prototype, so a tool named "__proto__" is recorded as an entry like any other.
+  const fresh: Record<string, string> = Object.create(null) as Record<string, string>
+  for (const tool of listed) if (ownEntry(entry.readOnly.definitions, tool.name) === undefined) fresh[tool.name] = readOnlyFingerprint(tool)
   return fresh
 }

@@ -6,6 +6,7 @@
 import type { Policy, ServerEntry } from '../../config/schema.js'
 import type { ExpressionProblem } from './expression.js'
 import { endWindow, pruneWindows } from './windows.js'
+import { ownEntry } from '../own-entry.js'
 
 export type RuleEdit =
   | { kind: 'server-rule'; policy: Policy }
@@ -50,11 +51,11 @@ function apply(entry: ServerEntry, edit: RuleEdit, now: number): AppliedRuleEdit
       entry.tools = { ...entry.tools, [edit.tool]: edit.policy }
       // A rule set now is what the person wants now: an open window would override it until it ends.
       const endedWindow = endWindow(entry, edit.tool, now)
-      const first = (entry.whenRules?.[edit.tool]?.length ?? 0) > 0 ? ' Its argument rules still come first.' : ''
+      const first = (ownEntry(entry.whenRules, edit.tool)?.length ?? 0) > 0 ? ' Its argument rules still come first.' : ''
       return { ok: true, summary: `Calls to ${edit.tool} are now ${edit.policy}${endedWindow ? ' (its time window is ended)' : ''}.${first}`, endedWindow }
     }
     case 'add-when': {
-      const rules = [...(entry.whenRules?.[edit.tool] ?? []), { when: edit.when, policy: edit.policy }]
+      const rules = [...(ownEntry(entry.whenRules, edit.tool) ?? []), { when: edit.when, policy: edit.policy }]
       entry.whenRules = { ...entry.whenRules, [edit.tool]: rules }
       return { ok: true, summary: `Argument rule #${rules.length} for ${edit.tool}: ${edit.policy} when ${edit.when}`, number: rules.length }
     }
@@ -69,7 +70,7 @@ function apply(entry: ServerEntry, edit: RuleEdit, now: number): AppliedRuleEdit
 }
 
 function removeWhenRule(entry: ServerEntry, edit: Extract<RuleEdit, { kind: 'remove-when' }>): AppliedRuleEdit {
-  const rules = entry.whenRules?.[edit.tool] ?? []
+  const rules = ownEntry(entry.whenRules, edit.tool) ?? []
   const rule = rules[edit.number - 1]
   // Numbers shift as rules come and go: the rule must still be the one the person chose to remove.
   if (!rule || rule.when !== edit.when) {

@@ -6,13 +6,14 @@ import type { BridgePaths } from '../../config/paths.js'
 import type { BridgeConfig } from '../../config/schema.js'
 import { updateConfig } from '../../config/store.js'
 import type { ToolDefinition } from '../tool-catalog.js'
+import { ownEntry } from '../own-entry.js'
 import { unrecordedDefinitions } from './read-only.js'
 import { applyRuleEdit, checkRuleEdit, type RuleEdit, type RuleEditProblem } from './rule-edits.js'
 import { endWindow, setWindow } from './windows.js'
 
 export function writeWindow(paths: BridgePaths, server: string, tool: string, definition: ToolDefinition, seconds: number): Promise<BridgeConfig> {
   return updateConfig(paths, (config) => {
-    const entry = config.servers[server]
+    const entry = ownEntry(config.servers, server)
     if (entry) setWindow(entry, tool, seconds, definition, Date.now())
   })
 }
@@ -21,7 +22,7 @@ export function writeWindow(paths: BridgePaths, server: string, tool: string, de
 export async function writeEndWindow(paths: BridgePaths, server: string, tool: string): Promise<{ config: BridgeConfig; wasOpen: boolean }> {
   let wasOpen = false
   const config = await updateConfig(paths, (current) => {
-    const entry = current.servers[server]
+    const entry = ownEntry(current.servers, server)
     if (entry) wasOpen = endWindow(entry, tool, Date.now())
   })
   return { config, wasOpen }
@@ -32,10 +33,10 @@ export async function writeEndWindow(paths: BridgePaths, server: string, tool: s
  * undefined when there was nothing new (no write, so no reload loop).
  */
 export async function recordReadOnlyTools(paths: BridgePaths, current: BridgeConfig, server: string, tools: ToolDefinition[]): Promise<BridgeConfig | undefined> {
-  const entry = current.servers[server]
+  const entry = ownEntry(current.servers, server)
   if (!entry?.readOnly || Object.keys(unrecordedDefinitions(entry, tools)).length === 0) return undefined
   return updateConfig(paths, (config) => {
-    const saved = config.servers[server]
+    const saved = ownEntry(config.servers, server)
     if (!saved?.readOnly) return
     // Recorded as first seen: a definition already recorded is never replaced here.
     saved.readOnly.definitions = { ...unrecordedDefinitions(saved, tools), ...saved.readOnly.definitions }
@@ -63,7 +64,7 @@ export async function writeRuleEdit(paths: BridgePaths, server: string, edit: Ru
   let summary = ''
   try {
     const config = await updateConfig(paths, (current) => {
-      const entry = current.servers[server]
+      const entry = ownEntry(current.servers, server)
       if (!entry) throw new RuleEditRefused({ message: `There is no server named ${JSON.stringify(server)} any more.` })
       const applied = applyRuleEdit(entry, edit, Date.now())
       if (!applied.ok) throw new RuleEditRefused(applied.problem)

@@ -4,6 +4,7 @@
 // without any does not pay for it at start-up.
 import type { BridgeConfig, Policy, ServerEntry, WhenRule } from '../../config/schema.js'
 import type { CompiledExpression } from './expression.js'
+import { ownEntry } from '../own-entry.js'
 
 let compile: typeof import('./expression.js').compileExpression | undefined
 
@@ -25,7 +26,7 @@ export interface CompiledWhenRule {
 const cache = new WeakMap<WhenRule, CompiledExpression>()
 
 export function compiledWhenRules(entry: Pick<ServerEntry, 'whenRules'>, tool: string): CompiledWhenRule[] {
-  return (entry.whenRules?.[tool] ?? []).map((rule) => {
+  return (ownEntry(entry.whenRules, tool) ?? []).map((rule) => {
     let compiled = cache.get(rule)
     if (!compiled && !compile) {
       // Not loaded yet (a config with new rules, between its reload and the load): such a rule

@@ -2,6 +2,7 @@
 // rule the tool had is simply in force again; nothing is restored and an expired window is inert.
 import type { ApprovedDefinition, ServerEntry, TimeWindow } from '../../config/schema.js'
 import { definitionFingerprint, type ToolDefinition } from '../tool-catalog.js'
+import { ownEntry } from '../own-entry.js'
 
 export function windowEnd(window: TimeWindow): number {
   return Date.parse(window.until)
@@ -9,7 +10,7 @@ export function windowEnd(window: TimeWindow): number {
 
 /** The tool's window if it is still open at `now`. */
 export function openWindow(entry: Pick<ServerEntry, 'windows'>, tool: string, now: number): TimeWindow | undefined {
-  const window = entry.windows?.[tool]
+  const window = ownEntry(entry.windows, tool)
   return window && windowEnd(window) > now ? window : undefined
 }
 

@@ -12,6 +12,7 @@ import { send, sendLoginNeeded, sendNotFound } from '../../web/page-responses.js
 import { sessionCookie, type PageSessions } from '../../web/sessions.js'
 import { renderRulesSection } from './rules-section.js'
 import { submitRuleForm, RULE_FORM_MAX_BYTES, type RuleFormsOptions, type RuleNotice } from './rule-forms.js'
+import { ownEntry } from '../../approvals/own-entry.js'
 import { localTime } from '../../web/local-time.js'
 import { publicHostLocation } from '../public-host.js'
 import { addServerHint, command, freshLoginLinkHint } from '../../cli/commands-named.js'
@@ -109,7 +110,8 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
         return
       }
       const name = rules[1] as string
-      const notice = await submitRuleForm(options.rules, options.config().servers[name], name, form)
+      // Looked up as an own entry: a name such as __proto__ must find no server, not Object.prototype.
+      const notice = await submitRuleForm(options.rules, ownEntry(options.config().servers, name), name, form)
       // Refused: the dashboard again, the reason beside the server's rules and the form as it was sent.
       if (notice) return send(res, 400, page('Rule not saved', await dashboardBody(options, csrf, notice)))
       res.writeHead(303, { location: `/#rules-${name}`, 'cache-control': 'no-store' }).end()
