@@ -20,7 +20,7 @@ export function createTokenRefresh(options: { fetchFn?: FetchLike; now?: () => n
       if (!secrets.discovery) return { kind: 'refused', reason: 'its login data is incomplete' }
       // Loaded on first use, like the SDK it drives: most bridges never need it.
       const { renewWithClientCredentials } = await import('./grants/client-credentials.js')
-      return { kind: 'renewed', tokens: await renewWithClientCredentials({ name, server, secrets, store, discovery: secrets.discovery, fetchFn }) }
+      return { kind: 'renewed', tokens: await renewWithClientCredentials({ name, server, secrets, store, discovery: secrets.discovery, fetchFn, now }) }
     }
     const discovery = secrets.discovery as Discovery | undefined
     if (!discovery || !secrets.client || !secrets.tokens) return { kind: 'refused', reason: 'its login data is incomplete' }

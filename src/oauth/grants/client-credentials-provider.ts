@@ -14,6 +14,7 @@ export function clientCredentialsProvider(options: {
   secrets: ServerSecrets
   discovery: Discovery | NonNullable<ServerSecrets['discovery']>
   scope: string | undefined
+  now?: () => number
 }): StoreBackedProvider {
   const { secrets, discovery, scope } = options
   const clientId = secrets.client?.client_id
@@ -35,6 +36,7 @@ export function clientCredentialsProvider(options: {
     store: options.store,
     clientMetadata,
     discovery,
+    ...(options.now ? { now: options.now } : {}),
     ...(secrets.privateKeyPem
       ? {
           addClientAuthentication: createPrivateKeyJwtAuth({

@@ -39,9 +39,11 @@ export async function renewWithClientCredentials(options: {
   store: TokenStore
   discovery: NonNullable<ServerSecrets['discovery']>
   fetchFn: FetchLike
+  /** The clock the new token's expiry is reckoned from; the refresh hands its own in. */
+  now?: () => number
 }): Promise<StoredTokens> {
   const { name, server, secrets, store, discovery } = options
-  const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope: server.scope ?? secrets.requestedScope })
+  const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope: server.scope ?? secrets.requestedScope, ...(options.now ? { now: options.now } : {}) })
   try {
     await auth(provider, { serverUrl: server.url, ...(server.scope ? { scope: server.scope } : {}), fetchFn: options.fetchFn })
   } catch (error) {
