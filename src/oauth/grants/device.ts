@@ -19,6 +19,9 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 export interface DeviceAuthorization extends DiscoveredTarget {
   io: FlowIo
   timeoutMs: number
+  /** The clock and the wait between polls; tests hand in their own so no poll is waited for. */
+  now?: () => number
+  sleep?: (ms: number) => Promise<void>
 }
 
 interface DeviceCodeResponse {
@@ -32,6 +35,8 @@ interface DeviceCodeResponse {
 
 export async function authorizeWithDeviceCode(options: DeviceAuthorization): Promise<AuthorizationOutcome> {
   const { io, store, name, fetchFn, discovery, scope } = options
+  const now = options.now ?? Date.now
+  const wait = options.sleep ?? sleep
   const metadata = discovery.authorizationServerMetadata
   const endpoint = (metadata as { device_authorization_endpoint?: string } | undefined)?.device_authorization_endpoint
   if (!metadata || !endpoint) {
@@ -86,20 +91,20 @@ export async function authorizeWithDeviceCode(options: DeviceAuthorization): Pro
   io.progress(`On any device, open ${verification.href}${device.verification_uri_complete ? '' : ` and enter the code ${device.user_code}`}`)
   io.progress(`Code: ${device.user_code} (waiting for you to approve…)`)
 
-  const deadline = Date.now() + Math.min(options.timeoutMs, (device.expires_in ?? 600) * 1000)
+  const deadline = now() + Math.min(options.timeoutMs, (device.expires_in ?? 600) * 1000)
   let interval = Math.max(1, device.interval ?? 5) * 1000
   for (;;) {
-    if (Date.now() > deadline) {
+    if (now() > deadline) {
       throw new BridgeError('CALLBACK_TIMEOUT', 'The device code expired before the login was approved.', { hint: 'Run the command again and approve the login sooner.' })
     }
-    await sleep(interval)
+    await wait(interval)
     const poll = await postForm(fetchFn, metadata.token_endpoint, client, metadata, {
       grant_type: DEVICE_GRANT,
       device_code: device.device_code,
       ...(resource ? { resource } : {}),
     })
     if (poll.ok) {
-      const tokens = fromTokenResponse({ ...(poll.body as unknown as Parameters<typeof fromTokenResponse>[0]), issuer: credentialIssuer(discovery) }, Date.now())
+      const tokens = fromTokenResponse({ ...(poll.body as unknown as Parameters<typeof fromTokenResponse>[0]), issuer: credentialIssuer(discovery) }, now())
       if (typeof tokens.access_token !== 'string') throw new BridgeError('TOKEN_EXCHANGE_FAILED', `The token endpoint ${metadata.token_endpoint} answered without an access token.`)
       await saveTokens(store, name, tokens)
       return { discovery, scope }
