@@ -13,7 +13,7 @@ import { onOwnSignal } from '../upstream.js'
 import { errorResponse } from '../jsonrpc.js'
 import { eachMessage, isEventStream, sseEvent } from './message-stream.js'
 import type { UpstreamSession } from './upstream-sessions.js'
-import type { PostToSession } from './to-legacy-rounds.js'
+import type { TellSession } from './to-legacy-rounds.js'
 import { SUBSCRIPTION_ID_META, isRecord, jsonAnswer, paramsOf, type Message } from './wire.js'
 
 const ACKNOWLEDGED = 'notifications/subscriptions/acknowledged'
@@ -38,7 +38,7 @@ interface SharedGet {
   opened: Promise<boolean>
 }
 
-export function createListens(sendUpstream: UpstreamSender, post: PostToSession) {
+export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
   const shared = new WeakMap<UpstreamSession, SharedGet>()
 
   const openGet = (request: UpstreamRequest, session: UpstreamSession): SharedGet => {

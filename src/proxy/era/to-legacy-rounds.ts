@@ -61,8 +61,10 @@ export interface LegacyRounds {
   close(): void
 }
 
-/** Sends one message to the upstream on the call's session (a response to one of its requests). */
-export type PostToSession = (request: UpstreamRequest, session: UpstreamSession, message: object) => void
+/** Sends one message to the upstream on the call's session (a response to one of its requests); resolves with the HTTP status. */
+export type PostToSession = (request: UpstreamRequest, session: UpstreamSession, message: object) => Promise<number>
+/** The same, for a message whose fate changes nothing (a refusal, a cancel). */
+export type TellSession = (request: UpstreamRequest, session: UpstreamSession, message: object) => void
 
 const INVALID_PARAMS = -32602
 
@@ -79,19 +81,36 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
     }
     request.signal.addEventListener('abort', onGone, { once: true })
     out.once('close', onGone)
+    // The held call has no limit of its own on its silence (it waits for a person in between
+    // rounds): while a round plays, the bridge gives the upstream waitMs between messages.
+    let silence: NodeJS.Timeout | undefined
+    const quiet = () => {
+      clearTimeout(silence)
+      silence = setTimeout(() => {
+        if (settled) return
+        call.cancel()
+        finish(errorResponse(clientId ?? null, -32603, `The upstream server sent nothing for ${waitMs / 1000} seconds after the client's answers; the bridge cancelled the call. Send the request again without requestState and inputResponses.`) as Message)
+      }, waitMs)
+      silence.unref()
+    }
     const finish = (last: Message) => {
+      if (settled) return
       settled = true
+      clearTimeout(silence)
       request.signal.removeEventListener('abort', onGone)
       out.end(sseEvent(last))
     }
+    quiet()
     void (async () => {
       for (;;) {
         const next = await call.messages.next()
+        if (settled) return
+        quiet()
         if (next.done) return finish(errorResponse(clientId ?? null, -32603, 'The upstream server ended its answer without a result.') as Message)
         const upstream = next.value
         if (typeof upstream.method === 'string' && upstream.id !== undefined && upstream.id !== null) {
           if (!clientCanAnswer(upstream.method, call.session.declared)) {
-            post(request, call.session, errorResponse(upstream.id, -32601, `The client did not declare what ${upstream.method} needs.`))
+            void post(request, call.session, errorResponse(upstream.id, -32601, `The client did not declare what ${upstream.method} needs.`)).catch(() => undefined)
             continue
           }
           const key = `input-${randomBytes(6).toString('base64url')}`
@@ -146,11 +165,18 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
       clearTimeout(call.timer)
       const responses = isRecord(paramsOf(message)?.inputResponses) ? (paramsOf(message)?.inputResponses as Record<string, unknown>) : {}
       const unanswered = new Map<string, Asked>()
+      const posts: Array<Promise<number>> = []
       for (const [key, asked] of call.asked) {
         if (responses[key] === undefined) unanswered.set(key, asked)
-        else post(request, session, { jsonrpc: '2.0', id: asked.upstreamId, result: inputAnswer(responses[key]) })
+        else posts.push(post(request, session, { jsonrpc: '2.0', id: asked.upstreamId, result: inputAnswer(responses[key]) }))
       }
       call.asked = unanswered
+      const refused = await firstRefusal(posts)
+      if (refused !== undefined) {
+        // The answers never reached the upstream call: it would wait for them forever.
+        call.cancel()
+        return jsonAnswer(200, errorResponse(message.id ?? null, -32603, refused))
+      }
       // mrtr.mdx §Error Handling: missing answers are asked for again rather than failed.
       if (unanswered.size > 0) return jsonAnswer(200, inputRequired(call, message.id))
       return playRound(call, request, message.id)
@@ -164,6 +190,22 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
       held.clear()
     },
   }
+}
+
+/** Why the upstream did not take the client's answers, or undefined when it took every one. */
+async function firstRefusal(posts: Array<Promise<number>>): Promise<string | undefined> {
+  const outcomes = await Promise.all(posts.map((sent) => sent.then((status) => ({ status }), (error: unknown) => ({ error }))))
+  for (const outcome of outcomes) {
+    if ('error' in outcome) return `The bridge could not send the client's answers to the upstream server (${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}); the call was cancelled. Send the request again without requestState and inputResponses.`
+    const { status } = outcome
+    if (status >= 200 && status < 300) continue
+    const what =
+      status === 404 ? 'its session ended while the client answered; the bridge opens a new one for the next request'
+      : status === 401 || status === 403 ? "it refused the bridge's token; the bridge renews it (or asks for a new login) on the next request"
+      : 'it refused them'
+    return `The upstream server answered HTTP ${status} to the client's answers (${what}), so the call was cancelled. Send the request again without requestState and inputResponses.`
+  }
+  return undefined
 }
 
 /** What a retry must repeat: the params without the round's own fields (mrtr.mdx §Client Requirements). */

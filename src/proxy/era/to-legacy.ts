@@ -24,11 +24,17 @@ export interface ToLegacyOptions {
 export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, options: ToLegacyOptions = {}): { send: UpstreamSender; close(): void } {
   const sessions = new UpstreamSessions(sendUpstream)
 
-  const post = (request: UpstreamRequest, session: UpstreamSession, message: object) => {
-    void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, message)).then((sent) => sent.body.resume(), () => undefined)
+  /** Resolves with the upstream's HTTP status; a session it no longer knows is opened anew next time. */
+  const post = async (request: UpstreamRequest, session: UpstreamSession, message: object): Promise<number> => {
+    const sent = await sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, message))
+    sent.body.resume()
+    if (sent.statusCode === 404) sessions.forget(session)
+    return sent.statusCode
   }
+  /** For messages nobody waits on (a refusal, a cancel): what becomes of them changes nothing here. */
+  const tell = (request: UpstreamRequest, session: UpstreamSession, message: object) => void post(request, session, message).catch(() => undefined)
   const rounds = createLegacyRounds(post, options.inputWaitMs)
-  const listens = createListens(sendUpstream, post)
+  const listens = createListens(sendUpstream, tell)
 
   async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const upstreamId = session.nextId++
@@ -50,7 +56,7 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
     if (answer.statusCode === 401 || answer.statusCode === 403) return answer
     // On HTTP a 2026-07-28 client cancels by closing its stream; a 2025 server wants to be told
     // (2025-11-25 `basic/utilities/cancellation.mdx`).
-    const cancelUpstream = () => post(request, session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })
+    const cancelUpstream = () => tell(request, session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })
     if (own && answer.statusCode === 200 && isEventStream(answer)) {
       let cancelled = false
       const cancel = () => {
@@ -72,7 +78,7 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
         // 2026-07-28 has no server requests on a request's stream (`basic/patterns/mrtr.mdx`), and
         // this request cannot carry a round (the client declared no input capability, or the method
         // takes none): say no rather than leave the server waiting.
-        void sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))).then((sent) => sent.body.resume(), () => undefined)
+        tell(request, session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))
         return undefined
       }
       return upstream.id === upstreamId || upstream.id === undefined || upstream.id === null ? modernMessage(upstream, method, message.id) : undefined
