@@ -13,6 +13,7 @@ import { sessionCookie, type PageSessions } from '../../web/sessions.js'
 import { renderRulesSection } from './rules-section.js'
 import { submitRuleForm, RULE_FORM_MAX_BYTES, type RuleFormsOptions, type RuleNotice } from './rule-forms.js'
 import { ownEntry } from '../../approvals/own-entry.js'
+import { quote } from '../../errors.js'
 import { localTime } from '../../web/local-time.js'
 import { publicHostLocation } from '../public-host.js'
 import { addServerHint, command, freshLoginLinkHint } from '../../cli/commands-named.js'
@@ -111,7 +112,10 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       }
       const name = rules[1] as string
       // Looked up as an own entry: a name such as __proto__ must find no server, not Object.prototype.
-      const notice = await submitRuleForm(options.rules, ownEntry(options.config().servers, name), name, form)
+      const entry = ownEntry(options.config().servers, name)
+      // The dashboard shows a refusal beside the server's rules, which a server that is not there has none of.
+      if (!entry) return send(res, 404, page('Rule not saved', html`<h1>Rule not saved</h1><p class="bad">There is no server named ${quote(name)}. Nothing was changed.</p><p><a href="/">Back to the dashboard</a></p>`))
+      const notice = await submitRuleForm(options.rules, entry, name, form)
       // Refused: the dashboard again, the reason beside the server's rules and the form as it was sent.
       if (notice) return send(res, 400, page('Rule not saved', await dashboardBody(options, csrf, notice)))
       res.writeHead(303, { location: `/#rules-${name}`, 'cache-control': 'no-store' }).end()
