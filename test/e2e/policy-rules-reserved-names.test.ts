@@ -2,7 +2,7 @@
 // object has (__proto__, constructor), signed in with the real cookie and CSRF token: each is
 // refused as a server that does not exist, config.json stays byte for byte as it was, and the
 // real server's calls are still held for a person, as they would not be had `policy: allow`
-// landed on Object.prototype. `add` refuses such a name before it contacts anything.
+// landed on Object.prototype. `add` and `policy` refuse such a name before they touch anything.
 import { request } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -179,5 +179,16 @@ describe('rule forms for a server named __proto__ or constructor', () => {
       'pay',
     ])
     expect(upstream.calls.length).toBe(runs)
+  })
+
+  it('policy refuses such a server name, and takes a tool named constructor as an ordinary tool', async () => {
+    const before = await configText()
+    const refused = await runCli(['policy', '__proto__', 'allow'], env)
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('"__proto__" cannot name a server')
+    const removed = await runCli(['policy', 'pay', 'constructor', '--remove-when', '1'], env)
+    expect(removed.code).not.toBe(0)
+    expect(removed.stderr).toContain('"constructor" on "pay" has no argument rule #1.')
+    expect(await configText()).toBe(before)
   })
 })

@@ -15,7 +15,8 @@ import { isPolicy, type BridgeConfig, type Policy, type ServerEntry } from '../.
 import type { ExpressionProblem } from '../../approvals/rules/expression.js'
 import { applyRuleEdit, checkRuleEdit, type RuleEdit } from '../../approvals/rules/rule-edits.js'
 import { describeEnd, parseDuration } from '../../approvals/rules/duration.js'
-import { endWindow, pruneWindows, setWindow, windowEnd } from '../../approvals/rules/windows.js'
+import { endWindow, setWindow, windowEnd } from '../../approvals/rules/windows.js'
+import { ownEntry } from '../../approvals/own-entry.js'
 import { explainCall, showRules } from './policy-show.js'
 import { loadRuleEvaluator } from '../../approvals/rules/when-rules.js'
 import type { CliContext } from '../context.js'
@@ -81,7 +82,7 @@ async function removeWhenRule(ctx: CliContext, name: string, tool: string, posit
   let removed: string | undefined
   await updateConfig(ctx.paths, (config) => {
     const entry = getServer(config, name)
-    const rules = entry.whenRules?.[tool] ?? []
+    const rules = ownEntry(entry.whenRules, tool) ?? []
     const rule = rules[index]
     if (!rule) {
       throw new BridgeError('BAD_USAGE', `${quote(tool)} on ${quote(name)} has no argument rule #${index + 1}${rules.length ? ` (it has ${rules.length})` : ''}.`, {
@@ -119,7 +120,6 @@ async function openToolWindow(ctx: CliContext, name: string, tool: string, polic
     const entry = getServer(config, name)
     // Typed by name, not seen: like `policy <server> <tool> allow`, the window is not bound to a definition.
     until = windowEnd(setWindow(entry, tool, seconds, undefined, Date.now()))
-    tidy(entry)
   })
   ctx.out.success(`Calls to ${quote(tool)} on ${quote(name)} run without asking until ${describeEnd(until)}; then its rule is back.`)
   ctx.out.progress(`End it sooner with: mcp-oauth-bridge policy ${name} ${tool} end-window`)
@@ -128,9 +128,7 @@ async function openToolWindow(ctx: CliContext, name: string, tool: string, polic
 async function endToolWindow(ctx: CliContext, name: string, tool: string): Promise<void> {
   let wasOpen = false
   await updateConfig(ctx.paths, (config) => {
-    const entry = getServer(config, name)
-    wasOpen = endWindow(entry, tool, Date.now())
-    tidy(entry)
+    wasOpen = endWindow(getServer(config, name), tool, Date.now())
   })
   if (wasOpen) ctx.out.success(`The time window of ${quote(tool)} on ${quote(name)} is ended; its rule applies again.`)
   else ctx.out.success(`${quote(tool)} on ${quote(name)} had no open time window; nothing changed.`)
@@ -161,12 +159,7 @@ async function setReadOnly(ctx: CliContext, name: string, policy: string): Promi
 
 async function hasWhenRules(ctx: CliContext, name: string, tool: string): Promise<boolean> {
   const config: BridgeConfig = await readConfig(ctx.paths)
-  return (config.servers[name]?.whenRules?.[tool]?.length ?? 0) > 0
-}
-
-/** Ended windows are dropped on every write, so config.json does not collect them. */
-function tidy(entry: ServerEntry): void {
-  pruneWindows(entry, Date.now())
+  return (ownEntry(ownEntry(config.servers, name)?.whenRules, tool)?.length ?? 0) > 0
 }
 
 /** The same change the dashboard's forms make (approvals/rules/rule-edits.ts); a refusal leaves config.json unwritten. */
