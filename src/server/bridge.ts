@@ -11,6 +11,8 @@ import { createBridgeHandler, type BridgeAppOptions } from './app.js'
 /** Transports toward the configured servers, by name (Streamable HTTP, HTTP+SSE, era translation). */
 export interface UpstreamSenders {
   senderFor(name: string, entry: ServerEntry): UpstreamSender
+  /** Closes what serves servers the reloaded configuration no longer keeps as they were. */
+  retain?(servers: Readonly<Record<string, ServerEntry>>): void
   close(): Promise<void>
 }
 
@@ -46,6 +48,11 @@ export class Bridge {
     this.#senders = undefined
     this.#loading = undefined
     await senders?.close()
+  }
+
+  /** config.json was reloaded: upstream streams of removed, renamed or moved servers end now. */
+  retain(servers: Readonly<Record<string, ServerEntry>>): void {
+    this.#senders?.retain?.(servers)
   }
 
   async close(): Promise<void> {

@@ -260,9 +260,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     Promise.all([
       import('../proxy/upstream-senders.js'),
       import('../proxy/era/era-senders.js'),
-    ]).then(([legacy, era]) =>
-      era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send }),
-    )
+    ]).then(([legacy, era]) => {
+      const sse = legacy.createUpstreamSenders({ send })
+      // A reload reaches the HTTP+SSE senders, whose upstream streams outlive a request.
+      return Object.assign(era.createEraSenders(sse, { saveEra, send }), {
+        retain: (servers: BridgeConfig['servers']) => sse.retain(servers),
+      })
+    })
   const bridge = new Bridge({
     config: () => config,
     tokens,
@@ -402,6 +406,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
         const next = await readConfig(paths)
         await prepareWhenRules(next)
         config = next
+        bridge.retain(config.servers)
         // Read-only just turned on (or confirmed again): bind the tools the bridge already knows.
         for (const name of Object.keys(config.servers))
           void rememberReadOnly(name, catalog.list(name))

@@ -9,7 +9,7 @@ import { ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@model
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultConfig, type BridgeConfig } from '../../src/config/schema.js'
 import { createLegacySseSender } from '../../src/proxy/legacy-sse.js'
-import { createUpstreamSenders, type UpstreamSenders } from '../../src/proxy/upstream-senders.js'
+import { createUpstreamSenders, type ReloadableSenders } from '../../src/proxy/upstream-senders.js'
 import { detectTransport } from '../../src/proxy/transport-detect.js'
 import { createBridgeHandler } from '../../src/server/app.js'
 import { loopbackAuthorities } from '../../src/server/guard.js'
@@ -47,7 +47,7 @@ async function until(condition: () => boolean, ms = 5_000): Promise<void> {
 
 describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', () => {
   let upstream: LegacySseServer
-  let senders: UpstreamSenders
+  let senders: ReloadableSenders
   let server: Server
   let mcpUrl: URL
   const tokens = new FakeTokens()
@@ -204,6 +204,23 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
     } finally {
       await sender.close()
     }
+  })
+
+  it('closes the upstream streams of a server the reloaded config no longer has, and keeps those it still has', async () => {
+    const { client } = await connect()
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'open' } }))).toBe('open')
+    const open = upstream.stats.openStreams
+    expect(open).toBeGreaterThan(0)
+    const entry = { url: upstream.sseUrl, auth: 'oauth', policy: 'allow', transport: 'sse' } as const
+    senders.retain({ legacy: entry })
+    expect(upstream.stats.openStreams).toBe(open)
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe('still here')
+    // Renamed (or removed): nothing is configured under this name any more.
+    senders.retain({ renamed: entry })
+    await until(() => upstream.stats.openStreams === 0)
+    // A new client of the server while it is still configured gets a sender of its own.
+    const again = await connect()
+    expect(text(await again.client.callTool({ name: 'add', arguments: { a: 1, b: 1 } }))).toBe('2')
   })
 
   it('detects the transport: unauthorized without a token, sse with one', async () => {
