@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { describe, expect, it } from 'vitest'
@@ -7,7 +8,11 @@ import { legacyMessage } from './modern-call.js'
 import { modernMessage } from './modern-results.js'
 import { encodeHeaderValue, paramDeclarations, routingHeaders } from './routing-headers.js'
 import { clientCanAnswer, inputAnswer, inputCapabilities } from './input-requests.js'
-import { clientEraOf } from './wire.js'
+import { clientEraOf, type Message } from './wire.js'
+import type { UpstreamResponse } from '../upstream.js'
+import { relayInputRounds, type InputRounds } from './legacy-input-rounds.js'
+import type { LegacyClientSession } from './legacy-sessions.js'
+import { MAX_ROUNDS } from './input-requests.js'
 
 const request = (headers: Record<string, string>, body?: object, method = 'POST') =>
   ({ url: new URL('http://x'), method, clientHeaders: headers, body: body ? Buffer.from(JSON.stringify(body)) : undefined, staticHeaders: undefined, token: undefined, signal: new AbortController().signal })
@@ -74,5 +79,42 @@ describe('era wire rules', () => {
     expect(clientCanAnswer('sampling/createMessage', declared)).toBe(false)
     expect(clientCanAnswer('ping', declared)).toBe(false)
     expect(inputAnswer({ resultType: 'complete', action: 'accept', content: { ok: true } })).toEqual({ action: 'accept', content: { ok: true } })
+  })
+})
+
+describe('a 2025 client’s input rounds with a 2026-07-28 upstream', () => {
+  const inputRequired = (id: unknown, round: number) => ({ jsonrpc: '2.0', id, result: { resultType: 'input_required', inputRequests: { ask: { method: 'elicitation/create', params: { message: `round ${round}` } } }, requestState: `s${round}` } })
+  const answer = (status: number, value: unknown): UpstreamResponse => ({ statusCode: status, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(JSON.stringify(value))]) })
+  const session = () => ({ inputCapabilities: { elicitation: {} }, awaiting: new Map<string, (response: Message) => void>() }) as unknown as LegacyClientSession
+
+  /** Plays the rounds, answering each input request at once, and gives every message the client got. */
+  async function play(first: UpstreamResponse, retry: InputRounds['retry'], signal = new AbortController().signal): Promise<Message[]> {
+    const client = session()
+    const played = relayInputRounds(first, { session: client, message: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'transfer', arguments: {} } }, method: 'tools/call', signal, retry })
+    const seen: Message[] = []
+    for await (const message of eachMessage(played)) {
+      seen.push(message)
+      if (typeof message.method === 'string' && message.id !== undefined) client.awaiting.get(String(message.id))?.({ jsonrpc: '2.0', id: message.id, result: { action: 'accept' } })
+    }
+    return seen
+  }
+
+  it('sends the call upstream at most MAX_ROUNDS times, and leaves no abort listener behind', async () => {
+    const signal = new AbortController().signal
+    let sends = 1
+    const seen = await play(answer(200, inputRequired(9, 0)), async (_params, id) => answer(200, inputRequired(id, sends++)), signal)
+    expect(sends).toBe(MAX_ROUNDS)
+    expect(seen.at(-1)).toMatchObject({ id: 9, result: { isError: true, content: [{ text: expect.stringMatching(`after ${MAX_ROUNDS} rounds`) }] } })
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+  })
+
+  it('relays the error of a retry the upstream refused, also under id null', async () => {
+    const seen = await play(answer(200, inputRequired(9, 0)), async () => answer(400, { jsonrpc: '2.0', id: null, error: { code: -32602, message: 'requestState expired' } }))
+    expect(seen.at(-1)).toEqual({ jsonrpc: '2.0', id: 9, error: { code: -32602, message: 'requestState expired' } })
+  })
+
+  it('says the token was refused when a retry gets 401, instead of an empty answer', async () => {
+    const seen = await play(answer(200, inputRequired(9, 0)), async () => ({ statusCode: 401, headers: {}, body: Readable.from([]) }))
+    expect(seen.at(-1)).toMatchObject({ id: 9, result: { isError: true, content: [{ text: expect.stringMatching(/refused the bridge's token \(HTTP 401\).*send the call again/) }] } })
   })
 })

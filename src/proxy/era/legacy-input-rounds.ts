@@ -46,24 +46,36 @@ async function play(first: UpstreamResponse, rounds: InputRounds, out: PassThrou
   const { message, method } = rounds
   let answer = first
   let answerId: Message['id'] = message.id
-  for (let round = 0; ; round += 1) {
+  // `sends` counts the requests the upstream got for this call: the first one and each retry.
+  for (let sends = 1; ; sends += 1) {
+    if (answer.statusCode === 401 || answer.statusCode === 403) {
+      // The token expired or was revoked while the client answered; the forward stage refreshes
+      // it (or logs in again) on the client's next request, which this answer cannot wait for.
+      answer.body.resume()
+      return void out.end(sseEvent(failure(rounds, `The upstream server refused the bridge's token (HTTP ${answer.statusCode}) when the bridge sent it the client's answers. The bridge renews the token on the next request: send the call again (if it keeps failing, log in to the server again).`)))
+    }
     let final: Message | undefined
     for await (const upstream of eachMessage(answer)) {
       if (typeof upstream.method === 'string') {
         const relayed = legacyMessage(upstream, method)
         if (relayed) out.write(sseEvent(relayed))
-      } else if (upstream.id === answerId) final = upstream
+      } else if (upstream.id === answerId || (upstream.id === null && isRecord(upstream.error))) final = upstream
+      // An error under id null is the upstream refusing the request itself (a 400, JSON-RPC §5).
     }
-    if (!final) return void out.end(sseEvent(failure(rounds, 'The upstream server ended its answer without a result.')))
-    if (!isInputRequired(final) || !isRecord(final.result) || round >= MAX_ROUNDS) {
-      const done = round >= MAX_ROUNDS && isInputRequired(final) ? failure(rounds, `The upstream server still asked for input after ${MAX_ROUNDS} rounds; the bridge gave up.`) : legacyMessage({ ...final, id: message.id }, method)
+    if (!final) {
+      const status = answer.statusCode === 200 ? '' : ` (HTTP ${answer.statusCode})`
+      return void out.end(sseEvent(failure(rounds, `The upstream server ended its answer without a result${status}.`)))
+    }
+    const exhausted = sends >= MAX_ROUNDS
+    if (!isInputRequired(final) || !isRecord(final.result) || exhausted) {
+      const done = exhausted && isInputRequired(final) ? failure(rounds, `The upstream server still asked for input after ${MAX_ROUNDS} rounds; the bridge gave up.`) : legacyMessage({ ...final, id: message.id }, method)
       return void out.end(done ? sseEvent(done) : undefined)
     }
     const asked = isRecord(final.result.inputRequests) ? final.result.inputRequests : {}
     const outcome = await askClient(asked, rounds, out)
     if (outcome.kind === 'refused') return void out.end(sseEvent(failure(rounds, outcome.text)))
     const state = final.result.requestState
-    answerId = `bridge-round-${round + 1}-${randomUUID()}`
+    answerId = `bridge-round-${sends}-${randomUUID()}`
     // mrtr.mdx §Client Requirements: the same method and params, a new id, the answers, the exact requestState.
     const { inputResponses: _old, requestState: _oldState, ...params } = paramsOf(message) ?? {}
     answer = await rounds.retry({ ...params, inputResponses: outcome.responses, ...(typeof state === 'string' ? { requestState: state } : {}) }, answerId)
@@ -82,11 +94,13 @@ async function askClient(asked: Record<string, unknown>, rounds: InputRounds, ou
     out.write(sseEvent({ jsonrpc: '2.0', id: ids[index], method: request.method, ...(request.params !== undefined ? { params: request.params } : {}) }))
   }))
   let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
   const abandoned = new Promise<'timeout' | 'aborted'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), INPUT_WAIT_MS)
     timer.unref()
     if (rounds.signal.aborted) resolve('aborted')
-    rounds.signal.addEventListener('abort', () => resolve('aborted'), { once: true })
+    onAbort = () => resolve('aborted')
+    rounds.signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
     const settled = await Promise.race([Promise.all(answers), abandoned])
@@ -101,6 +115,8 @@ async function askClient(asked: Record<string, unknown>, rounds: InputRounds, ou
     return { kind: 'answers', responses }
   } finally {
     clearTimeout(timer)
+    // One listener per round would pile up on a long call's signal.
+    if (onAbort) rounds.signal.removeEventListener('abort', onAbort)
     for (const id of ids) session.awaiting.delete(id)
   }
 }
