@@ -3,6 +3,7 @@
 // the bridge tells which era a client request belongs to without parsing most bodies.
 import { Readable } from 'node:stream'
 import type { UpstreamRequest, UpstreamResponse } from '../forward.js'
+import { jsonAnswer } from '../json-answer.js'
 
 export type Era = '2026-07-28' | '2025-11-25'
 export const MODERN: Era = '2026-07-28'
@@ -70,10 +71,8 @@ export function header(request: UpstreamRequest, name: string): string | undefin
   return typeof value === 'string' ? value : undefined
 }
 
-export function jsonAnswer(status: number, value: unknown, headers: Record<string, string> = {}): UpstreamResponse {
-  const text = JSON.stringify(value)
-  return { statusCode: status, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers }, body: Readable.from([Buffer.from(text)]) }
-}
+// The translators' own JSON answers are the ones every sender makes (one shared helper).
+export { jsonAnswer }
 
 /** Answers the translators make themselves, which say nothing about the upstream's era. */
 const bridgeMade = new WeakSet<UpstreamResponse>()
