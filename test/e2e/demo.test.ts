@@ -15,6 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createMcpSessions } from '../../src/demo/mcp-sessions.js'
 import { launchChromium } from '../fixtures/chromium.js'
 import { startFormSite, type FormSite } from '../fixtures/form-site.js'
 import { ROOT, cliEnv, makeHome, runCli, spawnCli, type InteractiveCli } from './cli-process.js'
@@ -599,4 +600,91 @@ describe('mcp-oauth-bridge demo, when the person presses Deny', () => {
     expect(result.stderr).toContain('The authorization server refused: "access_denied" ("The person denied access on the consent page.")')
     expect(result.code).toBe(1)
   }, 60_000)
+})
+
+// The demo's 2025-era sessions, driven with web-standard requests on the SDK's own transport and a
+// clock the test moves: abandoned sessions end, another client's token cannot use one, a refused
+// initialize leaves no transport behind, and a full server says what a person can do.
+describe('the demo’s 2025-era sessions', () => {
+  const MINUTE = 60_000
+  const authOf = (clientId: string) => ({ token: `token-of-${clientId}`, clientId, scopes: ['mcp'] })
+  const post = (body: unknown, sessionId?: string, accept = 'application/json, text/event-stream') =>
+    new Request('http://127.0.0.1/mcp', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept,
+        ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': LEGACY } : {}),
+      },
+      body: JSON.stringify(body),
+    })
+  const initializeBody = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'sessions-test', version: '1' } } }
+
+  const setUp = (options: { maxSessions?: number } = {}) => {
+    let clock = 0
+    const sessions = createMcpSessions({ ...options, idleMs: 30 * MINUTE, now: () => clock })
+    const open = async (clientId: string): Promise<string> => {
+      const answer = await sessions.handle(post(initializeBody), { parsedBody: initializeBody, authInfo: authOf(clientId) })
+      expect(answer.status).toBe(200)
+      await answer.text()
+      const id = answer.headers.get('mcp-session-id')
+      expect(id).toBeTruthy()
+      return id as string
+    }
+    const ping = async (sessionId: string, clientId: string): Promise<Response> => {
+      const body = { jsonrpc: '2.0', id: 2, method: 'ping' }
+      const answer = await sessions.handle(post(body, sessionId), { parsedBody: body, authInfo: authOf(clientId) })
+      await answer.clone().text()
+      return answer
+    }
+    return { sessions, open, ping, advance: (ms: number) => (clock += ms) }
+  }
+
+  it('closes a session after 30 minutes without a request, counted from its last one', async () => {
+    const { sessions, open, ping, advance } = setUp()
+    const kept = await open('client-a')
+    const abandoned = await open('client-a')
+    advance(20 * MINUTE)
+    expect((await ping(kept, 'client-a')).status).toBe(200)
+    advance(20 * MINUTE)
+    expect((await ping(abandoned, 'client-a')).status).toBe(404)
+    expect((await ping(kept, 'client-a')).status).toBe(200)
+    expect(sessions.openCount()).toBe(1)
+    await sessions.closeAll()
+  })
+
+  it('refuses a session to a token of another client', async () => {
+    const { sessions, open, ping } = setUp()
+    const id = await open('client-a')
+    const stranger = await ping(id, 'client-b')
+    expect(stranger.status).toBe(403)
+    expect(((await stranger.json()) as { error: { message: string } }).error.message).toContain('opened by another client')
+    expect((await ping(id, 'client-a')).status).toBe(200)
+    await sessions.closeAll()
+  })
+
+  it('closes the transport of an initialize refused before its session began', async () => {
+    const { sessions } = setUp()
+    const refused = await sessions.handle(post(initializeBody, undefined, 'text/plain'), { parsedBody: initializeBody, authInfo: authOf('client-a') })
+    expect(refused.status).toBe(406)
+    expect(sessions.openCount()).toBe(0)
+    await sessions.closeAll()
+  })
+
+  it('when full, says how sessions end and how to start fresh, and takes new ones once idle ones closed', async () => {
+    const { sessions, open, advance } = setUp({ maxSessions: 2 })
+    await open('client-a')
+    await open('client-b')
+    const full = await sessions.handle(post(initializeBody), { parsedBody: initializeBody, authInfo: authOf('client-c') })
+    expect(full.status).toBe(503)
+    const { message } = ((await full.json()) as { error: { message: string } }).error
+    expect(message).toContain('2 sessions open')
+    expect(message).toContain('close after 30 minutes without a request')
+    expect(message).toContain('stop the demo (Ctrl-C) and run `mcp-oauth-bridge demo` again')
+    expect(message).not.toContain('DELETE')
+    advance(31 * MINUTE)
+    await open('client-c')
+    expect(sessions.openCount()).toBe(1)
+    await sessions.closeAll()
+  })
 })
