@@ -1,9 +1,13 @@
 // The 2025 sessions the bridge keeps with a 2025-only upstream for its 2026-07-28 clients, which
-// have none: one per client identity and capabilities (what `initialize` would have declared,
-// 2025-11-25 `basic/lifecycle.mdx` §Initialization), opened on first use and opened again when
-// the upstream forgets it (404, 2025-11-25 `basic/transports/streamable-http.mdx` §Session Management).
+// have none: one per clientInfo and capabilities the client declares in `_meta` (what `initialize`
+// would have declared, 2025-11-25 `basic/lifecycle.mdx` §Initialization), opened on first use and
+// opened again when the upstream forgets it (404, 2025-11-25 `basic/transports/streamable-http.mdx`
+// §Session Management). The key is only what the client says of itself: two clients declaring the
+// same name, version and capabilities share a session. A session pushed out by newer ones is
+// ended upstream with DELETE (§Session Management), so the server does not keep it for nobody.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream } from '../forward.js'
+import { onOwnSignal } from '../upstream.js'
 import { VERSION } from '../../version.js'
 import { readMessages } from './message-stream.js'
 import { BRIDGE_ERROR, errorResponse } from '../jsonrpc.js'
@@ -27,8 +31,11 @@ const MAX_SESSIONS = 256
 export class UpstreamSessions {
   readonly #send: UpstreamSender
 
-  constructor(send: UpstreamSender = sendUpstream) {
+  readonly #maxSessions: number
+
+  constructor(send: UpstreamSender = sendUpstream, maxSessions = MAX_SESSIONS) {
     this.#send = send
+    this.#maxSessions = maxSessions
   }
 
   readonly #openings = new Map<string, Promise<Opening>>()
@@ -58,10 +65,12 @@ export class UpstreamSessions {
         throw error
       })
       this.#openings.set(key, opening)
-      if (this.#openings.size > MAX_SESSIONS) {
+      if (this.#openings.size > this.#maxSessions) {
         const oldest = this.#openings.keys().next().value as string
+        const evicted = this.#openings.get(oldest)
         this.#openings.delete(oldest)
         this.#current.delete(oldest)
+        void evicted?.then((result) => (result.kind === 'open' ? endSession(this.#send, request, result.session) : undefined)).catch(() => undefined)
       }
     }
     return opening
@@ -100,4 +109,13 @@ async function initialize(sendUpstream: UpstreamSender, request: UpstreamRequest
   })
   initialized.body.resume()
   return { kind: 'open', session }
+}
+
+/** Ends a session upstream (2025-11-25 streamable-http.mdx §Session Management: DELETE with its id). */
+async function endSession(sendUpstream: UpstreamSender, request: UpstreamRequest, session: UpstreamSession): Promise<void> {
+  if (!session.id) return
+  const headers = { 'mcp-protocol-version': session.protocolVersion, 'mcp-session-id': session.id }
+  // On a signal of its own: the client whose request pushed the session out may leave meanwhile.
+  const ended = await sendUpstream({ ...onOwnSignal(request, new AbortController().signal), method: 'DELETE', clientHeaders: headers, body: undefined })
+  ended.body.resume()
 }
