@@ -218,14 +218,7 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
       const first = messages[0]
       if (!batch && first && first.method === 'initialize' && isRequest(first))
         return initialize(request, first)
-      return jsonAnswer(
-        400,
-        errorResponse(
-          null,
-          INVALID_REQUEST,
-          'Bad Request: no Mcp-Session-Id header; start a session with initialize first.',
-        ),
-      )
+      return noSessionHeader()
     }
     const session = lookup(request, sessionId)
     if (!session) return sessionNotFound()
@@ -252,14 +245,7 @@ export function createLegacySseSender(options: LegacySseOptions = {}): LegacySse
       return { statusCode: 405, headers: { allow: 'GET, POST, DELETE' }, body: Readable.from([]) }
     }
     if (sessionId === undefined) {
-      return jsonAnswer(
-        400,
-        errorResponse(
-          null,
-          INVALID_REQUEST,
-          'Bad Request: no Mcp-Session-Id header; start a session with initialize first.',
-        ),
-      )
+      return noSessionHeader()
     }
     const session = lookup(request, sessionId)
     if (!session) return sessionNotFound()
@@ -295,6 +281,17 @@ function sessionNotFound(): UpstreamResponse {
       null,
       INVALID_REQUEST,
       'Session not found: it has ended or never existed. Send initialize to start a new one.',
+    ),
+  )
+}
+
+function noSessionHeader(): UpstreamResponse {
+  return jsonAnswer(
+    400,
+    errorResponse(
+      null,
+      INVALID_REQUEST,
+      'Bad Request: no Mcp-Session-Id header; start a session with initialize first.',
     ),
   )
 }
