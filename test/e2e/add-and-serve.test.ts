@@ -1,6 +1,9 @@
 // The core promise, end to end: `add` logs in to a real OAuth-protected MCP server (oidc-provider
 // + the SDK's server) through a scripted browser, `start` serves it with the token injected, and
-// an SDK client calls its tools before and after the token expires.
+// an SDK client calls its tools before and after the token expires. The fixture's tokens live an
+// hour at the server; where a token must expire, the test announces a 2 s lifetime to the bridge
+// (its own clock then reaches the expiry, nothing racing it) and ends the old token at the server
+// once that time has passed, so a token used after its expiry would be refused.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -26,7 +29,7 @@ describe('add, then start, then call tools', () => {
   let bridge: RunningCli | undefined
 
   beforeAll(async () => {
-    fixture = await startOAuthFixture({ accessTokenTtlSeconds: 2 })
+    fixture = await startOAuthFixture()
     home = await makeHome()
     env = cliEnv(home)
   })
@@ -71,10 +74,19 @@ describe('add, then start, then call tools', () => {
 
   it('keeps working after the access token expires (refreshed ahead of expiry)', async () => {
     const client = await connect(`${bridge!.url}/mcp/demo`)
+    // The bridge swaps the login's hour-long token for one said to live 2 s: the server refuses
+    // the old one, and the bridge refreshes after that rejection.
+    fixture.announceExpiresIn(2)
+    await fixture.expireAccessTokens()
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'short-lived token' } }))).toBe('short-lived token')
+    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the announced lifetime
+    await fixture.expireAccessTokens()
     const refreshesBefore = fixture.stats.refreshGrants
-    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the token's own lifetime
+    const refusalsBefore = fixture.stats.mcpUnauthorized
     expect(text(await client.callTool({ name: 'echo', arguments: { text: 'after expiry' } }))).toBe('after expiry')
     expect(fixture.stats.refreshGrants).toBe(refreshesBefore + 1)
+    // Ahead of expiry: the expired token never reached the server.
+    expect(fixture.stats.mcpUnauthorized).toBe(refusalsBefore)
     await client.close()
   })
 
@@ -92,7 +104,11 @@ describe('add, then start, then call tools', () => {
   })
 
   it('prints a fresh token with `token` after expiry', async () => {
-    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200))
+    // The stored token was announced with 2 s; its refresh gets the real hour, so the token printed
+    // is still good when the test uses it.
+    fixture.announceExpiresIn(undefined)
+    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the announced lifetime
+    await fixture.expireAccessTokens()
     const token = await runCli(['token', 'demo'], env)
     expect(token.code).toBe(0)
     const response = await fetch(fixture.mcpUrl, {

@@ -201,8 +201,12 @@ describe('bridge access control off (--no-auth)', () => {
 })
 
 describe('dashboard Re-authorize', () => {
-  it('sends the browser to the login page and stores the new token when it comes back', async () => {
-    const browser = await launchChromium()
+  // Two logins, three command lines, a bridge and Chromium in one test: on a loaded two-core
+  // machine that takes longer than the default 30 s, so it gets a budget of its own.
+  it('sends the browser to the login page and stores the new token when it comes back', { timeout: 90_000 }, async () => {
+    // Chromium starts while `add` logs in: neither needs the other.
+    const browserStarted = launchChromium()
+    browserStarted.catch(() => undefined) // awaited below; a failed launch fails the test there
     const fixture = await startOAuthFixture()
     const env = cliEnv(await makeHome())
     try {
@@ -210,7 +214,7 @@ describe('dashboard Re-authorize', () => {
       const before = (await runCli(['token', 'demo'], env)).stdout.trim()
       const bridge = await startBridgeProcess(env, [], { auth: true })
       try {
-        const page = await browser.newPage()
+        const page = await (await browserStarted).newPage()
         // The provider's login page is a third party's (oidc-provider): Chromium stops at its
         // door, and the scripted client signs in there instead.
         let authorizationUrl: string | undefined
@@ -232,7 +236,7 @@ describe('dashboard Re-authorize', () => {
         await bridge.stop()
       }
     } finally {
-      await browser.close()
+      await (await browserStarted.catch(() => undefined))?.close()
       await fixture.close()
     }
   })

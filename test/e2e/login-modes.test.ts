@@ -139,10 +139,10 @@ describe('add --device', () => {
 
 describe('add --client-credentials', () => {
   it('with a client secret: no browser; the bridge serves tools and gets a new token after expiry', async () => {
-    const server = await fixture({
-      accessTokenTtlSeconds: 2,
-      preRegisteredClients: [{ client_id: 'machine', client_secret: 'machine-secret' }],
-    })
+    const server = await fixture({ preRegisteredClients: [{ client_id: 'machine', client_secret: 'machine-secret' }] })
+    // The bridge is told its tokens live 2 s; the server keeps them until the test ends them, so
+    // nothing before the expiry races it.
+    server.announceExpiresIn(2)
     const home = await makeHome()
     const browser = await forbiddenBrowser(home)
     const env = cliEnv(home, { BROWSER: browser.program })
@@ -156,8 +156,9 @@ describe('add --client-credentials', () => {
     const running = await bridge(env)
     const client = await connect(`${running.url}/mcp/m2m`)
     expect(await callText(client, 'whoami')).toBe('client:machine')
+    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the announced lifetime
+    await server.expireAccessTokens()
     const grantsBefore = server.stats.clientCredentialsGrants
-    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the token's lifetime
     expect(await callText(client, 'echo', { text: 'after expiry' })).toBe('after expiry')
     expect(server.stats.clientCredentialsGrants).toBe(grantsBefore + 1)
     expect(await browser.opened()).toBe('')
@@ -203,7 +204,6 @@ describe('a client registered by hand (no dynamic registration)', () => {
     const redirectUri = `http://127.0.0.1:${port}/callback`
     const server = await fixture({
       registration: false,
-      accessTokenTtlSeconds: 2,
       preRegisteredClients: [
         { client_id: 'cli-public', redirect_uris: [redirectUri] },
         { client_id: 'cli-confidential', client_secret: 'hand-secret', redirect_uris: [redirectUri] },
@@ -247,13 +247,16 @@ describe('a client registered by hand (no dynamic registration)', () => {
 
   it('a confidential client: add --client-id --client-secret logs in, and its secret refreshes the token', async () => {
     const { server, port } = await handRegistered()
+    // The command line is told its tokens live 2 s; the server keeps them until the test ends them.
+    server.announceExpiresIn(2)
     const home = await makeHome()
     const env = cliEnv(home)
     const add = await runCli(['add', 'manual', server.mcpUrl, '--client-id', 'cli-confidential', '--client-secret', 'hand-secret', '--callback-port', String(port)], env)
     expect(add.code, add.stderr).toBe(0)
     expect(await readFile(join(home, 'tokens.json'), 'utf8')).not.toContain('hand-secret')
     expect(await tokenWorks(env, 'manual', server)).toBe('alice')
-    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the token's lifetime
+    await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the announced lifetime
+    await server.expireAccessTokens()
     const refreshes = server.stats.refreshGrants
     expect(await tokenWorks(env, 'manual', server)).toBe('alice')
     expect(server.stats.refreshGrants).toBe(refreshes + 1)
