@@ -27,27 +27,55 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = join(ROOT, 'dist/cli.js')
 const OUT = resolve(process.argv[2] ?? join(ROOT, 'docs/approvals.png'))
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 if (!existsSync(CLI)) throw new Error('Run `npm run build` first: dist/cli.js is missing.')
-if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`)
+if (!existsSync(CHROMIUM))
+  throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`)
 
 function toolServer() {
   const build = () => {
     const server = new McpServer({ name: 'screenshot-tools', version: '1.0.0' })
     const ran = () => ({ content: [{ type: 'text', text: 'done' }] })
-    server.registerTool('create_payment_link', {
-      description: 'Creates a payment link customers can pay through. Amounts are in the smallest currency unit.',
-      inputSchema: { amount: z.number().int(), currency: z.string(), product: z.string() },
-    }, ran)
-    server.registerTool('create_issue', {
-      description: 'Opens an issue in a repository.',
-      inputSchema: { repo: z.string(), title: z.string(), body: z.string(), labels: z.array(z.string()).optional() },
-    }, ran)
-    server.registerTool('delete_note', {
-      description: 'Deletes a note. With permanent: true it skips the trash and cannot be undone.',
-      inputSchema: { id: z.string(), permanent: z.boolean() },
-    }, ran)
+    server.registerTool(
+      'create_payment_link',
+      {
+        description:
+          'Creates a payment link customers can pay through. Amounts are in the smallest currency unit.',
+        inputSchema: { amount: z.number().int(), currency: z.string(), product: z.string() },
+      },
+      ran,
+    )
+    server.registerTool(
+      'create_issue',
+      {
+        description: 'Opens an issue in a repository.',
+        inputSchema: {
+          repo: z.string(),
+          title: z.string(),
+          body: z.string(),
+          labels: z.array(z.string()).optional(),
+        },
+      },
+      ran,
+    )
+    server.registerTool(
+      'delete_note',
+      {
+        description:
+          'Deletes a note. With permanent: true it skips the trash and cannot be undone.',
+        inputSchema: { id: z.string(), permanent: z.boolean() },
+      },
+      ran,
+    )
     return server
   }
   // Stateful Streamable HTTP (a session per initialize), as most servers are: the bridge names
@@ -57,7 +85,10 @@ function toolServer() {
     const id = req.headers['mcp-session-id']
     let transport = typeof id === 'string' ? sessions.get(id) : undefined
     if (!transport) {
-      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (newId) => sessions.set(newId, transport) })
+      transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (newId) => sessions.set(newId, transport),
+      })
       await build().connect(transport)
     }
     await transport.handleRequest(req, res)
@@ -81,9 +112,13 @@ const http = await toolServer()
 const upstream = `http://127.0.0.1:${http.address().port}/mcp`
 const home = await mkdtemp(join(tmpdir(), 'bridge-screenshot-'))
 const env = { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, NO_COLOR: '1', BROWSER: '/bin/false' }
-for (const name of ['payments', 'github', 'notes']) await cli(['add', name, upstream, '--policy', 'ask'], env)
+for (const name of ['payments', 'github', 'notes'])
+  await cli(['add', name, upstream, '--policy', 'ask'], env)
 
-const bridge = spawn(process.execPath, [CLI, 'start', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+const bridge = spawn(process.execPath, [CLI, 'start', '--port', '0'], {
+  env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+})
 let output = ''
 bridge.stderr.on('data', (chunk) => (output += chunk))
 const link = await new Promise((resolveLink, reject) => {
@@ -100,14 +135,25 @@ const { headers } = JSON.parse(await cli(['connect', 'payments', '--json'], env)
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 const clients = []
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, colorScheme: 'light', locale: 'en-GB', timezoneId: 'Europe/London' })
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    deviceScaleFactor: 1,
+    colorScheme: 'light',
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  })
   const page = await context.newPage()
   await page.goto(link)
   await page.goto(`${base}/approvals`)
   await page.locator('#empty').waitFor()
 
   const calls = [
-    { server: 'payments', client: 'claude-code', tool: 'create_payment_link', arguments: { amount: 4900, currency: 'eur', product: 'Pro plan (yearly)' } },
+    {
+      server: 'payments',
+      client: 'claude-code',
+      tool: 'create_payment_link',
+      arguments: { amount: 4900, currency: 'eur', product: 'Pro plan (yearly)' },
+    },
     {
       server: 'github',
       client: 'claude-ai',
@@ -118,11 +164,20 @@ try {
         body: 'Steps: add any item to the cart, open the cart, press Checkout. Expected: the payment form opens. Actual: nothing happens, and the console shows "TypeError: structuredClone is not a function".',
       },
     },
-    { server: 'notes', client: 'cursor-vscode', tool: 'delete_note', arguments: { id: 'note_8f3a21', permanent: true } },
+    {
+      server: 'notes',
+      client: 'cursor-vscode',
+      tool: 'delete_note',
+      arguments: { id: 'note_8f3a21', permanent: true },
+    },
   ]
   for (const call of calls) {
     const client = new Client({ name: call.client, version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp/${call.server}`), { requestInit: { headers } }))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp/${call.server}`), {
+        requestInit: { headers },
+      }),
+    )
     await client.listTools()
     clients.push(client)
     client.callTool({ name: call.tool, arguments: call.arguments }).catch(() => undefined)

@@ -13,5 +13,9 @@ export { BridgeError, type BridgeErrorCode } from './errors.js'
 export function getAccessToken(name: string, options: { home?: string } = {}): Promise<string> {
   const env = options.home ? { ...process.env, MCP_OAUTH_BRIDGE_HOME: options.home } : process.env
   const paths = resolvePaths(env)
-  return accessTokenOf(name, { paths, store: new EncryptedFileTokenStore(paths), refresh: createTokenRefresh() })
+  return accessTokenOf(name, {
+    paths,
+    store: new EncryptedFileTokenStore(paths),
+    refresh: createTokenRefresh(),
+  })
 }

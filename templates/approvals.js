@@ -12,7 +12,11 @@
   const TITLE = 'Approvals · mcp-oauth-bridge'
   const RECENT_LIMIT = 6
   /** "Allow for …" choices: seconds and the button's words. */
-  const WINDOW_CHOICES = [[3600, 'Allow for 1 hour'], [8 * 3600, '8 hours'], [24 * 3600, '24 hours']]
+  const WINDOW_CHOICES = [
+    [3600, 'Allow for 1 hour'],
+    [8 * 3600, '8 hours'],
+    [24 * 3600, '24 hours'],
+  ]
   const csrfMeta = document.querySelector('meta[name="csrf-token"]')
   const csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : ''
 
@@ -86,7 +90,13 @@
 
   /** @param {unknown} value */
   function isEmptyObject(value) {
-    return value === undefined || (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
+    return (
+      value === undefined ||
+      (value !== null &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 0)
+    )
   }
 
   /** @param {number} since */
@@ -121,7 +131,11 @@
     const tool = asText(call.tool)
 
     const client = asText(call.client)
-    const waited = el('span', { className: 'waited', text: waitedText(call.createdAt), attrs: { title: `Arrived at ${clock(new Date(call.createdAt))}` } })
+    const waited = el('span', {
+      className: 'waited',
+      text: waitedText(call.createdAt),
+      attrs: { title: `Arrived at ${clock(new Date(call.createdAt))}` },
+    })
     const head = el('div', { className: 'card-head' }, [
       el('div', { className: 'what' }, [
         el('span', { className: 'server', text: server, attrs: { title: 'Server' } }),
@@ -129,7 +143,10 @@
       ]),
       el('p', { className: 'meta' }, [
         client
-          ? el('span', { className: 'client' }, [document.createTextNode('from '), el('strong', { text: client, attrs: { title: 'The name the client gave' } })])
+          ? el('span', { className: 'client' }, [
+              document.createTextNode('from '),
+              el('strong', { text: client, attrs: { title: 'The name the client gave' } }),
+            ])
           : el('span', { className: 'client', text: 'from a client the bridge could not name' }),
         document.createTextNode(' · '),
         waited,
@@ -138,9 +155,14 @@
 
     const parts = [head]
     const description = asText(call.description)
-    parts.push(description
-      ? el('p', { className: 'desc', text: description })
-      : el('p', { className: 'desc none', text: 'The server gave no description for this tool.' }))
+    parts.push(
+      description
+        ? el('p', { className: 'desc', text: description })
+        : el('p', {
+            className: 'desc none',
+            text: 'The server gave no description for this tool.',
+          }),
+    )
 
     if (call.changedSinceApproval && typeof call.changedSinceApproval === 'object') {
       parts.push(changedNotice(call))
@@ -148,45 +170,109 @@
 
     const argsId = `call-${serial}-args`
     parts.push(el('span', { className: 'label', text: 'Arguments', attrs: { id: argsId } }))
-    parts.push(isEmptyObject(call.arguments)
-      ? el('p', { className: 'muted small', text: 'No arguments.' })
-      : el('pre', { className: 'args', text: pretty(call.arguments), attrs: { tabindex: '0', 'aria-labelledby': argsId } }))
-    const editToggle = el('button', { className: 'quiet edit-toggle', text: 'Edit arguments', attrs: { type: 'button', 'aria-expanded': 'false' } })
+    parts.push(
+      isEmptyObject(call.arguments)
+        ? el('p', { className: 'muted small', text: 'No arguments.' })
+        : el('pre', {
+            className: 'args',
+            text: pretty(call.arguments),
+            attrs: { tabindex: '0', 'aria-labelledby': argsId },
+          }),
+    )
+    const editToggle = el('button', {
+      className: 'quiet edit-toggle',
+      text: 'Edit arguments',
+      attrs: { type: 'button', 'aria-expanded': 'false' },
+    })
     const editorSlot = el('div', { className: 'editor' })
     editorSlot.hidden = true
     parts.push(editToggle, editorSlot)
 
-    const approve = el('button', { className: 'approve', text: 'Approve', attrs: { type: 'button' } })
+    const approve = el('button', {
+      className: 'approve',
+      text: 'Approve',
+      attrs: { type: 'button' },
+    })
     const deny = el('button', { className: 'deny', text: 'Deny', attrs: { type: 'button' } })
-    const always = el('button', { className: 'always', text: 'Always allow this tool', attrs: { type: 'button', 'aria-describedby': hintId } })
+    const always = el('button', {
+      className: 'always',
+      text: 'Always allow this tool',
+      attrs: { type: 'button', 'aria-describedby': hintId },
+    })
     // "Allow for …" is bound to the definition shown, like "always allow": offered only where it is known.
-    const windowButtons = call.canAlwaysAllow === false
-      ? []
-      : WINDOW_CHOICES.map(([seconds, label]) => el('button', {
-          className: 'quiet window',
-          text: String(label),
-          attrs: { type: 'button', 'data-for-seconds': String(seconds), title: `Approves this call, and lets later calls of ${tool} on ${server} run without asking for ${windowLength(Number(seconds))}, until the server changes the tool.` },
-        }))
+    const windowButtons =
+      call.canAlwaysAllow === false
+        ? []
+        : WINDOW_CHOICES.map(([seconds, label]) =>
+            el('button', {
+              className: 'quiet window',
+              text: String(label),
+              attrs: {
+                type: 'button',
+                'data-for-seconds': String(seconds),
+                title: `Approves this call, and lets later calls of ${tool} on ${server} run without asking for ${windowLength(Number(seconds))}, until the server changes the tool.`,
+              },
+            }),
+          )
     const status = el('span', { className: 'status', attrs: { role: 'status' } })
     const error = el('p', { className: 'error', attrs: { role: 'alert' } })
     error.hidden = true
     parts.push(error)
-    const actions = el('div', { className: 'actions' }, [approve, deny, ...windowButtons, status, always])
-    const hint = el('span', { className: 'sr-only', text: `Approves this call, and lets later calls of ${tool} on ${server} run without asking, until the server changes the tool.`, attrs: { id: hintId } })
+    const actions = el('div', { className: 'actions' }, [
+      approve,
+      deny,
+      ...windowButtons,
+      status,
+      always,
+    ])
+    const hint = el('span', {
+      className: 'sr-only',
+      text: `Approves this call, and lets later calls of ${tool} on ${server} run without asking, until the server changes the tool.`,
+      attrs: { id: hintId },
+    })
     // An "always allow" is bound to the definition the person saw; without one there is nothing to bind to.
     if (call.canAlwaysAllow === false) {
       always.setAttribute('disabled', '')
-      always.setAttribute('title', 'The bridge has not seen this tool\'s definition yet (its client never listed the tools through the bridge), so it cannot be always allowed. Approve it once, or use: mcp-oauth-bridge policy ' + server + ' ' + tool + ' allow')
+      always.setAttribute(
+        'title',
+        "The bridge has not seen this tool's definition yet (its client never listed the tools through the bridge), so it cannot be always allowed. Approve it once, or use: mcp-oauth-bridge policy " +
+          server +
+          ' ' +
+          tool +
+          ' allow',
+      )
     }
 
-    const card = el('article', { className: 'card', attrs: { 'aria-labelledby': titleId } }, [el('div', { className: 'main' }, parts), actions, hint])
+    const card = el('article', { className: 'card', attrs: { 'aria-labelledby': titleId } }, [
+      el('div', { className: 'main' }, parts),
+      actions,
+      hint,
+    ])
     card.dataset.id = call.id
     /** @type {Entry} */
-    const entry = { call, card, waited, buttons: [approve, deny, ...windowButtons, ...(call.canAlwaysAllow === false ? [] : [always])].map((b) => /** @type {HTMLButtonElement} */ (b)), status, error, busy: false }
+    const entry = {
+      call,
+      card,
+      waited,
+      buttons: [
+        approve,
+        deny,
+        ...windowButtons,
+        ...(call.canAlwaysAllow === false ? [] : [always]),
+      ].map((b) => /** @type {HTMLButtonElement} */ (b)),
+      status,
+      error,
+      busy: false,
+    }
     approve.addEventListener('click', () => void decide(entry, 'approve', false))
     deny.addEventListener('click', () => void decide(entry, 'deny', false))
     always.addEventListener('click', () => void decide(entry, 'approve', true))
-    for (const button of windowButtons) button.addEventListener('click', () => void decide(entry, 'approve', false, { forSeconds: Number(button.dataset.forSeconds) }))
+    for (const button of windowButtons)
+      button.addEventListener(
+        'click',
+        () =>
+          void decide(entry, 'approve', false, { forSeconds: Number(button.dataset.forSeconds) }),
+      )
     entry.buttons.push(/** @type {HTMLButtonElement} */ (editToggle))
     editToggle.addEventListener('click', () => toggleEditor(entry, editToggle, editorSlot))
     return entry
@@ -215,16 +301,41 @@
   /** @param {Entry} entry @param {HTMLElement} slot */
   function buildEditor(entry, slot) {
     const editorId = `call-${entry.card.dataset.id}-editor`
-    const textarea = /** @type {HTMLTextAreaElement} */ (el('textarea', { className: 'mono', attrs: { id: editorId, spellcheck: 'false', autocomplete: 'off', 'aria-describedby': `${editorId}-note ${editorId}-errors` } }))
+    const textarea = /** @type {HTMLTextAreaElement} */ (
+      el('textarea', {
+        className: 'mono',
+        attrs: {
+          id: editorId,
+          spellcheck: 'false',
+          autocomplete: 'off',
+          'aria-describedby': `${editorId}-note ${editorId}-errors`,
+        },
+      })
+    )
     textarea.value = pretty(entry.call.arguments === undefined ? {} : entry.call.arguments)
     textarea.rows = Math.min(16, Math.max(4, textarea.value.split('\n').length + 1))
     const schemaKnown = entry.call.inputSchema !== undefined && entry.call.inputSchema !== null
-    const note = el('p', { className: 'muted small schema-note', text: schemaKnown ? "Checked against the tool's input schema." : "The bridge has not seen this tool's input schema: checked only as a JSON object.", attrs: { id: `${editorId}-note` } })
-    const errors = el('ul', { className: 'edit-errors', attrs: { id: `${editorId}-errors`, 'aria-live': 'polite' } })
+    const note = el('p', {
+      className: 'muted small schema-note',
+      text: schemaKnown
+        ? "Checked against the tool's input schema."
+        : "The bridge has not seen this tool's input schema: checked only as a JSON object.",
+      attrs: { id: `${editorId}-note` },
+    })
+    const errors = el('ul', {
+      className: 'edit-errors',
+      attrs: { id: `${editorId}-errors`, 'aria-live': 'polite' },
+    })
     errors.hidden = true
-    const approveEdited = /** @type {HTMLButtonElement} */ (el('button', { className: 'approve', text: 'Approve edited', attrs: { type: 'button' } }))
+    const approveEdited = /** @type {HTMLButtonElement} */ (
+      el('button', { className: 'approve', text: 'Approve edited', attrs: { type: 'button' } })
+    )
     slot.append(
-      el('label', { className: 'label', text: 'Edited arguments (JSON)', attrs: { for: editorId } }),
+      el('label', {
+        className: 'label',
+        text: 'Edited arguments (JSON)',
+        attrs: { for: editorId },
+      }),
       textarea,
       note,
       errors,
@@ -239,7 +350,15 @@
       for (const item of items) {
         const path = item && typeof item.path === 'string' ? item.path : ''
         const message = item && typeof item.message === 'string' ? item.message : asText(item)
-        errors.append(el('li', {}, path ? [el('code', { text: path }), document.createTextNode(` ${message}`)] : [document.createTextNode(message)]))
+        errors.append(
+          el(
+            'li',
+            {},
+            path
+              ? [el('code', { text: path }), document.createTextNode(` ${message}`)]
+              : [document.createTextNode(message)],
+          ),
+        )
       }
       errors.hidden = items.length === 0
       textarea.setAttribute('aria-invalid', items.length === 0 ? 'false' : 'true')
@@ -251,7 +370,12 @@
       try {
         return { value: JSON.parse(textarea.value) }
       } catch (error) {
-        showErrors([{ path: '', message: `Not valid JSON: ${error instanceof Error ? error.message : String(error)}` }])
+        showErrors([
+          {
+            path: '',
+            message: `Not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        ])
         return undefined
       }
     }
@@ -279,7 +403,13 @@
       // Only the newest check speaks: an older answer arriving late must not hide newer errors.
       if (mine !== checks || !body) return
       if (typeof body.note === 'string') note.textContent = body.note
-      showErrors(body.ok === false ? body.errors : typeof body.error === 'string' ? [{ path: '', message: body.error }] : [])
+      showErrors(
+        body.ok === false
+          ? body.errors
+          : typeof body.error === 'string'
+            ? [{ path: '', message: body.error }]
+            : [],
+      )
     }
     textarea.addEventListener('input', () => {
       clearTimeout(timer)
@@ -306,17 +436,28 @@
     const column = (title, description, schema, schemaKnown) => {
       const children = [el('h3', { text: title })]
       const text = asText(description)
-      children.push(text ? el('p', { className: 'desc', text }) : el('p', { className: 'desc none', text: 'No description.' }))
+      children.push(
+        text
+          ? el('p', { className: 'desc', text })
+          : el('p', { className: 'desc none', text: 'No description.' }),
+      )
       if (schemaKnown) {
         children.push(el('span', { className: 'label', text: 'Input schema' }))
-        children.push(el('pre', { text: schema === undefined ? 'none' : pretty(schema), attrs: { tabindex: '0' } }))
+        children.push(
+          el('pre', {
+            text: schema === undefined ? 'none' : pretty(schema),
+            attrs: { tabindex: '0' },
+          }),
+        )
       }
       return el('div', {}, children)
     }
     const currentSchemaKnown = 'inputSchema' in call
     return el('div', { className: 'notice', attrs: { role: 'note' } }, [
       el('strong', { text: 'This tool changed since you chose to always allow it' }),
-      el('p', { text: 'The server changed its description or inputs, so this call asks again. Compare before you approve.' }),
+      el('p', {
+        text: 'The server changed its description or inputs, so this call asks again. Compare before you approve.',
+      }),
       el('div', { className: 'compare' }, [
         column('When you allowed it', before.description, before.inputSchema, true),
         column('Now', call.description, call.inputSchema, currentSchemaKnown),
@@ -330,7 +471,9 @@
     const entry = buildCard(call)
     entries.set(call.id, entry)
     // Arrival order, even when a snapshot and an event cross.
-    const after = [...entries.values()].find((other) => other !== entry && other.call.createdAt > call.createdAt && other.card.isConnected)
+    const after = [...entries.values()].find(
+      (other) => other !== entry && other.call.createdAt > call.createdAt && other.card.isConnected,
+    )
     list.insertBefore(entry.card, after ? after.card : null)
     if (live) {
       announce(`New call waiting: ${asText(call.tool)} on ${asText(call.server)}.`)
@@ -362,7 +505,14 @@
     const what = `${asText(entry.call.tool)} on ${asText(entry.call.server)}`
     let how
     if (decision.source === 'page') {
-      const verb = decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : decision.forSeconds ? `approved and allowed for ${windowLength(decision.forSeconds)}` : 'approved') : 'denied'
+      const verb =
+        decision.kind === 'approve'
+          ? decision.always
+            ? 'approved and always allowed'
+            : decision.forSeconds
+              ? `approved and allowed for ${windowLength(decision.forSeconds)}`
+              : 'approved'
+          : 'denied'
       how = `${verb} ${entry.decidedHere ? 'here' : 'on an approvals page'}`
     } else if (decision.source === 'terminal') {
       how = `${decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : 'approved') : 'denied'} from the terminal`
@@ -377,7 +527,10 @@
     } else {
       how = decision.kind === 'approve' ? 'approved' : 'denied'
     }
-    const item = el('li', {}, [el('time', { text: clock(new Date()) }), document.createTextNode(`${what}: ${how}`)])
+    const item = el('li', {}, [
+      el('time', { text: clock(new Date()) }),
+      document.createTextNode(`${what}: ${how}`),
+    ])
     recentList.prepend(item)
     while (recentList.children.length > RECENT_LIMIT) recentList.lastElementChild?.remove()
     recentSection.hidden = false
@@ -397,11 +550,18 @@
     const count = entries.size
     document.title = count > 0 ? `(${count}) ${TITLE}` : TITLE
     empty.hidden = !loaded || count > 0
-    if (loaded) summary.textContent = count === 0 ? 'Nothing is waiting.' : count === 1 ? '1 call is waiting for your decision.' : `${count} calls are waiting for your decision.`
+    if (loaded)
+      summary.textContent =
+        count === 0
+          ? 'Nothing is waiting.'
+          : count === 1
+            ? '1 call is waiting for your decision.'
+            : `${count} calls are waiting for your decision.`
   }
 
   setInterval(() => {
-    for (const entry of entries.values()) entry.waited.textContent = waitedText(entry.call.createdAt)
+    for (const entry of entries.values())
+      entry.waited.textContent = waitedText(entry.call.createdAt)
   }, 1000)
 
   // ---- decisions ----------------------------------------------------------------------------
@@ -433,16 +593,29 @@
       })
     } catch {
       entry.status.textContent = ''
-      showError(entry, 'Could not reach the bridge: is it still running? Nothing was decided; try again.')
+      showError(
+        entry,
+        'Could not reach the bridge: is it still running? Nothing was decided; try again.',
+      )
       setBusy(entry, false)
       return
     }
     if (response.ok) {
       entry.decidedHere = decision
       entry.card.classList.add('settled')
-      entry.status.textContent = decision === 'approve' ? (always ? 'Approved; this tool is now always allowed.' : extra.forSeconds !== undefined ? `Approved; this tool runs without asking for ${windowLength(extra.forSeconds)}.` : extra.arguments !== undefined ? 'Approved with your edits.' : 'Approved.') : 'Denied.'
+      entry.status.textContent =
+        decision === 'approve'
+          ? always
+            ? 'Approved; this tool is now always allowed.'
+            : extra.forSeconds !== undefined
+              ? `Approved; this tool runs without asking for ${windowLength(extra.forSeconds)}.`
+              : extra.arguments !== undefined
+                ? 'Approved with your edits.'
+                : 'Approved.'
+          : 'Denied.'
       // The `removed` event takes the card away; without a live stream, do it here.
-      if (!streamOpen) setTimeout(() => remove(entry.call.id, { kind: decision, source: 'page', always }), 1500)
+      if (!streamOpen)
+        setTimeout(() => remove(entry.call.id, { kind: decision, source: 'page', always }), 1500)
       return
     }
     let message = ''
@@ -465,13 +638,25 @@
     if (response.status === 422 && fieldErrors && entry.editor) {
       // Refused edited arguments: each error is listed under the editor, and the call still waits.
       entry.editor.showErrors(fieldErrors)
-      showError(entry, 'The bridge refused the edited arguments (see the list above). The call is still waiting: fix them and approve again.')
+      showError(
+        entry,
+        'The bridge refused the edited arguments (see the list above). The call is still waiting: fix them and approve again.',
+      )
     } else if (response.status === 401) {
-      showError(entry, 'You are no longer logged in to this page. Open the login link that `mcp-oauth-bridge start` printed, then decide again.')
+      showError(
+        entry,
+        'You are no longer logged in to this page. Open the login link that `mcp-oauth-bridge start` printed, then decide again.',
+      )
     } else if (response.status === 403) {
-      showError(entry, 'The bridge did not accept this decision from this page; it may have restarted. Reload the page and try again.')
+      showError(
+        entry,
+        'The bridge did not accept this decision from this page; it may have restarted. Reload the page and try again.',
+      )
     } else {
-      showError(entry, message || `The bridge answered HTTP ${response.status}. Nothing was decided; try again.`)
+      showError(
+        entry,
+        message || `The bridge answered HTTP ${response.status}. Nothing was decided; try again.`,
+      )
     }
     setBusy(entry, false)
   }
@@ -549,15 +734,22 @@
   async function diagnose() {
     setConnection('offline', 'Offline')
     try {
-      const response = await fetch('/approvals/api/pending', { credentials: 'same-origin', cache: 'no-store' })
+      const response = await fetch('/approvals/api/pending', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+      })
       if (response.status === 401) {
-        showBanner('You are no longer logged in to this page (the bridge may have restarted). Open the login link that `mcp-oauth-bridge start` printed.')
+        showBanner(
+          'You are no longer logged in to this page (the bridge may have restarted). Open the login link that `mcp-oauth-bridge start` printed.',
+        )
         retryDelay = 15000
       } else {
         showBanner(`The bridge answered HTTP ${response.status}; retrying…`)
       }
     } catch {
-      showBanner('The bridge is not answering. Is `mcp-oauth-bridge start` still running? Retrying…')
+      showBanner(
+        'The bridge is not answering. Is `mcp-oauth-bridge start` still running? Retrying…',
+      )
     }
     setTimeout(connect, retryDelay)
     retryDelay = Math.min(retryDelay * 2, 15000)
@@ -572,7 +764,8 @@
     const permission = Notification.permission
     notifyButton.hidden = permission !== 'default'
     notifyState.hidden = permission === 'default'
-    notifyState.textContent = permission === 'granted' ? 'Notifications on' : 'Notifications blocked in site settings'
+    notifyState.textContent =
+      permission === 'granted' ? 'Notifications on' : 'Notifications blocked in site settings'
   }
 
   notifyButton.addEventListener('click', async () => {
@@ -591,10 +784,16 @@
     const short = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
     const client = asText(entry.call.client)
     try {
-      const notification = new Notification(short(`Approve ${asText(entry.call.tool)} on ${asText(entry.call.server)}?`, 120), {
-        body: short(`${client ? `${client} wants to run it. ` : ''}Open the approvals page to decide.`, 200),
-        tag: `approval-${entry.call.id}`,
-      })
+      const notification = new Notification(
+        short(`Approve ${asText(entry.call.tool)} on ${asText(entry.call.server)}?`, 120),
+        {
+          body: short(
+            `${client ? `${client} wants to run it. ` : ''}Open the approvals page to decide.`,
+            200,
+          ),
+          tag: `approval-${entry.call.id}`,
+        },
+      )
       notification.addEventListener('click', () => {
         window.focus()
         const first = entry.card.querySelector('button')

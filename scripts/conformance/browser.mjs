@@ -12,53 +12,53 @@
 // status the callback answered), 1 otherwise. Logs go to stderr and, when
 // CONFORMANCE_BROWSER_LOG names a file, are appended there too.
 
-import { appendFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { appendFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 
-const MAX_HOPS = 10;
-const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_HOPS = 10
+const REQUEST_TIMEOUT_MS = 10_000
 
 /** @param {string} hostname as in URL.hostname (IPv6 in brackets) */
 export function isLoopbackHost(hostname) {
-  const h = hostname.toLowerCase();
+  const h = hostname.toLowerCase()
   return (
     h === 'localhost' ||
     h.endsWith('.localhost') ||
     h === '[::1]' ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
-  );
+  )
 }
 
 /** The loopback redirect target the authorization server sends the browser back to. */
 export function isCallbackUrl(url) {
-  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) return false;
+  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) return false
   return (
     /\/callback\/?$/.test(url.pathname) ||
     url.searchParams.has('code') ||
     url.searchParams.has('error')
-  );
+  )
 }
 
 function logTo(logFile) {
   return (msg) => {
-    const line = `[browser] ${msg}`;
-    process.stderr.write(line + '\n');
+    const line = `[browser] ${msg}`
+    process.stderr.write(line + '\n')
     if (logFile) {
       try {
-        appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+        appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`)
       } catch {
         // logging must never break the flow
       }
     }
-  };
+  }
 }
 
 function redactQuery(url) {
-  const u = new URL(url);
+  const u = new URL(url)
   for (const key of ['code', 'code_challenge', 'state']) {
-    if (u.searchParams.has(key)) u.searchParams.set(key, 'redacted');
+    if (u.searchParams.has(key)) u.searchParams.set(key, 'redacted')
   }
-  return u.toString();
+  return u.toString()
 }
 
 /**
@@ -68,61 +68,63 @@ function redactQuery(url) {
  * @returns {Promise<{ callbackUrl: URL, status: number }>} the callback URL reached and what it answered
  */
 export async function visitAuthorizationUrl(authorizationUrl, opts = {}) {
-  const log = opts.log ?? logTo(process.env.CONFORMANCE_BROWSER_LOG);
-  const fetchFn = opts.fetchFn ?? fetch;
-  const first = new URL(authorizationUrl);
+  const log = opts.log ?? logTo(process.env.CONFORMANCE_BROWSER_LOG)
+  const fetchFn = opts.fetchFn ?? fetch
+  const first = new URL(authorizationUrl)
   if (first.protocol !== 'https:' && first.protocol !== 'http:') {
-    throw new Error(`refusing to open a ${first.protocol} URL`);
+    throw new Error(`refusing to open a ${first.protocol} URL`)
   }
-  let current = first;
+  let current = first
   for (let hop = 0; hop <= MAX_HOPS; hop++) {
-    const isCallback = hop > 0 && isCallbackUrl(current);
-    log(`GET ${redactQuery(current)}${isCallback ? ' (callback)' : ''}`);
+    const isCallback = hop > 0 && isCallbackUrl(current)
+    log(`GET ${redactQuery(current)}${isCallback ? ' (callback)' : ''}`)
     const res = await fetchFn(current, {
       redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    })
     if (isCallback) {
-      const body = await res.text().catch(() => '');
-      log(`callback answered ${res.status}${body ? `: ${body.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`);
-      return { callbackUrl: current, status: res.status };
+      const body = await res.text().catch(() => '')
+      log(
+        `callback answered ${res.status}${body ? `: ${body.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`,
+      )
+      return { callbackUrl: current, status: res.status }
     }
-    const location = res.headers.get('location');
+    const location = res.headers.get('location')
     if (res.status < 300 || res.status >= 400 || !location) {
-      const body = await res.text().catch(() => '');
+      const body = await res.text().catch(() => '')
       throw new Error(
         `expected a redirect from ${current.origin}${current.pathname}, got ${res.status}: ${body.slice(0, 300)}`,
-      );
+      )
     }
-    await res.body?.cancel().catch(() => {});
-    const next = new URL(location, current);
+    await res.body?.cancel().catch(() => {})
+    const next = new URL(location, current)
     if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      throw new Error(`refusing to follow a redirect to a ${next.protocol} URL`);
+      throw new Error(`refusing to follow a redirect to a ${next.protocol} URL`)
     }
     if (!isLoopbackHost(next.hostname) && next.hostname !== first.hostname) {
-      throw new Error(`refusing to follow a redirect to a non-loopback host: ${next.host}`);
+      throw new Error(`refusing to follow a redirect to a non-loopback host: ${next.host}`)
     }
-    current = next;
+    current = next
   }
-  throw new Error(`no callback reached after ${MAX_HOPS} redirects`);
+  throw new Error(`no callback reached after ${MAX_HOPS} redirects`)
 }
 
 async function main() {
-  const log = logTo(process.env.CONFORMANCE_BROWSER_LOG);
-  const url = process.argv[2];
+  const log = logTo(process.env.CONFORMANCE_BROWSER_LOG)
+  const url = process.argv[2]
   if (!url || process.argv.length > 3) {
-    log(`usage: browser.mjs <authorization-url> (got ${process.argv.length - 2} arguments)`);
-    process.exit(1);
+    log(`usage: browser.mjs <authorization-url> (got ${process.argv.length - 2} arguments)`)
+    process.exit(1)
   }
   try {
-    await visitAuthorizationUrl(url, { log });
-    process.exit(0);
+    await visitAuthorizationUrl(url, { log })
+    process.exit(0)
   } catch (err) {
-    log(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    log(`failed: ${err instanceof Error ? err.message : String(err)}`)
+    process.exit(1)
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
+  await main()
 }

@@ -5,18 +5,21 @@
 // SDK's, and what the bridge adds is the path between them and the suite's server (headers
 // forwarded and checked against the body, tokens injected, logins when challenged).
 
-import { Client } from '@modelcontextprotocol/client';
-import { contentWithDefaults, echoCall, log } from './scenario-actions.mjs';
+import { Client } from '@modelcontextprotocol/client'
+import { contentWithDefaults, echoCall, log } from './scenario-actions.mjs'
 
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+export const MODERN_PROTOCOL_VERSION = '2026-07-28'
 
 /** Arguments for tools whose scenario checks what the client sent. */
 const KNOWN_ARGUMENTS = {
   add_numbers: { a: 5, b: 3 },
-};
+}
 
 function textOf(result) {
-  return (result?.content ?? []).map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join(' ').slice(0, 300);
+  return (result?.content ?? [])
+    .map((c) => (c.type === 'text' ? c.text : `[${c.type}]`))
+    .join(' ')
+    .slice(0, 300)
 }
 
 /**
@@ -33,64 +36,70 @@ export async function runModernScenario({ scenario, transport, context = {} }) {
       capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} },
       versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } },
     },
-  );
-  client.onerror = (err) => log(`client error (non-fatal): ${err?.message ?? err}`);
+  )
+  client.onerror = (err) => log(`client error (non-fatal): ${err?.message ?? err}`)
   client.setRequestHandler('elicitation/create', async (request) => {
-    const content = contentWithDefaults(request.params?.requestedSchema, { confirmed: true });
-    log(`elicitation/create answered: accept ${JSON.stringify(content)}`);
-    return { action: 'accept', content };
-  });
+    const content = contentWithDefaults(request.params?.requestedSchema, { confirmed: true })
+    log(`elicitation/create answered: accept ${JSON.stringify(content)}`)
+    return { action: 'accept', content }
+  })
   client.setRequestHandler('sampling/createMessage', async () => ({
     role: 'assistant',
     content: { type: 'text', text: 'conformance sample' },
     model: 'conformance',
     stopReason: 'endTurn',
-  }));
-  client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///tmp/conformance', name: 'conformance' }] }));
+  }))
+  client.setRequestHandler('roots/list', async () => ({
+    roots: [{ uri: 'file:///tmp/conformance', name: 'conformance' }],
+  }))
 
-  await client.connect(transport);
-  log(`connected (${scenario}): era ${client.getProtocolEra?.() ?? '?'}, version ${client.getNegotiatedProtocolVersion?.() ?? '?'}`);
+  await client.connect(transport)
+  log(
+    `connected (${scenario}): era ${client.getProtocolEra?.() ?? '?'}, version ${client.getNegotiatedProtocolVersion?.() ?? '?'}`,
+  )
   try {
     const call = async (name, args) => {
       try {
-        const result = await client.callTool({ name, arguments: args }, { timeout: 20_000 });
-        log(`tools/call ${name}: ${result.isError ? 'isError ' : ''}${textOf(result)}`);
+        const result = await client.callTool({ name, arguments: args }, { timeout: 20_000 })
+        log(`tools/call ${name}: ${result.isError ? 'isError ' : ''}${textOf(result)}`)
       } catch (error) {
-        log(`tools/call ${name} failed: ${error?.message ?? error}`);
+        log(`tools/call ${name} failed: ${error?.message ?? error}`)
       }
-    };
-
-    if (Array.isArray(context.toolCalls) && context.toolCalls.length > 0) {
-      await client.listTools().catch((error) => log(`tools/list failed: ${error?.message ?? error}`));
-      for (const { name, arguments: args } of context.toolCalls) await call(name, args ?? {});
-    } else {
-      const { tools } = await client.listTools();
-      log(`tools/list: ${tools.map((t) => t.name).join(', ') || '(none)'}`);
-      const echo = echoCall(tools);
-      if (echo) await call(echo.name, echo.arguments);
-      else await Promise.all(tools.map((tool) => call(tool.name, KNOWN_ARGUMENTS[tool.name] ?? {})));
     }
 
-    const capabilities = client.getServerCapabilities?.() ?? {};
+    if (Array.isArray(context.toolCalls) && context.toolCalls.length > 0) {
+      await client
+        .listTools()
+        .catch((error) => log(`tools/list failed: ${error?.message ?? error}`))
+      for (const { name, arguments: args } of context.toolCalls) await call(name, args ?? {})
+    } else {
+      const { tools } = await client.listTools()
+      log(`tools/list: ${tools.map((t) => t.name).join(', ') || '(none)'}`)
+      const echo = echoCall(tools)
+      if (echo) await call(echo.name, echo.arguments)
+      else await Promise.all(tools.map((tool) => call(tool.name, KNOWN_ARGUMENTS[tool.name] ?? {})))
+    }
+
+    const capabilities = client.getServerCapabilities?.() ?? {}
     if (capabilities.resources) {
-      const { resources } = await client.listResources().catch(() => ({ resources: [] }));
+      const { resources } = await client.listResources().catch(() => ({ resources: [] }))
       for (const resource of resources) {
         await client.readResource({ uri: resource.uri }).then(
           () => log(`resources/read ${resource.uri}`),
           (error) => log(`resources/read ${resource.uri} failed: ${error?.message ?? error}`),
-        );
+        )
       }
     }
     if (capabilities.prompts) {
-      const { prompts } = await client.listPrompts().catch(() => ({ prompts: [] }));
+      const { prompts } = await client.listPrompts().catch(() => ({ prompts: [] }))
       for (const prompt of prompts) {
         await client.getPrompt({ name: prompt.name, arguments: {} }).then(
           () => log(`prompts/get ${prompt.name}`),
           (error) => log(`prompts/get ${prompt.name} failed: ${error?.message ?? error}`),
-        );
+        )
       }
     }
   } finally {
-    await client.close().catch(() => {});
+    await client.close().catch(() => {})
   }
 }

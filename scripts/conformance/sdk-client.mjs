@@ -11,11 +11,18 @@
 // run), like the suite's own example client. Client-credentials scenarios use the SDK's
 // ClientCredentialsProvider / PrivateKeyJwtProvider.
 
-import http from 'node:http';
-import { auth, extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { visitAuthorizationUrl } from './browser.mjs';
+import http from 'node:http'
+import {
+  auth,
+  extractWWWAuthenticateParams,
+  UnauthorizedError,
+} from '@modelcontextprotocol/sdk/client/auth.js'
+import {
+  ClientCredentialsProvider,
+  PrivateKeyJwtProvider,
+} from '@modelcontextprotocol/sdk/client/auth-extensions.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { visitAuthorizationUrl } from './browser.mjs'
 import {
   CIMD_CLIENT_METADATA_URL,
   isClientCredentialsScenario,
@@ -23,52 +30,54 @@ import {
   readContext,
   runScenario,
   trackGetStream,
-} from './scenario-actions.mjs';
+} from './scenario-actions.mjs'
 
-const MAX_AUTHORIZATIONS = 3;
+const MAX_AUTHORIZATIONS = 3
 
 /** Loopback server that receives the authorization response. */
 async function startCallbackServer() {
-  let waiter;
+  let waiter
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (url.pathname !== '/callback') {
-      res.writeHead(404).end();
-      return;
+      res.writeHead(404).end()
+      return
     }
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('Authorization received. You can close this window.');
-    waiter?.(url.searchParams);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+    res
+      .writeHead(200, { 'content-type': 'text/plain' })
+      .end('Authorization received. You can close this window.')
+    waiter?.(url.searchParams)
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
   return {
     redirectUrl: `http://127.0.0.1:${port}/callback`,
     /** Arms the next callback; must be called before the browser is sent. */
     nextCallback() {
       return new Promise((resolve) => {
-        waiter = resolve;
-      });
+        waiter = resolve
+      })
     },
     close: () => new Promise((resolve) => server.close(resolve)),
-  };
+  }
 }
 
 class InMemoryProvider {
   constructor(redirectUrl, callback, { clientMetadataUrl, preRegistered } = {}) {
-    this._redirectUrl = redirectUrl;
-    this._callback = callback;
-    this._clientMetadataUrl = clientMetadataUrl;
-    this._clientInformation = preRegistered;
-    this._tokens = undefined;
-    this._codeVerifier = undefined;
-    this._state = undefined;
-    this.pendingCode = undefined;
+    this._redirectUrl = redirectUrl
+    this._callback = callback
+    this._clientMetadataUrl = clientMetadataUrl
+    this._clientInformation = preRegistered
+    this._tokens = undefined
+    this._codeVerifier = undefined
+    this._state = undefined
+    this.pendingCode = undefined
   }
   get redirectUrl() {
-    return this._redirectUrl;
+    return this._redirectUrl
   }
   get clientMetadataUrl() {
-    return this._clientMetadataUrl;
+    return this._clientMetadataUrl
   }
   get clientMetadata() {
     return {
@@ -77,91 +86,100 @@ class InMemoryProvider {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
-    };
+    }
   }
   state() {
-    this._state = crypto.randomUUID();
-    return this._state;
+    this._state = crypto.randomUUID()
+    return this._state
   }
   clientInformation() {
-    return this._clientInformation;
+    return this._clientInformation
   }
   saveClientInformation(info) {
-    this._clientInformation = info;
+    this._clientInformation = info
   }
   tokens() {
-    return this._tokens;
+    return this._tokens
   }
   saveTokens(tokens) {
-    this._tokens = tokens;
+    this._tokens = tokens
   }
   saveCodeVerifier(v) {
-    this._codeVerifier = v;
+    this._codeVerifier = v
   }
   codeVerifier() {
-    if (!this._codeVerifier) throw new Error('no code verifier saved');
-    return this._codeVerifier;
+    if (!this._codeVerifier) throw new Error('no code verifier saved')
+    return this._codeVerifier
   }
   invalidateCredentials(scope) {
-    if (scope === 'all' || scope === 'tokens') this._tokens = undefined;
-    if (scope === 'all' || scope === 'client') this._clientInformation = undefined;
+    if (scope === 'all' || scope === 'tokens') this._tokens = undefined
+    if (scope === 'all' || scope === 'client') this._clientInformation = undefined
   }
   async redirectToAuthorization(authorizationUrl) {
-    const params = this._callback.nextCallback();
-    await visitAuthorizationUrl(authorizationUrl.toString(), { log: (m) => log(`browser: ${m}`) });
-    const got = await params;
-    if (got.get('state') !== this._state) throw new Error('state mismatch in authorization response');
-    if (got.get('error')) throw new Error(`authorization error: ${got.get('error')}`);
-    this.pendingCode = got.get('code');
+    const params = this._callback.nextCallback()
+    await visitAuthorizationUrl(authorizationUrl.toString(), { log: (m) => log(`browser: ${m}`) })
+    const got = await params
+    if (got.get('state') !== this._state)
+      throw new Error('state mismatch in authorization response')
+    if (got.get('error')) throw new Error(`authorization error: ${got.get('error')}`)
+    this.pendingCode = got.get('code')
   }
 }
 
 /** fetch wrapper: on 401 (or 403 insufficient_scope) authorize with auth() and retry once. */
 function withAuthorization(provider, serverUrl, fetchFn) {
-  let authorizations = 0;
+  let authorizations = 0
   const authorize = async (response) => {
     if (++authorizations > MAX_AUTHORIZATIONS) {
-      throw new UnauthorizedError(`giving up after ${MAX_AUTHORIZATIONS} authorizations`);
+      throw new UnauthorizedError(`giving up after ${MAX_AUTHORIZATIONS} authorizations`)
     }
-    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
-    log(`HTTP ${response.status}: authorizing (scope ${scope ?? '-'}), attempt ${authorizations}`);
-    let result = await auth(provider, { serverUrl, resourceMetadataUrl, scope, fetchFn });
+    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response)
+    log(`HTTP ${response.status}: authorizing (scope ${scope ?? '-'}), attempt ${authorizations}`)
+    let result = await auth(provider, { serverUrl, resourceMetadataUrl, scope, fetchFn })
     if (result === 'REDIRECT') {
-      const authorizationCode = provider.pendingCode;
-      provider.pendingCode = undefined;
-      if (!authorizationCode) throw new UnauthorizedError('no authorization code received');
-      result = await auth(provider, { serverUrl, resourceMetadataUrl, scope, authorizationCode, fetchFn });
+      const authorizationCode = provider.pendingCode
+      provider.pendingCode = undefined
+      if (!authorizationCode) throw new UnauthorizedError('no authorization code received')
+      result = await auth(provider, {
+        serverUrl,
+        resourceMetadataUrl,
+        scope,
+        authorizationCode,
+        fetchFn,
+      })
     }
-    if (result !== 'AUTHORIZED') throw new UnauthorizedError(`authorization ended with ${result}`);
-  };
+    if (result !== 'AUTHORIZED') throw new UnauthorizedError(`authorization ended with ${result}`)
+  }
   return async (input, init) => {
     const send = async () => {
-      const headers = new Headers(init?.headers);
-      const tokens = await provider.tokens();
-      if (tokens) headers.set('authorization', `Bearer ${tokens.access_token}`);
-      return fetchFn(input, { ...init, headers });
-    };
-    let response = await send();
+      const headers = new Headers(init?.headers)
+      const tokens = await provider.tokens()
+      if (tokens) headers.set('authorization', `Bearer ${tokens.access_token}`)
+      return fetchFn(input, { ...init, headers })
+    }
+    let response = await send()
     const needsAuth =
       response.status === 401 ||
-      (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope');
+      (response.status === 403 &&
+        extractWWWAuthenticateParams(response).error === 'insufficient_scope')
     if (needsAuth) {
-      await response.body?.cancel().catch(() => {});
-      await authorize(response);
-      response = await send();
+      await response.body?.cancel().catch(() => {})
+      await authorize(response)
+      response = await send()
     }
-    return response;
-  };
+    return response
+  }
 }
 
 async function main() {
-  const serverUrl = process.argv[2];
-  const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
-  if (!serverUrl) throw new Error('usage: sdk-client.mjs <serverUrl> (MCP_CONFORMANCE_SCENARIO set)');
-  const ctx = readContext();
-  log(`scenario ${scenario || '(unset)'} against ${serverUrl}`);
+  const serverUrl = process.argv[2]
+  const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? ''
+  if (!serverUrl)
+    throw new Error('usage: sdk-client.mjs <serverUrl> (MCP_CONFORMANCE_SCENARIO set)')
+  const ctx = readContext()
+  log(`scenario ${scenario || '(unset)'} against ${serverUrl}`)
 
-  const tracker = trackGetStream(fetch);
+  const tracker = trackGetStream(fetch)
 
   if (isClientCredentialsScenario(scenario)) {
     const authProvider = ctx.private_key_pem
@@ -170,37 +188,44 @@ async function main() {
           privateKey: ctx.private_key_pem,
           algorithm: ctx.signing_algorithm ?? 'ES256',
         })
-      : new ClientCredentialsProvider({ clientId: ctx.client_id, clientSecret: ctx.client_secret });
-    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider, fetch: tracker.fetch });
-    await runScenario({ scenario, transport, waitForGetStream: tracker.waitForGetStream });
-    return;
+      : new ClientCredentialsProvider({ clientId: ctx.client_id, clientSecret: ctx.client_secret })
+    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), {
+      authProvider,
+      fetch: tracker.fetch,
+    })
+    await runScenario({ scenario, transport, waitForGetStream: tracker.waitForGetStream })
+    return
   }
 
-  const callback = await startCallbackServer();
+  const callback = await startCallbackServer()
   try {
     const preRegistered = ctx.client_id
-      ? { client_id: ctx.client_id, client_secret: ctx.client_secret, redirect_uris: [callback.redirectUrl] }
-      : undefined;
+      ? {
+          client_id: ctx.client_id,
+          client_secret: ctx.client_secret,
+          redirect_uris: [callback.redirectUrl],
+        }
+      : undefined
     const provider = new InMemoryProvider(callback.redirectUrl, callback, {
       clientMetadataUrl: CIMD_CLIENT_METADATA_URL,
       preRegistered,
-    });
+    })
     const transport = new StreamableHTTPClientTransport(new URL(serverUrl), {
       fetch: withAuthorization(provider, serverUrl, tracker.fetch),
-    });
-    await runScenario({ scenario, transport, waitForGetStream: tracker.waitForGetStream });
+    })
+    await runScenario({ scenario, transport, waitForGetStream: tracker.waitForGetStream })
   } finally {
-    await callback.close();
+    await callback.close()
   }
 }
 
 main().then(
   () => {
-    log('done');
-    process.exit(0);
+    log('done')
+    process.exit(0)
   },
   (err) => {
-    log(`FAILED: ${err?.stack ?? err}`);
-    process.exit(1);
+    log(`FAILED: ${err?.stack ?? err}`)
+    process.exit(1)
   },
-);
+)

@@ -22,7 +22,14 @@ export class ApprovedRounds {
    * An approved call answered `input_required` with this requestState: its retry may pass once.
    * `args` are the client's arguments; `edited`, the ones a person replaced them with.
    */
-  remember(server: string, tool: string, args: unknown, requestState: string, now = Date.now(), edited?: Record<string, unknown>): void {
+  remember(
+    server: string,
+    tool: string,
+    args: unknown,
+    requestState: string,
+    now = Date.now(),
+    edited?: Record<string, unknown>,
+  ): void {
     const key = continuationKey(server, tool, args, requestState)
     this.#open.delete(key)
     this.#open.set(key, { expires: now + ROUND_TTL_MS, ...(edited ? { edited } : {}) })
@@ -30,12 +37,24 @@ export class ApprovedRounds {
   }
 
   /** True, once, when this retry continues a call a person approved; the record is used up. */
-  consume(server: string, tool: string, args: unknown, requestState: string, now = Date.now()): boolean {
+  consume(
+    server: string,
+    tool: string,
+    args: unknown,
+    requestState: string,
+    now = Date.now(),
+  ): boolean {
     return this.take(server, tool, args, requestState, now) !== undefined
   }
 
   /** The continuation this retry carries on, used up: with the person's edit when there was one. */
-  take(server: string, tool: string, args: unknown, requestState: string, now = Date.now()): { edited?: Record<string, unknown> } | undefined {
+  take(
+    server: string,
+    tool: string,
+    args: unknown,
+    requestState: string,
+    now = Date.now(),
+  ): { edited?: Record<string, unknown> } | undefined {
     const key = continuationKey(server, tool, args, requestState)
     const open = this.#open.get(key)
     if (open === undefined) return undefined
@@ -51,15 +70,27 @@ export function requestStateOf(params: unknown): string | undefined {
   return typeof state === 'string' ? state : undefined
 }
 
-function continuationKey(server: string, tool: string, args: unknown, requestState: string): string {
-  return createHash('sha256').update(canonicalJson([server, tool, args ?? {}, requestState])).digest('base64url')
+function continuationKey(
+  server: string,
+  tool: string,
+  args: unknown,
+  requestState: string,
+): string {
+  return createHash('sha256')
+    .update(canonicalJson([server, tool, args ?? {}, requestState]))
+    .digest('base64url')
 }
 
 /** Key order does not change what a call does, so it must not change its digest either. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`
+    return `{${Object.keys(value)
+      .sort()
+      .map(
+        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
+      )
+      .join(',')}}`
   }
   return JSON.stringify(value) ?? 'null'
 }

@@ -15,19 +15,27 @@ const VALUE_CHARS = 60
 /** Changes listed at most; the rest are counted. */
 const LISTED_CHANGES = 10
 
-export function diffArguments(before: unknown, after: unknown, path: Array<string | number> = []): ArgumentChange[] {
+export function diffArguments(
+  before: unknown,
+  after: unknown,
+  path: Array<string | number> = [],
+): ArgumentChange[] {
   if (isPlainObject(before) && isPlainObject(after)) {
     const changes: ArgumentChange[] = []
     for (const key of Object.keys(before)) {
-      if (!Object.hasOwn(after, key)) changes.push({ kind: 'removed', path: [...path, key], before: before[key] })
+      if (!Object.hasOwn(after, key))
+        changes.push({ kind: 'removed', path: [...path, key], before: before[key] })
       else changes.push(...diffArguments(before[key], after[key], [...path, key]))
     }
     for (const key of Object.keys(after)) {
-      if (!Object.hasOwn(before, key)) changes.push({ kind: 'added', path: [...path, key], after: after[key] })
+      if (!Object.hasOwn(before, key))
+        changes.push({ kind: 'added', path: [...path, key], after: after[key] })
     }
     return changes
   }
-  return canonicalJson(before) === canonicalJson(after) ? [] : [{ kind: 'changed', path, before, after }]
+  return canonicalJson(before) === canonicalJson(after)
+    ? []
+    : [{ kind: 'changed', path, before, after }]
 }
 
 /** True when the edit changes nothing the tool would see (key order and spacing do not count). */

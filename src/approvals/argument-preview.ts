@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from './tool-catalog.js'
 
 /** Field names whose values are never written out; the request log blanks the same names. */
-export const SECRET_KEY = /token|secret|password|passwd|authorization|api[-_]?key|credential|cookie/i
+export const SECRET_KEY =
+  /token|secret|password|passwd|authorization|api[-_]?key|credential|cookie/i
 
 const STRING_CHARS = 40
 const ITEMS_PER_LEVEL = 8
@@ -17,7 +18,9 @@ const REDACTED = '[redacted]'
 
 /** SHA-256 (hex) of the canonical JSON of the arguments: equal arguments, equal hash, whatever the key order. */
 export function argumentsHash(args: unknown): string {
-  return createHash('sha256').update(canonicalJson(args ?? {})).digest('hex')
+  return createHash('sha256')
+    .update(canonicalJson(args ?? {}))
+    .digest('hex')
 }
 
 /** A small, credential-free picture of the arguments, at most PREVIEW_CHARS of JSON. */
@@ -32,18 +35,22 @@ export function argumentsPreview(args: unknown): unknown {
 
 function previewOf(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return previewString(value)
-  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? String(value) : value
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'bigint' ? String(value) : value
   if (depth === 0) return `[${describeSize(value)}]`
   if (Array.isArray(value)) {
     const items = value.slice(0, ITEMS_PER_LEVEL).map((item) => previewOf(item, depth - 1))
-    return value.length > ITEMS_PER_LEVEL ? [...items, `[${value.length - ITEMS_PER_LEVEL} more]`] : items
+    return value.length > ITEMS_PER_LEVEL
+      ? [...items, `[${value.length - ITEMS_PER_LEVEL} more]`]
+      : items
   }
   const entries = Object.entries(value as Record<string, unknown>)
   const preview: Record<string, unknown> = {}
   for (const [key, item] of entries.slice(0, ITEMS_PER_LEVEL)) {
     preview[previewString(key)] = SECRET_KEY.test(key) ? REDACTED : previewOf(item, depth - 1)
   }
-  if (entries.length > ITEMS_PER_LEVEL) preview['[more]'] = `${entries.length - ITEMS_PER_LEVEL} more fields`
+  if (entries.length > ITEMS_PER_LEVEL)
+    preview['[more]'] = `${entries.length - ITEMS_PER_LEVEL} more fields`
   return preview
 }
 
@@ -60,7 +67,12 @@ function previewString(text: string): string {
  */
 function looksLikeToken(word: string): boolean {
   const core = word.replace(/^["'(<[]+|["')>\],.;:]+$/g, '')
-  return core.length >= 16 && /^[A-Za-z0-9._~+/=-]+$/.test(core) && /[0-9]/.test(core) && /[A-Za-z]/.test(core)
+  return (
+    core.length >= 16 &&
+    /^[A-Za-z0-9._~+/=-]+$/.test(core) &&
+    /[0-9]/.test(core) &&
+    /[A-Za-z]/.test(core)
+  )
 }
 
 function describeSize(value: unknown): string {

@@ -95,7 +95,11 @@ export function hashLine(line: Buffer | string): string {
 type EntryInLineOrder = { [K in keyof DecisionEntry]-?: DecisionEntry[K] | undefined }
 
 /** The exact text of a line (without its newline). */
-export function chainLine(entry: Omit<DecisionEntry, 'seq' | 'prev'>, seq: number, prev: string): string {
+export function chainLine(
+  entry: Omit<DecisionEntry, 'seq' | 'prev'>,
+  seq: number,
+  prev: string,
+): string {
   const ordered: EntryInLineOrder = {
     seq,
     time: entry.time,
@@ -138,18 +142,36 @@ interface Placed {
 }
 
 /** Checks every line of every file against the chain and the anchor; stops at the first that does not fit. */
-export function verifyChain(files: ChainFile[], anchor: DecisionAnchor | undefined, missingFiles: string[] = []): ChainReport {
-  const placed: Placed[] = files.flatMap((file) => file.lines.map((bytes, index) => ({ file: file.name, line: index + 1, hash: hashLine(bytes), entry: parseEntry(bytes) })))
+export function verifyChain(
+  files: ChainFile[],
+  anchor: DecisionAnchor | undefined,
+  missingFiles: string[] = [],
+): ChainReport {
+  const placed: Placed[] = files.flatMap((file) =>
+    file.lines.map((bytes, index) => ({
+      file: file.name,
+      line: index + 1,
+      hash: hashLine(bytes),
+      entry: parseEntry(bytes),
+    })),
+  )
   const total = placed.length
   const report = (broken: ChainBreak): ChainReport => ({ decisions: total, unanchored: 0, broken })
   const lastFile = files.at(-1)?.name ?? 'decisions.jsonl'
-  const lostFiles = missingFiles.length ? ` (${missingFiles.join(', ')} ${missingFiles.length === 1 ? 'is' : 'are'} gone)` : ''
+  const lostFiles = missingFiles.length
+    ? ` (${missingFiles.join(', ')} ${missingFiles.length === 1 ? 'is' : 'are'} gone)`
+    : ''
 
   for (let index = 0; index < total; index++) {
     const here = placed[index] as Placed
     const at = { file: here.file, line: here.line }
     const entry = here.entry
-    if (!entry) return report({ kind: 'edited', ...at, detail: 'the line is not a decision record any more (not JSON, or its seq or prev is gone)' })
+    if (!entry)
+      return report({
+        kind: 'edited',
+        ...at,
+        detail: 'the line is not a decision record any more (not JSON, or its seq or prev is gone)',
+      })
     const expectedSeq = index + 1
     const expectedPrev = index === 0 ? GENESIS : (placed[index - 1] as Placed).hash
     const prevFits = entry.prev === expectedPrev
@@ -157,47 +179,103 @@ export function verifyChain(files: ChainFile[], anchor: DecisionAnchor | undefin
     if (prevFits && seqFits) continue
     if (prevFits) {
       // The line before is untouched (its hash is what this line recorded), so this line's seq was changed.
-      return report({ kind: 'edited', ...at, detail: `it says it is decision #${entry.seq}, but its place in the chain is #${expectedSeq}` })
+      return report({
+        kind: 'edited',
+        ...at,
+        detail: `it says it is decision #${entry.seq}, but its place in the chain is #${expectedSeq}`,
+      })
     }
     if (seqFits) {
-      if (index === 0) return report({ kind: 'edited', ...at, detail: 'its prev is not the start of a chain' })
+      if (index === 0)
+        return report({ kind: 'edited', ...at, detail: 'its prev is not the start of a chain' })
       // Either the line before was changed (its bytes no longer hash to this prev) or this line's prev was.
       // If this line still fits the one after it, this line is intact and the one before was edited.
       const next = placed[index + 1]
-      const thisFitsAfter = next ? next.entry?.prev === here.hash : anchor && anchor.lines === expectedSeq ? anchor.last === here.hash : undefined
-      if (thisFitsAfter === false) return report({ kind: 'edited', ...at, detail: 'its prev does not match the line before it' })
+      const thisFitsAfter = next
+        ? next.entry?.prev === here.hash
+        : anchor && anchor.lines === expectedSeq
+          ? anchor.last === here.hash
+          : undefined
+      if (thisFitsAfter === false)
+        return report({
+          kind: 'edited',
+          ...at,
+          detail: 'its prev does not match the line before it',
+        })
       const before = placed[index - 1] as Placed
-      return report({ kind: 'edited', file: before.file, line: before.line, detail: `its bytes no longer hash to the prev that the next line (${here.file}:${here.line}) recorded` })
+      return report({
+        kind: 'edited',
+        file: before.file,
+        line: before.line,
+        detail: `its bytes no longer hash to the prev that the next line (${here.file}:${here.line}) recorded`,
+      })
     }
-    const laterIndex = placed.findIndex((other, otherIndex) => otherIndex > index && other.entry?.seq === expectedSeq)
+    const laterIndex = placed.findIndex(
+      (other, otherIndex) => otherIndex > index && other.entry?.seq === expectedSeq,
+    )
     if (laterIndex !== -1) {
       const later = placed[laterIndex] as Placed
-      return report({ kind: 'reordered', ...at, detail: `it holds decision #${entry.seq}, but #${expectedSeq} belongs here and comes later, at ${later.file}:${later.line}` })
+      return report({
+        kind: 'reordered',
+        ...at,
+        detail: `it holds decision #${entry.seq}, but #${expectedSeq} belongs here and comes later, at ${later.file}:${later.line}`,
+      })
     }
     if (entry.seq > expectedSeq) {
       const gone = entry.seq - expectedSeq
-      return report({ kind: 'missing', ...at, detail: `${gone === 1 ? `decision #${expectedSeq} was` : `decisions #${expectedSeq}–#${entry.seq - 1} were`} removed before this line${lostFiles}` })
+      return report({
+        kind: 'missing',
+        ...at,
+        detail: `${gone === 1 ? `decision #${expectedSeq} was` : `decisions #${expectedSeq}–#${entry.seq - 1} were`} removed before this line${lostFiles}`,
+      })
     }
-    return report({ kind: 'reordered', ...at, detail: `decision #${entry.seq} appears again here, after #${expectedSeq - 1} (a copied or moved line)` })
+    return report({
+      kind: 'reordered',
+      ...at,
+      detail: `decision #${entry.seq} appears again here, after #${expectedSeq - 1} (a copied or moved line)`,
+    })
   }
 
   if (!anchor) {
     if (total === 0) return { decisions: 0, unanchored: 0 }
-    return report({ kind: 'no anchor', file: lastFile, line: files.at(-1)?.lines.length ?? 0, detail: 'the anchor that pins the end of the log is gone, so lines cut off the end could not be noticed' })
+    return report({
+      kind: 'no anchor',
+      file: lastFile,
+      line: files.at(-1)?.lines.length ?? 0,
+      detail:
+        'the anchor that pins the end of the log is gone, so lines cut off the end could not be noticed',
+    })
   }
   if (anchor.lines > total) {
     const gone = anchor.lines - total
-    return report({ kind: 'cut off at the end', file: lastFile, line: (files.at(-1)?.lines.length ?? 0) + 1, detail: `the anchor records ${anchor.lines} decisions, the log holds ${total}: the last ${gone === 1 ? 'one is' : `${gone} are`} gone${lostFiles}` })
+    return report({
+      kind: 'cut off at the end',
+      file: lastFile,
+      line: (files.at(-1)?.lines.length ?? 0) + 1,
+      detail: `the anchor records ${anchor.lines} decisions, the log holds ${total}: the last ${gone === 1 ? 'one is' : `${gone} are`} gone${lostFiles}`,
+    })
   }
   if (anchor.lines > 0) {
     const pinned = placed[anchor.lines - 1] as Placed
     if (pinned.hash !== anchor.last) {
-      return report({ kind: 'edited', file: pinned.file, line: pinned.line, detail: 'it does not match the anchor: this line, or one before it with every later prev recomputed, was rewritten' })
+      return report({
+        kind: 'edited',
+        file: pinned.file,
+        line: pinned.line,
+        detail:
+          'it does not match the anchor: this line, or one before it with every later prev recomputed, was rewritten',
+      })
     }
   }
   const stored = anchor.breaks?.[0]
   if (stored) {
-    return report({ kind: stored.kind, file: stored.file ?? lastFile, line: stored.line ?? 0, detail: stored.detail, foundAt: stored.at })
+    return report({
+      kind: stored.kind,
+      file: stored.file ?? lastFile,
+      line: stored.line ?? 0,
+      detail: stored.detail,
+      foundAt: stored.at,
+    })
   }
   return { decisions: total, unanchored: total - anchor.lines }
 }
@@ -207,20 +285,39 @@ export function verifyChain(files: ChainFile[], anchor: DecisionAnchor | undefin
  * anchored line unchanged? The full walk is `log --verify`; this only keeps a cut-off end from
  * being hidden by the lines the bridge is about to append.
  */
-export function checkAnchorReach(lineHashes: { file: string; line: number; hash: string }[], anchor: DecisionAnchor | undefined): Omit<StoredBreak, 'at'> | undefined {
+export function checkAnchorReach(
+  lineHashes: { file: string; line: number; hash: string }[],
+  anchor: DecisionAnchor | undefined,
+): Omit<StoredBreak, 'at'> | undefined {
   const total = lineHashes.length
   const last = lineHashes.at(-1)
   if (!anchor) {
-    return total === 0 ? undefined : { kind: 'no anchor', detail: `the log held ${total} decisions but no anchor pinned its end`, ...(last ? { file: last.file, line: last.line } : {}) }
+    return total === 0
+      ? undefined
+      : {
+          kind: 'no anchor',
+          detail: `the log held ${total} decisions but no anchor pinned its end`,
+          ...(last ? { file: last.file, line: last.line } : {}),
+        }
   }
   if (anchor.lines > total) {
     const gone = anchor.lines - total
-    return { kind: 'cut off at the end', detail: `the anchor recorded ${anchor.lines} decisions, the log held ${total}: the last ${gone === 1 ? 'one was' : `${gone} were`} gone`, ...(last ? { file: last.file, line: last.line + 1 } : { file: 'decisions.jsonl', line: 1 }) }
+    return {
+      kind: 'cut off at the end',
+      detail: `the anchor recorded ${anchor.lines} decisions, the log held ${total}: the last ${gone === 1 ? 'one was' : `${gone} were`} gone`,
+      ...(last ? { file: last.file, line: last.line + 1 } : { file: 'decisions.jsonl', line: 1 }),
+    }
   }
   if (anchor.lines === 0) return undefined
   const pinned = lineHashes[anchor.lines - 1] as { file: string; line: number; hash: string }
   if (pinned.hash !== anchor.last) {
-    return { kind: 'edited', detail: 'the newest anchored line did not match the anchor: it, or the chain before it, was rewritten', file: pinned.file, line: pinned.line }
+    return {
+      kind: 'edited',
+      detail:
+        'the newest anchored line did not match the anchor: it, or the chain before it, was rewritten',
+      file: pinned.file,
+      line: pinned.line,
+    }
   }
   return undefined
 }

@@ -37,21 +37,34 @@ export async function readChainFiles(logsFolder: string): Promise<ChainFiles> {
   try {
     names = await readdir(logsFolder)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], missing: [], lastRotated: 0 }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { files: [], missing: [], lastRotated: 0 }
     throw error
   }
-  const numbers = names.flatMap((name) => {
-    const match = ROTATED.exec(name)
-    return match ? [Number(match[1])] : []
-  }).sort((a, b) => a - b)
+  const numbers = names
+    .flatMap((name) => {
+      const match = ROTATED.exec(name)
+      return match ? [Number(match[1])] : []
+    })
+    .sort((a, b) => a - b)
   const lastRotated = numbers.at(-1) ?? 0
   const missing: string[] = []
-  for (let number = 1; number < lastRotated; number++) if (!numbers.includes(number)) missing.push(rotatedName(number))
-  const ordered = [...numbers.map(rotatedName), ...(names.includes(CURRENT_FILE) ? [CURRENT_FILE] : [])]
-  const files = await Promise.all(ordered.map(async (name) => {
-    const bytes = await readFile(join(logsFolder, name))
-    return { name, lines: splitLines(bytes), cutShort: bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a }
-  }))
+  for (let number = 1; number < lastRotated; number++)
+    if (!numbers.includes(number)) missing.push(rotatedName(number))
+  const ordered = [
+    ...numbers.map(rotatedName),
+    ...(names.includes(CURRENT_FILE) ? [CURRENT_FILE] : []),
+  ]
+  const files = await Promise.all(
+    ordered.map(async (name) => {
+      const bytes = await readFile(join(logsFolder, name))
+      return {
+        name,
+        lines: splitLines(bytes),
+        cutShort: bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a,
+      }
+    }),
+  )
   return { files, missing, lastRotated }
 }
 
@@ -97,13 +110,22 @@ export function anchorFile(home: string, keyPath: string): AnchorFile {
       try {
         opened = JSON.parse(decrypt(sealingKey, text, path)) as typeof opened
       } catch (error) {
-        throw new BridgeError('VAULT_UNREADABLE', `Cannot open the decision log's anchor ${path}: the token store's key does not open it, or the file was changed.`, {
-          hint: `Restore the key the token store was made with (\`${command('doctor')}\` says where it is kept), or the anchor file if it was replaced.`,
-          cause: error,
-        })
+        throw new BridgeError(
+          'VAULT_UNREADABLE',
+          `Cannot open the decision log's anchor ${path}: the token store's key does not open it, or the file was changed.`,
+          {
+            hint: `Restore the key the token store was made with (\`${command('doctor')}\` says where it is kept), or the anchor file if it was replaced.`,
+            cause: error,
+          },
+        )
       }
       const anchor = opened.anchor
-      if (opened.purpose !== PURPOSE || !anchor || !Number.isInteger(anchor.lines) || typeof anchor.last !== 'string') {
+      if (
+        opened.purpose !== PURPOSE ||
+        !anchor ||
+        !Number.isInteger(anchor.lines) ||
+        typeof anchor.last !== 'string'
+      ) {
         throw new BridgeError('VAULT_UNREADABLE', `${path} is not a decision log anchor.`, {
           hint: `Restore the anchor file from a backup; \`${command('log --verify')}\` cannot vouch for the end of the log without it.`,
         })
@@ -111,7 +133,10 @@ export function anchorFile(home: string, keyPath: string): AnchorFile {
       return anchor
     },
     async write(anchor) {
-      await writeFileAtomic(path, encrypt(await loadKey(true), JSON.stringify({ purpose: PURPOSE, anchor })))
+      await writeFileAtomic(
+        path,
+        encrypt(await loadKey(true), JSON.stringify({ purpose: PURPOSE, anchor })),
+      )
     },
   }
 }

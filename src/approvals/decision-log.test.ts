@@ -20,7 +20,11 @@ beforeEach(async () => {
 const anchor = (): AnchorFile => anchorFile(home, join(home, 'key'))
 
 function open(options: Partial<DecisionLogOptions> = {}) {
-  return openDecisionLog(logs, { anchor: anchor(), notice: (text) => notices.push(text), ...options })
+  return openDecisionLog(logs, {
+    anchor: anchor(),
+    notice: (text) => notices.push(text),
+    ...options,
+  })
 }
 
 async function verify() {
@@ -32,30 +36,73 @@ async function lines(name = 'decisions.jsonl'): Promise<string[]> {
   return splitLines(await readFile(join(logs, name))).map((line) => line.toString())
 }
 
-const record = (tool: string, extra: Partial<DecisionRecord> = {}): DecisionRecord => ({ server: 'up', tool, decision: 'allow', how: 'policy', ...extra })
+const record = (tool: string, extra: Partial<DecisionRecord> = {}): DecisionRecord => ({
+  server: 'up',
+  tool,
+  decision: 'allow',
+  how: 'policy',
+  ...extra,
+})
 
 describe('the decision log', () => {
   it('appends chained JSON lines with the arguments only as a hash and a redacted preview, and anchors the end', async () => {
     const log = open()
-    log.write(record('pay', { client: 'claude-code', rule: 'tool policy', arguments: { amount: 5, token: 'abc', memo: 'm'.repeat(80) } }))
+    log.write(
+      record('pay', {
+        client: 'claude-code',
+        rule: 'tool policy',
+        arguments: { amount: 5, token: 'abc', memo: 'm'.repeat(80) },
+      }),
+    )
     log.write(record('echo', { decision: 'deny', how: 'page' }))
     await log.close()
-    const [first, second] = (await lines()).map((line) => JSON.parse(line) as Record<string, unknown>)
-    expect(first).toMatchObject({ seq: 1, server: 'up', tool: 'pay', client: 'claude-code', decision: 'allow', how: 'policy', rule: 'tool policy', args: { amount: 5, token: '[redacted]', memo: `${'m'.repeat(40)}…` } })
+    const [first, second] = (await lines()).map(
+      (line) => JSON.parse(line) as Record<string, unknown>,
+    )
+    expect(first).toMatchObject({
+      seq: 1,
+      server: 'up',
+      tool: 'pay',
+      client: 'claude-code',
+      decision: 'allow',
+      how: 'policy',
+      rule: 'tool policy',
+      args: { amount: 5, token: '[redacted]', memo: `${'m'.repeat(40)}…` },
+    })
     expect(first!.argsHash).toMatch(/^[0-9a-f]{64}$/)
-    expect(second).toMatchObject({ seq: 2, decision: 'deny', how: 'page', prev: hashLine((await lines())[0] as string) })
+    expect(second).toMatchObject({
+      seq: 2,
+      decision: 'deny',
+      how: 'page',
+      prev: hashLine((await lines())[0] as string),
+    })
     expect(second).not.toHaveProperty('args')
-    expect(await anchor().read()).toEqual({ lines: 2, last: hashLine((await lines())[1] as string) })
+    expect(await anchor().read()).toEqual({
+      lines: 2,
+      last: hashLine((await lines())[1] as string),
+    })
     expect(await verify()).toEqual({ decisions: 2, unanchored: 0 })
     expect(notices).toEqual([])
   })
 
   it('records the hashes of both versions when a person edited the arguments before approving', async () => {
     const log = open()
-    log.write(record('book', { how: 'page', arguments: { city: 'Paris' }, argumentsHash: 'a'.repeat(64), editedArgumentsHash: 'b'.repeat(64) }))
+    log.write(
+      record('book', {
+        how: 'page',
+        arguments: { city: 'Paris' },
+        argumentsHash: 'a'.repeat(64),
+        editedArgumentsHash: 'b'.repeat(64),
+      }),
+    )
     await log.close()
     const [line] = (await lines()).map((text) => JSON.parse(text) as Record<string, unknown>)
-    expect(line).toMatchObject({ tool: 'book', argsHash: 'a'.repeat(64), editedArgsHash: 'b'.repeat(64), args: { city: 'Paris' } })
+    expect(line).toMatchObject({
+      tool: 'book',
+      argsHash: 'a'.repeat(64),
+      editedArgsHash: 'b'.repeat(64),
+      args: { city: 'Paris' },
+    })
     expect(await verify()).toEqual({ decisions: 1, unanchored: 0 })
   })
 
@@ -79,7 +126,9 @@ describe('the decision log', () => {
       if (i === 50) void log.flushed()
     }
     await log.close()
-    expect((await lines()).map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
+    expect((await lines()).map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    )
     expect(seen.length).toBeGreaterThan(1)
     expect(seen.length).toBeLessThan(100) // batched
     for (const { anchored, onDisk } of seen) expect(anchored).toBeLessThanOrEqual(onDisk)
@@ -96,21 +145,40 @@ describe('the decision log', () => {
     const names = (await readdir(logs)).filter((name) => name.endsWith('.jsonl')).sort()
     expect(names.length).toBeGreaterThanOrEqual(3)
     expect(names).toContain('decisions.1.jsonl')
-    const firstOfSecond = JSON.parse((await lines('decisions.2.jsonl'))[0] as string) as { prev: string }
+    const firstOfSecond = JSON.parse((await lines('decisions.2.jsonl'))[0] as string) as {
+      prev: string
+    }
     expect(firstOfSecond.prev).toBe(hashLine((await lines('decisions.1.jsonl')).at(-1) as string))
     expect(await verify()).toEqual({ decisions: 12, unanchored: 0 })
   })
 
   it('migrates the old plain-text decisions.log once, saying so once', async () => {
     await mkdir(logs, { recursive: true })
-    await writeFile(join(logs, 'decisions.log'), '2025-01-02T03:04:05.000Z up "add" allow terminal\n2025-01-02T03:05:00.000Z up "echo" deny timeout\nsomething else\n')
+    await writeFile(
+      join(logs, 'decisions.log'),
+      '2025-01-02T03:04:05.000Z up "add" allow terminal\n2025-01-02T03:05:00.000Z up "echo" deny timeout\nsomething else\n',
+    )
     let log = open()
     log.write(record('new'))
     await log.close()
     const entries = (await lines()).map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(entries.slice(0, 3)).toEqual([
-      expect.objectContaining({ seq: 1, time: '2025-01-02T03:04:05.000Z', server: 'up', tool: 'add', decision: 'allow', how: 'terminal', migrated: true }),
-      expect.objectContaining({ seq: 2, tool: 'echo', decision: 'deny', how: 'timeout', migrated: true }),
+      expect.objectContaining({
+        seq: 1,
+        time: '2025-01-02T03:04:05.000Z',
+        server: 'up',
+        tool: 'add',
+        decision: 'allow',
+        how: 'terminal',
+        migrated: true,
+      }),
+      expect.objectContaining({
+        seq: 2,
+        tool: 'echo',
+        decision: 'deny',
+        how: 'timeout',
+        migrated: true,
+      }),
       expect.objectContaining({ seq: 3, unparsed: 'something else', migrated: true }),
     ])
     expect(entries[3]).toMatchObject({ seq: 4, tool: 'new' })
@@ -119,7 +187,9 @@ describe('the decision log', () => {
     expect(names).toContain('decisions.log.migrated')
     expect(names).not.toContain('decisions.log')
     expect(notices).toHaveLength(1)
-    expect(notices[0]).toMatch(/Carried 3 earlier decisions from .*decisions\.log into the hash-chained .*decisions\.jsonl/)
+    expect(notices[0]).toMatch(
+      /Carried 3 earlier decisions from .*decisions\.log into the hash-chained .*decisions\.jsonl/,
+    )
     log = open()
     await log.close()
     expect(notices).toHaveLength(1)
@@ -135,9 +205,15 @@ describe('the decision log', () => {
     log = open()
     log.write(record('d'))
     await log.close()
-    expect(notices.join('\n')).toMatch(/no longer matches its anchor \(cut off at the end: the anchor recorded 3 decisions, the log held 1/)
+    expect(notices.join('\n')).toMatch(
+      /no longer matches its anchor \(cut off at the end: the anchor recorded 3 decisions, the log held 1/,
+    )
     const report = await verify()
-    expect(report.broken).toMatchObject({ kind: 'cut off at the end', file: 'decisions.jsonl', line: 2 })
+    expect(report.broken).toMatchObject({
+      kind: 'cut off at the end',
+      file: 'decisions.jsonl',
+      line: 2,
+    })
     expect(report.broken?.foundAt).toBeTruthy()
   })
 

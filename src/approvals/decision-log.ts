@@ -8,8 +8,22 @@ import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:f
 import { join } from 'node:path'
 import type { DecisionRecord } from './gate.js'
 import { argumentsHash, argumentsPreview } from './argument-preview.js'
-import { checkAnchorReach, chainLine, GENESIS, hashLine, type DecisionAnchor, type DecisionEntry, type StoredBreak } from './decision-chain.js'
-import { CURRENT_FILE, LEGACY_FILE, readChainFiles, rotatedName, type AnchorFile } from './decision-files.js'
+import {
+  checkAnchorReach,
+  chainLine,
+  GENESIS,
+  hashLine,
+  type DecisionAnchor,
+  type DecisionEntry,
+  type StoredBreak,
+} from './decision-chain.js'
+import {
+  CURRENT_FILE,
+  LEGACY_FILE,
+  readChainFiles,
+  rotatedName,
+  type AnchorFile,
+} from './decision-files.js'
 import { migrateLegacyLines } from './decision-migration.js'
 import { syncFolder } from '../fs/atomic-write.js'
 import { command } from '../cli/commands-named.js'
@@ -56,8 +70,15 @@ export function entryFor(record: DecisionRecord, time: Date): Entry {
     decision: record.decision,
     how: record.how,
     ...(record.rule !== undefined ? { rule: record.rule } : {}),
-    ...(record.arguments !== undefined ? { argsHash: record.argumentsHash ?? argumentsHash(record.arguments), args: argumentsPreview(record.arguments) } : {}),
-    ...(record.editedArgumentsHash !== undefined ? { editedArgsHash: record.editedArgumentsHash } : {}),
+    ...(record.arguments !== undefined
+      ? {
+          argsHash: record.argumentsHash ?? argumentsHash(record.arguments),
+          args: argumentsPreview(record.arguments),
+        }
+      : {}),
+    ...(record.editedArgumentsHash !== undefined
+      ? { editedArgsHash: record.editedArgumentsHash }
+      : {}),
   }
 }
 
@@ -120,7 +141,10 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
         tail = undefined // read the end of the chain from disk again before the next batch
         await handle?.close().catch(() => undefined)
         handle = undefined
-        if (!writeFailed) options.notice(`Could not write the decision log ${currentPath}: ${(error as Error).message}. The bridge goes on; decisions made meanwhile are not logged.`)
+        if (!writeFailed)
+          options.notice(
+            `Could not write the decision log ${currentPath}: ${(error as Error).message}. The bridge goes on; decisions made meanwhile are not logged.`,
+          )
         writeFailed = true
         pending = []
         return
@@ -137,26 +161,43 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
       current.lines.pop()
       current.cutShort = false
       await truncate(currentPath, wholeLinesSize(current.lines))
-      options.notice(`The last line of ${currentPath} was incomplete (the bridge stopped while writing it) and was removed.`)
+      options.notice(
+        `The last line of ${currentPath} was incomplete (the bridge stopped while writing it) and was removed.`,
+      )
     }
     const size = current ? wholeLinesSize(current.lines) : 0
-    const hashes = chain.files.flatMap((file) => file.lines.map((line, index) => ({ file: file.name, line: index + 1, hash: hashLine(line) })))
-    const next: Tail = { prev: hashes.at(-1)?.hash ?? GENESIS, lines: hashes.length, size, lastRotated: chain.lastRotated, breaks: [], anchorUsable: true }
+    const hashes = chain.files.flatMap((file) =>
+      file.lines.map((line, index) => ({ file: file.name, line: index + 1, hash: hashLine(line) })),
+    )
+    const next: Tail = {
+      prev: hashes.at(-1)?.hash ?? GENESIS,
+      lines: hashes.length,
+      size,
+      lastRotated: chain.lastRotated,
+      breaks: [],
+      anchorUsable: true,
+    }
     let anchor: DecisionAnchor | undefined
     try {
       anchor = await options.anchor.read()
     } catch (error) {
       next.anchorUsable = false
-      options.notice(`Decisions are logged, but the anchor that pins the end of the log is left alone: ${(error as Error).message}`)
+      options.notice(
+        `Decisions are logged, but the anchor that pins the end of the log is left alone: ${(error as Error).message}`,
+      )
     }
     if (next.anchorUsable) {
       next.breaks = [...(anchor?.breaks ?? [])]
       const found = checkAnchorReach(hashes, anchor)
       if (found) {
         next.breaks.push({ at: now().toISOString(), ...found })
-        options.notice(`The decision log no longer matches its anchor (${found.kind}: ${found.detail}). Decisions are still logged; \`${command('log --verify')}\` names the first line that does not fit.`)
+        options.notice(
+          `The decision log no longer matches its anchor (${found.kind}: ${found.detail}). Decisions are still logged; \`${command('log --verify')}\` names the first line that does not fit.`,
+        )
       } else if (anchor && anchor.lines < next.lines) {
-        options.notice(`${next.lines - anchor.lines} decisions in ${currentPath} were written after its anchor was last moved (the bridge stopped first); they are anchored now.`)
+        options.notice(
+          `${next.lines - anchor.lines} decisions in ${currentPath} were written after its anchor was last moved (the bridge stopped first); they are anchored now.`,
+        )
       }
       if (found || (anchor && anchor.lines < next.lines)) await writeAnchor(next)
     }
@@ -178,7 +219,9 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
     await append(into, entries)
     const keptAs = await freeName(logsFolder, `${LEGACY_FILE}.migrated`)
     await rename(legacyPath, join(logsFolder, keptAs))
-    options.notice(`Carried ${entries.length} earlier decisions from ${legacyPath} into the hash-chained ${currentPath} (marked "migrated"); the old file is kept as ${join(logsFolder, keptAs)}.`)
+    options.notice(
+      `Carried ${entries.length} earlier decisions from ${legacyPath} into the hash-chained ${currentPath} (marked "migrated"); the old file is kept as ${join(logsFolder, keptAs)}.`,
+    )
   }
 
   const append = async (into: Tail, entries: Entry[]): Promise<void> => {
@@ -225,10 +268,17 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   const writeAnchor = async (from: Tail): Promise<void> => {
     if (!from.anchorUsable) return
     try {
-      await options.anchor.write({ lines: from.lines, last: from.prev, ...(from.breaks.length ? { breaks: from.breaks } : {}) })
+      await options.anchor.write({
+        lines: from.lines,
+        last: from.prev,
+        ...(from.breaks.length ? { breaks: from.breaks } : {}),
+      })
       anchorFailed = false
     } catch (error) {
-      if (!anchorFailed) options.notice(`Could not move the decision log's anchor: ${(error as Error).message}. The log is written; \`log --verify\` will report its newest lines as not anchored.`)
+      if (!anchorFailed)
+        options.notice(
+          `Could not move the decision log's anchor: ${(error as Error).message}. The log is written; \`log --verify\` will report its newest lines as not anchored.`,
+        )
       anchorFailed = true
     }
   }
@@ -272,4 +322,3 @@ async function freeName(folder: string, base: string): Promise<string> {
     }
   }
 }
-

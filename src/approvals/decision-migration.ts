@@ -9,17 +9,31 @@ const LEGACY_LINE = /^(\S+) (\S+) ("(?:[^"\\]|\\.)*") (allow|deny) (\S+)$/
 const UNPARSED_CHARS = 200
 
 export function migrateLegacyLines(text: string): MigratedEntry[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map(migrateLine)
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(migrateLine)
 }
 
 function migrateLine(line: string): MigratedEntry {
   const match = LEGACY_LINE.exec(line)
-  const time = match && !Number.isNaN(Date.parse(match[1] as string)) ? (match[1] as string) : undefined
+  const time =
+    match && !Number.isNaN(Date.parse(match[1] as string)) ? (match[1] as string) : undefined
   const tool = match ? parseTool(match[3] as string) : undefined
   if (!match || time === undefined || tool === undefined) {
-    return { migrated: true, unparsed: line.length > UNPARSED_CHARS ? `${line.slice(0, UNPARSED_CHARS)}…` : line }
+    return {
+      migrated: true,
+      unparsed: line.length > UNPARSED_CHARS ? `${line.slice(0, UNPARSED_CHARS)}…` : line,
+    }
   }
-  return { time, server: match[2] as string, tool, decision: match[4] as 'allow' | 'deny', how: match[5] as string, migrated: true }
+  return {
+    time,
+    server: match[2] as string,
+    tool,
+    decision: match[4] as 'allow' | 'deny',
+    how: match[5] as string,
+    migrated: true,
+  }
 }
 
 function parseTool(quoted: string): string | undefined {

@@ -71,8 +71,18 @@ export interface GateContext {
 }
 
 /** What the policy says of a call, before anyone is asked. */
-export function verdictFor(call: { tool: string; arguments: unknown }, entry: ServerEntry, catalog: ToolCatalog, server: string, client?: string): PolicyVerdict {
-  return decide(entry, { tool: call.tool, arguments: call.arguments, server, client: client ?? '' }, catalog.get(server, call.tool))
+export function verdictFor(
+  call: { tool: string; arguments: unknown },
+  entry: ServerEntry,
+  catalog: ToolCatalog,
+  server: string,
+  client?: string,
+): PolicyVerdict {
+  return decide(
+    entry,
+    { tool: call.tool, arguments: call.arguments, server, client: client ?? '' },
+    catalog.get(server, call.tool),
+  )
 }
 
 export async function decideCall(call: ToolCall, ctx: GateContext): Promise<CallDecision> {
@@ -82,21 +92,38 @@ export async function decideCall(call: ToolCall, ctx: GateContext): Promise<Call
   // Every record names the rule that governed the call (also when a person then decided it), the
   // client that asked, and the arguments (the log keeps only their hash and a redacted preview).
   const record = (fields: DecisionRecord) =>
-    ctx.onDecision({ rule: verdict.rule, ...(ctx.clientName ? { client: ctx.clientName } : {}), arguments: args, ...fields })
+    ctx.onDecision({
+      rule: verdict.rule,
+      ...(ctx.clientName ? { client: ctx.clientName } : {}),
+      arguments: args,
+      ...fields,
+    })
   if (verdict.policy === 'allow') {
     record({ server: ctx.server, tool, decision: 'allow', how: 'policy' })
     return { kind: 'forward', approved: false }
   }
   if (verdict.policy === 'deny') {
     record({ server: ctx.server, tool, decision: 'deny', how: 'policy' })
-    return { kind: 'deny', text: `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: ${command(`policy ${ctx.server} explain ${tool} '<arguments>'`)}` }
+    return {
+      kind: 'deny',
+      text: `The tool ${JSON.stringify(tool)} on ${JSON.stringify(ctx.server)} is denied by policy (${verdict.rule}) and was not run. A person can see why with: ${command(`policy ${ctx.server} explain ${tool} '<arguments>'`)}`,
+    }
   }
   const requestState = ctx.rounds ? requestStateOf(call.params) : undefined
-  const continued = requestState !== undefined ? ctx.rounds?.take(ctx.server, tool, args, requestState) : undefined
+  const continued =
+    requestState !== undefined ? ctx.rounds?.take(ctx.server, tool, args, requestState) : undefined
   if (continued) {
     // A person's edit holds for every round of the call: the client retries with what it sent.
     const edited = continued.edited
-    record({ server: ctx.server, tool, decision: 'allow', how: 'round', ...(edited ? { argumentsHash: argumentsHash(args), editedArgumentsHash: argumentsHash(edited) } : {}) })
+    record({
+      server: ctx.server,
+      tool,
+      decision: 'allow',
+      how: 'round',
+      ...(edited
+        ? { argumentsHash: argumentsHash(args), editedArgumentsHash: argumentsHash(edited) }
+        : {}),
+    })
     return { kind: 'forward', approved: true, ...(edited ? { edited } : {}) }
   }
   const definition = ctx.catalog.get(ctx.server, tool)
@@ -111,22 +138,34 @@ export async function decideCall(call: ToolCall, ctx: GateContext): Promise<Call
       ...(ctx.clientName ? { client: ctx.clientName } : {}),
       ...(verdict.changedSince ? { changedSinceApproval: verdict.changedSince } : {}),
     },
-    { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onHeld: (pendingId) => ctx.onHeld?.(id, pendingId) },
+    {
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+      onHeld: (pendingId) => ctx.onHeld?.(id, pendingId),
+    },
   )
   // An edit that changes nothing the tool would see (spacing, key order) is a plain approval.
-  const edited = decision.kind === 'approve' && decision.arguments !== undefined && !isSameArguments(args, decision.arguments) ? decision.arguments : undefined
+  const edited =
+    decision.kind === 'approve' &&
+    decision.arguments !== undefined &&
+    !isSameArguments(args, decision.arguments)
+      ? decision.arguments
+      : undefined
   record({
     server: ctx.server,
     tool,
     decision: decision.kind === 'approve' ? 'allow' : 'deny',
     how: decision.source,
-    ...(edited ? { argumentsHash: argumentsHash(args), editedArgumentsHash: argumentsHash(edited) } : {}),
+    ...(edited
+      ? { argumentsHash: argumentsHash(args), editedArgumentsHash: argumentsHash(edited) }
+      : {}),
   })
   if (decision.kind === 'approve') {
     // Never an unbound rule: without the definition the person saw, "always" approves this call only.
     if (decision.always && definition) await ctx.onAlwaysAllow(tool, definition)
     // The same for a window: unbound, "for 1 hour" would outlive a change to the tool.
-    else if (decision.forSeconds !== undefined && definition) await ctx.onAllowFor?.(tool, definition, decision.forSeconds)
+    else if (decision.forSeconds !== undefined && definition)
+      await ctx.onAllowFor?.(tool, definition, decision.forSeconds)
     return { kind: 'forward', approved: true, ...(edited ? { edited } : {}) }
   }
   return { kind: 'deny', text: denialText(ctx, tool, decision) }

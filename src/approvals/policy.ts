@@ -43,22 +43,44 @@ export interface CallToDecide {
 
 type DecidableEntry = Pick<ServerEntry, 'policy' | 'tools' | 'whenRules' | 'windows' | 'readOnly'>
 
-export function decide(entry: DecidableEntry, call: string | CallToDecide, current?: ToolDefinition, now: number = Date.now()): PolicyVerdict {
+export function decide(
+  entry: DecidableEntry,
+  call: string | CallToDecide,
+  current?: ToolDefinition,
+  now: number = Date.now(),
+): PolicyVerdict {
   const tool = typeof call === 'string' ? call : call.tool
   const steps: RuleStep[] = []
-  const verdict = (policy: Policy, rule: string, extra: Pick<PolicyVerdict, 'changedSince'> = {}): PolicyVerdict => ({ policy, rule, steps, ...extra })
+  const verdict = (
+    policy: Policy,
+    rule: string,
+    extra: Pick<PolicyVerdict, 'changedSince'> = {},
+  ): PolicyVerdict => ({ policy, rule, steps, ...extra })
 
   // 1. Argument rules. Not for tools/list: a `when` rule never hides a tool.
   if (typeof call !== 'string') {
     for (const [index, rule] of compiledWhenRules(entry, tool).entries()) {
       const name = describeWhenRule(index, rule.source)
       if (!rule.compiled.ok) {
-        steps.push({ rule: `${name} → ${rule.policy}`, result: `does not compile (${rule.compiled.problem.message}): asks`, decided: 'ask' })
+        steps.push({
+          rule: `${name} → ${rule.policy}`,
+          result: `does not compile (${rule.compiled.problem.message}): asks`,
+          decided: 'ask',
+        })
         return verdict('ask', `${name} (broken)`)
       }
-      const outcome = rule.compiled.test({ server: call.server ?? '', tool, args: call.arguments, client: call.client ?? '' })
+      const outcome = rule.compiled.test({
+        server: call.server ?? '',
+        tool,
+        args: call.arguments,
+        client: call.client ?? '',
+      })
       if (outcome.kind === 'error') {
-        steps.push({ rule: `${name} → ${rule.policy}`, result: `could not be evaluated (${outcome.reason}): asks, never allows`, decided: 'ask' })
+        steps.push({
+          rule: `${name} → ${rule.policy}`,
+          result: `could not be evaluated (${outcome.reason}): asks, never allows`,
+          decided: 'ask',
+        })
         return verdict('ask', `${name} (error)`)
       }
       if (outcome.kind === 'match') {
@@ -76,21 +98,35 @@ export function decide(entry: DecidableEntry, call: string | CallToDecide, curre
     const name = `window until ${clockTime(windowEnd(window))}`
     const changed = changedSince(window.approvedDefinition, current)
     if (changed) {
-      steps.push({ rule: name, result: 'the tool changed since the window was opened: asks again', decided: 'ask' })
+      steps.push({
+        rule: name,
+        result: 'the tool changed since the window was opened: asks again',
+        decided: 'ask',
+      })
       return verdict('ask', `${name} (tool changed)`, { changedSince: changed })
     }
-    steps.push({ rule: name, result: `open, ends ${describeEnd(windowEnd(window), now)}${window.approvedDefinition ? '' : ' (opened from the command line, not bound to a definition)'}`, decided: 'allow' })
+    steps.push({
+      rule: name,
+      result: `open, ends ${describeEnd(windowEnd(window), now)}${window.approvedDefinition ? '' : ' (opened from the command line, not bound to a definition)'}`,
+      decided: 'allow',
+    })
     return verdict('allow', name)
   }
-  if (ended) steps.push({ rule: 'window', result: `ended at ${clockTime(windowEnd(ended))}: ignored` })
+  if (ended)
+    steps.push({ rule: 'window', result: `ended at ${clockTime(windowEnd(ended))}: ignored` })
 
   // 3. The tool's plain rule.
   const rule: ToolRule | undefined = ownEntry(entry.tools, tool)
   if (rule !== undefined) {
     const plain = typeof rule === 'string' ? { policy: rule } : rule
-    const changed = plain.policy === 'allow' ? changedSince(plain.approvedDefinition, current) : undefined
+    const changed =
+      plain.policy === 'allow' ? changedSince(plain.approvedDefinition, current) : undefined
     if (changed) {
-      steps.push({ rule: 'tool rule allow (always allow)', result: 'the tool changed since it was always-allowed: asks again', decided: 'ask' })
+      steps.push({
+        rule: 'tool rule allow (always allow)',
+        result: 'the tool changed since it was always-allowed: asks again',
+        decided: 'ask',
+      })
       return verdict('ask', 'tool rule (tool changed)', { changedSince: changed })
     }
     steps.push({ rule: `tool rule ${plain.policy}`, result: plain.policy, decided: plain.policy })
@@ -102,7 +138,11 @@ export function decide(entry: DecidableEntry, call: string | CallToDecide, curre
   if (entry.readOnly) {
     const check = checkReadOnly(entry, tool, current)
     if (check.qualifies) {
-      steps.push({ rule: 'read-only allow', result: 'the tool is marked readOnlyHint, as first seen', decided: 'allow' })
+      steps.push({
+        rule: 'read-only allow',
+        result: 'the tool is marked readOnlyHint, as first seen',
+        decided: 'allow',
+      })
       return verdict('allow', 'read-only')
     }
     steps.push({ rule: 'read-only allow', result: `does not apply: ${check.reason}` })
@@ -122,9 +162,13 @@ export function decide(entry: DecidableEntry, call: string | CallToDecide, curre
  * not seen yet cannot be compared; the model can only have learned the tool from a tools/list
  * that passed through here, which records it.
  */
-function changedSince(approved: ApprovedDefinition | undefined, current: ToolDefinition | undefined): PolicyVerdict['changedSince'] {
+function changedSince(
+  approved: ApprovedDefinition | undefined,
+  current: ToolDefinition | undefined,
+): PolicyVerdict['changedSince'] {
   if (!approved || !current) return undefined
-  if ((current.fingerprint ?? definitionFingerprint(current)) === approved.fingerprint) return undefined
+  if ((current.fingerprint ?? definitionFingerprint(current)) === approved.fingerprint)
+    return undefined
   return {
     ...(approved.description !== undefined ? { description: approved.description } : {}),
     ...(approved.inputSchema !== undefined ? { inputSchema: approved.inputSchema } : {}),

@@ -6,7 +6,10 @@ describe('InMemoryApprovalQueue ids', () => {
     const queue = new InMemoryApprovalQueue()
     const controller = new AbortController()
     const held = Array.from({ length: 500 }, () =>
-      queue.hold({ server: 's', tool: 't', canAlwaysAllow: false, arguments: {} }, { timeoutMs: 60_000, signal: controller.signal }),
+      queue.hold(
+        { server: 's', tool: 't', canAlwaysAllow: false, arguments: {} },
+        { timeoutMs: 60_000, signal: controller.signal },
+      ),
     )
     const ids = queue.pending().map((call) => call.id)
     expect(new Set(ids).size).toBe(500)

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto'
 
 export type DecisionKind = 'approve' | 'deny'
 /** How a call was settled, for the decisions log and the text the model reads. */
-export type DecisionSource = 'page' | 'terminal' | 'timeout' | 'shutdown' | 'disconnect' | 'cancelled'
+export type DecisionSource =
+  'page' | 'terminal' | 'timeout' | 'shutdown' | 'disconnect' | 'cancelled'
 
 export interface Decision {
   kind: DecisionKind
@@ -41,8 +42,7 @@ export interface PendingCall extends CallToApprove {
 }
 
 export type QueueEvent =
-  | { type: 'added'; call: PendingCall }
-  | { type: 'removed'; id: string; decision: Decision }
+  { type: 'added'; call: PendingCall } | { type: 'removed'; id: string; decision: Decision }
 
 export interface HoldOptions {
   timeoutMs: number
@@ -76,7 +76,10 @@ export class InMemoryApprovalQueue implements ApprovalQueue {
     const pending: PendingCall = { ...call, id: newCallId(), createdAt: Date.now() }
     options.onHeld?.(pending.id)
     return new Promise<Decision>((resolve) => {
-      const timer = setTimeout(() => this.decide(pending.id, { kind: 'deny', source: 'timeout' }), options.timeoutMs)
+      const timer = setTimeout(
+        () => this.decide(pending.id, { kind: 'deny', source: 'timeout' }),
+        options.timeoutMs,
+      )
       const onAbort = () => this.decide(pending.id, { kind: 'deny', source: 'disconnect' })
       options.signal.addEventListener('abort', onAbort, { once: true })
       this.#waiting.set(pending.id, {
@@ -93,7 +96,9 @@ export class InMemoryApprovalQueue implements ApprovalQueue {
   }
 
   pending(): PendingCall[] {
-    return [...this.#waiting.values()].map((waiter) => waiter.call).sort((a, b) => a.createdAt - b.createdAt)
+    return [...this.#waiting.values()]
+      .map((waiter) => waiter.call)
+      .sort((a, b) => a.createdAt - b.createdAt)
   }
 
   decide(id: string, decision: Decision): boolean {

@@ -13,8 +13,7 @@ export interface ArgumentError {
 }
 
 export type ArgumentCheck =
-  | { ok: true; schema: SchemaUse }
-  | { ok: false; schema: SchemaUse; errors: ArgumentError[] }
+  { ok: true; schema: SchemaUse } | { ok: false; schema: SchemaUse; errors: ArgumentError[] }
 
 /**
  * How the schema was used: `checked` against it; `unknown` when the bridge has not seen the
@@ -33,17 +32,28 @@ const MAX_VALUE_CHARS = 60
 type Compiled = { validate: ValidateFunction } | { unusable: string }
 const compiledBySchema = new WeakMap<object, Compiled>()
 
-export async function checkEditedArguments(args: unknown, inputSchema: unknown): Promise<ArgumentCheck> {
+export async function checkEditedArguments(
+  args: unknown,
+  inputSchema: unknown,
+): Promise<ArgumentCheck> {
   const known = typeof inputSchema === 'object' && inputSchema !== null
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     const got = Array.isArray(args) ? 'an array' : args === null ? 'null' : `a ${typeof args}`
-    return { ok: false, schema: known ? 'checked' : 'unknown', errors: [{ path: '$', message: `must be a JSON object (the tool's arguments), not ${got}` }] }
+    return {
+      ok: false,
+      schema: known ? 'checked' : 'unknown',
+      errors: [{ path: '$', message: `must be a JSON object (the tool's arguments), not ${got}` }],
+    }
   }
   if (!known) return { ok: true, schema: 'unknown' }
   const compiled = await compile(inputSchema)
   if ('unusable' in compiled) return { ok: true, schema: 'unusable' }
   if (compiled.validate(args)) return { ok: true, schema: 'checked' }
-  return { ok: false, schema: 'checked', errors: describeErrors(compiled.validate.errors ?? [], args) }
+  return {
+    ok: false,
+    schema: 'checked',
+    errors: describeErrors(compiled.validate.errors ?? [], args),
+  }
 }
 
 /** One line for a person or a terminal: each error with its path. */
@@ -66,7 +76,8 @@ async function compileUncached(schema: object): Promise<Compiled> {
   } catch {
     text = undefined
   }
-  if (text === undefined || text.length > MAX_SCHEMA_CHARS) return { unusable: 'the schema is too large' }
+  if (text === undefined || text.length > MAX_SCHEMA_CHARS)
+    return { unusable: 'the schema is too large' }
   if (depthOf(schema) > MAX_SCHEMA_DEPTH) return { unusable: 'the schema is nested too deeply' }
   try {
     const ajv = await validatorFor(schema)
@@ -82,7 +93,9 @@ async function compileUncached(schema: object): Promise<Compiled> {
  * `strict: false` because tool schemas carry keywords of their own (`x-mcp-header`), and
  * `validateSchema: false` so a schema naming a draft ajv has no meta-schema for still compiles.
  */
-async function validatorFor(schema: object): Promise<{ compile: (schema: object) => ValidateFunction }> {
+async function validatorFor(
+  schema: object,
+): Promise<{ compile: (schema: object) => ValidateFunction }> {
   const dialect = String((schema as { $schema?: unknown }).$schema ?? '')
   const options = { allErrors: true, strict: false, validateSchema: false, messages: true }
   const ajv = /draft-0[67]/.test(dialect)
@@ -131,22 +144,34 @@ function describeError(error: ErrorObject, args: unknown): ArgumentError {
     case 'required':
       return { path: pathOf([...segments, String(params.missingProperty)]), message: 'is required' }
     case 'additionalProperties':
-      return { path: pathOf([...segments, String(params.additionalProperty)]), message: 'is not a property the tool accepts' }
+      return {
+        path: pathOf([...segments, String(params.additionalProperty)]),
+        message: 'is not a property the tool accepts',
+      }
     case 'enum': {
       const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : []
-      return { path: pathOf(segments), message: `must be one of ${allowed.slice(0, 10).map(shortValue).join(', ')}${allowed.length > 10 ? ', …' : ''}` }
+      return {
+        path: pathOf(segments),
+        message: `must be one of ${allowed.slice(0, 10).map(shortValue).join(', ')}${allowed.length > 10 ? ', …' : ''}`,
+      }
     }
     case 'const':
       return { path: pathOf(segments), message: `must be ${shortValue(params.allowedValue)}` }
     default:
-      return { path: pathOf(segments), message: error.message ?? `fails the schema's ${error.keyword} rule` }
+      return {
+        path: pathOf(segments),
+        message: error.message ?? `fails the schema's ${error.keyword} rule`,
+      }
   }
 }
 
 /** RFC 6901: `/rooms/0/beds` → ['rooms', '0', 'beds']. */
 function pointerSegments(pointer: string): string[] {
   if (pointer === '') return []
-  return pointer.slice(1).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
@@ -163,7 +188,10 @@ function jsonPathIn(root: unknown, segments: string[]): string {
   for (const segment of segments) {
     const isIndex = Array.isArray(node) && /^(?:0|[1-9]\d*)$/.test(segment)
     typed.push(isIndex ? Number(segment) : segment)
-    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined
+    node =
+      typeof node === 'object' && node !== null
+        ? (node as Record<string, unknown>)[segment]
+        : undefined
   }
   return jsonPath(typed)
 }

@@ -52,15 +52,29 @@ export class ToolCatalog {
 }
 
 /** A stable fingerprint of what a person approved: the description and the input schema. */
-export function definitionFingerprint(definition: Pick<ToolDefinition, 'description' | 'inputSchema'>): string {
-  return createHash('sha256').update(canonicalJson({ description: definition.description ?? '', inputSchema: definition.inputSchema ?? null })).digest('base64url')
+export function definitionFingerprint(
+  definition: Pick<ToolDefinition, 'description' | 'inputSchema'>,
+): string {
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        description: definition.description ?? '',
+        inputSchema: definition.inputSchema ?? null,
+      }),
+    )
+    .digest('base64url')
 }
 
 /** JSON with object keys sorted, so equal values always give the same text (and the same hash). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`
+    return `{${Object.keys(value)
+      .sort()
+      .map(
+        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
+      )
+      .join(',')}}`
   }
   return JSON.stringify(value) ?? 'null'
 }

@@ -14,7 +14,17 @@ import { groupByClient, type ConnectedClient } from './connected-clients.js'
 import { CONSENT_PATH } from './consent-page.js'
 import type { AuthorizationContext } from './context.js'
 import { Grants } from './grants.js'
-import { AS_METADATA_PATH, AUTHORIZE_PATH, PRM_PREFIX, REGISTER_PATH, TOKEN_PATH, authorizationServerMetadata, challenge, issuerOf, protectedResourceMetadata } from './metadata.js'
+import {
+  AS_METADATA_PATH,
+  AUTHORIZE_PATH,
+  PRM_PREFIX,
+  REGISTER_PATH,
+  TOKEN_PATH,
+  authorizationServerMetadata,
+  challenge,
+  issuerOf,
+  protectedResourceMetadata,
+} from './metadata.js'
 import { sendOAuthJson } from './oauth-json.js'
 import { PendingAuthorizations } from './pending.js'
 import { handleRegister } from './register-endpoint.js'
@@ -51,24 +61,39 @@ export interface AuthorizationServer {
   invalidate(): void
 }
 
-export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+export function createAuthorizationServer(
+  options: AuthorizationServerOptions,
+): AuthorizationServer {
   const state = new StateCopy(options.store)
   const grants = new Grants(state)
-  const ctx: AuthorizationContext = { ...options, clients: new ClientDirectory(state), pending: new PendingAuthorizations(), grants }
+  const ctx: AuthorizationContext = {
+    ...options,
+    clients: new ClientDirectory(state),
+    pending: new PendingAuthorizations(),
+    grants,
+  }
   return {
     async route(req, res, url) {
       const path = url.pathname
       const method = req.method
-      if (method === 'GET' && path === AS_METADATA_PATH) sendOAuthJson(res, 200, authorizationServerMetadata(issuerOf(req)))
+      if (method === 'GET' && path === AS_METADATA_PATH)
+        sendOAuthJson(res, 200, authorizationServerMetadata(issuerOf(req)))
       else if (method === 'GET' && path.startsWith(`${PRM_PREFIX}/mcp/`)) {
         const server = /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(path.slice(PRM_PREFIX.length))?.[1]
-        if (server && options.servers().includes(server)) sendOAuthJson(res, 200, protectedResourceMetadata(issuerOf(req), server))
-        else sendOAuthJson(res, 404, { error: `No server at ${path.slice(PRM_PREFIX.length)} on this bridge.` })
-      } else if (method === 'GET' && path === AUTHORIZE_PATH) await handleAuthorize(req, res, url, ctx)
-      else if ((method === 'GET' || method === 'POST') && path === CONSENT_PATH) await handleConsent(req, res, url, ctx)
+        if (server && options.servers().includes(server))
+          sendOAuthJson(res, 200, protectedResourceMetadata(issuerOf(req), server))
+        else
+          sendOAuthJson(res, 404, {
+            error: `No server at ${path.slice(PRM_PREFIX.length)} on this bridge.`,
+          })
+      } else if (method === 'GET' && path === AUTHORIZE_PATH)
+        await handleAuthorize(req, res, url, ctx)
+      else if ((method === 'GET' || method === 'POST') && path === CONSENT_PATH)
+        await handleConsent(req, res, url, ctx)
       else if (method === 'POST' && path === TOKEN_PATH) await handleToken(req, res, ctx)
       else if (method === 'POST' && path === REGISTER_PATH) await handleRegister(req, res, ctx)
-      else if (path.startsWith(CLIENTS_API)) await handleClientsApi(req, res, url, ctx, options.bridgeToken())
+      else if (path.startsWith(CLIENTS_API))
+        await handleClientsApi(req, res, url, ctx, options.bridgeToken())
       else if (method === 'POST' && path === REVOKE_FORM_PATH) await handleRevokeForm(req, res, ctx)
       else return false
       return true
@@ -79,7 +104,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       const grant = await grants.verify(header.slice(7).trim(), server)
       return grant ? { clientId: grant.clientId, clientName: grant.clientName } : undefined
     },
-    challenge: (req, server) => challenge(issuerOf(req), server, req.headers.authorization !== undefined),
+    challenge: (req, server) =>
+      challenge(issuerOf(req), server, req.headers.authorization !== undefined),
     connectedClients: async () => groupByClient(await grants.list()),
     afterLogin: (req) => returnPathAfterLogin(req, (id) => ctx.pending.get(id) !== undefined),
     invalidate: () => state.invalidate(),

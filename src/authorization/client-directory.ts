@@ -23,21 +23,32 @@ export class ClientDirectory {
   async resolve(clientId: string): Promise<ClientRecord> {
     if (isMetadataDocumentId(clientId)) return this.#documents.resolve(clientId)
     const registered = (await this.#state.current()).clients[clientId]
-    if (!registered) throw new ClientMetadataError('invalid_client_metadata', `No client ${JSON.stringify(clientId.slice(0, 80))} is registered with this bridge (it may have been removed); register again.`)
+    if (!registered)
+      throw new ClientMetadataError(
+        'invalid_client_metadata',
+        `No client ${JSON.stringify(clientId.slice(0, 80))} is registered with this bridge (it may have been removed); register again.`,
+      )
     return registered
   }
 
   /** Stores a registration and returns it with its new client_id. */
   async register(record: Omit<ClientRecord, 'clientId'>): Promise<ClientRecord> {
-    const client: ClientRecord = { ...record, clientId: `mob_client_${randomBytes(16).toString('base64url')}` }
+    const client: ClientRecord = {
+      ...record,
+      clientId: `mob_client_${randomBytes(16).toString('base64url')}`,
+    }
     const now = Date.now()
     await this.#state.change((data) => {
       const granted = new Set(Object.values(data.grants).map((grant) => grant.clientId))
       for (const [id, old] of Object.entries(data.clients)) {
-        if (!granted.has(id) && now - old.registeredAt > UNUSED_REGISTRATION_MS) delete data.clients[id]
+        if (!granted.has(id) && now - old.registeredAt > UNUSED_REGISTRATION_MS)
+          delete data.clients[id]
       }
       if (Object.keys(data.clients).length >= MAX_REGISTRATIONS) {
-        throw new ClientMetadataError('invalid_client_metadata', `This bridge already holds ${MAX_REGISTRATIONS} client registrations; revoke unused clients (${command('clients')}) and try again.`)
+        throw new ClientMetadataError(
+          'invalid_client_metadata',
+          `This bridge already holds ${MAX_REGISTRATIONS} client registrations; revoke unused clients (${command('clients')}) and try again.`,
+        )
       }
       data.clients[client.clientId] = client
     })

@@ -27,10 +27,12 @@ export function groupByClient(grants: Grant[]): ConnectedClient[] {
       continue
     }
     if (!known.servers.includes(grant.resource)) known.servers.push(grant.resource)
-    if (grant.lastUsedAt !== undefined && grant.lastUsedAt > (known.lastUsedAt ?? 0)) known.lastUsedAt = grant.lastUsedAt
+    if (grant.lastUsedAt !== undefined && grant.lastUsedAt > (known.lastUsedAt ?? 0))
+      known.lastUsedAt = grant.lastUsedAt
     known.since = Math.min(known.since, grant.createdAt)
   }
-  for (const client of clients.values()) client.servers = client.servers.includes('*') ? ['*'] : client.servers.sort()
+  for (const client of clients.values())
+    client.servers = client.servers.includes('*') ? ['*'] : client.servers.sort()
   return [...clients.values()].sort((a, b) => (b.lastUsedAt ?? b.since) - (a.lastUsedAt ?? a.since))
 }
 

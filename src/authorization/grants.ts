@@ -2,7 +2,15 @@
 // token reaches one server (or all, as chosen) for an hour; its refresh token rotates on every
 // use, and presenting a rotated one revokes the whole grant (OAuth 2.1 §4.3.1, since a second
 // use means someone else holds a copy). Revoking a client ends its grants at once.
-import { ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_PREFIX, REFRESH_TOKEN_SECONDS, hashSecret, newId, newSecret } from './credentials.js'
+import {
+  ACCESS_TOKEN_PREFIX,
+  ACCESS_TOKEN_SECONDS,
+  REFRESH_TOKEN_PREFIX,
+  REFRESH_TOKEN_SECONDS,
+  hashSecret,
+  newId,
+  newSecret,
+} from './credentials.js'
 import type { ClientRecord } from './client-metadata.js'
 import type { Grant, StateCopy } from './state.js'
 
@@ -49,14 +57,19 @@ export class Grants {
     }
     await this.#state.change((data) => {
       // Lapsed grants go when a new one comes, so the store does not grow without end.
-      for (const [id, old] of Object.entries(data.grants)) if (old.refreshExpiresAt <= now) delete data.grants[id]
+      for (const [id, old] of Object.entries(data.grants))
+        if (old.refreshExpiresAt <= now) delete data.grants[id]
       data.grants[grant.id] = grant
     })
     return { accessToken: access, refreshToken: refresh, expiresIn: ACCESS_TOKEN_SECONDS, grant }
   }
 
   /** `resource`: the server the refresh asks for (RFC 8707 §2), when it names one. */
-  async refresh(refreshToken: string, clientId: string, resource: string | undefined): Promise<RefreshOutcome> {
+  async refresh(
+    refreshToken: string,
+    clientId: string,
+    resource: string | undefined,
+  ): Promise<RefreshOutcome> {
     await this.#state.current()
     const hash = hashSecret(refreshToken)
     const found = this.#state.byRefreshHash(hash)
@@ -81,7 +94,15 @@ export class Grants {
       grant.refreshExpiresAt = now + REFRESH_TOKEN_SECONDS * 1000
       grant.accessTokenHash = hashSecret(access)
       grant.accessExpiresAt = now + ACCESS_TOKEN_SECONDS * 1000
-      outcome = { kind: 'ok', tokens: { accessToken: access, refreshToken: refresh, expiresIn: ACCESS_TOKEN_SECONDS, grant: { ...grant } } }
+      outcome = {
+        kind: 'ok',
+        tokens: {
+          accessToken: access,
+          refreshToken: refresh,
+          expiresIn: ACCESS_TOKEN_SECONDS,
+          grant: { ...grant },
+        },
+      }
     })
     return outcome
   }
@@ -96,17 +117,22 @@ export class Grants {
     this.#lastUse.set(grant.id, now)
     if (now - (grant.lastUsedAt ?? 0) > LAST_USE_WRITE_MS) {
       grant.lastUsedAt = now
-      void this.#state.change((data) => {
-        const stored = data.grants[grant.id]
-        if (stored) stored.lastUsedAt = now
-      }).catch(() => undefined)
+      void this.#state
+        .change((data) => {
+          const stored = data.grants[grant.id]
+          if (stored) stored.lastUsedAt = now
+        })
+        .catch(() => undefined)
     }
     return grant
   }
 
   async list(): Promise<Grant[]> {
     const data = await this.#state.current()
-    return Object.values(data.grants).map((grant) => ({ ...grant, ...(this.#lastUse.has(grant.id) ? { lastUsedAt: this.#lastUse.get(grant.id) as number } : {}) }))
+    return Object.values(data.grants).map((grant) => ({
+      ...grant,
+      ...(this.#lastUse.has(grant.id) ? { lastUsedAt: this.#lastUse.get(grant.id) as number } : {}),
+    }))
   }
 
   /** Ends every grant `which` selects; returns how many. */

@@ -25,7 +25,8 @@ export class MetadataDocuments {
     const cached = this.#cache.get(clientId)
     if (cached && cached.until > Date.now()) return cached.record
     const record = await this.#load(clientId)
-    if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value as string)
+    if (this.#cache.size >= MAX_CACHED)
+      this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(clientId, { record, until: Date.now() + CACHE_MS })
     return record
   }
@@ -38,24 +39,41 @@ export class MetadataDocuments {
       throw new ClientMetadataError('invalid_client_metadata', (error as Error).message)
     }
     // The client_id is the document's URL, with a path (the specification refuses a bare origin).
-    if (url.pathname === '/' || url.hash) throw new ClientMetadataError('invalid_client_metadata', `The client_id ${clientId} must be a URL with a path and no fragment.`)
+    if (url.pathname === '/' || url.hash)
+      throw new ClientMetadataError(
+        'invalid_client_metadata',
+        `The client_id ${clientId} must be a URL with a path and no fragment.`,
+      )
     let response: Response
     try {
       response = await this.#fetch(url, { headers: { accept: 'application/json' } })
     } catch (error) {
       const detail = error instanceof BridgeError ? error.message : (error as Error).message
-      throw new ClientMetadataError('invalid_client_metadata', `The client ID metadata document could not be fetched: ${detail}`)
+      throw new ClientMetadataError(
+        'invalid_client_metadata',
+        `The client ID metadata document could not be fetched: ${detail}`,
+      )
     }
-    if (response.status !== 200) throw new ClientMetadataError('invalid_client_metadata', `The client ID metadata document ${clientId} answered HTTP ${response.status}.`)
+    if (response.status !== 200)
+      throw new ClientMetadataError(
+        'invalid_client_metadata',
+        `The client ID metadata document ${clientId} answered HTTP ${response.status}.`,
+      )
     let document: unknown
     try {
       document = await response.json()
     } catch {
-      throw new ClientMetadataError('invalid_client_metadata', `The client ID metadata document ${clientId} is not JSON.`)
+      throw new ClientMetadataError(
+        'invalid_client_metadata',
+        `The client ID metadata document ${clientId} is not JSON.`,
+      )
     }
     // The document must name itself: a copy hosted elsewhere cannot pose as this client.
     if ((document as { client_id?: unknown } | null)?.client_id !== clientId) {
-      throw new ClientMetadataError('invalid_client_metadata', `The document at ${clientId} names another client_id; it must equal its own URL exactly.`)
+      throw new ClientMetadataError(
+        'invalid_client_metadata',
+        `The document at ${clientId} names another client_id; it must equal its own URL exactly.`,
+      )
     }
     return readClientMetadata(document, clientId, 'metadata-document')
   }

@@ -61,13 +61,22 @@ export function challenge(issuer: string, server: string, presented: boolean): s
 }
 
 /** The server a `resource` parameter (RFC 8707) names: this bridge's /mcp/<name> under any of its loopback names. */
-export function serverOfResource(resource: string, authorities: ReadonlySet<string>): string | undefined {
+export function serverOfResource(
+  resource: string,
+  authorities: ReadonlySet<string>,
+): string | undefined {
   let url: URL
   try {
     url = new URL(resource)
   } catch {
     return undefined
   }
-  if (url.protocol !== 'http:' || !authorities.has(url.host.toLowerCase()) || url.search || url.hash) return undefined
+  if (
+    url.protocol !== 'http:' ||
+    !authorities.has(url.host.toLowerCase()) ||
+    url.search ||
+    url.hash
+  )
+    return undefined
   return /^\/mcp\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)?.[1]
 }

@@ -34,8 +34,13 @@ export class PendingAuthorizations {
 
   open(details: Omit<PendingAuthorization, 'id' | 'expiresAt'>): PendingAuthorization {
     this.#sweep()
-    if (this.#pending.size >= MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value as string)
-    const pending: PendingAuthorization = { ...details, id: newId(), expiresAt: Date.now() + PENDING_SECONDS * 1000 }
+    if (this.#pending.size >= MAX_PENDING)
+      this.#pending.delete(this.#pending.keys().next().value as string)
+    const pending: PendingAuthorization = {
+      ...details,
+      id: newId(),
+      expiresAt: Date.now() + PENDING_SECONDS * 1000,
+    }
     this.#pending.set(pending.id, pending)
     return pending
   }
@@ -68,8 +73,10 @@ export class PendingAuthorizations {
 
   #sweep(): void {
     const now = Date.now()
-    for (const [id, pending] of this.#pending) if (pending.expiresAt <= now) this.#pending.delete(id)
+    for (const [id, pending] of this.#pending)
+      if (pending.expiresAt <= now) this.#pending.delete(id)
     // Exchanged codes are kept for a while past expiry so a late replay still revokes.
-    for (const [code, issued] of this.#codes) if (issued.expiresAt + PENDING_SECONDS * 1000 <= now) this.#codes.delete(code)
+    for (const [code, issued] of this.#codes)
+      if (issued.expiresAt + PENDING_SECONDS * 1000 <= now) this.#codes.delete(code)
   }
 }

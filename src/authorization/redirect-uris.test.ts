@@ -10,17 +10,32 @@ describe('redirect URIs', () => {
     expect(classifyRedirectUri('http://localhost/cb')).toBe('loopback')
     expect(classifyRedirectUri('http://[::1]:9/cb')).toBe('loopback')
     expect(classifyRedirectUri('https://vscode.dev/redirect')).toBe('https')
-    for (const uri of ['http://evil.example/cb', 'cursor://oauth/callback', 'javascript:alert(1)', 'https://a.example/cb#x', 'https://u:p@a.example/cb', 'relative/cb']) {
+    for (const uri of [
+      'http://evil.example/cb',
+      'cursor://oauth/callback',
+      'javascript:alert(1)',
+      'https://a.example/cb#x',
+      'https://u:p@a.example/cb',
+      'relative/cb',
+    ]) {
       expect(() => classifyRedirectUri(uri), uri).toThrow(RedirectUriError)
     }
   })
 
   it('matches loopback URIs on any port (RFC 8252 §7.3), everything else exactly', () => {
-    expect(isRegisteredRedirect('http://127.0.0.1:5555/callback', ['http://127.0.0.1/callback'])).toBe(true)
-    expect(isRegisteredRedirect('http://127.0.0.1:5555/other', ['http://127.0.0.1:1234/callback'])).toBe(false)
-    expect(isRegisteredRedirect('http://localhost:5555/callback', ['http://127.0.0.1:5555/callback'])).toBe(false)
+    expect(
+      isRegisteredRedirect('http://127.0.0.1:5555/callback', ['http://127.0.0.1/callback']),
+    ).toBe(true)
+    expect(
+      isRegisteredRedirect('http://127.0.0.1:5555/other', ['http://127.0.0.1:1234/callback']),
+    ).toBe(false)
+    expect(
+      isRegisteredRedirect('http://localhost:5555/callback', ['http://127.0.0.1:5555/callback']),
+    ).toBe(false)
     expect(isRegisteredRedirect('https://app.example/cb', ['https://app.example/cb'])).toBe(true)
-    expect(isRegisteredRedirect('https://app.example:8443/cb', ['https://app.example/cb'])).toBe(false)
+    expect(isRegisteredRedirect('https://app.example:8443/cb', ['https://app.example/cb'])).toBe(
+      false,
+    )
   })
 })
 
@@ -40,6 +55,8 @@ describe('resource and PKCE', () => {
     const challenge = createHash('sha256').update(verifier).digest('base64url')
     expect(verifierMatches(verifier, challenge)).toBe(true)
     expect(verifierMatches('b'.repeat(43), challenge)).toBe(false)
-    expect(verifierMatches('short', createHash('sha256').update('short').digest('base64url'))).toBe(false)
+    expect(verifierMatches('short', createHash('sha256').update('short').digest('base64url'))).toBe(
+      false,
+    )
   })
 })

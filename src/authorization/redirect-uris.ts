@@ -9,7 +9,8 @@ export type RedirectKind = 'loopback' | 'https'
 export class RedirectUriError extends Error {}
 
 export function classifyRedirectUri(uri: unknown): RedirectKind {
-  if (typeof uri !== 'string' || uri.length > 2000) throw new RedirectUriError('A redirect_uri must be a string of at most 2000 characters.')
+  if (typeof uri !== 'string' || uri.length > 2000)
+    throw new RedirectUriError('A redirect_uri must be a string of at most 2000 characters.')
   let url: URL
   try {
     url = new URL(uri)
@@ -17,8 +18,14 @@ export function classifyRedirectUri(uri: unknown): RedirectKind {
     throw new RedirectUriError(`The redirect_uri ${JSON.stringify(uri)} is not an absolute URL.`)
   }
   // RFC 6749 §3.1.2: no fragment; credentials in a URL have no business here either.
-  if (url.hash || uri.includes('#')) throw new RedirectUriError(`The redirect_uri ${JSON.stringify(uri)} must not have a fragment (RFC 6749 §3.1.2).`)
-  if (url.username || url.password) throw new RedirectUriError(`The redirect_uri ${JSON.stringify(uri)} must not carry credentials.`)
+  if (url.hash || uri.includes('#'))
+    throw new RedirectUriError(
+      `The redirect_uri ${JSON.stringify(uri)} must not have a fragment (RFC 6749 §3.1.2).`,
+    )
+  if (url.username || url.password)
+    throw new RedirectUriError(
+      `The redirect_uri ${JSON.stringify(uri)} must not carry credentials.`,
+    )
   if (url.protocol === 'https:') return 'https'
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return 'loopback'
   throw new RedirectUriError(
@@ -28,7 +35,8 @@ export function classifyRedirectUri(uri: unknown): RedirectKind {
 
 /** Every URI must pass; at least one is required (RFC 7591 §2 for clients using the code grant). */
 export function checkRedirectUris(uris: unknown): string[] {
-  if (!Array.isArray(uris) || uris.length === 0) throw new RedirectUriError('redirect_uris must list at least one URI.')
+  if (!Array.isArray(uris) || uris.length === 0)
+    throw new RedirectUriError('redirect_uris must list at least one URI.')
   if (uris.length > 20) throw new RedirectUriError('redirect_uris lists more than 20 URIs.')
   for (const uri of uris) classifyRedirectUri(uri)
   return uris as string[]
@@ -50,7 +58,12 @@ export function isRegisteredRedirect(requested: string, registered: readonly str
   return registered.some((candidate) => {
     try {
       const known = new URL(candidate)
-      return known.protocol === 'http:' && known.hostname === asked.hostname && known.pathname === asked.pathname && known.search === asked.search
+      return (
+        known.protocol === 'http:' &&
+        known.hostname === asked.hostname &&
+        known.pathname === asked.pathname &&
+        known.search === asked.search
+      )
     } catch {
       return false
     }

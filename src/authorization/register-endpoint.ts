@@ -8,18 +8,42 @@ import { readSmallBody, sendOAuthError, sendOAuthJson } from './oauth-json.js'
 
 const MAX_BODY = 16 * 1024
 
-export async function handleRegister(req: IncomingMessage, res: ServerResponse, ctx: AuthorizationContext): Promise<void> {
-  if (!String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+export async function handleRegister(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AuthorizationContext,
+): Promise<void> {
+  if (
+    !String(req.headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('application/json')
+  ) {
     req.resume()
-    return sendOAuthError(res, 400, 'invalid_client_metadata', 'Send the client metadata as JSON (RFC 7591 §3.1).')
+    return sendOAuthError(
+      res,
+      400,
+      'invalid_client_metadata',
+      'Send the client metadata as JSON (RFC 7591 §3.1).',
+    )
   }
   const text = await readSmallBody(req, MAX_BODY)
-  if (text === undefined) return sendOAuthError(res, 400, 'invalid_client_metadata', 'The registration request is too large.')
+  if (text === undefined)
+    return sendOAuthError(
+      res,
+      400,
+      'invalid_client_metadata',
+      'The registration request is too large.',
+    )
   let body: unknown
   try {
     body = JSON.parse(text)
   } catch {
-    return sendOAuthError(res, 400, 'invalid_client_metadata', 'The registration request is not JSON.')
+    return sendOAuthError(
+      res,
+      400,
+      'invalid_client_metadata',
+      'The registration request is not JSON.',
+    )
   }
   try {
     const { clientId: _unused, ...record } = readClientMetadata(body, '', 'registered')
@@ -36,7 +60,8 @@ export async function handleRegister(req: IncomingMessage, res: ServerResponse, 
       ...(client.clientUri ? { client_uri: client.clientUri } : {}),
     })
   } catch (error) {
-    if (error instanceof ClientMetadataError) return sendOAuthError(res, 400, error.code, error.message)
+    if (error instanceof ClientMetadataError)
+      return sendOAuthError(res, 400, error.code, error.message)
     throw error
   }
 }

@@ -16,10 +16,14 @@ export function clearedReturnCookie(): string {
 }
 
 /** Where a fresh sign-in continues: the consent page of a request still waiting, else nothing. */
-export function returnPathAfterLogin(req: IncomingMessage, isWaiting: (requestId: string) => boolean): string | undefined {
+export function returnPathAfterLogin(
+  req: IncomingMessage,
+  isWaiting: (requestId: string) => boolean,
+): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, value] = part.trim().split('=')
-    if (key === RETURN_COOKIE && value && /^[0-9a-f]{24}$/.test(value) && isWaiting(value)) return `${CONSENT_PATH}?request=${value}`
+    if (key === RETURN_COOKIE && value && /^[0-9a-f]{24}$/.test(value) && isWaiting(value))
+      return `${CONSENT_PATH}?request=${value}`
   }
   return undefined
 }

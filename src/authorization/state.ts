@@ -54,7 +54,9 @@ export class StateCopy {
 
   /** The current copy, reading the store first when it may have changed. */
   async current(): Promise<AuthorizationData> {
-    this.#loading ??= this.#store.authorizationState().then((value) => this.#adopt(normalise(value)))
+    this.#loading ??= this.#store
+      .authorizationState()
+      .then((value) => this.#adopt(normalise(value)))
     await this.#loading
     return this.#data
   }

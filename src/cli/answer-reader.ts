@@ -15,7 +15,10 @@ const KEY_GUARD_MS = 400
 
 type Waiter = (answer: string | undefined) => void
 
-function waitFor(setWaiter: (waiter: Waiter | undefined) => void, signal: AbortSignal): Promise<string | undefined> {
+function waitFor(
+  setWaiter: (waiter: Waiter | undefined) => void,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(undefined)
     const done = (answer: string | undefined) => {
@@ -36,9 +39,13 @@ export function keyAnswers(stdin: ReadStream, onInterrupt: () => void): AnswerRe
   emitKeypressEvents(stdin)
   stdin.setRawMode(true)
   stdin.resume()
-  const onKey = (text: string | undefined, key: { name?: string; ctrl?: boolean; meta?: boolean } | undefined) => {
+  const onKey = (
+    text: string | undefined,
+    key: { name?: string; ctrl?: boolean; meta?: boolean } | undefined,
+  ) => {
     if (key?.ctrl && (key.name === 'c' || key.name === 'd')) return onInterrupt()
-    if (!waiter || Date.now() < armedAt || key?.ctrl || key?.meta || !text || text.length !== 1) return
+    if (!waiter || Date.now() < armedAt || key?.ctrl || key?.meta || !text || text.length !== 1)
+      return
     waiter(text)
   }
   stdin.on('keypress', onKey)
@@ -59,7 +66,10 @@ export function keyAnswers(stdin: ReadStream, onInterrupt: () => void): AnswerRe
  * Line by line from a pipe; a line that comes while no question is open goes to `onStray`
  * (it is not kept for the next call: it was written for one that is gone). `onEnd` runs when the input ends.
  */
-export function lineAnswers(stdin: NodeJS.ReadableStream, on: { stray: (line: string) => void; end: () => void }): AnswerReader {
+export function lineAnswers(
+  stdin: NodeJS.ReadableStream,
+  on: { stray: (line: string) => void; end: () => void },
+): AnswerReader {
   let waiter: Waiter | undefined
   let closing = false
   const lines = createInterface({ input: stdin, terminal: false, crlfDelay: Infinity })

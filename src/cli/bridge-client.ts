@@ -4,7 +4,13 @@
 import { readConfig } from '../config/store.js'
 import type { BridgePaths } from '../config/paths.js'
 import type { BridgeConfig } from '../config/schema.js'
-import { findRunningBridge, originOf, probeHealth, type BridgeRuntime, type HealthProbe } from '../server/runtime-file.js'
+import {
+  findRunningBridge,
+  originOf,
+  probeHealth,
+  type BridgeRuntime,
+  type HealthProbe,
+} from '../server/runtime-file.js'
 import { EncryptedFileTokenStore } from '../tokens/encrypted-file-store.js'
 
 export type BridgeProbe = HealthProbe
@@ -21,12 +27,26 @@ export type BridgeLocation =
     }
 
 /** Where to reach the bridge; reads the runtime file only when `port` (from --port) is not given. */
-export async function locateBridge(paths: BridgePaths, options: { port?: number; config?: BridgeConfig } = {}): Promise<BridgeLocation> {
+export async function locateBridge(
+  paths: BridgePaths,
+  options: { port?: number; config?: BridgeConfig } = {},
+): Promise<BridgeLocation> {
   const config = options.config ?? (await readConfig(paths))
   if (options.port !== undefined) return { source: 'flag', host: config.host, port: options.port }
   const found = await findRunningBridge(paths)
-  if (found.kind === 'running') return { source: 'runtime', host: found.runtime.host, port: found.runtime.port, runtime: found.runtime }
-  return { source: 'config', host: config.host, port: config.port, ...(found.kind === 'stale' ? { stale: { runtime: found.runtime, reason: found.reason } } : {}) }
+  if (found.kind === 'running')
+    return {
+      source: 'runtime',
+      host: found.runtime.host,
+      port: found.runtime.port,
+      runtime: found.runtime,
+    }
+  return {
+    source: 'config',
+    host: config.host,
+    port: config.port,
+    ...(found.kind === 'stale' ? { stale: { runtime: found.runtime, reason: found.reason } } : {}),
+  }
 }
 
 /** The base URL to send requests to the located bridge. */
@@ -52,7 +72,10 @@ export function probeBridge(host: string, port: number): Promise<BridgeProbe> {
 }
 
 /** The headers a client of this bridge sends: the access token, unless access control is off. */
-export async function bridgeHeaders(paths: BridgePaths, config?: BridgeConfig): Promise<Record<string, string>> {
+export async function bridgeHeaders(
+  paths: BridgePaths,
+  config?: BridgeConfig,
+): Promise<Record<string, string>> {
   if (!(config ?? (await readConfig(paths))).auth) return {}
   // Capitalised as clients' config files show it; HTTP itself does not care.
   return { Authorization: `Bearer ${await new EncryptedFileTokenStore(paths).bridgeAccessToken()}` }

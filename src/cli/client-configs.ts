@@ -44,15 +44,23 @@ const httpEntry = (type: string) => (connection: Connection) => ({
 
 export const CLIENT_CONFIGS: Record<Exclude<ClientName, 'sdk'>, ClientConfigShape> = {
   // User scope, not a project's .mcp.json: that file is often committed, and this entry holds a token.
-  'claude-code': { listKey: 'mcpServers', entry: httpEntry('http'), defaultPath: () => join(homedir(), '.claude.json') },
+  'claude-code': {
+    listKey: 'mcpServers',
+    entry: httpEntry('http'),
+    defaultPath: () => join(homedir(), '.claude.json'),
+  },
   'claude-desktop': {
     listKey: 'mcpServers',
     entry: (connection) => ({ command: 'mcp-oauth-bridge', args: ['stdio', connection.name] }),
-    defaultPath: (env, platform) => join(appData(env, platform), 'Claude', 'claude_desktop_config.json'),
+    defaultPath: (env, platform) =>
+      join(appData(env, platform), 'Claude', 'claude_desktop_config.json'),
   },
   cursor: {
     listKey: 'mcpServers',
-    entry: (connection) => ({ url: connection.url, ...(Object.keys(connection.headers).length ? { headers: connection.headers } : {}) }),
+    entry: (connection) => ({
+      url: connection.url,
+      ...(Object.keys(connection.headers).length ? { headers: connection.headers } : {}),
+    }),
     defaultPath: () => join(homedir(), '.cursor', 'mcp.json'),
   },
   vscode: {
@@ -81,13 +89,19 @@ export function clientSnippet(client: ClientName, connection: Connection): strin
               '// bridge shows you a consent page first), and leave the header out:',
               `// const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)}), { authProvider })`,
             ]
-          : [`const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)}))`]),
+          : [
+              `const transport = new StreamableHTTPClientTransport(new URL(${JSON.stringify(connection.url)}))`,
+            ]),
         "const client = new Client({ name: 'my-app', version: '1.0.0' })",
         'await client.connect(transport)',
       ].join('\n')
     default: {
       const shape = CLIENT_CONFIGS[client]
-      return JSON.stringify({ [shape.listKey]: { [connection.name]: shape.entry(connection) } }, null, 2)
+      return JSON.stringify(
+        { [shape.listKey]: { [connection.name]: shape.entry(connection) } },
+        null,
+        2,
+      )
     }
   }
 }

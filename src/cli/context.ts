@@ -17,7 +17,17 @@ export interface CliContext extends Streams {
   logins: LoginCoordinator
 }
 
-export function createContext(streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): CliContext {
+export function createContext(
+  streams: Streams & { stdin: CliContext['stdin'] },
+  env: NodeJS.ProcessEnv,
+): CliContext {
   const paths = resolvePaths(env)
-  return { ...streams, env, paths, out: createOutput(streams, env), store: new EncryptedFileTokenStore(paths), logins: new LoginCoordinator() }
+  return {
+    ...streams,
+    env,
+    paths,
+    out: createOutput(streams, env),
+    store: new EncryptedFileTokenStore(paths),
+    logins: new LoginCoordinator(),
+  }
 }

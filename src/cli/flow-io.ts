@@ -5,7 +5,10 @@ import { createBrowserOpener } from '../oauth/browser.js'
 import type { FlowIo } from '../oauth/login-terms.js'
 import type { CliContext } from './context.js'
 
-export function terminalFlowIo(ctx: CliContext, options: { browser: boolean }): FlowIo & { close(): void } {
+export function terminalFlowIo(
+  ctx: CliContext,
+  options: { browser: boolean },
+): FlowIo & { close(): void } {
   let lines: ReturnType<typeof createInterface> | undefined
   const io: FlowIo & { close(): void } = {
     progress: (line) => ctx.out.progress(line),

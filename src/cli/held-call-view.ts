@@ -27,11 +27,20 @@ function asText(value: unknown): string {
 }
 
 function indent(text: string, by = '    '): string {
-  return text.split('\n').map((line) => `${by}${line}`).join('\n')
+  return text
+    .split('\n')
+    .map((line) => `${by}${line}`)
+    .join('\n')
 }
 
 function isEmptyObject(value: unknown): boolean {
-  return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0)
+  return (
+    value === undefined ||
+    (typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.keys(value).length === 0)
+  )
 }
 
 /** "echo on up", for one-line messages about a call. */
@@ -40,7 +49,10 @@ export function callName(call: PendingCall): string {
 }
 
 /** The lines shown for a call before its question; `waiting` says how many more wait behind it. */
-export function describeHeldCall(call: PendingCall, options: { now: number; waiting: number }): string {
+export function describeHeldCall(
+  call: PendingCall,
+  options: { now: number; waiting: number },
+): string {
   const client = asText(call.client)
   const lines = [
     `${terminalLine(asText(call.server))} › ${terminalLine(asText(call.tool))}`,
@@ -48,7 +60,11 @@ export function describeHeldCall(call: PendingCall, options: { now: number; wait
     '',
   ]
   const description = asText(call.description)
-  lines.push(description ? indent(terminalBlock(description), '  ') : '  (The server gave no description for this tool.)')
+  lines.push(
+    description
+      ? indent(terminalBlock(description), '  ')
+      : '  (The server gave no description for this tool.)',
+  )
   if (call.changedSinceApproval && typeof call.changedSinceApproval === 'object') {
     const before = call.changedSinceApproval
     lines.push(
@@ -61,17 +77,25 @@ export function describeHeldCall(call: PendingCall, options: { now: number; wait
       '    Now:',
       indent(terminalBlock(description || '(no description)'), '      '),
     )
-    if ('inputSchema' in call) lines.push('      input schema:', indent(prettyJson(call.inputSchema ?? null), '      '))
+    if ('inputSchema' in call)
+      lines.push('      input schema:', indent(prettyJson(call.inputSchema ?? null), '      '))
   }
   lines.push('', '  Arguments:')
-  lines.push(isEmptyObject(call.arguments) ? '    (no arguments)' : indent(prettyJson(call.arguments)))
+  lines.push(
+    isEmptyObject(call.arguments) ? '    (no arguments)' : indent(prettyJson(call.arguments)),
+  )
   return lines.join('\n')
 }
 
 /** How a call someone else settled left, as the page's "recently settled" list says it. */
 export function describeRemoval(decision: Decision | undefined): string {
   if (!decision) return 'settled while the watch was not connected'
-  const verb = decision.kind === 'approve' ? (decision.always ? 'approved and always allowed' : 'approved') : 'denied'
+  const verb =
+    decision.kind === 'approve'
+      ? decision.always
+        ? 'approved and always allowed'
+        : 'approved'
+      : 'denied'
   switch (decision.source) {
     case 'page':
       return `${verb} on the approvals page`

@@ -10,7 +10,11 @@ import { VERSION } from '../version.js'
 
 // Each command's module is loaded when the command runs: `start` need not load the OAuth flow,
 // and every command starts faster.
-export async function main(argv: string[], streams: Streams & { stdin: CliContext['stdin'] }, env: NodeJS.ProcessEnv): Promise<number> {
+export async function main(
+  argv: string[],
+  streams: Streams & { stdin: CliContext['stdin'] },
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const ctx = createContext(streams, env)
   const program = buildProgram(ctx, streams)
   try {
@@ -20,7 +24,11 @@ export async function main(argv: string[], streams: Streams & { stdin: CliContex
     if (error instanceof CommanderError) {
       // Help and version are successes; everything else commander reports is bad usage (it has
       // already written the reason to stderr).
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2
+      return error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+        ? 0
+        : 2
     }
     return reportError(error, streams, env)
   }
@@ -42,7 +50,8 @@ function buildProgram(ctx: CliContext, streams: Streams): Command {
     let parent = program
     if (words.length === 2) {
       const group = words[0] as string
-      if (!groups.has(group)) groups.set(group, program.command(group).description(GROUP_DESCRIPTIONS[group] ?? ''))
+      if (!groups.has(group))
+        groups.set(group, program.command(group).description(GROUP_DESCRIPTIONS[group] ?? ''))
       parent = groups.get(group) as Command
     }
     addCommand(parent, words[words.length - 1] as string, spec, ctx)
@@ -54,7 +63,12 @@ const GROUP_DESCRIPTIONS: Record<string, string> = {
   key: 'where the encryption key of the token store lives: the OS keychain or the key file',
 }
 
-function addCommand(parent: Command, name: string, spec: CommandSpec<unknown>, ctx: CliContext): void {
+function addCommand(
+  parent: Command,
+  name: string,
+  spec: CommandSpec<unknown>,
+  ctx: CliContext,
+): void {
   const command = parent.command(name).description(spec.description)
   for (const alias of spec.aliases ?? []) command.alias(alias)
   for (const argument of spec.arguments ?? []) {
@@ -73,7 +87,9 @@ function addCommand(parent: Command, name: string, spec: CommandSpec<unknown>, c
   }
   command.action(async (...received: unknown[]) => {
     // commander passes the arguments, then the options, then the command itself.
-    const args = received.slice(0, (spec.arguments ?? []).length).flatMap((value) => (Array.isArray(value) ? value : [value])) as string[]
+    const args = received
+      .slice(0, (spec.arguments ?? []).length)
+      .flatMap((value) => (Array.isArray(value) ? value : [value])) as string[]
     const options = received[(spec.arguments ?? []).length] as unknown
     // A variadic last argument is spread, so `run` gets every word in order.
     return spec.run(ctx, args, options)

@@ -19,7 +19,10 @@ const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } a
 export function parseDuration(value: string): number {
   const match = /^(\d{1,9})([smhd])$/.exec(value)
   if (!match || Number(match[1]) === 0) {
-    throw new BridgeError('BAD_USAGE', `${quote(value)} is not a duration: give a whole number and a unit, s, m, h or d (e.g. 90s, 15m, 1h, 2d).`)
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${quote(value)} is not a duration: give a whole number and a unit, s, m, h or d (e.g. 90s, 15m, 1h, 2d).`,
+    )
   }
   return Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS]
 }

@@ -38,8 +38,16 @@ export interface ErrorText {
 }
 
 export function describeError(error: unknown): ErrorText {
-  if (error instanceof BridgeError) return { message: error.message, ...(error.hint ? { hint: error.hint } : {}), unexpected: false }
-  return { message: `Unexpected error (a bug, please report it):\n${inspect(error)}`, unexpected: true }
+  if (error instanceof BridgeError)
+    return {
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      unexpected: false,
+    }
+  return {
+    message: `Unexpected error (a bug, please report it):\n${inspect(error)}`,
+    unexpected: true,
+  }
 }
 
 /** Prints an error for a person and returns the exit status: 2 for bad usage, else 1. */
@@ -48,6 +56,7 @@ export function reportError(error: unknown, streams: Streams, env: NodeJS.Proces
   const cross = colour ? '\u001b[31m✖\u001b[0m' : '✖'
   const text = describeError(error)
   streams.stderr.write(`${cross} ${text.message}\n${text.hint ? `  ${text.hint}\n` : ''}`)
-  if (env.MCP_OAUTH_BRIDGE_DEBUG && error instanceof BridgeError && error.cause) streams.stderr.write(`${inspect(error.cause)}\n`)
+  if (env.MCP_OAUTH_BRIDGE_DEBUG && error instanceof BridgeError && error.cause)
+    streams.stderr.write(`${inspect(error.cause)}\n`)
   return error instanceof BridgeError && error.code === 'BAD_USAGE' ? 2 : 1
 }

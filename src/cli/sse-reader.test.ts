@@ -13,7 +13,13 @@ async function collect(chunks: string[]): Promise<SseEvent[]> {
 
 describe('readSseEvents', () => {
   it('splits events on blank lines with any line end, across chunk borders, skipping comments', async () => {
-    const events = await collect(['event: snap', 'shot\ndata: {"a":', '1}\n\n: keep-alive\n\r', '\nevent: added\r\ndata: x\r\ndata: y\r\n\r', '\ndata:z\r\r'])
+    const events = await collect([
+      'event: snap',
+      'shot\ndata: {"a":',
+      '1}\n\n: keep-alive\n\r',
+      '\nevent: added\r\ndata: x\r\ndata: y\r\n\r',
+      '\ndata:z\r\r',
+    ])
     expect(events).toEqual([
       { event: 'snapshot', data: '{"a":1}' },
       { event: 'added', data: 'x\ny' },

@@ -3,7 +3,9 @@ import { terminalBlock, terminalLine } from './terminal-text.js'
 
 describe('text made safe for a terminal', () => {
   it('writes ANSI and other control sequences as visible escapes', () => {
-    expect(terminalLine('a\u001b[2Jb\u001b]0;title\u0007c\u009b31m\u0000\u007f')).toBe('a\\u001b[2Jb\\u001b]0;title\\u0007c\\u009b31m\\u0000\\u007f')
+    expect(terminalLine('a\u001b[2Jb\u001b]0;title\u0007c\u009b31m\u0000\u007f')).toBe(
+      'a\\u001b[2Jb\\u001b]0;title\\u0007c\\u009b31m\\u0000\\u007f',
+    )
   })
 
   it('escapes line breaks in a line, keeps them in a block, and never keeps a carriage return', () => {

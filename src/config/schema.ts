@@ -96,7 +96,14 @@ export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 
 export function defaultConfig(): BridgeConfig {
-  return { port: DEFAULT_PORT, host: DEFAULT_HOST, auth: true, approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS, upstreamTimeoutSeconds: DEFAULT_UPSTREAM_TIMEOUT_SECONDS, servers: namedRecord() }
+  return {
+    port: DEFAULT_PORT,
+    host: DEFAULT_HOST,
+    auth: true,
+    approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    upstreamTimeoutSeconds: DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+    servers: namedRecord(),
+  }
 }
 
 /**
@@ -118,7 +125,8 @@ const RESERVED_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototyp
 /** Why `name` cannot name a server, or undefined when it can. */
 function serverNameProblem(name: string): string | undefined {
   if (!NAME_PATTERN.test(name)) return 'use 1 to 64 letters, digits, "-" or "_"'
-  if (RESERVED_NAMES.includes(name)) return `${RESERVED_NAMES.map((reserved) => `"${reserved}"`).join(', ')} are reserved words of JavaScript objects`
+  if (RESERVED_NAMES.includes(name))
+    return `${RESERVED_NAMES.map((reserved) => `"${reserved}"`).join(', ')} are reserved words of JavaScript objects`
   return undefined
 }
 
@@ -129,9 +137,13 @@ export function assertServerName(name: string): void {
     })
   }
   if (RESERVED_NAMES.includes(name)) {
-    throw new BridgeError('BAD_USAGE', `${quote(name)} cannot name a server: ${serverNameProblem(name)}.`, {
-      hint: 'Choose another name, for example with a prefix or suffix such as "my-prototype".',
-    })
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${quote(name)} cannot name a server: ${serverNameProblem(name)}.`,
+      {
+        hint: 'Choose another name, for example with a prefix or suffix such as "my-prototype".',
+      },
+    )
   }
 }
 
@@ -155,7 +167,8 @@ export function parseConfig(text: string, path: string): BridgeConfig {
     config.port = raw.port as number
   }
   if (raw.host !== undefined) {
-    if (typeof raw.host !== 'string' || raw.host === '') throw invalid(path, '"host" must be a host name')
+    if (typeof raw.host !== 'string' || raw.host === '')
+      throw invalid(path, '"host" must be a host name')
     config.host = raw.host
   }
   if (raw.auth !== undefined) {
@@ -169,7 +182,11 @@ export function parseConfig(text: string, path: string): BridgeConfig {
     config.approvalTimeoutSeconds = raw.approvalTimeoutSeconds
   }
   if (raw.upstreamTimeoutSeconds !== undefined) {
-    if (typeof raw.upstreamTimeoutSeconds !== 'number' || !Number.isFinite(raw.upstreamTimeoutSeconds) || raw.upstreamTimeoutSeconds < 0) {
+    if (
+      typeof raw.upstreamTimeoutSeconds !== 'number' ||
+      !Number.isFinite(raw.upstreamTimeoutSeconds) ||
+      raw.upstreamTimeoutSeconds < 0
+    ) {
       throw invalid(path, '"upstreamTimeoutSeconds" must be a number of seconds, or 0 for no limit')
     }
     config.upstreamTimeoutSeconds = raw.upstreamTimeoutSeconds
@@ -217,11 +234,16 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
     entry.scope = value.scope
   }
   if (value.clientMetadataUrl !== undefined) {
-    if (typeof value.clientMetadataUrl !== 'string') throw invalid(path, `"${at}.clientMetadataUrl" must be a URL`)
+    if (typeof value.clientMetadataUrl !== 'string')
+      throw invalid(path, `"${at}.clientMetadataUrl" must be a URL`)
     entry.clientMetadataUrl = value.clientMetadataUrl
   }
   if (value.callbackPort !== undefined) {
-    if (!Number.isInteger(value.callbackPort) || (value.callbackPort as number) < 1 || (value.callbackPort as number) > 65535) {
+    if (
+      !Number.isInteger(value.callbackPort) ||
+      (value.callbackPort as number) < 1 ||
+      (value.callbackPort as number) > 65535
+    ) {
       throw invalid(path, `"${at}.callbackPort" must be a port number`)
     }
     entry.callbackPort = value.callbackPort as number
@@ -233,48 +255,83 @@ function parseServer(value: unknown, at: string, path: string): ServerEntry {
     entry.transport = value.transport
   }
   if (value.era !== undefined) {
-    if (value.era !== '2026-07-28' && value.era !== '2025-11-25') throw invalid(path, `"${at}.era" must be "2026-07-28" or "2025-11-25"`)
+    if (value.era !== '2026-07-28' && value.era !== '2025-11-25')
+      throw invalid(path, `"${at}.era" must be "2026-07-28" or "2025-11-25"`)
     entry.era = value.era
   }
   return entry
 }
 
 /** The argument rules, time windows and read-only switch; their expressions are compiled on first use. */
-function parseRuleParts(value: Record<string, unknown>, entry: ServerEntry, at: string, path: string): void {
+function parseRuleParts(
+  value: Record<string, unknown>,
+  entry: ServerEntry,
+  at: string,
+  path: string,
+): void {
   if (value.whenRules !== undefined) {
-    if (!isRecord(value.whenRules)) throw invalid(path, `"${at}.whenRules" must be an object of tool names`)
+    if (!isRecord(value.whenRules))
+      throw invalid(path, `"${at}.whenRules" must be an object of tool names`)
     entry.whenRules = namedRecord()
     for (const [tool, rules] of Object.entries(value.whenRules)) {
-      if (!Array.isArray(rules)) throw invalid(path, `"${at}.whenRules.${tool}" must be a list of {"when": "<CEL>", "policy": "allow|ask|deny"}`)
+      if (!Array.isArray(rules))
+        throw invalid(
+          path,
+          `"${at}.whenRules.${tool}" must be a list of {"when": "<CEL>", "policy": "allow|ask|deny"}`,
+        )
       entry.whenRules[tool] = rules.map((rule: unknown, index) => {
         if (!isRecord(rule) || typeof rule.when !== 'string' || !isPolicy(rule.policy)) {
-          throw invalid(path, `"${at}.whenRules.${tool}[${index}]" must be {"when": "<CEL>", "policy": "allow|ask|deny"}`)
+          throw invalid(
+            path,
+            `"${at}.whenRules.${tool}[${index}]" must be {"when": "<CEL>", "policy": "allow|ask|deny"}`,
+          )
         }
         return { when: rule.when, policy: rule.policy }
       })
     }
   }
   if (value.windows !== undefined) {
-    if (!isRecord(value.windows)) throw invalid(path, `"${at}.windows" must be an object of tool names`)
+    if (!isRecord(value.windows))
+      throw invalid(path, `"${at}.windows" must be an object of tool names`)
     entry.windows = namedRecord()
     for (const [tool, window] of Object.entries(value.windows)) {
-      if (!isRecord(window) || typeof window.until !== 'string' || Number.isNaN(Date.parse(window.until))) {
+      if (
+        !isRecord(window) ||
+        typeof window.until !== 'string' ||
+        Number.isNaN(Date.parse(window.until))
+      ) {
         throw invalid(path, `"${at}.windows.${tool}.until" must be an ISO 8601 time`)
       }
       entry.windows[tool] = {
         until: window.until,
-        ...(window.approvedDefinition !== undefined ? { approvedDefinition: parseApprovedDefinition(window.approvedDefinition, `${at}.windows.${tool}`, path) } : {}),
+        ...(window.approvedDefinition !== undefined
+          ? {
+              approvedDefinition: parseApprovedDefinition(
+                window.approvedDefinition,
+                `${at}.windows.${tool}`,
+                path,
+              ),
+            }
+          : {}),
       }
     }
   }
   if (value.readOnly !== undefined) {
     const readOnly = value.readOnly
-    if (!isRecord(readOnly) || readOnly.policy !== 'allow' || (readOnly.definitions !== undefined && !isRecord(readOnly.definitions))) {
-      throw invalid(path, `"${at}.readOnly" must be {"policy": "allow", "definitions": {...}}; leave it out to ask`)
+    if (
+      !isRecord(readOnly) ||
+      readOnly.policy !== 'allow' ||
+      (readOnly.definitions !== undefined && !isRecord(readOnly.definitions))
+    ) {
+      throw invalid(
+        path,
+        `"${at}.readOnly" must be {"policy": "allow", "definitions": {...}}; leave it out to ask`,
+      )
     }
     const definitions: Record<string, string> = namedRecord()
     for (const [tool, fingerprint] of Object.entries(readOnly.definitions ?? {})) {
-      if (typeof fingerprint !== 'string') throw invalid(path, `"${at}.readOnly.definitions.${tool}" must be a fingerprint`)
+      if (typeof fingerprint !== 'string')
+        throw invalid(path, `"${at}.readOnly.definitions.${tool}" must be a fingerprint`)
       definitions[tool] = fingerprint
     }
     entry.readOnly = { policy: 'allow', definitions }
@@ -283,13 +340,18 @@ function parseRuleParts(value: Record<string, unknown>, entry: ServerEntry, at: 
 
 function parseToolRule(rule: unknown, at: string, path: string): ToolRule {
   if (isPolicy(rule)) return rule
-  if (!isRecord(rule) || !isPolicy(rule.policy)) throw invalid(path, `"${at}" must be allow, ask or deny`)
+  if (!isRecord(rule) || !isPolicy(rule.policy))
+    throw invalid(path, `"${at}" must be allow, ask or deny`)
   if (rule.approvedDefinition === undefined) return { policy: rule.policy }
-  return { policy: rule.policy, approvedDefinition: parseApprovedDefinition(rule.approvedDefinition, at, path) }
+  return {
+    policy: rule.policy,
+    approvedDefinition: parseApprovedDefinition(rule.approvedDefinition, at, path),
+  }
 }
 
 function parseApprovedDefinition(approved: unknown, at: string, path: string): ApprovedDefinition {
-  if (!isRecord(approved) || typeof approved.fingerprint !== 'string') throw invalid(path, `"${at}.approvedDefinition" must have a "fingerprint"`)
+  if (!isRecord(approved) || typeof approved.fingerprint !== 'string')
+    throw invalid(path, `"${at}.approvedDefinition" must have a "fingerprint"`)
   return {
     fingerprint: approved.fingerprint,
     ...(typeof approved.description === 'string' ? { description: approved.description } : {}),

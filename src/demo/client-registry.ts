@@ -16,7 +16,8 @@ export class ClientRegistry implements OAuthRegisteredClientsStore {
 
   /** Called by the SDK's registration handler after it minted client_id (its default). */
   registerClient(client: OAuthClientInformationFull): OAuthClientInformationFull {
-    if (client.redirect_uris.length === 0) throw invalidRedirectUri('At least one redirect_uri is required.')
+    if (client.redirect_uris.length === 0)
+      throw invalidRedirectUri('At least one redirect_uri is required.')
     for (const uri of client.redirect_uris) checkRedirectUri(uri)
     this.#clients.set(client.client_id, client)
     return client
@@ -31,9 +32,14 @@ function checkRedirectUri(uri: string): void {
   const url = new URL(uri)
   const isLoopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTNAMES.has(url.hostname)
   if (url.protocol !== 'https:' && !isLoopbackHttp) {
-    throw invalidRedirectUri(`The redirect_uri ${JSON.stringify(uri)} must be https, or http to 127.0.0.1, localhost or [::1].`)
+    throw invalidRedirectUri(
+      `The redirect_uri ${JSON.stringify(uri)} must be https, or http to 127.0.0.1, localhost or [::1].`,
+    )
   }
-  if (url.hash) throw invalidRedirectUri(`The redirect_uri ${JSON.stringify(uri)} must not have a fragment (RFC 6749 §3.1.2).`)
+  if (url.hash)
+    throw invalidRedirectUri(
+      `The redirect_uri ${JSON.stringify(uri)} must not have a fragment (RFC 6749 §3.1.2).`,
+    )
 }
 
 function invalidRedirectUri(message: string): CustomOAuthError {

@@ -22,7 +22,9 @@ describe('consent page', () => {
   })
 
   it('falls back to the client id when the client gave no name', () => {
-    expect(renderConsentPage({ ...VIEW, clientName: '  ' }).html).toContain('<span class="client">id&#39;&amp;&lt;</span>')
+    expect(renderConsentPage({ ...VIEW, clientName: '  ' }).html).toContain(
+      '<span class="client">id&#39;&amp;&lt;</span>',
+    )
   })
 
   it('allows no script, no framing, and posts only to itself and the redirect origin', () => {

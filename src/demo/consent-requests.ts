@@ -22,8 +22,7 @@ export interface PendingConsent {
 }
 
 export type TakeOutcome =
-  | { kind: 'ok'; consent: PendingConsent }
-  | { kind: 'unknown' | 'expired' | 'forged' }
+  { kind: 'ok'; consent: PendingConsent } | { kind: 'unknown' | 'expired' | 'forged' }
 
 export class ConsentRequests {
   readonly #now: () => number
@@ -35,7 +34,8 @@ export class ConsentRequests {
 
   open(details: Omit<PendingConsent, 'id' | 'csrfToken' | 'expiresAt'>): PendingConsent {
     const now = this.#now()
-    for (const [id, consent] of this.#pending) if (consent.expiresAt <= now) this.#pending.delete(id)
+    for (const [id, consent] of this.#pending)
+      if (consent.expiresAt <= now) this.#pending.delete(id)
     const consent: PendingConsent = {
       ...details,
       id: randomBytes(16).toString('base64url'),
@@ -55,7 +55,8 @@ export class ConsentRequests {
       return { kind: 'expired' }
     }
     // A mismatch leaves the request in place: deleting it would let anyone cancel a person's login.
-    if (!matches(tokens.form, consent.csrfToken) || !matches(tokens.cookie, consent.csrfToken)) return { kind: 'forged' }
+    if (!matches(tokens.form, consent.csrfToken) || !matches(tokens.cookie, consent.csrfToken))
+      return { kind: 'forged' }
     this.#pending.delete(id)
     return { kind: 'ok', consent }
   }

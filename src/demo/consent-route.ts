@@ -8,22 +8,45 @@ import type { DemoOAuthProvider } from './demo-oauth-provider.js'
 
 const MAX_FORM_BYTES = 8 * 1024
 
-export function createConsentRoute(options: { provider: DemoOAuthProvider; issuer: URL }): RequestHandler {
+export function createConsentRoute(options: {
+  provider: DemoOAuthProvider
+  issuer: URL
+}): RequestHandler {
   return (req, res) => {
     void answerConsent(req, res, options).catch(() => {
-      if (!res.headersSent) sendProblem(res, 500, 'Something went wrong', 'The demo authorization server failed to read the answer. Start the login again.')
+      if (!res.headersSent)
+        sendProblem(
+          res,
+          500,
+          'Something went wrong',
+          'The demo authorization server failed to read the answer. Start the login again.',
+        )
     })
   }
 }
 
-async function answerConsent(req: Request, res: Response, options: { provider: DemoOAuthProvider; issuer: URL }): Promise<void> {
+async function answerConsent(
+  req: Request,
+  res: Response,
+  options: { provider: DemoOAuthProvider; issuer: URL },
+): Promise<void> {
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST')
-    sendProblem(res, 405, 'Nothing to see here', 'This address only receives the answer of the consent page.')
+    sendProblem(
+      res,
+      405,
+      'Nothing to see here',
+      'This address only receives the answer of the consent page.',
+    )
     return
   }
   if (cameFromAnotherSite(req, options.issuer)) {
-    sendProblem(res, 403, 'This answer came from another site', 'Only the consent page itself may answer it. Start the login again from the app that sent you here.')
+    sendProblem(
+      res,
+      403,
+      'This answer came from another site',
+      'Only the consent page itself may answer it. Start the login again from the app that sent you here.',
+    )
     return
   }
   const form = await readForm(req)
@@ -68,7 +91,8 @@ function sendProblem(res: Response, status: number, title: string, message: stri
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+    return undefined
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -82,7 +106,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
 function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const separator = part.indexOf('=')
-    if (separator > 0 && part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim()
+    if (separator > 0 && part.slice(0, separator).trim() === name)
+      return part.slice(separator + 1).trim()
   }
   return undefined
 }

@@ -28,7 +28,11 @@ export interface ClaimedDemoEntry {
  * entry that does not look like an earlier run (http://127.0.0.1:<port>/mcp) is the user's own
  * server, and is never replaced.
  */
-export async function claimDemoEntry(options: { paths: BridgePaths; store: TokenStore; mcpUrl: URL }): Promise<ClaimedDemoEntry> {
+export async function claimDemoEntry(options: {
+  paths: BridgePaths
+  store: TokenStore
+  mcpUrl: URL
+}): Promise<ClaimedDemoEntry> {
   const { paths, store, mcpUrl } = options
   const existing = (await readConfig(paths)).servers[DEMO_SERVER_NAME]
   assertDemoNameFree(existing)
@@ -41,14 +45,23 @@ export async function claimDemoEntry(options: { paths: BridgePaths; store: Token
     // Checked again under the lock: another process may have added its own `demo` meanwhile.
     assertDemoNameFree(earlier)
     if (earlier) replaced.url = earlier.url
-    current.servers[DEMO_SERVER_NAME] = { ...earlier, url: mcpUrl.href, auth: 'oauth', era: DEMO_SERVER_ERA, callbackPort: earlier?.callbackPort ?? callbackPort }
+    current.servers[DEMO_SERVER_NAME] = {
+      ...earlier,
+      url: mcpUrl.href,
+      auth: 'oauth',
+      era: DEMO_SERVER_ERA,
+      callbackPort: earlier?.callbackPort ?? callbackPort,
+    }
   })
   await store.update(DEMO_SERVER_NAME, () => undefined)
   return { entry: config.servers[DEMO_SERVER_NAME] as ServerEntry, previousUrl: replaced.url }
 }
 
 /** Undoes a claim that created the entry, so a failed first run leaves nothing behind (like `add`). */
-export async function releaseDemoEntry(options: { paths: BridgePaths; store: TokenStore }): Promise<void> {
+export async function releaseDemoEntry(options: {
+  paths: BridgePaths
+  store: TokenStore
+}): Promise<void> {
   await options.store.update(DEMO_SERVER_NAME, () => undefined)
   await updateConfig(options.paths, (config) => {
     delete config.servers[DEMO_SERVER_NAME]
@@ -63,14 +76,23 @@ export function assertDemoNameFree(existing: ServerEntry | undefined): void {
 export function isEarlierDemoUrl(value: string): boolean {
   try {
     const url = new URL(value)
-    return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.port !== '' && url.pathname === '/mcp'
+    return (
+      url.protocol === 'http:' &&
+      url.hostname === '127.0.0.1' &&
+      url.port !== '' &&
+      url.pathname === '/mcp'
+    )
   } catch {
     return false
   }
 }
 
 function ownServerNamedDemo(url: string): BridgeError {
-  return new BridgeError('SERVER_EXISTS', `A server named ${quote(DEMO_SERVER_NAME)} already exists (${url}), and it is not an earlier demo; the demo will not replace it.`, {
-    hint: `Rename it in config.json, or remove it with \`${command(`remove ${DEMO_SERVER_NAME}`)}\`, then run \`${command('demo')}\` again.`,
-  })
+  return new BridgeError(
+    'SERVER_EXISTS',
+    `A server named ${quote(DEMO_SERVER_NAME)} already exists (${url}), and it is not an earlier demo; the demo will not replace it.`,
+    {
+      hint: `Rename it in config.json, or remove it with \`${command(`remove ${DEMO_SERVER_NAME}`)}\`, then run \`${command('demo')}\` again.`,
+    },
+  )
 }

@@ -38,7 +38,12 @@ export async function startDemoServer(): Promise<DemoServer> {
   const issuer = new URL(`${origin}/`)
   const mcpUrl = new URL(MCP_PATH, origin)
 
-  const provider = new DemoOAuthProvider({ issuer, resource: mcpUrl, resourceName: DEMO_RESOURCE_NAME, scopes: DEMO_SCOPES })
+  const provider = new DemoOAuthProvider({
+    issuer,
+    resource: mcpUrl,
+    resourceName: DEMO_RESOURCE_NAME,
+    scopes: DEMO_SCOPES,
+  })
   const endpoint = createDemoMcpEndpoint({
     verifier: provider,
     resource: mcpUrl,
@@ -52,13 +57,15 @@ export async function startDemoServer(): Promise<DemoServer> {
   app.disable('x-powered-by')
   // Authorization server metadata (RFC 8414), /authorize, /token, /register, /revoke, and the
   // MCP endpoint's protected resource metadata (RFC 9728) at /.well-known/oauth-protected-resource/mcp.
-  app.use(mcpAuthRouter({
-    provider,
-    issuerUrl: issuer,
-    resourceServerUrl: mcpUrl,
-    resourceName: DEMO_RESOURCE_NAME,
-    scopesSupported: Object.keys(DEMO_SCOPES),
-  }))
+  app.use(
+    mcpAuthRouter({
+      provider,
+      issuerUrl: issuer,
+      resourceServerUrl: mcpUrl,
+      resourceName: DEMO_RESOURCE_NAME,
+      scopesSupported: Object.keys(DEMO_SCOPES),
+    }),
+  )
   app.use(CONSENT_PATH, createConsentRoute({ provider, issuer }))
   // The body express already parsed is handed on, since the request stream is spent.
   app.all(MCP_PATH, (req: Request, res: Response) => void serveMcp(req, res, req.body))
@@ -80,10 +87,21 @@ export async function startDemoServer(): Promise<DemoServer> {
 }
 
 /** Express would print a stack trace on stderr for a malformed body; a short answer is enough. */
-const answerUnexpectedErrors: ErrorRequestHandler = (error: { status?: number; expose?: boolean; message?: string }, _req, res, _next) => {
+const answerUnexpectedErrors: ErrorRequestHandler = (
+  error: { status?: number; expose?: boolean; message?: string },
+  _req,
+  res,
+  _next,
+) => {
   if (res.headersSent) return
-  const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500
-  res.status(status).json({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: error.expose ? error.message : 'The request could not be handled.' })
+  const status =
+    typeof error.status === 'number' && error.status >= 400 && error.status < 500
+      ? error.status
+      : 500
+  res.status(status).json({
+    error: status === 500 ? 'server_error' : 'invalid_request',
+    error_description: error.expose ? error.message : 'The request could not be handled.',
+  })
 }
 
 function listen(server: Server): Promise<void> {

@@ -13,11 +13,17 @@ export const DEMO_TOOL_NAMES = ['echo', 'add', 'get_time', 'send_money'] as cons
 export function createDemoMcpServer(): McpServer {
   const server = new McpServer(
     { name: 'mcp-oauth-bridge-demo', title: 'Demo MCP server', version: VERSION },
-    { instructions: 'A practice server from `mcp-oauth-bridge demo`. Nothing it does has effects outside this process.' },
+    {
+      instructions:
+        'A practice server from `mcp-oauth-bridge demo`. Nothing it does has effects outside this process.',
+    },
   )
   server.registerTool(
     'echo',
-    { description: 'Returns the text it is given.', inputSchema: z.object({ text: z.string().describe('The text to send back') }) },
+    {
+      description: 'Returns the text it is given.',
+      inputSchema: z.object({ text: z.string().describe('The text to send back') }),
+    },
     ({ text }) => reply(text),
   )
   server.registerTool(
@@ -43,7 +49,8 @@ export function createDemoMcpServer(): McpServer {
       }),
       annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
-    ({ to, amount }) => reply(`Pretended to send ${amount} to ${to}. No money moved: this is the demo server.`),
+    ({ to, amount }) =>
+      reply(`Pretended to send ${amount} to ${to}. No money moved: this is the demo server.`),
   )
   return server
 }

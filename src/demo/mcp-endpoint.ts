@@ -43,8 +43,12 @@ export function createDemoMcpEndpoint(options: DemoMcpEndpointOptions): DemoMcpE
       // Before anything is parsed or served: an unauthorized request learns only where to log in.
       const authInfo = await checkBearer(request)
       if (authInfo instanceof Response) return authInfo
-      if (await isLegacyRequest(request, parsedBody)) return sessions.handle(request, { parsedBody, authInfo })
-      return modern.fetch(request, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) })
+      if (await isLegacyRequest(request, parsedBody))
+        return sessions.handle(request, { parsedBody, authInfo })
+      return modern.fetch(request, {
+        authInfo,
+        ...(parsedBody === undefined ? {} : { parsedBody }),
+      })
     },
     async close() {
       await Promise.all([sessions.closeAll(), modern.close()])

@@ -34,7 +34,7 @@ export function describeNextSteps({ name, connection, approvalsUrl }: NextStepsO
     '',
     ...(hasToken
       ? [
-          '  These lines hold the bridge\'s access token: keep them off shared screens and out of git.',
+          "  These lines hold the bridge's access token: keep them off shared screens and out of git.",
           `  \`${command(`connect ${name}`)}\` prints them again.`,
           '',
         ]
@@ -45,8 +45,13 @@ export function describeNextSteps({ name, connection, approvalsUrl }: NextStepsO
 }
 
 /** The same line `connect <name> claude-code` prints. */
-export function claudeCodeCommand(name: string, connection: NextStepsOptions['connection']): string {
-  const headers = Object.entries(connection.headers).map(([header, value]) => ` --header "${header}: ${value}"`)
+export function claudeCodeCommand(
+  name: string,
+  connection: NextStepsOptions['connection'],
+): string {
+  const headers = Object.entries(connection.headers).map(
+    ([header, value]) => ` --header "${header}: ${value}"`,
+  )
   return `claude mcp add --transport http ${name} ${connection.url}${headers.join('')}`
 }
 
@@ -68,6 +73,9 @@ export function sdkSnippet(connection: NextStepsOptions['connection']): string[]
 
 /** `{ Authorization: "Bearer …" }`: quoted values, bare keys where JavaScript allows them. */
 function objectLiteral(record: Record<string, string>): string {
-  const entries = Object.entries(record).map(([key, value]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${JSON.stringify(value)}`)
+  const entries = Object.entries(record).map(
+    ([key, value]) =>
+      `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${JSON.stringify(value)}`,
+  )
   return entries.length > 0 ? `{ ${entries.join(', ')} }` : '{}'
 }

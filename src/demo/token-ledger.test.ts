@@ -1,16 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { ACCESS_TOKEN_TTL_SECONDS, AUTHORIZATION_CODE_TTL_SECONDS, TokenLedger, isSameResource } from './token-ledger.js'
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  AUTHORIZATION_CODE_TTL_SECONDS,
+  TokenLedger,
+  isSameResource,
+} from './token-ledger.js'
 
 const RESOURCE = new URL('http://127.0.0.1:4000/mcp')
 
 function ledgerAt(start = 1_000_000): { ledger: TokenLedger; advance(seconds: number): void } {
   let now = start
-  return { ledger: new TokenLedger({ now: () => now }), advance: (seconds) => (now += seconds * 1000) }
+  return {
+    ledger: new TokenLedger({ now: () => now }),
+    advance: (seconds) => (now += seconds * 1000),
+  }
 }
 
 function codeFor(ledger: TokenLedger, clientId = 'client-a'): string {
   const grant = ledger.openGrant({ clientId, scopes: ['mcp:tools'], resource: RESOURCE })
-  return ledger.issueCode(grant, { codeChallenge: 'challenge', redirectUri: 'http://127.0.0.1:5000/callback' })
+  return ledger.issueCode(grant, {
+    codeChallenge: 'challenge',
+    redirectUri: 'http://127.0.0.1:5000/callback',
+  })
 }
 
 describe('TokenLedger', () => {
@@ -36,7 +47,9 @@ describe('TokenLedger', () => {
 
   it('expires access tokens after an hour', () => {
     const { ledger, advance } = ledgerAt()
-    const tokens = ledger.issueTokens(ledger.openGrant({ clientId: 'client-a', scopes: ['mcp:tools'], resource: RESOURCE }))
+    const tokens = ledger.issueTokens(
+      ledger.openGrant({ clientId: 'client-a', scopes: ['mcp:tools'], resource: RESOURCE }),
+    )
     advance(ACCESS_TOKEN_TTL_SECONDS - 1)
     expect(ledger.findAccessToken(tokens.accessToken)).toBeDefined()
     advance(1)
@@ -45,11 +58,23 @@ describe('TokenLedger', () => {
 
   it('rotates refresh tokens, may narrow but never widen the scope, and keeps the token on a refused refresh', () => {
     const { ledger } = ledgerAt()
-    const grant = ledger.openGrant({ clientId: 'client-a', scopes: ['mcp:tools', 'extra'], resource: RESOURCE })
+    const grant = ledger.openGrant({
+      clientId: 'client-a',
+      scopes: ['mcp:tools', 'extra'],
+      resource: RESOURCE,
+    })
     const first = ledger.issueTokens(grant)
-    expect(ledger.rotateRefreshToken(first.refreshToken, 'client-a', { scopes: ['admin'] })).toEqual({ kind: 'widened', extra: ['admin'] })
-    expect(ledger.rotateRefreshToken(first.refreshToken, 'client-a', { resource: new URL('http://127.0.0.1:1/other') }).kind).toBe('wrong-resource')
-    const rotated = ledger.rotateRefreshToken(first.refreshToken, 'client-a', { scopes: ['mcp:tools'] })
+    expect(
+      ledger.rotateRefreshToken(first.refreshToken, 'client-a', { scopes: ['admin'] }),
+    ).toEqual({ kind: 'widened', extra: ['admin'] })
+    expect(
+      ledger.rotateRefreshToken(first.refreshToken, 'client-a', {
+        resource: new URL('http://127.0.0.1:1/other'),
+      }).kind,
+    ).toBe('wrong-resource')
+    const rotated = ledger.rotateRefreshToken(first.refreshToken, 'client-a', {
+      scopes: ['mcp:tools'],
+    })
     if (rotated.kind !== 'ok') throw new Error(rotated.kind)
     expect(rotated.tokens.scopes).toEqual(['mcp:tools'])
     expect(ledger.findAccessToken(rotated.tokens.accessToken)?.scopes).toEqual(['mcp:tools'])
@@ -57,7 +82,11 @@ describe('TokenLedger', () => {
 
   it('revokes the whole grant for a refresh token, only the token for an access token, nothing for another client', () => {
     const { ledger } = ledgerAt()
-    const grant = ledger.openGrant({ clientId: 'client-a', scopes: ['mcp:tools'], resource: RESOURCE })
+    const grant = ledger.openGrant({
+      clientId: 'client-a',
+      scopes: ['mcp:tools'],
+      resource: RESOURCE,
+    })
     const tokens = ledger.issueTokens(grant)
     ledger.revokeToken(tokens.refreshToken, 'client-b')
     expect(ledger.findAccessToken(tokens.accessToken)).toBeDefined()

@@ -105,14 +105,23 @@ export class TokenLedger {
   issueTokens(grant: Grant, scopes: string[] = grant.scopes): IssuedTokens {
     const accessToken = newSecret('demo_at')
     const refreshToken = newSecret('demo_rt')
-    this.#accessTokens.set(accessToken, { token: accessToken, grant, scopes, expiresAt: this.#now() + ACCESS_TOKEN_TTL_SECONDS * 1000 })
+    this.#accessTokens.set(accessToken, {
+      token: accessToken,
+      grant,
+      scopes,
+      expiresAt: this.#now() + ACCESS_TOKEN_TTL_SECONDS * 1000,
+    })
     // The refresh token always carries the whole grant, so a narrower refresh can widen again later.
     this.#refreshTokens.set(refreshToken, { grant, isRotated: false })
     return { accessToken, refreshToken, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS, scopes }
   }
 
   /** Exchanges a refresh token for a new pair; the old refresh token is spent (rotation). */
-  rotateRefreshToken(refreshToken: string, clientId: string, asked: { scopes?: string[]; resource?: URL } = {}): RotateOutcome {
+  rotateRefreshToken(
+    refreshToken: string,
+    clientId: string,
+    asked: { scopes?: string[]; resource?: URL } = {},
+  ): RotateOutcome {
     const entry = this.#refreshTokens.get(refreshToken)
     if (!entry) return { kind: 'unknown' }
     if (entry.grant.clientId !== clientId) return { kind: 'wrong-client' }
@@ -122,7 +131,8 @@ export class TokenLedger {
     }
     const extra = (asked.scopes ?? []).filter((scope) => !entry.grant.scopes.includes(scope))
     if (extra.length > 0) return { kind: 'widened', extra }
-    if (asked.resource && !isSameResource(asked.resource, entry.grant.resource)) return { kind: 'wrong-resource', bound: entry.grant.resource }
+    if (asked.resource && !isSameResource(asked.resource, entry.grant.resource))
+      return { kind: 'wrong-resource', bound: entry.grant.resource }
     entry.isRotated = true
     return { kind: 'ok', grant: entry.grant, tokens: this.issueTokens(entry.grant, asked.scopes) }
   }
@@ -150,15 +160,18 @@ export class TokenLedger {
 
   revokeGrant(grant: Grant): void {
     grant.isRevoked = true
-    for (const [token, record] of this.#accessTokens) if (record.grant === grant) this.#accessTokens.delete(token)
-    for (const [token, record] of this.#refreshTokens) if (record.grant === grant) this.#refreshTokens.delete(token)
+    for (const [token, record] of this.#accessTokens)
+      if (record.grant === grant) this.#accessTokens.delete(token)
+    for (const [token, record] of this.#refreshTokens)
+      if (record.grant === grant) this.#refreshTokens.delete(token)
   }
 
   /** Keeps memory bounded over a long demo session; redeemed codes stay until expiry for replay detection. */
   #forgetExpired(): void {
     const now = this.#now()
     for (const [code, record] of this.#codes) if (record.expiresAt <= now) this.#codes.delete(code)
-    for (const [token, record] of this.#accessTokens) if (record.expiresAt <= now) this.#accessTokens.delete(token)
+    for (const [token, record] of this.#accessTokens)
+      if (record.expiresAt <= now) this.#accessTokens.delete(token)
   }
 }
 

@@ -29,10 +29,14 @@ async function lockAndRun<T>(path: string, work: () => Promise<T>): Promise<T> {
       retries: { retries: 200, minTimeout: 10, maxTimeout: 100, factor: 1.3 },
     })
   } catch (error) {
-    throw new BridgeError('STATE_LOCKED', `Could not lock ${path}: another mcp-oauth-bridge process holds it.`, {
-      hint: `If no other mcp-oauth-bridge is running, remove ${path}.lock and try again.`,
-      cause: error,
-    })
+    throw new BridgeError(
+      'STATE_LOCKED',
+      `Could not lock ${path}: another mcp-oauth-bridge process holds it.`,
+      {
+        hint: `If no other mcp-oauth-bridge is running, remove ${path}.lock and try again.`,
+        cause: error,
+      },
+    )
   }
   try {
     return await work()

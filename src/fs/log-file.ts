@@ -12,7 +12,11 @@ export interface LogFile {
 const FLUSH_MS = 50
 
 /** `echo` also receives each batch (e.g. stdout), without its final newline. */
-export function openLogFile(folder: string, fileName: string, echo?: (text: string) => void): LogFile {
+export function openLogFile(
+  folder: string,
+  fileName: string,
+  echo?: (text: string) => void,
+): LogFile {
   mkdirSync(folder, { recursive: true, mode: 0o700 })
   const file = createWriteStream(join(folder, fileName), { flags: 'a', mode: 0o600 })
   file.on('error', () => undefined)

@@ -25,6 +25,8 @@ export class LoginCoordinator {
 
   /** The login of a configured server (login-server.ts), loaded on first use like the SDK it drives. */
   logIn(options: LoginOptions): Promise<LoginResult> {
-    return this.run(options.name, async () => (await import('./login-server.js')).loginServer(options))
+    return this.run(options.name, async () =>
+      (await import('./login-server.js')).loginServer(options),
+    )
   }
 }

@@ -12,7 +12,11 @@ const MCP = 'https://mcp.example.com/mcp'
 const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
 const AS = 'https://as.example.com'
 
-interface Step { method: string; url: string; answer: () => Response }
+interface Step {
+  method: string
+  url: string
+  answer: () => Response
+}
 
 function scripted(steps: Step[]): { fetchFn: FetchLike; asked: string[]; assertDone(): void } {
   const asked: string[] = []
@@ -20,15 +24,37 @@ function scripted(steps: Step[]): { fetchFn: FetchLike; asked: string[]; assertD
     const seen = `${init?.method ?? 'GET'} ${String(input)}`
     asked.push(seen)
     const next = steps.shift()
-    if (!next || `${next.method} ${next.url}` !== seen) throw new Error(`Unexpected request ${seen}; expected ${next ? `${next.method} ${next.url}` : 'none'}`)
+    if (!next || `${next.method} ${next.url}` !== seen)
+      throw new Error(
+        `Unexpected request ${seen}; expected ${next ? `${next.method} ${next.url}` : 'none'}`,
+      )
     return next.answer()
   }
-  return { fetchFn, asked, assertDone: () => expect(steps.map((step) => `${step.method} ${step.url}`), 'scripted requests never made').toEqual([]) }
+  return {
+    fetchFn,
+    asked,
+    assertDone: () =>
+      expect(
+        steps.map((step) => `${step.method} ${step.url}`),
+        'scripted requests never made',
+      ).toEqual([]),
+  }
 }
 
-const json = (body: unknown, status = 200) => () => Response.json(body, { status })
-const challenge = () => new Response('{"error":"invalid_token"}', { status: 401, headers: { 'www-authenticate': `Bearer resource_metadata="${PRM}", scope="mcp:read"` } })
-const resourceMetadata = json({ resource: MCP, authorization_servers: [AS], scopes_supported: ['mcp:read'] })
+const json =
+  (body: unknown, status = 200) =>
+  () =>
+    Response.json(body, { status })
+const challenge = () =>
+  new Response('{"error":"invalid_token"}', {
+    status: 401,
+    headers: { 'www-authenticate': `Bearer resource_metadata="${PRM}", scope="mcp:read"` },
+  })
+const resourceMetadata = json({
+  resource: MCP,
+  authorization_servers: [AS],
+  scopes_supported: ['mcp:read'],
+})
 const serverMetadata = json({
   issuer: AS,
   authorization_endpoint: `${AS}/authorize`,
@@ -40,7 +66,9 @@ const serverMetadata = json({
 })
 const tokens = json({ access_token: 'at-1', token_type: 'Bearer', expires_in: 3600 })
 
-function memoryStore(initial: ServerSecrets): TokenStore & { current(): ServerSecrets | undefined } {
+function memoryStore(
+  initial: ServerSecrets,
+): TokenStore & { current(): ServerSecrets | undefined } {
   let secrets: ServerSecrets | undefined = initial
   return {
     get: async () => secrets,
@@ -53,37 +81,76 @@ function memoryStore(initial: ServerSecrets): TokenStore & { current(): ServerSe
 }
 
 function quietIo(lines: string[]): FlowIo {
-  return { progress: (line) => lines.push(line), openBrowser: async () => undefined, browser: 'print' }
+  return {
+    progress: (line) => lines.push(line),
+    openBrowser: async () => undefined,
+    browser: 'print',
+  }
 }
 
 const machine: ServerEntry = { url: MCP, auth: 'client_credentials' }
-const client = { client: { client_id: 'ci-job', client_secret: 's3cret' }, clientSource: 'pre-registered' as const }
+const client = {
+  client: { client_id: 'ci-job', client_secret: 's3cret' },
+  clientSource: 'pre-registered' as const,
+}
 
 describe('the login orchestrator', () => {
   it('probes, discovers, runs the grant, then saves: in that order, each request once', async () => {
     const fake = scripted([
       { method: 'POST', url: MCP, answer: challenge },
       { method: 'GET', url: PRM, answer: resourceMetadata },
-      { method: 'GET', url: `${AS}/.well-known/oauth-authorization-server`, answer: serverMetadata },
+      {
+        method: 'GET',
+        url: `${AS}/.well-known/oauth-authorization-server`,
+        answer: serverMetadata,
+      },
       { method: 'POST', url: `${AS}/token`, answer: tokens },
     ])
     const store = memoryStore(client)
     const lines: string[] = []
-    const result = await loginServer({ name: 'demo', entry: machine, store, io: quietIo(lines), fetchFn: fake.fetchFn })
+    const result = await loginServer({
+      name: 'demo',
+      entry: machine,
+      store,
+      io: quietIo(lines),
+      fetchFn: fake.fetchFn,
+    })
     fake.assertDone()
     // Client credentials ask for the challenge's scope without offline_access: they get no refresh token.
     expect(result).toEqual({ kind: 'authorized', scope: 'mcp:read' })
-    expect(lines).toEqual([`Contacting ${MCP}…`, `Discovering the authorization server of ${MCP}…`, 'Requesting a token with the client credentials grant…'])
+    expect(lines).toEqual([
+      `Contacting ${MCP}…`,
+      `Discovering the authorization server of ${MCP}…`,
+      'Requesting a token with the client credentials grant…',
+    ])
     const saved = store.current()
     expect(saved?.tokens?.access_token).toBe('at-1')
-    expect((saved?.discovery as { authorizationServerUrl?: string } | undefined)?.authorizationServerUrl).toBe(AS)
+    expect(
+      (saved?.discovery as { authorizationServerUrl?: string } | undefined)?.authorizationServerUrl,
+    ).toBe(AS)
     // Renewals of a machine login ask for the configured scope only.
     expect(saved?.requestedScope).toBeUndefined()
   })
 
   it('a server that answers without authorization: nothing after the probe', async () => {
-    const fake = scripted([{ method: 'POST', url: MCP, answer: json({ jsonrpc: '2.0', id: 0, result: { resultType: 'complete', supportedVersions: ['2026-07-28'] } }) }])
-    const result = await loginServer({ name: 'demo', entry: machine, store: memoryStore(client), io: quietIo([]), fetchFn: fake.fetchFn })
+    const fake = scripted([
+      {
+        method: 'POST',
+        url: MCP,
+        answer: json({
+          jsonrpc: '2.0',
+          id: 0,
+          result: { resultType: 'complete', supportedVersions: ['2026-07-28'] },
+        }),
+      },
+    ])
+    const result = await loginServer({
+      name: 'demo',
+      entry: machine,
+      store: memoryStore(client),
+      io: quietIo([]),
+      fetchFn: fake.fetchFn,
+    })
     fake.assertDone()
     expect(result).toEqual({ kind: 'open' })
   })
@@ -91,13 +158,25 @@ describe('the login orchestrator', () => {
   it('a challenge already in hand (a step-up): no probe, and the scope is the union of what was asked before and now', async () => {
     const fake = scripted([
       { method: 'GET', url: PRM, answer: resourceMetadata },
-      { method: 'GET', url: `${AS}/.well-known/oauth-authorization-server`, answer: serverMetadata },
+      {
+        method: 'GET',
+        url: `${AS}/.well-known/oauth-authorization-server`,
+        answer: serverMetadata,
+      },
       { method: 'POST', url: `${AS}/token`, answer: tokens },
     ])
     const store = memoryStore({ ...client, requestedScope: 'mcp:read' })
     const result = await loginServer({
-      name: 'demo', entry: machine, store, io: quietIo([]), fetchFn: fake.fetchFn,
-      challenge: { resourceMetadataUrl: new URL(PRM), scope: 'mcp:write', error: 'insufficient_scope' },
+      name: 'demo',
+      entry: machine,
+      store,
+      io: quietIo([]),
+      fetchFn: fake.fetchFn,
+      challenge: {
+        resourceMetadataUrl: new URL(PRM),
+        scope: 'mcp:write',
+        error: 'insufficient_scope',
+      },
     })
     fake.assertDone()
     expect(result).toEqual({ kind: 'authorized', scope: 'mcp:read mcp:write' })
@@ -106,11 +185,27 @@ describe('the login orchestrator', () => {
   it('a refused `resource` stays left out while the authorization server is the same', async () => {
     const fake = scripted([
       { method: 'GET', url: PRM, answer: resourceMetadata },
-      { method: 'GET', url: `${AS}/.well-known/oauth-authorization-server`, answer: serverMetadata },
+      {
+        method: 'GET',
+        url: `${AS}/.well-known/oauth-authorization-server`,
+        answer: serverMetadata,
+      },
       { method: 'POST', url: `${AS}/token`, answer: tokens },
     ])
-    const store = memoryStore({ ...client, discovery: { authorizationServerUrl: AS, omitResource: true } as NonNullable<ServerSecrets['discovery']> })
-    await loginServer({ name: 'demo', entry: machine, store, io: quietIo([]), fetchFn: fake.fetchFn, challenge: { resourceMetadataUrl: new URL(PRM) } })
+    const store = memoryStore({
+      ...client,
+      discovery: { authorizationServerUrl: AS, omitResource: true } as NonNullable<
+        ServerSecrets['discovery']
+      >,
+    })
+    await loginServer({
+      name: 'demo',
+      entry: machine,
+      store,
+      io: quietIo([]),
+      fetchFn: fake.fetchFn,
+      challenge: { resourceMetadataUrl: new URL(PRM) },
+    })
     fake.assertDone()
     expect((store.current()?.discovery as { omitResource?: boolean }).omitResource).toBe(true)
   })

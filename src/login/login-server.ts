@@ -26,7 +26,8 @@ export interface LoginOptions {
   fetchFn?: FetchLike
 }
 
-export type LoginResult = { kind: 'open' } | { kind: 'authorized'; scope: string | undefined; callbackPort?: number }
+export type LoginResult =
+  { kind: 'open' } | { kind: 'authorized'; scope: string | undefined; callbackPort?: number }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000
 
@@ -49,41 +50,76 @@ export async function loginServer(options: LoginOptions): Promise<LoginResult> {
   const machine = entry.auth === 'client_credentials'
   const browserGrant = !machine && !options.device
   // The authorization server fetches it, on our word: the same https rule as every metadata URL.
-  if (browserGrant && entry.clientMetadataUrl) parseSafeUrl(entry.clientMetadataUrl, 'client ID metadata document URL (clientMetadataUrl)')
+  if (browserGrant && entry.clientMetadataUrl)
+    parseSafeUrl(entry.clientMetadataUrl, 'client ID metadata document URL (clientMetadataUrl)')
 
   const discovery = await discover(options, serverUrl, challenge, failures.fetchFn)
   // Machine-to-machine grants issue no refresh token, so offline_access means nothing to them.
   const scope = chooseScope(wanted, challenge, discovery, machine ? { offlineAccess: false } : {})
-  const target: DiscoveredTarget = { name, serverUrl, store, challenge, fetchFn, failures, discovery, ...(scope ? { scope } : {}) }
+  const target: DiscoveredTarget = {
+    name,
+    serverUrl,
+    store,
+    challenge,
+    fetchFn,
+    failures,
+    discovery,
+    ...(scope ? { scope } : {}),
+  }
   const outcome = await runGrant(options, target)
   // Machine-to-machine renewals ask for the configured scope only, as they always have.
   const granted = outcome.scope
-  if (!machine && granted) await store.update(name, (current) => ({ ...current, requestedScope: granted }))
-  return { kind: 'authorized', scope: outcome.scope, ...(outcome.callbackPort ? { callbackPort: outcome.callbackPort } : {}) }
+  if (!machine && granted)
+    await store.update(name, (current) => ({ ...current, requestedScope: granted }))
+  return {
+    kind: 'authorized',
+    scope: outcome.scope,
+    ...(outcome.callbackPort ? { callbackPort: outcome.callbackPort } : {}),
+  }
 }
 
 /** The challenge of a server that wants authorization; none for one that answers without. */
 async function probe(options: LoginOptions, serverUrl: URL): Promise<AuthChallenge | undefined> {
   options.io.progress(`Contacting ${serverUrl.href}…`)
   const headers = (await options.store.get(options.name))?.headers
-  const probed = await probeServer(serverUrl, { ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}), ...(headers ? { headers } : {}) })
+  const probed = await probeServer(serverUrl, {
+    ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
+    ...(headers ? { headers } : {}),
+  })
   return probed.kind === 'open' ? undefined : probed.challenge
 }
 
-async function discover(options: LoginOptions, serverUrl: URL, challenge: AuthChallenge, fetchFn: FetchLike): Promise<Discovery> {
+async function discover(
+  options: LoginOptions,
+  serverUrl: URL,
+  challenge: AuthChallenge,
+  fetchFn: FetchLike,
+): Promise<Discovery> {
   const { store, name } = options
   options.io.progress(`Discovering the authorization server of ${serverUrl.href}…`)
   const discovery = await discoverAuthorization(serverUrl, challenge, fetchFn)
   const previous = (await store.get(name))?.discovery as Discovery | undefined
   // A refused `resource` stays refused for as long as the authorization server is the same one.
-  if (previous?.omitResource && previous.authorizationServerUrl === discovery.authorizationServerUrl) discovery.omitResource = true
+  if (
+    previous?.omitResource &&
+    previous.authorizationServerUrl === discovery.authorizationServerUrl
+  )
+    discovery.omitResource = true
   await store.update(name, (secrets) => ({ ...secrets, discovery }))
   return discovery
 }
 
 function runGrant(options: LoginOptions, target: DiscoveredTarget): Promise<AuthorizationOutcome> {
   const { entry, io } = options
-  if (entry.auth === 'client_credentials') return authorizeClientCredentials({ ...target, progress: io.progress })
-  const common = { ...target, io, timeoutMs: options.timeoutMs ?? loginTimeoutMs(), ...(entry.clientMetadataUrl ? { clientMetadataUrl: entry.clientMetadataUrl } : {}) }
-  return options.device ? authorizeWithDeviceCode(common) : authorizeWithCode({ ...common, callbackPort: entry.callbackPort ?? 0 })
+  if (entry.auth === 'client_credentials')
+    return authorizeClientCredentials({ ...target, progress: io.progress })
+  const common = {
+    ...target,
+    io,
+    timeoutMs: options.timeoutMs ?? loginTimeoutMs(),
+    ...(entry.clientMetadataUrl ? { clientMetadataUrl: entry.clientMetadataUrl } : {}),
+  }
+  return options.device
+    ? authorizeWithDeviceCode(common)
+    : authorizeWithCode({ ...common, callbackPort: entry.callbackPort ?? 0 })
 }

@@ -17,17 +17,26 @@ export function checkResponseOrigin(
   metadata: AuthorizationServerMetadata | undefined,
 ): void {
   if (params.get('state') !== expectedState) {
-    throw new BridgeError('AUTHORIZATION_FAILED', 'The browser came back with a state that does not match this login; ignored it.', {
-      hint: 'Run the command again, and finish only the newest login tab.',
-    })
+    throw new BridgeError(
+      'AUTHORIZATION_FAILED',
+      'The browser came back with a state that does not match this login; ignored it.',
+      {
+        hint: 'Run the command again, and finish only the newest login tab.',
+      },
+    )
   }
   const iss = params.get('iss')
-  const issSupported = (metadata as { authorization_response_iss_parameter_supported?: boolean } | undefined)
-    ?.authorization_response_iss_parameter_supported === true
+  const issSupported =
+    (metadata as { authorization_response_iss_parameter_supported?: boolean } | undefined)
+      ?.authorization_response_iss_parameter_supported === true
   if (metadata && (iss !== null || issSupported) && iss !== metadata.issuer) {
-    throw new BridgeError('AUTHORIZATION_FAILED', `The authorization response names issuer ${quote(iss ?? '(none)')} but this login went to ${quote(metadata.issuer)}; refused (possible mix-up attack).`, {
-      hint: 'Run the command again. If it repeats, the authorization server is misconfigured.',
-    })
+    throw new BridgeError(
+      'AUTHORIZATION_FAILED',
+      `The authorization response names issuer ${quote(iss ?? '(none)')} but this login went to ${quote(metadata.issuer)}; refused (possible mix-up attack).`,
+      {
+        hint: 'Run the command again. If it repeats, the authorization server is misconfigured.',
+      },
+    )
   }
 }
 
@@ -37,10 +46,14 @@ export function checkResponseError(params: URLSearchParams): void {
   if (error) {
     const description = params.get('error_description')
     const denied = error === 'access_denied'
-    throw new BridgeError('AUTHORIZATION_FAILED', `The authorization server refused: ${quote(error)}${description ? ` (${quote(description)})` : ''}.`, {
-      hint: denied
-        ? 'The login or consent was declined. Run the command again and approve the request.'
-        : 'Run the command again; if it repeats, check the client registration and scopes (--scope).',
-    })
+    throw new BridgeError(
+      'AUTHORIZATION_FAILED',
+      `The authorization server refused: ${quote(error)}${description ? ` (${quote(description)})` : ''}.`,
+      {
+        hint: denied
+          ? 'The login or consent was declined. Run the command again and approve the request.'
+          : 'Run the command again; if it repeats, check the client registration and scopes (--scope).',
+      },
+    )
   }
 }

@@ -23,7 +23,11 @@ export function createBrowserOpener(env: NodeJS.ProcessEnv = process.env): OpenB
 
 function spawnDetached(program: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'inherit'], env, shell: false })
+    const child = spawn(program, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+      shell: false,
+    })
     child.once('error', reject)
     child.once('spawn', () => {
       child.unref()

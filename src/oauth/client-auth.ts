@@ -1,6 +1,10 @@
 // Client authentication for the requests the SDK does not make for us (device authorization,
 // revocation): the method the client was registered with, as OAuth 2.1 §2.4 describes.
-import { selectClientAuthMethod, type AuthorizationServerMetadata, type OAuthClientInformationMixed } from '@modelcontextprotocol/client'
+import {
+  selectClientAuthMethod,
+  type AuthorizationServerMetadata,
+  type OAuthClientInformationMixed,
+} from '@modelcontextprotocol/client'
 
 export function applyClientAuthentication(
   client: OAuthClientInformationMixed,
@@ -18,5 +22,6 @@ export function applyClientAuthentication(
     return
   }
   params.set('client_id', client.client_id)
-  if (method === 'client_secret_post' && client.client_secret) params.set('client_secret', client.client_secret)
+  if (method === 'client_secret_post' && client.client_secret)
+    params.set('client_secret', client.client_secret)
 }

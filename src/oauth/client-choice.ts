@@ -22,13 +22,25 @@ export async function dropUnusableClient(
     const client = secrets.client
     if (!client || secrets.clientSource === 'pre-registered') return secrets
     const registered = client as { redirect_uris?: string[]; scope?: string }
-    const boundElsewhere = client.issuer !== undefined && !boundToThisServer(client.issuer, discovery)
+    const boundElsewhere =
+      client.issuer !== undefined && !boundToThisServer(client.issuer, discovery)
     const isDynamic = secrets.clientSource === 'dynamic'
     // Either loopback spelling of the same callback will do (see otherLoopbackSpelling).
-    const acceptable = wanted.redirectUri === undefined ? [] : [wanted.redirectUri, wanted.redirectUri.replace('//127.0.0.1:', '//localhost:')]
-    const wrongRedirect = isDynamic && wanted.redirectUri !== undefined && registered.redirect_uris !== undefined && !registered.redirect_uris.some((uri) => acceptable.includes(uri))
-    const registeredScopes = typeof registered.scope === 'string' ? new Set(registered.scope.split(' ')) : undefined
-    const narrowScope = isDynamic && registeredScopes !== undefined && (wanted.scope ?? '').split(' ').some((scope) => scope && !registeredScopes.has(scope))
+    const acceptable =
+      wanted.redirectUri === undefined
+        ? []
+        : [wanted.redirectUri, wanted.redirectUri.replace('//127.0.0.1:', '//localhost:')]
+    const wrongRedirect =
+      isDynamic &&
+      wanted.redirectUri !== undefined &&
+      registered.redirect_uris !== undefined &&
+      !registered.redirect_uris.some((uri) => acceptable.includes(uri))
+    const registeredScopes =
+      typeof registered.scope === 'string' ? new Set(registered.scope.split(' ')) : undefined
+    const narrowScope =
+      isDynamic &&
+      registeredScopes !== undefined &&
+      (wanted.scope ?? '').split(' ').some((scope) => scope && !registeredScopes.has(scope))
     if (!boundElsewhere && !wrongRedirect && !narrowScope) return secrets
     const { client: _dropped, ...rest } = secrets
     return rest
@@ -43,17 +55,28 @@ export async function dropUnusableClient(
  * stops and says so (SHOULD report an error). The SDK stamps a client with the server that
  * accepted it; an unstamped one has never been used and binds to the first that accepts it.
  */
-export function refuseClientOfAnotherServer(secrets: ServerSecrets, discovery: Discovery, name: string): void {
+export function refuseClientOfAnotherServer(
+  secrets: ServerSecrets,
+  discovery: Discovery,
+  name: string,
+): void {
   const client = secrets.client
   if (!client || secrets.clientSource !== 'pre-registered' || client.issuer === undefined) return
   if (boundToThisServer(client.issuer, discovery)) return
-  throw new BridgeError('REGISTRATION_REQUIRED', `The client ${quote(client.client_id)} was registered with the authorization server ${quote(client.issuer)}, but the server now names ${quote(discovery.authorizationServerUrl)}; its credentials are not sent there.`, {
-    hint: `Register a client with ${discovery.authorizationServerUrl} and add the server again with its --client-id (${commandLine.remove(name)}, then add), or add it without --client-id to let the bridge register one.`,
-  })
+  throw new BridgeError(
+    'REGISTRATION_REQUIRED',
+    `The client ${quote(client.client_id)} was registered with the authorization server ${quote(client.issuer)}, but the server now names ${quote(discovery.authorizationServerUrl)}; its credentials are not sent there.`,
+    {
+      hint: `Register a client with ${discovery.authorizationServerUrl} and add the server again with its --client-id (${commandLine.remove(name)}, then add), or add it without --client-id to let the bridge register one.`,
+    },
+  )
 }
 
 /** `before` without a client the server refused: that one is never put back. */
-export function withoutClient(before: ServerSecrets | undefined, clientId: string): ServerSecrets | undefined {
+export function withoutClient(
+  before: ServerSecrets | undefined,
+  clientId: string,
+): ServerSecrets | undefined {
   if (before?.client?.client_id !== clientId) return before
   const { client: _refused, ...rest } = before
   return rest
@@ -64,12 +87,20 @@ export function withoutClient(before: ServerSecrets | undefined, clientId: strin
  * another client_id; OAuth 2.1 §4.3.1). A login that fails after registering a new client puts
  * the old client back while the old tokens are still the ones held, so they keep refreshing.
  */
-export async function keepClientOfTokens(store: TokenStore, name: string, before: ServerSecrets | undefined): Promise<void> {
+export async function keepClientOfTokens(
+  store: TokenStore,
+  name: string,
+  before: ServerSecrets | undefined,
+): Promise<void> {
   const oldClient = before?.client
   const oldTokens = before?.tokens
   if (!oldClient || !oldTokens) return
   await store.update(name, (current) => {
-    if (current.tokens?.access_token !== oldTokens.access_token || current.client?.client_id === oldClient.client_id) return current
+    if (
+      current.tokens?.access_token !== oldTokens.access_token ||
+      current.client?.client_id === oldClient.client_id
+    )
+      return current
     const restored: ServerSecrets = { ...current, client: oldClient }
     if (before.clientSource) restored.clientSource = before.clientSource
     return restored

@@ -33,8 +33,16 @@ export async function discoverAuthorization(
 ): Promise<Discovery> {
   refuseCleartextServer(serverUrl)
   // Checked before anything is fetched: a challenge may point anywhere.
-  if (challenge.resourceMetadataUrl) parseSafeUrl(challenge.resourceMetadataUrl.href, 'resource_metadata URL in the server\'s WWW-Authenticate challenge')
-  const resourceMetadata = await findResourceMetadata(serverUrl, challenge, onlySafeUrls(fetchFn, 'protected resource metadata URL'))
+  if (challenge.resourceMetadataUrl)
+    parseSafeUrl(
+      challenge.resourceMetadataUrl.href,
+      "resource_metadata URL in the server's WWW-Authenticate challenge",
+    )
+  const resourceMetadata = await findResourceMetadata(
+    serverUrl,
+    challenge,
+    onlySafeUrls(fetchFn, 'protected resource metadata URL'),
+  )
   if (resourceMetadata) checkResource(serverUrl, resourceMetadata)
 
   const advertised = resourceMetadata?.authorization_servers?.[0]
@@ -44,33 +52,49 @@ export async function discoverAuthorization(
 
   let metadata: AuthorizationServerMetadata | undefined
   // Every URL the SDK derives from it (RFC 8414 path-inserted, root, OpenID discovery) is checked too.
-  const documents = keepMetadataDocuments(onlySafeUrls(fetchFn, 'authorization server metadata URL'))
+  const documents = keepMetadataDocuments(
+    onlySafeUrls(fetchFn, 'authorization server metadata URL'),
+  )
   try {
-    metadata = withUnlistedMembers(await discoverAuthorizationServerMetadata(authorizationServerUrl, {
-      fetchFn: documents.fetchFn,
-      // The issuer is compared only where protected resource metadata named it: without it (MCP
-      // 2025-03-26) none was named, and servers such as Atlassian v1 serve another one.
-      skipIssuerValidation: !advertised,
-    }), documents.last())
+    metadata = withUnlistedMembers(
+      await discoverAuthorizationServerMetadata(authorizationServerUrl, {
+        fetchFn: documents.fetchFn,
+        // The issuer is compared only where protected resource metadata named it: without it (MCP
+        // 2025-03-26) none was named, and servers such as Atlassian v1 serve another one.
+        skipIssuerValidation: !advertised,
+      }),
+      documents.last(),
+    )
   } catch (error) {
     if (error instanceof BridgeError) throw error
-    if (error instanceof IssuerMismatchError) throw issuerMismatch(authorizationServerUrl, error.received)
-    throw new BridgeError('DISCOVERY_FAILED', `The authorization server metadata of ${authorizationServerUrl} is malformed: ${summarise(error)}.`, {
-      hint: 'Report this to the server operator; the metadata must be RFC 8414 or OpenID Connect Discovery JSON.',
-      cause: error,
-    })
+    if (error instanceof IssuerMismatchError)
+      throw issuerMismatch(authorizationServerUrl, error.received)
+    throw new BridgeError(
+      'DISCOVERY_FAILED',
+      `The authorization server metadata of ${authorizationServerUrl} is malformed: ${summarise(error)}.`,
+      {
+        hint: 'Report this to the server operator; the metadata must be RFC 8414 or OpenID Connect Discovery JSON.',
+        cause: error,
+      },
+    )
   }
   if (!metadata && advertised) {
-    throw new BridgeError('DISCOVERY_FAILED', `No authorization server metadata found for ${authorizationServerUrl} (tried RFC 8414 and OpenID Connect discovery).`, {
-      hint: 'The server names an authorization server that publishes no metadata; report it to the server operator.',
-    })
+    throw new BridgeError(
+      'DISCOVERY_FAILED',
+      `No authorization server metadata found for ${authorizationServerUrl} (tried RFC 8414 and OpenID Connect discovery).`,
+      {
+        hint: 'The server names an authorization server that publishes no metadata; report it to the server operator.',
+      },
+    )
   }
   if (metadata) checkAuthorizationServerMetadata(metadata)
 
   return {
     legacy: !resourceMetadata,
     authorizationServerUrl,
-    ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl.href } : {}),
+    ...(challenge.resourceMetadataUrl
+      ? { resourceMetadataUrl: challenge.resourceMetadataUrl.href }
+      : {}),
     ...(resourceMetadata ? { resourceMetadata } : {}),
     ...(metadata ? { authorizationServerMetadata: metadata } : {}),
   }
@@ -82,9 +106,13 @@ export async function discoverAuthorization(
  */
 function refuseCleartextServer(serverUrl: URL): void {
   if (serverUrl.protocol === 'http:' && !isLoopbackHost(serverUrl.hostname)) {
-    throw new BridgeError('UNSAFE_URL', `${serverUrl.href} asks for an OAuth login, but it is plain http to another machine: its metadata and the tokens would travel unencrypted.`, {
-      hint: 'Add the server with its https address; OAuth needs https (plain http only on this machine: localhost, 127.0.0.1, [::1]).',
-    })
+    throw new BridgeError(
+      'UNSAFE_URL',
+      `${serverUrl.href} asks for an OAuth login, but it is plain http to another machine: its metadata and the tokens would travel unencrypted.`,
+      {
+        hint: 'Add the server with its https address; OAuth needs https (plain http only on this machine: localhost, 127.0.0.1, [::1]).',
+      },
+    )
   }
 }
 
@@ -97,13 +125,23 @@ function onlySafeUrls(fetchFn: FetchLike, what: string): FetchLike {
 }
 
 /** Remembers the raw JSON of the last metadata document fetched successfully. */
-function keepMetadataDocuments(fetchFn: FetchLike): { fetchFn: FetchLike; last(): Record<string, unknown> | undefined } {
+function keepMetadataDocuments(fetchFn: FetchLike): {
+  fetchFn: FetchLike
+  last(): Record<string, unknown> | undefined
+} {
   let last: Record<string, unknown> | undefined
   return {
     fetchFn: async (input, init) => {
       const response = await fetchFn(input, init)
       if (response.ok) {
-        last = await response.clone().json().then((value: unknown) => (value && typeof value === 'object' ? value as Record<string, unknown> : undefined), () => undefined)
+        last = await response
+          .clone()
+          .json()
+          .then(
+            (value: unknown) =>
+              value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined,
+            () => undefined,
+          )
       }
       return response
     },
@@ -118,7 +156,10 @@ function keepMetadataDocuments(fetchFn: FetchLike): { fetchFn: FetchLike; last()
  * Shopify customer accounts) would lose revocation at logout, the device grant and the RFC 9207
  * check; the members the schema did not validate are put back (URLs are checked where used).
  */
-function withUnlistedMembers(metadata: AuthorizationServerMetadata | undefined, raw: Record<string, unknown> | undefined): AuthorizationServerMetadata | undefined {
+function withUnlistedMembers(
+  metadata: AuthorizationServerMetadata | undefined,
+  raw: Record<string, unknown> | undefined,
+): AuthorizationServerMetadata | undefined {
   if (!metadata || !raw || raw.issuer !== metadata.issuer) return metadata
   return { ...raw, ...metadata } as AuthorizationServerMetadata
 }
@@ -138,14 +179,22 @@ async function findResourceMetadata(
     if (error instanceof BridgeError) throw error
     const message = summarise(error)
     // Only "there is none" leads to the 2025-03-26 fallback; anything else is a broken server.
-    if (message.includes('does not implement OAuth 2.0 Protected Resource Metadata') && !challenge.resourceMetadataUrl) {
+    if (
+      message.includes('does not implement OAuth 2.0 Protected Resource Metadata') &&
+      !challenge.resourceMetadataUrl
+    ) {
       return undefined
     }
-    const where = challenge.resourceMetadataUrl?.href ?? `the well-known locations of ${serverUrl.origin}`
-    throw new BridgeError('DISCOVERY_FAILED', `Cannot use the protected resource metadata at ${where}: ${message}.`, {
-      hint: 'The server advertises OAuth but its metadata is missing or malformed; report it to the server operator.',
-      cause: error,
-    })
+    const where =
+      challenge.resourceMetadataUrl?.href ?? `the well-known locations of ${serverUrl.origin}`
+    throw new BridgeError(
+      'DISCOVERY_FAILED',
+      `Cannot use the protected resource metadata at ${where}: ${message}.`,
+      {
+        hint: 'The server advertises OAuth but its metadata is missing or malformed; report it to the server operator.',
+        cause: error,
+      },
+    )
   }
 }
 
@@ -153,19 +202,27 @@ async function findResourceMetadata(
 function checkResource(serverUrl: URL, metadata: OAuthProtectedResourceMetadata): void {
   const allowed = (() => {
     try {
-      return checkResourceAllowed({ requestedResource: serverUrl, configuredResource: metadata.resource })
+      return checkResourceAllowed({
+        requestedResource: serverUrl,
+        configuredResource: metadata.resource,
+      })
     } catch {
       return false
     }
   })()
   if (!allowed) {
     // Same host, another path: usually the endpoint the server wants (Cloudflare's /sse and /mcp).
-    const sameOrigin = URL.canParse(metadata.resource) && new URL(metadata.resource).origin === serverUrl.origin
-    throw new BridgeError('RESOURCE_MISMATCH', `The server at ${serverUrl.href} publishes metadata for a different resource, ${quote(metadata.resource)}; refusing to authorize.`, {
-      hint: sameOrigin
-        ? `If ${metadata.resource} is the MCP endpoint you meant, add that URL instead; otherwise the server is misconfigured: report it to its operator.`
-        : 'Check the URL. If it is right, the server is misconfigured (or hostile): report it to its operator.',
-    })
+    const sameOrigin =
+      URL.canParse(metadata.resource) && new URL(metadata.resource).origin === serverUrl.origin
+    throw new BridgeError(
+      'RESOURCE_MISMATCH',
+      `The server at ${serverUrl.href} publishes metadata for a different resource, ${quote(metadata.resource)}; refusing to authorize.`,
+      {
+        hint: sameOrigin
+          ? `If ${metadata.resource} is the MCP endpoint you meant, add that URL instead; otherwise the server is misconfigured: report it to its operator.`
+          : 'Check the URL. If it is right, the server is misconfigured (or hostile): report it to its operator.',
+      },
+    )
   }
 }
 
@@ -177,9 +234,13 @@ function checkResource(serverUrl: URL, metadata: OAuthProtectedResourceMetadata)
  * trailing slash); this says it in the words of a login.
  */
 function issuerMismatch(advertised: string, issuer: string | undefined): BridgeError {
-  return new BridgeError('DISCOVERY_FAILED', `The authorization server metadata found for ${quote(advertised)} names another issuer, ${quote(issuer ?? '(none)')}; refusing to use it.`, {
-    hint: 'The server\'s protected resource metadata and its authorization server disagree (or the metadata was tampered with); report it to the server operator.',
-  })
+  return new BridgeError(
+    'DISCOVERY_FAILED',
+    `The authorization server metadata found for ${quote(advertised)} names another issuer, ${quote(issuer ?? '(none)')}; refusing to use it.`,
+    {
+      hint: "The server's protected resource metadata and its authorization server disagree (or the metadata was tampered with); report it to the server operator.",
+    },
+  )
 }
 
 /**
@@ -203,13 +264,18 @@ export function boundToThisServer(stamp: string, discovery: OAuthDiscoveryState)
 function checkAuthorizationServerMetadata(metadata: AuthorizationServerMetadata): void {
   parseSafeUrl(metadata.authorization_endpoint, 'authorization_endpoint')
   parseSafeUrl(metadata.token_endpoint, 'token_endpoint')
-  if (metadata.registration_endpoint) parseSafeUrl(metadata.registration_endpoint, 'registration_endpoint')
+  if (metadata.registration_endpoint)
+    parseSafeUrl(metadata.registration_endpoint, 'registration_endpoint')
   const methods = metadata.code_challenge_methods_supported
   // MCP 2025-11-25 §Authorization Code Protection: refuse when S256 is not advertised.
   if (!methods?.includes('S256')) {
-    throw new BridgeError('PKCE_UNSUPPORTED', `The authorization server ${metadata.issuer} does not advertise PKCE with S256${methods ? ` (it lists ${methods.join(', ') || 'nothing'})` : ''}; refusing to continue.`, {
-      hint: 'Without PKCE an intercepted authorization code could be used by someone else. Ask the server operator to enable S256.',
-    })
+    throw new BridgeError(
+      'PKCE_UNSUPPORTED',
+      `The authorization server ${metadata.issuer} does not advertise PKCE with S256${methods ? ` (it lists ${methods.join(', ') || 'nothing'})` : ''}; refusing to continue.`,
+      {
+        hint: 'Without PKCE an intercepted authorization code could be used by someone else. Ask the server operator to enable S256.',
+      },
+    )
   }
 }
 

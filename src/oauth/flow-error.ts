@@ -17,13 +17,22 @@ const PHASE_CODES: Record<Phase, BridgeErrorCode> = {
   'token exchange': 'TOKEN_EXCHANGE_FAILED',
 }
 
-export function flowError(phase: Phase, error: unknown, discovery: Discovery, lastFailure?: FailedAnswer, context?: FlowContext): BridgeError {
+export function flowError(
+  phase: Phase,
+  error: unknown,
+  discovery: Discovery,
+  lastFailure?: FailedAnswer,
+  context?: FlowContext,
+): BridgeError {
   if (error instanceof BridgeError) return error
   const metadata = discovery.authorizationServerMetadata
   const endpoint =
-    phase === 'registration' ? metadata?.registration_endpoint ?? new URL('/register', discovery.authorizationServerUrl).href
-    : phase === 'token exchange' ? metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
-    : metadata?.authorization_endpoint ?? discovery.authorizationServerUrl
+    phase === 'registration'
+      ? (metadata?.registration_endpoint ??
+        new URL('/register', discovery.authorizationServerUrl).href)
+      : phase === 'token exchange'
+        ? (metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href)
+        : (metadata?.authorization_endpoint ?? discovery.authorizationServerUrl)
   const refusal = oauthRefusal(error)
   const said = lastFailure
     ? `HTTP ${lastFailure.status}: ${lastFailure.said}`
@@ -32,14 +41,18 @@ export function flowError(phase: Phase, error: unknown, discovery: Discovery, la
       : quote(summarise(error))
   const hint =
     phase === 'registration' && context?.redirectUri
-      // Keycloak's "Trusted Hosts", hosted allowlists (Square, Intercom), scope enums (Supabase):
-      // the way out is a client registered by hand, so say exactly how.
-      ? `The server refused to register a client. Fix what it said, or register an app with the provider using the redirect URI ${context.redirectUri}, then run:\n` +
+      ? // Keycloak's "Trusted Hosts", hosted allowlists (Square, Intercom), scope enums (Supabase):
+        // the way out is a client registered by hand, so say exactly how.
+        `The server refused to register a client. Fix what it said, or register an app with the provider using the redirect URI ${context.redirectUri}, then run:\n` +
         `    ${commandLine.add(context.name, context.serverUrl.href, `--client-id <ID> [--client-secret <SECRET>] --callback-port ${new URL(context.redirectUri).port}`)}`
       : phase === 'registration'
-      ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'
-      : refusal?.code === 'invalid_client'
-        ? `The client is not (or no longer) known to the server: run \`${commandLine.login()}\` to register again, or check --client-id/--client-secret.`
-        : 'Run the command again; if it repeats, the server operator can tell what the error means.'
-  return new BridgeError(PHASE_CODES[phase], `The ${phase} step failed at ${endpoint}: the server said ${said}.`, { hint, cause: error })
+        ? 'The server refused to register a client. If it needs a pre-registered app, pass --client-id (and --client-secret).'
+        : refusal?.code === 'invalid_client'
+          ? `The client is not (or no longer) known to the server: run \`${commandLine.login()}\` to register again, or check --client-id/--client-secret.`
+          : 'Run the command again; if it repeats, the server operator can tell what the error means.'
+  return new BridgeError(
+    PHASE_CODES[phase],
+    `The ${phase} step failed at ${endpoint}: the server said ${said}.`,
+    { hint, cause: error },
+  )
 }

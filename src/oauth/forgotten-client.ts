@@ -36,13 +36,21 @@ function wasAcceptedHere(authorizationServerUrl: string, clientId: string): bool
  * limit them, as the conformance suite's scope-retry-limit does). For a client given with
  * --client-id: only after the server refused it at a refresh (its first login has its own check).
  */
-export function storedClientNeedsCheck(secrets: ServerSecrets, authorizationServerUrl: string, challenge: AuthChallenge): boolean {
+export function storedClientNeedsCheck(
+  secrets: ServerSecrets,
+  authorizationServerUrl: string,
+  challenge: AuthChallenge,
+): boolean {
   const client = secrets.client
   if (!client) return false
   if (secrets.clientSource === 'dynamic') {
-    return !wasAcceptedHere(authorizationServerUrl, client.client_id) && challenge.error !== 'insufficient_scope'
+    return (
+      !wasAcceptedHere(authorizationServerUrl, client.client_id) &&
+      challenge.error !== 'insufficient_scope'
+    )
   }
-  if (secrets.clientSource === 'pre-registered') return secrets.loginRequired?.clientRefused === true
+  if (secrets.clientSource === 'pre-registered')
+    return secrets.loginRequired?.clientRefused === true
   return false
 }
 
@@ -57,8 +65,14 @@ const PASSING_STATUSES = new Set([408, 429, 502, 503, 504])
  */
 export function refusesClient(verdict: AuthorizationRequestVerdict): boolean {
   if (verdict.kind !== 'refused') return false
-  if (verdict.error) return CLIENT_ERRORS.has(verdict.error) || (verdict.error === 'invalid_request' && /client/i.test(verdict.description ?? ''))
-  return verdict.status !== undefined && verdict.status >= 400 && !PASSING_STATUSES.has(verdict.status)
+  if (verdict.error)
+    return (
+      CLIENT_ERRORS.has(verdict.error) ||
+      (verdict.error === 'invalid_request' && /client/i.test(verdict.description ?? ''))
+    )
+  return (
+    verdict.status !== undefined && verdict.status >= 400 && !PASSING_STATUSES.has(verdict.status)
+  )
 }
 
 /**
@@ -66,15 +80,31 @@ export function refusesClient(verdict: AuthorizationRequestVerdict): boolean {
  * unauthorized_client, or a 4xx that is not OAuth JSON (Supabase's `422 {"message":"Unrecognized
  * client_id"}`, or a code of the server's own), except 408 and 429.
  */
-export function tokenEndpointRefusesClient(error: unknown, answer: FailedAnswer | undefined): boolean {
+export function tokenEndpointRefusesClient(
+  error: unknown,
+  answer: FailedAnswer | undefined,
+): boolean {
   const refusal = oauthRefusal(error)
-  if (refusal?.code === OAuthErrorCode.InvalidClient || refusal?.code === OAuthErrorCode.UnauthorizedClient) return true
+  if (
+    refusal?.code === OAuthErrorCode.InvalidClient ||
+    refusal?.code === OAuthErrorCode.UnauthorizedClient
+  )
+    return true
   if (isDefinedRefusal(refusal)) return false
-  return answer !== undefined && answer.status >= 400 && answer.status < 500 && !PASSING_STATUSES.has(answer.status)
+  return (
+    answer !== undefined &&
+    answer.status >= 400 &&
+    answer.status < 500 &&
+    !PASSING_STATUSES.has(answer.status)
+  )
 }
 
 /** Drops the stored client if it is still `clientId`, so the next step registers a new one. */
-export async function forgetClient(store: TokenStore, name: string, clientId: string): Promise<void> {
+export async function forgetClient(
+  store: TokenStore,
+  name: string,
+  clientId: string,
+): Promise<void> {
   await store.update(name, (secrets) => {
     if (secrets.client?.client_id !== clientId) return secrets
     const { client: _dropped, clientSource: _source, ...rest } = secrets
@@ -90,11 +120,15 @@ export function handRegisteredClientRefused(
 ): BridgeError {
   const clientId = secrets.client?.client_id ?? '<ID>'
   const secret = secrets.client?.client_secret ? ' --client-secret <SECRET>' : ''
-  return new BridgeError('AUTHORIZATION_FAILED', `The authorization server refused to start a login for the client ${quote(clientId)} given with --client-id: it said ${said}.`, {
-    hint:
-      `The client was registered by hand, so the bridge keeps it. Check in the provider's settings that it still exists, is enabled and lists the redirect URI ${context.redirectUri}, then run \`${commandLine.login(context.name)}\` again.\n` +
-      `  If it was deleted, register a new one and add the server again with it:\n` +
-      `    ${commandLine.remove(context.name)}\n` +
-      `    ${commandLine.add(context.name, context.serverUrl.href, `--client-id <NEW ID>${secret} --callback-port ${new URL(context.redirectUri).port}`)}`,
-  })
+  return new BridgeError(
+    'AUTHORIZATION_FAILED',
+    `The authorization server refused to start a login for the client ${quote(clientId)} given with --client-id: it said ${said}.`,
+    {
+      hint:
+        `The client was registered by hand, so the bridge keeps it. Check in the provider's settings that it still exists, is enabled and lists the redirect URI ${context.redirectUri}, then run \`${commandLine.login(context.name)}\` again.\n` +
+        `  If it was deleted, register a new one and add the server again with it:\n` +
+        `    ${commandLine.remove(context.name)}\n` +
+        `    ${commandLine.add(context.name, context.serverUrl.href, `--client-id <NEW ID>${secret} --callback-port ${new URL(context.redirectUri).port}`)}`,
+    },
+  )
 }

@@ -36,7 +36,12 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): FetchLike
     if (init.method === 'POST' && !headers.has('accept')) headers.set('accept', 'application/json')
     let response: Response
     try {
-      response = await fetchFn(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs), redirect: init.redirect ?? 'manual' })
+      response = await fetchFn(input, {
+        ...init,
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: init.redirect ?? 'manual',
+      })
     } catch (error) {
       throw describeNetworkError(url, error, timeoutMs)
     }
@@ -55,14 +60,23 @@ export function describeNetworkError(url: string, error: unknown, timeoutMs: num
   }
   const code = cause.cause?.code
   if (cause.cause?.message === 'bad port') {
-    return new BridgeError('UNREACHABLE', `Cannot reach ${url}: its port is one that HTTP clients refuse to use (a "bad port" of the Fetch standard, kept for other protocols).`, {
-      hint: 'Serve the MCP server on another port.',
-      cause: error,
-    })
+    return new BridgeError(
+      'UNREACHABLE',
+      `Cannot reach ${url}: its port is one that HTTP clients refuse to use (a "bad port" of the Fetch standard, kept for other protocols).`,
+      {
+        hint: 'Serve the MCP server on another port.',
+        cause: error,
+      },
+    )
   }
-  const detail = code === 'ECONNREFUSED' ? 'the connection was refused'
-    : code === 'ENOTFOUND' ? 'the host name does not resolve'
-    : code ? code : (cause.cause?.message ?? String(error))
+  const detail =
+    code === 'ECONNREFUSED'
+      ? 'the connection was refused'
+      : code === 'ENOTFOUND'
+        ? 'the host name does not resolve'
+        : code
+          ? code
+          : (cause.cause?.message ?? String(error))
   return new BridgeError('UNREACHABLE', `Cannot reach ${url}: ${detail}.`, {
     hint: 'Check the address and that the server is up, then try again.',
     cause: error,
@@ -87,9 +101,13 @@ async function readLimited(response: Response, maxBytes: number, url: string): P
 }
 
 function tooLarge(url: string, maxBytes: number): BridgeError {
-  return new BridgeError('DISCOVERY_FAILED', `${url} answered with more than ${maxBytes / 1024} KiB; refused.`, {
-    hint: 'An OAuth server never needs to send this much; check the URL.',
-  })
+  return new BridgeError(
+    'DISCOVERY_FAILED',
+    `${url} answered with more than ${maxBytes / 1024} KiB; refused.`,
+    {
+      hint: 'An OAuth server never needs to send this much; check the URL.',
+    },
+  )
 }
 
 function normaliseTokenResponse(response: Response, body: Uint8Array, method: string): Response {
@@ -106,7 +124,11 @@ function normaliseTokenResponse(response: Response, body: Uint8Array, method: st
   // A null-body status (204, 304) must not be given a body; everything else keeps its own.
   const status = response.status
   const nullBody = status === 204 || status === 304 || status === 101
-  return new Response(nullBody ? null : bodyOut, { status, statusText: response.statusText, headers })
+  return new Response(nullBody ? null : bodyOut, {
+    status,
+    statusText: response.statusText,
+    headers,
+  })
 }
 
 export function describeBody(text: string): string {
@@ -114,7 +136,11 @@ export function describeBody(text: string): string {
   if (!trimmed) return 'nothing'
   if (trimmed.startsWith('<')) return 'an HTML page'
   try {
-    const value = JSON.parse(trimmed) as { error?: unknown; error_description?: unknown; message?: unknown }
+    const value = JSON.parse(trimmed) as {
+      error?: unknown
+      error_description?: unknown
+      message?: unknown
+    }
     if (typeof value.error === 'string') {
       return `${quote(value.error)}${typeof value.error_description === 'string' ? ` (${quote(value.error_description)})` : ''}`
     }
@@ -129,13 +155,23 @@ export function describeBody(text: string): string {
  * Wraps a fetch to remember the last non-2xx answer (not 404s, which discovery expects), so an
  * error can say what the server said even where the SDK kept only a generic error.
  */
-export function recordFailures(fetchFn: FetchLike): { fetchFn: FetchLike; last(): FailedAnswer | undefined } {
+export function recordFailures(fetchFn: FetchLike): {
+  fetchFn: FetchLike
+  last(): FailedAnswer | undefined
+} {
   let last: FailedAnswer | undefined
   return {
     fetchFn: async (input, init) => {
       const response = await fetchFn(input, init)
-      if (!response.ok && response.status !== 404 && !(response.status >= 300 && response.status < 400)) {
-        const text = await response.clone().text().catch(() => '')
+      if (
+        !response.ok &&
+        response.status !== 404 &&
+        !(response.status >= 300 && response.status < 400)
+      ) {
+        const text = await response
+          .clone()
+          .text()
+          .catch(() => '')
         last = { url: String(input), status: response.status, said: describeBody(text) }
       }
       return response

@@ -30,8 +30,12 @@ export interface LoopbackOptions {
   returnTo?: string
 }
 
-export async function startLoopbackListener(port: number, options: LoopbackOptions = {}): Promise<LoopbackListener> {
-  const returnTo = options.returnTo && isLoopbackPage(options.returnTo) ? options.returnTo : undefined
+export async function startLoopbackListener(
+  port: number,
+  options: LoopbackOptions = {},
+): Promise<LoopbackListener> {
+  const returnTo =
+    options.returnTo && isLoopbackPage(options.returnTo) ? options.returnTo : undefined
   const arrived: URLSearchParams[] = []
   const waiting: Array<(params: URLSearchParams) => void> = []
   const deliver = (params: URLSearchParams) => {
@@ -41,7 +45,9 @@ export async function startLoopbackListener(port: number, options: LoopbackOptio
   }
   const nextCallback = () => {
     const ready = arrived.shift()
-    return ready ? Promise.resolve(ready) : new Promise<URLSearchParams>((resolve) => waiting.push(resolve))
+    return ready
+      ? Promise.resolve(ready)
+      : new Promise<URLSearchParams>((resolve) => waiting.push(resolve))
   }
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -63,7 +69,10 @@ export async function startLoopbackListener(port: number, options: LoopbackOptio
   await listen(server, port)
   const actualPort = (server.address() as AddressInfo).port
   const ipv6 = createServer(handler)
-  const ipv6Up = await listen(ipv6, actualPort, '::1').then(() => true, () => false)
+  const ipv6Up = await listen(ipv6, actualPort, '::1').then(
+    () => true,
+    () => false,
+  )
   return {
     redirectUri: `http://127.0.0.1:${actualPort}${CALLBACK_PATH}`,
     port: actualPort,
@@ -79,9 +88,11 @@ function listen(server: Server, port: number, host = '127.0.0.1'): Promise<void>
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
-        reject(new BridgeError('PORT_IN_USE', `The callback port ${port} on 127.0.0.1 is in use.`, {
-          hint: 'Close the program holding it (another login in progress?), or pick another with --callback-port; a new port may need a new client registration.',
-        }))
+        reject(
+          new BridgeError('PORT_IN_USE', `The callback port ${port} on 127.0.0.1 is in use.`, {
+            hint: 'Close the program holding it (another login in progress?), or pick another with --callback-port; a new port may need a new client registration.',
+          }),
+        )
       } else {
         reject(error)
       }
@@ -108,10 +119,16 @@ export async function pickFreePort(): Promise<number> {
 
 function callbackPage(failed: boolean, returnTo: string | undefined): string {
   const title = failed ? 'Authorization was not completed' : 'You are signed in'
-  const back = returnTo ? `<a href="${escapeAttribute(returnTo)}">Back to the dashboard</a>` : undefined
+  const back = returnTo
+    ? `<a href="${escapeAttribute(returnTo)}">Back to the dashboard</a>`
+    : undefined
   const text = failed
-    ? back ? `The authorization server reported an error; the dashboard shows what happened. ${back}` : 'The authorization server reported an error. Return to the terminal to see what happened.'
-    : back ? `mcp-oauth-bridge has what it needs. ${back}` : 'mcp-oauth-bridge has what it needs. You can close this tab and return to the terminal.'
+    ? back
+      ? `The authorization server reported an error; the dashboard shows what happened. ${back}`
+      : 'The authorization server reported an error. Return to the terminal to see what happened.'
+    : back
+      ? `mcp-oauth-bridge has what it needs. ${back}`
+      : 'mcp-oauth-bridge has what it needs. You can close this tab and return to the terminal.'
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
 <body><h1>${title}</h1><p>${text}</p></body></html>`

@@ -24,7 +24,11 @@ export function oauthRefusal(error: unknown): OAuthRefusal | undefined {
  * OAuth JSON at all, is read like the HTTP answer it came in.
  */
 export function isDefinedRefusal(refusal: OAuthRefusal | undefined): refusal is OAuthRefusal {
-  return refusal !== undefined && DEFINED_CODES.has(refusal.code) && refusal.code !== OAuthErrorCode.ServerError
+  return (
+    refusal !== undefined &&
+    DEFINED_CODES.has(refusal.code) &&
+    refusal.code !== OAuthErrorCode.ServerError
+  )
 }
 
 /** `code: description`, the way error messages quote a refusal. */

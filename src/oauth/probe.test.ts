@@ -9,12 +9,22 @@ const SERVER = new URL('https://mcp.example.com/mcp')
 const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
 const CHALLENGE = `Bearer scope="mcp:basic", resource_metadata="${PRM}"`
 
-interface Seen { headers: Record<string, string>; body: Record<string, unknown> | undefined }
+interface Seen {
+  headers: Record<string, string>
+  body: Record<string, unknown> | undefined
+}
 
-function server(answer: (method: unknown) => Response): { fetchFn: FetchLike; seen: Seen[]; methods(): unknown[] } {
+function server(answer: (method: unknown) => Response): {
+  fetchFn: FetchLike
+  seen: Seen[]
+  methods(): unknown[]
+} {
   const seen: Seen[] = []
   const fetchFn: FetchLike = async (_input, init) => {
-    const body = typeof init?.body === 'string' ? JSON.parse(init.body) as Record<string, unknown> : undefined
+    const body =
+      typeof init?.body === 'string'
+        ? (JSON.parse(init.body) as Record<string, unknown>)
+        : undefined
     seen.push({ headers: { ...(init?.headers as Record<string, string>) }, body })
     return answer(body?.method)
   }
@@ -22,13 +32,23 @@ function server(answer: (method: unknown) => Response): { fetchFn: FetchLike; se
 }
 
 const rpcError = (status: number, code: number, message: string) =>
-  new Response(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } })
-const challenge = () => new Response('{"error":"invalid_token"}', { status: 401, headers: { 'www-authenticate': CHALLENGE } })
+  new Response(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  })
+const challenge = () =>
+  new Response('{"error":"invalid_token"}', {
+    status: 401,
+    headers: { 'www-authenticate': CHALLENGE },
+  })
 
 describe('probeServer and the 2026-07-28 revision', () => {
-  it('server/discover first, with the revision\'s _meta and headers; its challenge counts, no initialize follows', async () => {
+  it("server/discover first, with the revision's _meta and headers; its challenge counts, no initialize follows", async () => {
     const fake = server(challenge)
-    expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({ kind: 'unauthorized', challenge: { scope: 'mcp:basic', resourceMetadataUrl: new URL(PRM) } })
+    expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({
+      kind: 'unauthorized',
+      challenge: { scope: 'mcp:basic', resourceMetadataUrl: new URL(PRM) },
+    })
     expect(fake.methods()).toEqual(['server/discover'])
     const modern = fake.seen[0]!
     expect(modern.headers['mcp-protocol-version']).toBe(MODERN_PROTOCOL_VERSION)
@@ -42,9 +62,18 @@ describe('probeServer and the 2026-07-28 revision', () => {
 
   it('server/discover answered, as JSON or as a stream: an open server, no initialize follows', async () => {
     const result = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { resultType: 'complete' } })
-    for (const answer of [() => new Response(result, { headers: { 'content-type': 'application/json' } }), () => new Response(`event: message\ndata: ${result}\n\n`, { headers: { 'content-type': 'text/event-stream' } })]) {
+    for (const answer of [
+      () => new Response(result, { headers: { 'content-type': 'application/json' } }),
+      () =>
+        new Response(`event: message\ndata: ${result}\n\n`, {
+          headers: { 'content-type': 'text/event-stream' },
+        }),
+    ]) {
       const fake = server(answer)
-      expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({ kind: 'open', status: 200 })
+      expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({
+        kind: 'open',
+        status: 200,
+      })
       expect(fake.methods()).toEqual(['server/discover'])
     }
   })
@@ -52,13 +81,21 @@ describe('probeServer and the 2026-07-28 revision', () => {
   it('server/discover refused in modern words (-32020, -32021, -32022): a modern server, no initialize follows', async () => {
     for (const code of [-32020, -32021, -32022]) {
       const fake = server(() => rpcError(400, code, 'refused'))
-      expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({ kind: 'open', status: 400 })
+      expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({
+        kind: 'open',
+        status: 400,
+      })
       expect(fake.methods()).toEqual(['server/discover'])
     }
   })
 
   it('server/discover refused (legacy 400, HTTP+SSE 405, no body, an unknown method): initialize follows and its answer decides', async () => {
-    for (const refusal of [() => rpcError(400, -32000, 'Bad Request: Server not initialized'), () => new Response('Method Not Allowed', { status: 405 }), () => new Response(null, { status: 400 }), () => rpcError(200, -32601, 'Method not found')]) {
+    for (const refusal of [
+      () => rpcError(400, -32000, 'Bad Request: Server not initialized'),
+      () => new Response('Method Not Allowed', { status: 405 }),
+      () => new Response(null, { status: 400 }),
+      () => rpcError(200, -32601, 'Method not found'),
+    ]) {
       const fake = server(refusal)
       expect((await probeServer(SERVER, { fetchFn: fake.fetchFn })).kind).toBe('open')
       expect(fake.methods()).toEqual(['server/discover', 'initialize'])
@@ -66,8 +103,15 @@ describe('probeServer and the 2026-07-28 revision', () => {
   })
 
   it('a 2025 server that asks for a token only on initialize: the initialize challenge counts', async () => {
-    const fake = server((method) => (method === 'initialize' ? challenge() : rpcError(400, -32000, 'Bad Request: Server not initialized')))
-    expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({ kind: 'unauthorized', challenge: { scope: 'mcp:basic', resourceMetadataUrl: new URL(PRM) } })
+    const fake = server((method) =>
+      method === 'initialize'
+        ? challenge()
+        : rpcError(400, -32000, 'Bad Request: Server not initialized'),
+    )
+    expect(await probeServer(SERVER, { fetchFn: fake.fetchFn })).toEqual({
+      kind: 'unauthorized',
+      challenge: { scope: 'mcp:basic', resourceMetadataUrl: new URL(PRM) },
+    })
     expect(fake.methods()).toEqual(['server/discover', 'initialize'])
   })
 })

@@ -45,7 +45,10 @@ export interface KnockOptions {
   timeoutMs?: number
 }
 
-export async function probeServer(serverUrl: URL, options: KnockOptions = {}): Promise<ProbeResult> {
+export async function probeServer(
+  serverUrl: URL,
+  options: KnockOptions = {},
+): Promise<ProbeResult> {
   return (await knockServer(serverUrl, options)).result
 }
 
@@ -62,7 +65,11 @@ export async function knockServer(serverUrl: URL, options: KnockOptions = {}): P
   const modern = await knockModern(serverUrl, fetchFn, options.headers, timeoutMs)
   if (modern.challenged) return { result: modern.challenged }
   refuseRedirect(serverUrl, modern.response)
-  const discover = { status: modern.response.status, contentType: modern.response.headers.get('content-type') ?? '', body: modern.body }
+  const discover = {
+    status: modern.response.status,
+    contentType: modern.response.headers.get('content-type') ?? '',
+    body: modern.body,
+  }
   if (spokeModern(discover)) return { result: { kind: 'open', status: discover.status }, discover }
   return { result: await knockLegacy(serverUrl, fetchFn, options.headers, timeoutMs), discover }
 }
@@ -109,7 +116,10 @@ async function knockLegacy(
       method: 'DELETE',
       headers: { ...headers, 'mcp-session-id': sessionId },
       signal: AbortSignal.timeout(timeoutMs),
-    }).then((r) => r.body?.cancel(), () => undefined)
+    }).then(
+      (r) => r.body?.cancel(),
+      () => undefined,
+    )
   }
   refuseRedirect(serverUrl, response)
   return { kind: 'open', status: response.status }
@@ -129,9 +139,13 @@ function challengeOf(response: Response): ProbeResult | undefined {
 
 function refuseRedirect(serverUrl: URL, response: Response): void {
   if (response.status >= 300 && response.status < 400) {
-    throw new BridgeError('UPSTREAM_FAILED', `${serverUrl.href} redirects (HTTP ${response.status}) to ${response.headers.get('location') ?? 'nowhere'}.`, {
-      hint: 'Add the server with the address it redirects to.',
-    })
+    throw new BridgeError(
+      'UPSTREAM_FAILED',
+      `${serverUrl.href} redirects (HTTP ${response.status}) to ${response.headers.get('location') ?? 'nowhere'}.`,
+      {
+        hint: 'Add the server with the address it redirects to.',
+      },
+    )
   }
 }
 
@@ -145,7 +159,10 @@ async function knockModern(
   fetchFn: FetchLike,
   headers: Record<string, string> | undefined,
   timeoutMs: number,
-): Promise<{ challenged: ProbeResult; response?: undefined; body?: undefined } | { challenged?: undefined; response: Response; body: string }> {
+): Promise<
+  | { challenged: ProbeResult; response?: undefined; body?: undefined }
+  | { challenged?: undefined; response: Response; body: string }
+> {
   let response: Response
   try {
     response = await fetchFn(serverUrl, {
@@ -180,7 +197,8 @@ async function knockModern(
     await response.body?.cancel().catch(() => undefined)
     return { challenged }
   }
-  const body = response.status >= 300 && response.status < 400 ? '' : await response.text().catch(() => '')
+  const body =
+    response.status >= 300 && response.status < 400 ? '' : await response.text().catch(() => '')
   return { response, body }
 }
 
@@ -195,7 +213,13 @@ const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022])
  */
 function spokeModern(answer: DiscoverAnswer): boolean {
   return messagesIn(answer).some((message) => {
-    if (answer.status >= 200 && answer.status < 300 && typeof message.result === 'object' && message.result !== null) return true
+    if (
+      answer.status >= 200 &&
+      answer.status < 300 &&
+      typeof message.result === 'object' &&
+      message.result !== null
+    )
+      return true
     const code = (message.error as { code?: unknown } | undefined)?.code
     return typeof code === 'number' && MODERN_ERROR_CODES.has(code)
   })
@@ -204,12 +228,17 @@ function spokeModern(answer: DiscoverAnswer): boolean {
 /** The JSON-RPC messages of an answer, as JSON or as the events of a stream. */
 function messagesIn(answer: DiscoverAnswer): Array<Record<string, unknown>> {
   const texts = /^text\/event-stream\b/i.test(answer.contentType)
-    ? answer.body.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5))
+    ? answer.body
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5))
     : [answer.body]
   return texts.flatMap((text) => {
     try {
       const message: unknown = JSON.parse(text)
-      return typeof message === 'object' && message !== null && !Array.isArray(message) ? [message as Record<string, unknown>] : []
+      return typeof message === 'object' && message !== null && !Array.isArray(message)
+        ? [message as Record<string, unknown>]
+        : []
     } catch {
       return []
     }

@@ -42,7 +42,8 @@ export class StoreBackedProvider implements OAuthClientProvider {
 
   constructor(options: ProviderOptions) {
     this.#options = options
-    if (options.addClientAuthentication) this.addClientAuthentication = options.addClientAuthentication
+    if (options.addClientAuthentication)
+      this.addClientAuthentication = options.addClientAuthentication
     if (options.clientMetadataUrl) this.clientMetadataUrl = options.clientMetadataUrl
     if (options.tokenRequest) {
       const tokenRequest = options.tokenRequest
@@ -91,7 +92,8 @@ export class StoreBackedProvider implements OAuthClientProvider {
       ...secrets,
       client,
       // The SDK also calls this to stamp the issuer onto a pre-registered client: keep its source.
-      clientSource: secrets.client?.client_id === client.client_id ? (secrets.clientSource ?? source) : source,
+      clientSource:
+        secrets.client?.client_id === client.client_id ? (secrets.clientSource ?? source) : source,
     }))
   }
 
@@ -99,14 +101,24 @@ export class StoreBackedProvider implements OAuthClientProvider {
     return (await this.#options.store.get(this.#options.name))?.tokens
   }
 
-  async saveTokens(tokens: OAuthTokens & { issuer?: string }, ctx?: { issuer: string }): Promise<void> {
-    await saveTokens(this.#options.store, this.#options.name, fromTokenResponse(tokens, (this.#options.now ?? Date.now)()))
+  async saveTokens(
+    tokens: OAuthTokens & { issuer?: string },
+    ctx?: { issuer: string },
+  ): Promise<void> {
+    await saveTokens(
+      this.#options.store,
+      this.#options.name,
+      fromTokenResponse(tokens, (this.#options.now ?? Date.now)()),
+    )
     if (ctx) await this.#bindClient(ctx.issuer)
   }
 
   async #bindClient(issuer: string): Promise<void> {
     await this.#options.store.update(this.#options.name, (secrets) =>
-      secrets.client && secrets.client.issuer === undefined ? { ...secrets, client: { ...secrets.client, issuer } } : secrets)
+      secrets.client && secrets.client.issuer === undefined
+        ? { ...secrets, client: { ...secrets.client, issuer } }
+        : secrets,
+    )
   }
 
   redirectToAuthorization(url: URL): void {
@@ -118,7 +130,8 @@ export class StoreBackedProvider implements OAuthClientProvider {
   }
 
   codeVerifier(): string {
-    if (!this.#codeVerifier) throw new Error('No PKCE verifier: the authorization was not started by this process.')
+    if (!this.#codeVerifier)
+      throw new Error('No PKCE verifier: the authorization was not started by this process.')
     return this.#codeVerifier
   }
 
@@ -129,6 +142,9 @@ export class StoreBackedProvider implements OAuthClientProvider {
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
     // Merged, not replaced: what the bridge learnt itself (a 2025-03-26 server, a refused
     // `resource`) is not part of the SDK's state and must survive its re-saves.
-    await this.#options.store.update(this.#options.name, (secrets) => ({ ...secrets, discovery: { ...secrets.discovery, ...state } }))
+    await this.#options.store.update(this.#options.name, (secrets) => ({
+      ...secrets,
+      discovery: { ...secrets.discovery, ...state },
+    }))
   }
 }

@@ -10,23 +10,40 @@ import { describeBody, type FetchLike } from './http.js'
 import type { LoopbackListener } from './loopback.js'
 import { commandLine } from '../cli/commands-named.js'
 
-export function usesMetadataDocument(discovery: Discovery, clientMetadataUrl: string | undefined): boolean {
-  return discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true && clientMetadataUrl !== undefined
+export function usesMetadataDocument(
+  discovery: Discovery,
+  clientMetadataUrl: string | undefined,
+): boolean {
+  return (
+    discovery.authorizationServerMetadata?.client_id_metadata_document_supported === true &&
+    clientMetadataUrl !== undefined
+  )
 }
 
 /** The redirect URI the client is registered (or was last accepted) with, if it is on this port. */
-export function confirmedRedirectUri(secrets: ServerSecrets, listener: LoopbackListener): string | undefined {
+export function confirmedRedirectUri(
+  secrets: ServerSecrets,
+  listener: LoopbackListener,
+): string | undefined {
   const uri = (secrets.client as { redirect_uris?: string[] } | undefined)?.redirect_uris?.[0]
   if (!uri) return undefined
-  return uri === listener.redirectUriFor('127.0.0.1') || uri === listener.redirectUriFor('localhost') ? uri : undefined
+  return uri === listener.redirectUriFor('127.0.0.1') ||
+    uri === listener.redirectUriFor('localhost')
+    ? uri
+    : undefined
 }
 
 /** 127.0.0.1 <-> localhost, each tried once. */
-export function otherLoopbackSpelling(redirectUri: string, refused: Array<{ redirectUri: string }>): string | undefined {
+export function otherLoopbackSpelling(
+  redirectUri: string,
+  refused: Array<{ redirectUri: string }>,
+): string | undefined {
   const url = new URL(redirectUri)
   url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost'
   const other = url.href
-  return other === redirectUri || refused.some((entry) => entry.redirectUri === other) ? undefined : other
+  return other === redirectUri || refused.some((entry) => entry.redirectUri === other)
+    ? undefined
+    : other
 }
 
 /**
@@ -34,15 +51,33 @@ export function otherLoopbackSpelling(redirectUri: string, refused: Array<{ redi
  * `resource` that is not the resource of the requested scopes (AADSTS9010010, invalid_target).
  * MCP says to send it; where the server refuses it explicitly, the login is run again without it.
  */
-export function canDropResource(discovery: Discovery, error: string | null | undefined, description: string | null | undefined): boolean {
+export function canDropResource(
+  discovery: Discovery,
+  error: string | null | undefined,
+  description: string | null | undefined,
+): boolean {
   if (discovery.omitResource || !discovery.resourceMetadata) return false
-  return error === 'invalid_target' || (error === 'invalid_request' && /\bresource\b/i.test(description ?? ''))
+  return (
+    error === 'invalid_target' ||
+    (error === 'invalid_request' && /\bresource\b/i.test(description ?? ''))
+  )
 }
 
-export async function dropResource(store: TokenStore, name: string, discovery: Discovery, io: FlowIo, said: string): Promise<void> {
+export async function dropResource(
+  store: TokenStore,
+  name: string,
+  discovery: Discovery,
+  io: FlowIo,
+  said: string,
+): Promise<void> {
   discovery.omitResource = true
-  await store.update(name, (secrets) => ({ ...secrets, discovery: { ...secrets.discovery, ...discovery } }))
-  io.progress(`The authorization server refuses the resource parameter (${said}); logging in again without it.`)
+  await store.update(name, (secrets) => ({
+    ...secrets,
+    discovery: { ...secrets.discovery, ...discovery },
+  }))
+  io.progress(
+    `The authorization server refuses the resource parameter (${said}); logging in again without it.`,
+  )
 }
 
 export type AuthorizationRequestVerdict =
@@ -61,16 +96,33 @@ export type AuthorizationRequestVerdict =
  * a login page or a redirect means the server took the request; a 4xx or 5xx page, or a redirect
  * back to us carrying an error, means it refused it before any person could act.
  */
-export async function checkAuthorizationRequest(url: URL, redirectUri: string, fetchFn: FetchLike): Promise<AuthorizationRequestVerdict> {
-  const response = await fetchFn(url, { method: 'GET', headers: { accept: 'text/html' }, redirect: 'manual' })
+export async function checkAuthorizationRequest(
+  url: URL,
+  redirectUri: string,
+  fetchFn: FetchLike,
+): Promise<AuthorizationRequestVerdict> {
+  const response = await fetchFn(url, {
+    method: 'GET',
+    headers: { accept: 'text/html' },
+    redirect: 'manual',
+  })
   const location = response.headers.get('location')
   if (response.status >= 300 && response.status < 400 && location) {
     const target = new URL(location, url)
     const expected = new URL(redirectUri)
-    if (target.origin === expected.origin && target.pathname === expected.pathname && target.searchParams.has('error')) {
+    if (
+      target.origin === expected.origin &&
+      target.pathname === expected.pathname &&
+      target.searchParams.has('error')
+    ) {
       const error = target.searchParams.get('error')
       const description = target.searchParams.get('error_description')
-      return { kind: 'refused', said: `${quote(error ?? '')}${description ? ` (${quote(description)})` : ''}`, error, description }
+      return {
+        kind: 'refused',
+        said: `${quote(error ?? '')}${description ? ` (${quote(description)})` : ''}`,
+        error,
+        description,
+      }
     }
     return { kind: 'accepted' }
   }
@@ -85,7 +137,13 @@ export async function checkAuthorizationRequest(url: URL, redirectUri: string, f
   } catch {
     // not OAuth JSON
   }
-  return { kind: 'refused', said: `HTTP ${response.status}: ${describeBody(text)}`, error, description, status: response.status }
+  return {
+    kind: 'refused',
+    said: `HTTP ${response.status}: ${describeBody(text)}`,
+    error,
+    description,
+    status: response.status,
+  }
 }
 
 export function redirectRefused(

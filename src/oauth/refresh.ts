@@ -12,7 +12,9 @@ import { createGuardedFetch, recordFailures, type FailedAnswer, type FetchLike }
 import { describeRefusal, isDefinedRefusal, oauthRefusal } from './oauth-error.js'
 import { commandLine } from '../cli/commands-named.js'
 
-export function createTokenRefresh(options: { fetchFn?: FetchLike; now?: () => number } = {}): TokenRefresh {
+export function createTokenRefresh(
+  options: { fetchFn?: FetchLike; now?: () => number } = {},
+): TokenRefresh {
   const fetchFn = createGuardedFetch(options.fetchFn ? { fetchFn: options.fetchFn } : {})
   const now = options.now ?? Date.now
   return async ({ name, server, secrets, store }) => {
@@ -20,11 +22,29 @@ export function createTokenRefresh(options: { fetchFn?: FetchLike; now?: () => n
       if (!secrets.discovery) return { kind: 'refused', reason: 'its login data is incomplete' }
       // Loaded on first use, like the SDK it drives: most bridges never need it.
       const { renewWithClientCredentials } = await import('./grants/client-credentials.js')
-      return { kind: 'renewed', tokens: await renewWithClientCredentials({ name, server, secrets, store, discovery: secrets.discovery, fetchFn, now }) }
+      return {
+        kind: 'renewed',
+        tokens: await renewWithClientCredentials({
+          name,
+          server,
+          secrets,
+          store,
+          discovery: secrets.discovery,
+          fetchFn,
+          now,
+        }),
+      }
     }
     const discovery = secrets.discovery as Discovery | undefined
-    if (!discovery || !secrets.client || !secrets.tokens) return { kind: 'refused', reason: 'its login data is incomplete' }
-    return refreshGrant(name, { ...secrets, client: secrets.client, tokens: secrets.tokens }, discovery, fetchFn, now)
+    if (!discovery || !secrets.client || !secrets.tokens)
+      return { kind: 'refused', reason: 'its login data is incomplete' }
+    return refreshGrant(
+      name,
+      { ...secrets, client: secrets.client, tokens: secrets.tokens },
+      discovery,
+      fetchFn,
+      now,
+    )
   }
 }
 
@@ -56,25 +76,38 @@ async function refreshGrant(
       // 90 days; Supabase answers "Unrecognized client_id") must be registered anew: `login`
       // would otherwise send the person to an authorization page that refuses it. A client the
       // person registered by hand is kept; the next login checks it before the browser opens.
-      const client = !refusal.clientRefused ? undefined
-        : secrets.clientSource === 'dynamic' ? 'forget'
-        : secrets.clientSource === 'pre-registered' ? 'keep'
-        : undefined
+      const client = !refusal.clientRefused
+        ? undefined
+        : secrets.clientSource === 'dynamic'
+          ? 'forget'
+          : secrets.clientSource === 'pre-registered'
+            ? 'keep'
+            : undefined
       const reason = `the server refused to refresh the token (${refusal.said})${client === 'forget' ? ' and no longer knows the client the bridge registered; `login` registers a new one' : ''}`
       return { kind: 'refused', reason, ...(client ? { client } : {}) }
     }
-    const endpoint = metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
+    const endpoint =
+      metadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
     // The server's own answer where there was one (PayPal's HTML 500 page is "an HTML page", not its markup).
     const answer = failures.last()
     const code = oauthRefusal(error)?.code
-    const said = answer ? `HTTP ${answer.status}: ${answer.said}` : `${code ? code + ' ' : ''}${quote(summarise(error))}`
-    throw new BridgeError('REFRESH_FAILED', `Refreshing the token of ${quote(name)} failed at ${endpoint}: ${said}.`, {
-      hint: `This may pass; try again. If it persists, run \`${commandLine.login(name)}\`.`,
-      cause: error,
-    })
+    const said = answer
+      ? `HTTP ${answer.status}: ${answer.said}`
+      : `${code ? code + ' ' : ''}${quote(summarise(error))}`
+    throw new BridgeError(
+      'REFRESH_FAILED',
+      `Refreshing the token of ${quote(name)} failed at ${endpoint}: ${said}.`,
+      {
+        hint: `This may pass; try again. If it persists, run \`${commandLine.login(name)}\`.`,
+        cause: error,
+      },
+    )
   }
   rememberAcceptedClient(discovery.authorizationServerUrl, secrets.client.client_id)
-  return { kind: 'renewed', tokens: fromTokenResponse({ ...refreshed, issuer: credentialIssuer(discovery) }, now()) }
+  return {
+    kind: 'renewed',
+    tokens: fromTokenResponse({ ...refreshed, issuer: credentialIssuer(discovery) }, now()),
+  }
 }
 
 /**
@@ -93,10 +126,17 @@ function refreshResource(discovery: Discovery): string | undefined {
  * 4xx that is not OAuth JSON (Supabase's `422 {"message":"Unrecognized client_id"}`), except
  * 408 and 429, which ask to come back later. `clientRefused`: the client, not the grant, is the problem.
  */
-function refreshRefusal(error: unknown, answer: FailedAnswer | undefined): { said: string; clientRefused: boolean } | undefined {
+function refreshRefusal(
+  error: unknown,
+  answer: FailedAnswer | undefined,
+): { said: string; clientRefused: boolean } | undefined {
   const refusal = oauthRefusal(error)
-  if (refusal?.code === OAuthErrorCode.InvalidGrant) return { said: describeRefusal(refusal), clientRefused: false }
+  if (refusal?.code === OAuthErrorCode.InvalidGrant)
+    return { said: describeRefusal(refusal), clientRefused: false }
   if (!tokenEndpointRefusesClient(error, answer)) return undefined
   if (isDefinedRefusal(refusal)) return { said: describeRefusal(refusal), clientRefused: true }
-  return { said: answer ? `HTTP ${answer.status}: ${answer.said}` : quote(summarise(error)), clientRefused: true }
+  return {
+    said: answer ? `HTTP ${answer.status}: ${answer.said}` : quote(summarise(error)),
+    clientRefused: true,
+  }
 }

@@ -5,10 +5,16 @@ import type { FetchLike } from './http.js'
 import { parseSafeUrl } from './safe-url.js'
 import type { ServerSecrets } from '../tokens/store.js'
 
-export type RevocationResult = { kind: 'revoked'; count: number } | { kind: 'unsupported' } | { kind: 'failed'; reason: string }
+export type RevocationResult =
+  { kind: 'revoked'; count: number } | { kind: 'unsupported' } | { kind: 'failed'; reason: string }
 
-export async function revokeTokens(secrets: ServerSecrets, fetchFn: FetchLike): Promise<RevocationResult> {
-  const endpoint = (secrets.discovery?.authorizationServerMetadata as { revocation_endpoint?: string } | undefined)?.revocation_endpoint
+export async function revokeTokens(
+  secrets: ServerSecrets,
+  fetchFn: FetchLike,
+): Promise<RevocationResult> {
+  const endpoint = (
+    secrets.discovery?.authorizationServerMetadata as { revocation_endpoint?: string } | undefined
+  )?.revocation_endpoint
   const tokens = secrets.tokens
   if (!endpoint || !tokens || !secrets.client) return { kind: 'unsupported' }
   parseSafeUrl(endpoint, 'revocation_endpoint')
@@ -20,10 +26,16 @@ export async function revokeTokens(secrets: ServerSecrets, fetchFn: FetchLike): 
   for (const [token, hint] of targets) {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
     const params = new URLSearchParams({ token, token_type_hint: hint })
-    applyClientAuthentication(secrets.client, secrets.discovery?.authorizationServerMetadata, headers, params)
+    applyClientAuthentication(
+      secrets.client,
+      secrets.discovery?.authorizationServerMetadata,
+      headers,
+      params,
+    )
     try {
       const response = await fetchFn(endpoint, { method: 'POST', headers, body: params.toString() })
-      if (!response.ok) return { kind: 'failed', reason: `${endpoint} answered HTTP ${response.status}` }
+      if (!response.ok)
+        return { kind: 'failed', reason: `${endpoint} answered HTTP ${response.status}` }
       count += 1
     } catch (error) {
       return { kind: 'failed', reason: (error as Error).message }

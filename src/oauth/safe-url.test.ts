@@ -25,6 +25,8 @@ describe('URLs from servers', () => {
   it('explains a bad server URL from the user', () => {
     expect(() => parseServerUrl('mcp.stripe.com')).toThrow(/not a URL/)
     expect(() => parseServerUrl('ftp://x.example.com')).toThrow(/not an http/)
-    expect(parseServerUrl('https://mcp.example.com/mcp#frag').href).toBe('https://mcp.example.com/mcp')
+    expect(parseServerUrl('https://mcp.example.com/mcp#frag').href).toBe(
+      'https://mcp.example.com/mcp',
+    )
   })
 })

@@ -19,9 +19,13 @@ export function parseSafeUrl(value: unknown, what: string): URL {
   // Control characters, quotes, spaces and shell metacharacters have no place in a URL a server
   // sends us; refusing them outright beats hoping every consumer escapes them.
   if (/[\u0000-\u0020\u007f"'`\\<>|;$]/.test(value) || value.length > 8192) {
-    throw new BridgeError('UNSAFE_URL', `The ${what} ${quote(value)} contains characters a URL must not carry.`, {
-      hint: 'The server sent a malformed or hostile URL; report it to the server operator.',
-    })
+    throw new BridgeError(
+      'UNSAFE_URL',
+      `The ${what} ${quote(value)} contains characters a URL must not carry.`,
+      {
+        hint: 'The server sent a malformed or hostile URL; report it to the server operator.',
+      },
+    )
   }
   let url: URL
   try {
@@ -32,12 +36,19 @@ export function parseSafeUrl(value: unknown, what: string): URL {
   const isHttps = url.protocol === 'https:'
   const isLoopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname)
   if (!isHttps && !isLoopbackHttp) {
-    throw new BridgeError('UNSAFE_URL', `The ${what} ${quote(value)} is neither https nor http on this machine.`, {
-      hint: 'OAuth metadata and endpoints must use https (plain http only on this machine: localhost, 127.0.0.1, [::1]), so nothing was sent there. Report it to the server operator.',
-    })
+    throw new BridgeError(
+      'UNSAFE_URL',
+      `The ${what} ${quote(value)} is neither https nor http on this machine.`,
+      {
+        hint: 'OAuth metadata and endpoints must use https (plain http only on this machine: localhost, 127.0.0.1, [::1]), so nothing was sent there. Report it to the server operator.',
+      },
+    )
   }
   if (url.username || url.password) {
-    throw new BridgeError('UNSAFE_URL', `The ${what} ${quote(value)} carries credentials, which is refused.`)
+    throw new BridgeError(
+      'UNSAFE_URL',
+      `The ${what} ${quote(value)} carries credentials, which is refused.`,
+    )
   }
   return url
 }
@@ -58,7 +69,10 @@ export function parseServerUrl(value: string): URL {
     })
   }
   if (url.username || url.password) {
-    throw new BridgeError('BAD_USAGE', 'Put credentials in --header or --client-secret, not in the URL.')
+    throw new BridgeError(
+      'BAD_USAGE',
+      'Put credentials in --header or --client-secret, not in the URL.',
+    )
   }
   url.hash = ''
   return url

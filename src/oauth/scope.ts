@@ -15,9 +15,14 @@ export function chooseScope(
   options: { offlineAccess?: boolean } = {},
 ): string | undefined {
   if (override) return override
-  const scopes = new Set((challenge.scope ?? discovery.resourceMetadata?.scopes_supported?.join(' ') ?? '').split(' ').filter(Boolean))
+  const scopes = new Set(
+    (challenge.scope ?? discovery.resourceMetadata?.scopes_supported?.join(' ') ?? '')
+      .split(' ')
+      .filter(Boolean),
+  )
   const asScopes = discovery.authorizationServerMetadata?.scopes_supported ?? []
-  if (options.offlineAccess !== false && scopes.size > 0 && asScopes.includes('offline_access')) scopes.add('offline_access')
+  if (options.offlineAccess !== false && scopes.size > 0 && asScopes.includes('offline_access'))
+    scopes.add('offline_access')
   return scopes.size ? [...scopes].join(' ') : undefined
 }
 

@@ -12,7 +12,9 @@ const OLD_AS = 'https://as1.example.com'
 const NEW_AS = 'https://as2.example.com'
 const REDIRECT = 'http://127.0.0.1:5555/callback'
 
-function memoryStore(initial: ServerSecrets): TokenStore & { current(): ServerSecrets | undefined } {
+function memoryStore(
+  initial: ServerSecrets,
+): TokenStore & { current(): ServerSecrets | undefined } {
   let secrets: ServerSecrets | undefined = initial
   return {
     get: async () => secrets,
@@ -24,23 +26,42 @@ function memoryStore(initial: ServerSecrets): TokenStore & { current(): ServerSe
   }
 }
 
-const discoveryAt = (issuer: string): Discovery => ({ legacy: false, authorizationServerUrl: issuer })
+const discoveryAt = (issuer: string): Discovery => ({
+  legacy: false,
+  authorizationServerUrl: issuer,
+})
 
 describe('credentials keyed by authorization server', () => {
   it('a registered client of the previous authorization server is dropped, so the login registers again', async () => {
-    const store = memoryStore({ clientSource: 'dynamic', client: { client_id: 'as1-client', client_secret: 's', redirect_uris: [REDIRECT], issuer: OLD_AS } as NonNullable<ServerSecrets['client']> })
+    const store = memoryStore({
+      clientSource: 'dynamic',
+      client: {
+        client_id: 'as1-client',
+        client_secret: 's',
+        redirect_uris: [REDIRECT],
+        issuer: OLD_AS,
+      } as NonNullable<ServerSecrets['client']>,
+    })
     await dropUnusableClient(store, 'conf', discoveryAt(NEW_AS), { redirectUri: REDIRECT })
     expect(store.current()?.client).toBeUndefined()
   })
 
   it('the same authorization server keeps its registered client', async () => {
-    const store = memoryStore({ clientSource: 'dynamic', client: { client_id: 'as1-client', redirect_uris: [REDIRECT], issuer: OLD_AS } as NonNullable<ServerSecrets['client']> })
+    const store = memoryStore({
+      clientSource: 'dynamic',
+      client: { client_id: 'as1-client', redirect_uris: [REDIRECT], issuer: OLD_AS } as NonNullable<
+        ServerSecrets['client']
+      >,
+    })
     await dropUnusableClient(store, 'conf', discoveryAt(OLD_AS), { redirectUri: REDIRECT })
     expect(store.current()?.client?.client_id).toBe('as1-client')
   })
 
   it('a client registered by hand with another authorization server: the login stops before anything is sent', () => {
-    const secrets: ServerSecrets = { clientSource: 'pre-registered', client: { client_id: 'by-hand', client_secret: 'secret', issuer: OLD_AS } }
+    const secrets: ServerSecrets = {
+      clientSource: 'pre-registered',
+      client: { client_id: 'by-hand', client_secret: 'secret', issuer: OLD_AS },
+    }
     let error: unknown
     try {
       refuseClientOfAnotherServer(secrets, discoveryAt(NEW_AS), 'conf')
@@ -49,11 +70,25 @@ describe('credentials keyed by authorization server', () => {
     }
     expect(error).toBeInstanceOf(BridgeError)
     expect((error as BridgeError).code).toBe('REGISTRATION_REQUIRED')
-    expect((error as BridgeError).message).toContain(`registered with the authorization server "${OLD_AS}", but the server now names "${NEW_AS}"`)
+    expect((error as BridgeError).message).toContain(
+      `registered with the authorization server "${OLD_AS}", but the server now names "${NEW_AS}"`,
+    )
   })
 
   it('a client registered by hand and never used yet, or used with this server, goes ahead', () => {
-    expect(() => refuseClientOfAnotherServer({ clientSource: 'pre-registered', client: { client_id: 'by-hand' } }, discoveryAt(NEW_AS), 'conf')).not.toThrow()
-    expect(() => refuseClientOfAnotherServer({ clientSource: 'pre-registered', client: { client_id: 'by-hand', issuer: NEW_AS } }, discoveryAt(NEW_AS), 'conf')).not.toThrow()
+    expect(() =>
+      refuseClientOfAnotherServer(
+        { clientSource: 'pre-registered', client: { client_id: 'by-hand' } },
+        discoveryAt(NEW_AS),
+        'conf',
+      ),
+    ).not.toThrow()
+    expect(() =>
+      refuseClientOfAnotherServer(
+        { clientSource: 'pre-registered', client: { client_id: 'by-hand', issuer: NEW_AS } },
+        discoveryAt(NEW_AS),
+        'conf',
+      ),
+    ).not.toThrow()
   })
 })

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { ClientGone } from './client-gone.js'
 
 function response(finished: boolean): ServerResponse & EventEmitter {
-  return Object.assign(new EventEmitter(), { writableFinished: finished }) as unknown as ServerResponse & EventEmitter
+  return Object.assign(new EventEmitter(), {
+    writableFinished: finished,
+  }) as unknown as ServerResponse & EventEmitter
 }
 
 describe('ClientGone', () => {

@@ -15,11 +15,16 @@ export interface HeldStream {
   /** Ends the stream with answers the bridge made itself (its error answers included, rendered by src/server/error-answer.ts). */
   finish(answers: object[]): void
   /** Ends the stream with the upstream's answer, after the bridge's own; returns a fault on the way, if any. */
-  relay(upstream: UpstreamResponse, answers: object[], context: AnswerContext): Promise<Error | undefined>
+  relay(
+    upstream: UpstreamResponse,
+    answers: object[],
+    context: AnswerContext,
+  ): Promise<Error | undefined>
 }
 
 export function progressTokenOf(message: JsonRpcMessage): string | number | undefined {
-  const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta?.progressToken
+  const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta
+    ?.progressToken
   return typeof token === 'string' || typeof token === 'number' ? token : undefined
 }
 
@@ -27,17 +32,27 @@ export function acceptsEventStream(req: IncomingMessage): boolean {
   return String(req.headers.accept ?? '').includes('text/event-stream')
 }
 
-export function openHeldStream(res: ServerResponse, progressToken: string | number, approvalsUrl: string): HeldStream {
+export function openHeldStream(
+  res: ServerResponse,
+  progressToken: string | number,
+  approvalsUrl: string,
+): HeldStream {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
   res.flushHeaders()
   let progress = 0
   const tick = () => {
     progress += 1
-    res.write(sseEvent({
-      jsonrpc: '2.0',
-      method: 'notifications/progress',
-      params: { progressToken, progress, message: `Waiting for a person to approve this call at ${approvalsUrl}` },
-    }))
+    res.write(
+      sseEvent({
+        jsonrpc: '2.0',
+        method: 'notifications/progress',
+        params: {
+          progressToken,
+          progress,
+          message: `Waiting for a person to approve this call at ${approvalsUrl}`,
+        },
+      }),
+    )
   }
   tick()
   const timer = setInterval(tick, PROGRESS_INTERVAL_MS)
@@ -54,7 +69,8 @@ export function openHeldStream(res: ServerResponse, progressToken: string | numb
       writeAll(answers)
       const type = String(clientResponseHeaders(upstream.headers)['content-type'] ?? '')
       if (type.includes('text/event-stream')) return relayEventStream(upstream.body, res, context)
-      const answerOwed = (text: string) => writeAll(owedErrors(context, text, { server: context.server }))
+      const answerOwed = (text: string) =>
+        writeAll(owedErrors(context, text, { server: context.server }))
       let text: string
       try {
         text = await readText(upstream)
@@ -68,7 +84,9 @@ export function openHeldStream(res: ServerResponse, progressToken: string | numb
         const value: unknown = JSON.parse(text)
         writeAll(Array.isArray(value) ? (value as object[]) : [value as object])
       } catch {
-        answerOwed(`The upstream server ${JSON.stringify(context.server)} answered HTTP ${upstream.statusCode} with something that is not JSON-RPC.`)
+        answerOwed(
+          `The upstream server ${JSON.stringify(context.server)} answered HTTP ${upstream.statusCode} with something that is not JSON-RPC.`,
+        )
       }
       res.end()
       return undefined

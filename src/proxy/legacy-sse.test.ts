@@ -13,11 +13,19 @@ interface Fake {
   url: URL
   streams: Map<string, ServerResponse>
   gets: IncomingMessage['headers'][]
-  posts: Array<{ stream: string; headers: IncomingMessage['headers']; message: Record<string, unknown> }>
+  posts: Array<{
+    stream: string
+    headers: IncomingMessage['headers']
+    message: Record<string, unknown>
+  }>
   /** How the server answers a GET; default: a stream with an endpoint event. */
   onGet?: (req: IncomingMessage, res: ServerResponse, stream: string) => boolean
   /** How the server answers a POST; default: 202, then a result naming the method on the stream. */
-  onPost?: (message: Record<string, unknown>, res: ServerResponse, stream: ServerResponse | undefined) => void
+  onPost?: (
+    message: Record<string, unknown>,
+    res: ServerResponse,
+    stream: ServerResponse | undefined,
+  ) => void
   emit(stream: string, message: unknown): void
   close(): Promise<void>
 }
@@ -53,7 +61,10 @@ async function startFake(): Promise<Fake> {
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
         const stream = url.searchParams.get('s') ?? ''
-        const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+        const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<
+          string,
+          unknown
+        >
         fake.posts.push({ stream, headers: req.headers, message })
         const sse = fake.streams.get(stream)
         if (fake.onPost) return fake.onPost(message, res, sse)
@@ -70,10 +81,11 @@ async function startFake(): Promise<Fake> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   fake.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   fake.url = new URL('/sse', fake.origin)
-  fake.close = () => new Promise((resolve) => {
-    server.close(() => resolve())
-    server.closeAllConnections()
-  })
+  fake.close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
   return fake
 }
 
@@ -88,7 +100,10 @@ interface CallOptions {
 }
 
 function request(fake: Fake, options: CallOptions): UpstreamRequest {
-  const body = options.body === undefined ? undefined : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body))
+  const body =
+    options.body === undefined
+      ? undefined
+      : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body))
   return {
     url: options.url ?? fake.url,
     method: options.method ?? 'POST',
@@ -120,7 +135,14 @@ async function json(response: UpstreamResponse): Promise<Answer> {
 }
 
 const initialize = (id: number | string = 1) => ({
-  jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 't', version: '1' },
+  },
 })
 
 /** Collects `message` events from a client GET stream. */
@@ -165,23 +187,53 @@ describe('createLegacySseSender', () => {
 
   it('initializes over the event stream and mints an unguessable session id', async () => {
     await start()
-    const response = await sender.send(request(fake, { body: initialize(), token: 'tok', staticHeaders: { 'x-api-key': 'k', Authorization: 'Basic no' } }))
+    const response = await sender.send(
+      request(fake, {
+        body: initialize(),
+        token: 'tok',
+        staticHeaders: { 'x-api-key': 'k', Authorization: 'Basic no' },
+      }),
+    )
     expect(response.statusCode).toBe(200)
     expect(response.headers['content-type']).toBe('application/json')
-    expect(await json(response)).toEqual({ jsonrpc: '2.0', id: 1, result: { method: 'initialize' } })
+    expect(await json(response)).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { method: 'initialize' },
+    })
     const session = response.headers['mcp-session-id'] as string
     expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    expect(fake.gets[0]).toMatchObject({ accept: 'text/event-stream', authorization: 'Bearer tok', 'x-api-key': 'k' })
-    expect(fake.posts[0]?.headers).toMatchObject({ authorization: 'Bearer tok', 'x-api-key': 'k', 'content-type': 'application/json' })
+    expect(fake.gets[0]).toMatchObject({
+      accept: 'text/event-stream',
+      authorization: 'Bearer tok',
+      'x-api-key': 'k',
+    })
+    expect(fake.posts[0]?.headers).toMatchObject({
+      authorization: 'Bearer tok',
+      'x-api-key': 'k',
+      'content-type': 'application/json',
+    })
     expect(sender.sessionCount()).toBe(1)
   })
 
   it('answers requests as JSON and notifications with 202, on the same upstream stream', async () => {
     await start()
     const session = await init()
-    const note = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', method: 'notifications/initialized' } }))
+    const note = await sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: { jsonrpc: '2.0', method: 'notifications/initialized' },
+      }),
+    )
     expect(note.statusCode).toBe(202)
-    const list = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 'a', method: 'tools/list' } }))
+    const list = await sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: { jsonrpc: '2.0', id: 'a', method: 'tools/list' },
+      }),
+    )
     expect(await json(list)).toEqual({ jsonrpc: '2.0', id: 'a', result: { method: 'tools/list' } })
     expect(fake.gets).toHaveLength(1)
     expect(new Set(fake.posts.map((post) => post.stream))).toEqual(new Set(['1']))
@@ -190,11 +242,17 @@ describe('createLegacySseSender', () => {
   it('splits a batch into single messages and answers with an array', async () => {
     await start()
     const session = await init()
-    const batch = await sender.send(request(fake, { session, token: 'tok', body: [
-      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
-      { jsonrpc: '2.0', method: 'notifications/progress', params: {} },
-      { jsonrpc: '2.0', id: 3, method: 'ping' },
-    ] }))
+    const batch = await sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: [
+          { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+          { jsonrpc: '2.0', method: 'notifications/progress', params: {} },
+          { jsonrpc: '2.0', id: 3, method: 'ping' },
+        ],
+      }),
+    )
     expect(await json(batch)).toEqual([
       { jsonrpc: '2.0', id: 2, result: { method: 'tools/list' } },
       { jsonrpc: '2.0', id: 3, result: { method: 'ping' } },
@@ -204,7 +262,11 @@ describe('createLegacySseSender', () => {
   it('sends server messages on the GET stream, keeping those that came before it opened', async () => {
     await start()
     const session = await init()
-    fake.emit('1', { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'early' } })
+    fake.emit('1', {
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: 'early' },
+    })
     fake.emit('1', { jsonrpc: '2.0', id: 99, result: {} }) // an answer nobody waits for: dropped
     await until(() => true)
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -219,7 +281,13 @@ describe('createLegacySseSender', () => {
       { jsonrpc: '2.0', id: 's1', method: 'roots/list' },
     ])
     // The client's answer to the server's request goes to the endpoint: 202.
-    const answer = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 's1', result: { roots: [] } } }))
+    const answer = await sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: { jsonrpc: '2.0', id: 's1', result: { roots: [] } },
+      }),
+    )
     expect(answer.statusCode).toBe(202)
     expect(fake.posts.at(-1)?.message).toEqual({ jsonrpc: '2.0', id: 's1', result: { roots: [] } })
     // DELETE ends the client's stream and the upstream one.
@@ -227,14 +295,18 @@ describe('createLegacySseSender', () => {
     expect(deleted.statusCode).toBe(200)
     await stream.ended
     await until(() => fake.streams.size === 0)
-    const after = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 5, method: 'ping' } }))
+    const after = await sender.send(
+      request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 5, method: 'ping' } }),
+    )
     expect(after.statusCode).toBe(404)
   })
 
   it('returns a 401 on the event stream as it came, with its challenge, and keeps no session', async () => {
     await start()
     fake.onGet = (_req, res) => {
-      res.writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="https://as.example/prm"' }).end('{"error":"invalid_token"}')
+      res
+        .writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="https://as.example/prm"' })
+        .end('{"error":"invalid_token"}')
       return true
     }
     const response = await sender.send(request(fake, { body: initialize(), token: 'old' }))
@@ -254,7 +326,9 @@ describe('createLegacySseSender', () => {
         return void res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end()
       }
       res.writeHead(202).end()
-      sse?.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { ok: true } })}\n\n`)
+      sse?.write(
+        `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { ok: true } })}\n\n`,
+      )
     }
     const body = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'x' } }
     const refused = await sender.send(request(fake, { session, token: 'old', body }))
@@ -271,7 +345,9 @@ describe('createLegacySseSender', () => {
     const other = await startFake()
     open.push(other)
     fake.onGet = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(`event: endpoint\ndata: ${other.origin}/messages?s=1\n\n`)
+      res
+        .writeHead(200, { 'content-type': 'text/event-stream' })
+        .write(`event: endpoint\ndata: ${other.origin}/messages?s=1\n\n`)
       return true
     }
     const response = await sender.send(request(fake, { body: initialize(), token: 'secret' }))
@@ -289,7 +365,9 @@ describe('createLegacySseSender', () => {
       return true
     }
     const answer = await json(await sender.send(request(fake, { body: initialize() })))
-    expect(answer.error?.message).toMatch(/did not open an event stream \(HTTP 404, text\/html.*HTTP\+SSE/)
+    expect(answer.error?.message).toMatch(
+      /did not open an event stream \(HTTP 404, text\/html.*HTTP\+SSE/,
+    )
   })
 
   it('gives up on an endpoint that never comes', async () => {
@@ -306,7 +384,13 @@ describe('createLegacySseSender', () => {
     await start({ requestTimeoutMs: 300 })
     const session = await init()
     fake.onPost = (_message, res) => void res.writeHead(202).end()
-    const response = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'slow' } } }))
+    const response = await sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'slow' } },
+      }),
+    )
     expect(response.statusCode).toBe(200)
     const answer = await json(response)
     expect(answer).toMatchObject({ id: 9, error: { code: -32000 } })
@@ -315,14 +399,23 @@ describe('createLegacySseSender', () => {
     expect(fake.posts.at(-1)?.message).toMatchObject({ params: { requestId: 9 } })
   })
 
-  it('uses the bridge\'s upstreamTimeoutSeconds when the request carries it, and names the setting', async () => {
+  it("uses the bridge's upstreamTimeoutSeconds when the request carries it, and names the setting", async () => {
     await start({ requestTimeoutMs: 60_000 })
     const session = await init()
     fake.onPost = (_message, res) => void res.writeHead(202).end()
-    const response = await sender.send({ ...request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'slow' } } }), timeoutMs: 200 })
+    const response = await sender.send({
+      ...request(fake, {
+        session,
+        token: 'tok',
+        body: { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'slow' } },
+      }),
+      timeoutMs: 200,
+    })
     const answer = await json(response)
     expect(answer).toMatchObject({ id: 10, error: { code: -32000 } })
-    expect(answer.error?.message).toMatch(/did not answer tools\/call within 0\.2 s \(upstreamTimeoutSeconds in config\.json; .*0 for no limit/)
+    expect(answer.error?.message).toMatch(
+      /did not answer tools\/call within 0\.2 s \(upstreamTimeoutSeconds in config\.json; .*0 for no limit/,
+    )
   })
 
   it('progress for a request keeps it alive past the timeout', async () => {
@@ -334,12 +427,28 @@ describe('createLegacySseSender', () => {
       let step = 0
       const timer = setInterval(() => {
         step += 1
-        if (step < 5) return void sse.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'p', progress: step } })}\n\n`)
+        if (step < 5)
+          return void sse.write(
+            `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'p', progress: step } })}\n\n`,
+          )
         clearInterval(timer)
-        sse.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { finished: true } })}\n\n`)
+        sse.write(
+          `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { finished: true } })}\n\n`,
+        )
       }, 150)
     }
-    const response = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'long', _meta: { progressToken: 'p' } } } }))
+    const response = await sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: {
+          jsonrpc: '2.0',
+          id: 10,
+          method: 'tools/call',
+          params: { name: 'long', _meta: { progressToken: 'p' } },
+        },
+      }),
+    )
     expect(await json(response)).toEqual({ jsonrpc: '2.0', id: 10, result: { finished: true } })
   })
 
@@ -349,26 +458,50 @@ describe('createLegacySseSender', () => {
     fake.onPost = (_message, res) => void res.writeHead(202).end()
     const get = await sender.send(request(fake, { method: 'GET', session, token: 'tok' }))
     const stream = collect(get.body)
-    const pending = sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 11, method: 'tools/call' } }))
+    const pending = sender.send(
+      request(fake, {
+        session,
+        token: 'tok',
+        body: { jsonrpc: '2.0', id: 11, method: 'tools/call' },
+      }),
+    )
     await until(() => fake.posts.length === 2)
     fake.streams.get('1')?.end()
     const answer = await json(await pending)
     expect(answer.error?.message).toMatch(/closed its event stream.*session has ended/)
     await stream.ended
-    const next = await sender.send(request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 12, method: 'ping' } }))
+    const next = await sender.send(
+      request(fake, { session, token: 'tok', body: { jsonrpc: '2.0', id: 12, method: 'ping' } }),
+    )
     expect(next.statusCode).toBe(404)
     expect(sender.sessionCount()).toBe(0)
   })
 
   it('answers 400 without a session, 404 for an unknown one, and 413 for a large body', async () => {
     await start({ maxBodyBytes: 1_000 })
-    expect((await sender.send(request(fake, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } }))).statusCode).toBe(400)
+    expect(
+      (await sender.send(request(fake, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } })))
+        .statusCode,
+    ).toBe(400)
     expect((await sender.send(request(fake, { method: 'GET' }))).statusCode).toBe(400)
-    expect((await sender.send(request(fake, { method: 'GET', session: 'nope' }))).statusCode).toBe(404)
-    expect((await sender.send(request(fake, { method: 'DELETE', session: 'nope' }))).statusCode).toBe(404)
-    expect((await sender.send(request(fake, { session: 'nope', body: { jsonrpc: '2.0', id: 1, method: 'ping' } }))).statusCode).toBe(404)
+    expect((await sender.send(request(fake, { method: 'GET', session: 'nope' }))).statusCode).toBe(
+      404,
+    )
+    expect(
+      (await sender.send(request(fake, { method: 'DELETE', session: 'nope' }))).statusCode,
+    ).toBe(404)
+    expect(
+      (
+        await sender.send(
+          request(fake, { session: 'nope', body: { jsonrpc: '2.0', id: 1, method: 'ping' } }),
+        )
+      ).statusCode,
+    ).toBe(404)
     expect((await sender.send(request(fake, { body: 'not json' }))).statusCode).toBe(400)
-    expect((await sender.send(request(fake, { body: { ...initialize(), pad: 'x'.repeat(2_000) } }))).statusCode).toBe(413)
+    expect(
+      (await sender.send(request(fake, { body: { ...initialize(), pad: 'x'.repeat(2_000) } })))
+        .statusCode,
+    ).toBe(413)
     expect(fake.gets).toHaveLength(0)
   })
 
@@ -376,7 +509,13 @@ describe('createLegacySseSender', () => {
     await start()
     const session = await init()
     const moved = new URL('/sse?v=2', fake.origin)
-    expect((await sender.send(request(fake, { url: moved, session, body: { jsonrpc: '2.0', id: 2, method: 'ping' } }))).statusCode).toBe(404)
+    expect(
+      (
+        await sender.send(
+          request(fake, { url: moved, session, body: { jsonrpc: '2.0', id: 2, method: 'ping' } }),
+        )
+      ).statusCode,
+    ).toBe(404)
   })
 
   it('bounds sessions: the longest-idle unused one makes room, a used one does not', async () => {
@@ -384,7 +523,9 @@ describe('createLegacySseSender', () => {
     const first = await init()
     const second = await init()
     expect(sender.sessionCount()).toBe(1)
-    expect((await sender.send(request(fake, { method: 'GET', session: first }))).statusCode).toBe(404)
+    expect((await sender.send(request(fake, { method: 'GET', session: first }))).statusCode).toBe(
+      404,
+    )
     const get = await sender.send(request(fake, { method: 'GET', session: second }))
     collect(get.body)
     const third = await json(await sender.send(request(fake, { body: initialize(3) })))
@@ -395,9 +536,15 @@ describe('createLegacySseSender', () => {
     await start({ maxPendingPerSession: 1 })
     const session = await init()
     fake.onPost = (_message, res) => void res.writeHead(202).end()
-    const waiting = sender.send(request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'tools/call' } }))
+    const waiting = sender.send(
+      request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'tools/call' } }),
+    )
     await until(() => fake.posts.length === 2)
-    const refused = await json(await sender.send(request(fake, { session, body: { jsonrpc: '2.0', id: 21, method: 'ping' } })))
+    const refused = await json(
+      await sender.send(
+        request(fake, { session, body: { jsonrpc: '2.0', id: 21, method: 'ping' } }),
+      ),
+    )
     expect(refused.error?.message).toMatch(/Too many requests/)
     await sender.close()
     expect((await json(await waiting)).error?.message).toMatch(/shutting down/)
@@ -407,9 +554,15 @@ describe('createLegacySseSender', () => {
     await start()
     const session = await init()
     fake.onPost = (_message, res) => void res.writeHead(202).end()
-    const waiting = sender.send(request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'tools/call' } }))
+    const waiting = sender.send(
+      request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'tools/call' } }),
+    )
     await until(() => fake.posts.length === 2)
-    const duplicate = await json(await sender.send(request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'ping' } })))
+    const duplicate = await json(
+      await sender.send(
+        request(fake, { session, body: { jsonrpc: '2.0', id: 20, method: 'ping' } }),
+      ),
+    )
     expect(duplicate).toMatchObject({ id: 20, error: { code: -32600 } })
     expect(fake.posts).toHaveLength(2)
     await sender.close()
@@ -419,11 +572,14 @@ describe('createLegacySseSender', () => {
   it('drops the queued messages beyond its limit, oldest first', async () => {
     await start({ maxQueuedMessages: 2 })
     const session = await init()
-    for (let n = 1; n <= 4; n += 1) fake.emit('1', { jsonrpc: '2.0', method: 'notifications/message', params: { n } })
+    for (let n = 1; n <= 4; n += 1)
+      fake.emit('1', { jsonrpc: '2.0', method: 'notifications/message', params: { n } })
     await new Promise((resolve) => setTimeout(resolve, 100))
     const stream = collect((await sender.send(request(fake, { method: 'GET', session }))).body)
     await until(() => stream.messages.length === 2)
-    expect(stream.messages.map((message) => (message as { params: { n: number } }).params.n)).toEqual([3, 4])
+    expect(
+      stream.messages.map((message) => (message as { params: { n: number } }).params.n),
+    ).toEqual([3, 4])
   })
 })
 
@@ -440,14 +596,22 @@ describe('detectTransport', () => {
       handler(req, res)
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    servers.push({ close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections() }) })
+    servers.push({
+      close: () =>
+        new Promise((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
+    })
     return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`), seen }
   }
 
   it('finds an HTTP+SSE server: server/discover and initialize refused, then an endpoint event', async () => {
     const { url, seen } = await serve((req, res) => {
       if (req.method === 'POST') return void res.writeHead(405, { allow: 'GET' }).end()
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': hi\n\nevent: endpoint\ndata: /messages?sessionId=1\n\n')
+      res
+        .writeHead(200, { 'content-type': 'text/event-stream' })
+        .write(': hi\n\nevent: endpoint\ndata: /messages?sessionId=1\n\n')
     })
     expect(await detectTransport(url, { Authorization: 'Bearer t' })).toEqual({ transport: 'sse' })
     expect(seen).toEqual(['POST Bearer t', 'POST Bearer t', 'GET Bearer t'])
@@ -455,7 +619,10 @@ describe('detectTransport', () => {
 
   it('finds Streamable HTTP, and ends the session the knock opened', async () => {
     const { url, seen } = await serve((req, res) => {
-      if (req.method === 'POST') return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's' }).end('{}')
+      if (req.method === 'POST')
+        return void res
+          .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's' })
+          .end('{}')
       res.writeHead(200).end()
     })
     // The knock's server/discover comes first; this server answers it as no modern server would.
@@ -465,9 +632,22 @@ describe('detectTransport', () => {
 
   it('answers none when both requests are refused: nothing there speaks MCP', async () => {
     const plain = await serve((_req, res) => void res.writeHead(404).end())
-    expect(await detectTransport(plain.url)).toEqual({ transport: 'none', status: 404, said: 'nothing' })
-    const retired = await serve((_req, res) => void res.writeHead(410, { 'content-type': 'text/plain' }).end('SSE is no longer supported. use https://x.example/mcp'))
-    expect(await detectTransport(retired.url)).toEqual({ transport: 'none', status: 410, said: '"SSE is no longer supported. use https://x.example/mcp"' })
+    expect(await detectTransport(plain.url)).toEqual({
+      transport: 'none',
+      status: 404,
+      said: 'nothing',
+    })
+    const retired = await serve(
+      (_req, res) =>
+        void res
+          .writeHead(410, { 'content-type': 'text/plain' })
+          .end('SSE is no longer supported. use https://x.example/mcp'),
+    )
+    expect(await detectTransport(retired.url)).toEqual({
+      transport: 'none',
+      status: 410,
+      said: '"SSE is no longer supported. use https://x.example/mcp"',
+    })
   })
 
   it('answers http when the GET is no event stream or its first event is not endpoint', async () => {
@@ -480,16 +660,32 @@ describe('detectTransport', () => {
       if (req.method === 'POST') return void res.writeHead(404).end()
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': waiting\n\n')
     })
-    expect(await detectTransport(silent.url, {}, fetch, { firstEventTimeoutMs: 200 })).toEqual({ transport: 'http' })
+    expect(await detectTransport(silent.url, {}, fetch, { firstEventTimeoutMs: 200 })).toEqual({
+      transport: 'http',
+    })
   })
 
   it('asks for authorization first when either request is refused with 401', async () => {
-    const onPost = await serve((_req, res) => void res.writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="https://r.example/prm", scope="a b"' }).end())
-    expect(await detectTransport(onPost.url)).toMatchObject({ transport: 'unauthorized', status: 401, challenge: { scope: 'a b' } })
+    const onPost = await serve(
+      (_req, res) =>
+        void res
+          .writeHead(401, {
+            'www-authenticate': 'Bearer resource_metadata="https://r.example/prm", scope="a b"',
+          })
+          .end(),
+    )
+    expect(await detectTransport(onPost.url)).toMatchObject({
+      transport: 'unauthorized',
+      status: 401,
+      challenge: { scope: 'a b' },
+    })
     const onGet = await serve((req, res) => {
       if (req.method === 'POST') return void res.writeHead(404).end()
       res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end()
     })
-    expect(await detectTransport(onGet.url)).toMatchObject({ transport: 'unauthorized', challenge: { error: 'invalid_token' } })
+    expect(await detectTransport(onGet.url)).toMatchObject({
+      transport: 'unauthorized',
+      challenge: { error: 'invalid_token' },
+    })
   })
 })

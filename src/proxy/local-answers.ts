@@ -7,10 +7,18 @@ import { sseEvent } from './sse.js'
 import { brokenAnswerText, owedErrors, type AnswerContext } from './upstream-faults.js'
 import type { UpstreamResponse } from './upstream.js'
 
-export async function relayWithLocalAnswers(upstream: UpstreamResponse, res: ServerResponse, local: object[], context: AnswerContext): Promise<Error | undefined> {
+export async function relayWithLocalAnswers(
+  upstream: UpstreamResponse,
+  res: ServerResponse,
+  local: object[],
+  context: AnswerContext,
+): Promise<Error | undefined> {
   const type = String(upstream.headers['content-type'] ?? '')
   if (type.includes('text/event-stream')) {
-    res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    res.writeHead(upstream.statusCode, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+    })
     for (const answer of local) res.write(sseEvent(answer))
     return relayEventStream(upstream.body, res, context)
   }
@@ -23,7 +31,10 @@ export async function relayWithLocalAnswers(upstream: UpstreamResponse, res: Ser
     writeJson(res, 200, [...local, ...owedErrors(context, fault, { server: context.server })])
     return new Error(fault)
   }
-  writeJson(res, upstream.statusCode === 202 ? 200 : upstream.statusCode, [...local, ...answersIn(text)])
+  writeJson(res, upstream.statusCode === 202 ? 200 : upstream.statusCode, [
+    ...local,
+    ...answersIn(text),
+  ])
   return undefined
 }
 
@@ -39,5 +50,10 @@ function answersIn(text: string): unknown[] {
 
 function writeJson(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text)
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    })
+    .end(text)
 }

@@ -13,7 +13,10 @@ import { rewriteSseData } from './sse.js'
 const MAX_JSON_BYTES = 4 * 1024 * 1024
 
 /** The answer with a note added to the result for each request id in `notes`. */
-export function withResultNotes(upstream: UpstreamResponse, notes: Map<JsonRpcId, string>): UpstreamResponse {
+export function withResultNotes(
+  upstream: UpstreamResponse,
+  notes: Map<JsonRpcId, string>,
+): UpstreamResponse {
   if (notes.size === 0 || upstream.statusCode !== 200) return upstream
   const isEventStream = String(upstream.headers['content-type'] ?? '').includes('text/event-stream')
   const rewrite = (text: string) => addNotes(text, notes)
@@ -46,8 +49,18 @@ export function addNotes(text: string, notes: Map<JsonRpcId, string>): string {
 function withNote(message: unknown, notes: Map<JsonRpcId, string>): unknown {
   if (typeof message !== 'object' || message === null) return message
   const { id, result } = message as { id?: JsonRpcId; result?: { content?: unknown } }
-  if (id === undefined || !notes.has(id) || typeof result !== 'object' || result === null || !Array.isArray(result.content)) return message
-  return { ...message, result: { ...result, content: [...result.content, { type: 'text', text: notes.get(id) }] } }
+  if (
+    id === undefined ||
+    !notes.has(id) ||
+    typeof result !== 'object' ||
+    result === null ||
+    !Array.isArray(result.content)
+  )
+    return message
+  return {
+    ...message,
+    result: { ...result, content: [...result.content, { type: 'text', text: notes.get(id) }] },
+  }
 }
 
 /** Holds a JSON body until its end, then passes it through `rewrite` (a large one passes as it came). */

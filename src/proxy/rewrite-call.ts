@@ -8,7 +8,10 @@ import type { JsonRpcMessage } from './jsonrpc.js'
 import { paramHeadersOf, primitiveText, valueAt } from './mcp-headers.js'
 
 /** The same message with other arguments; everything else in it (name, `_meta`, id) stays. */
-export function withArguments(message: JsonRpcMessage, args: Record<string, unknown>): JsonRpcMessage {
+export function withArguments(
+  message: JsonRpcMessage,
+  args: Record<string, unknown>,
+): JsonRpcMessage {
   const params = typeof message.params === 'object' && message.params !== null ? message.params : {}
   return { ...message, params: { ...params, arguments: args } }
 }
@@ -19,7 +22,12 @@ export function withArguments(message: JsonRpcMessage, args: Record<string, unkn
  * request gets no header it did not have (the bridge stays transparent to legacy traffic); one it
  * had is still brought in line with the body.
  */
-export function withParamHeaders(headers: IncomingHttpHeaders, inputSchema: unknown, args: Record<string, unknown>, modern: boolean): IncomingHttpHeaders {
+export function withParamHeaders(
+  headers: IncomingHttpHeaders,
+  inputSchema: unknown,
+  args: Record<string, unknown>,
+  modern: boolean,
+): IncomingHttpHeaders {
   const declared = paramHeadersOf(inputSchema)
   if (declared.length === 0) return headers
   const out: IncomingHttpHeaders = { ...headers }
@@ -40,6 +48,9 @@ export function withParamHeaders(headers: IncomingHttpHeaders, inputSchema: unkn
  * `=?base64?<base64 of the UTF-8 bytes>?=`.
  */
 export function encodeHeaderValue(text: string): string {
-  const plain = /^[\x20-\x7e]*$/.test(text) && text.trim() === text && !(text.startsWith('=?base64?') && text.endsWith('?='))
+  const plain =
+    /^[\x20-\x7e]*$/.test(text) &&
+    text.trim() === text &&
+    !(text.startsWith('=?base64?') && text.endsWith('?='))
   return plain ? text : `=?base64?${Buffer.from(text, 'utf8').toString('base64')}?=`
 }

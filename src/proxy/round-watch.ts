@@ -12,7 +12,11 @@ const WATCHED_BYTES = 1024 * 1024
  * The same answer, its body passed through a watcher. Errors and an early close travel both ways
  * (pipeline), so a client that closes the stream still closes the upstream's: that is the cancel.
  */
-export function watchForInputRequired(upstream: UpstreamResponse, id: JsonRpcId, onRequestState: (requestState: string) => void): UpstreamResponse {
+export function watchForInputRequired(
+  upstream: UpstreamResponse,
+  id: JsonRpcId,
+  onRequestState: (requestState: string) => void,
+): UpstreamResponse {
   const isEventStream = String(upstream.headers['content-type'] ?? '').includes('text/event-stream')
   const chunks: Buffer[] = []
   let kept = 0
@@ -46,8 +50,16 @@ function requestStateFor(texts: string[], id: JsonRpcId): string | undefined {
       continue
     }
     for (const message of Array.isArray(value) ? value : [value]) {
-      const { id: answered, result } = (message ?? {}) as { id?: unknown; result?: { resultType?: unknown; requestState?: unknown } }
-      if (answered === id && result?.resultType === 'input_required' && typeof result.requestState === 'string') return result.requestState
+      const { id: answered, result } = (message ?? {}) as {
+        id?: unknown
+        result?: { resultType?: unknown; requestState?: unknown }
+      }
+      if (
+        answered === id &&
+        result?.resultType === 'input_required' &&
+        typeof result.requestState === 'string'
+      )
+        return result.requestState
     }
   }
   return undefined
@@ -57,7 +69,10 @@ function requestStateFor(texts: string[], id: JsonRpcId): string | undefined {
 function sseMessages(text: string): string[] {
   const messages: string[] = []
   for (const event of text.split(/\r?\n\r?\n/)) {
-    const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
     if (data.length > 0) messages.push(data.join('\n'))
   }
   return messages

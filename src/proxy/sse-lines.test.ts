@@ -7,8 +7,17 @@ describe('SseLineParser', () => {
   it('yields whole events across chunks, with CRLF, comments and multi-line data', () => {
     const events: SseMessage[] = []
     const parser = new SseLineParser((event) => events.push(event))
-    for (const chunk of [': keep-alive\r\n', 'id: 7\r\ndata: {"a"', ':1}\r', '\n\r\nevent: ping\ndata: x\ndata: y\n\n']) parser.push(Buffer.from(chunk))
-    expect(events).toEqual([{ event: 'message', data: '{"a":1}', id: '7' }, { event: 'ping', data: 'x\ny', id: undefined }])
+    for (const chunk of [
+      ': keep-alive\r\n',
+      'id: 7\r\ndata: {"a"',
+      ':1}\r',
+      '\n\r\nevent: ping\ndata: x\ndata: y\n\n',
+    ])
+      parser.push(Buffer.from(chunk))
+    expect(events).toEqual([
+      { event: 'message', data: '{"a":1}', id: '7' },
+      { event: 'ping', data: 'x\ny', id: undefined },
+    ])
     expect(parser.lastEventId).toBe('7')
   })
 

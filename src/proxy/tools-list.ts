@@ -7,20 +7,35 @@ import { readText } from './forward.js'
 import { clientResponseHeaders } from './upstream-headers.js'
 import type { UpstreamResponse } from './upstream.js'
 import { rewriteSseData } from './sse.js'
-import { brokenAnswerText, isBodyTimeout, sendOwedErrors, type AnswerContext } from './upstream-faults.js'
+import {
+  brokenAnswerText,
+  isBodyTimeout,
+  sendOwedErrors,
+  type AnswerContext,
+} from './upstream-faults.js'
 
 /** A tool as a server lists it: the proxy needs nothing more; whoever filters knows the rest. */
 type ListedTool = { name: string }
 
 type ToolsFilter<Tool extends ListedTool> = (tools: Tool[]) => Tool[]
 
-export async function relayToolsList<Tool extends ListedTool>(upstream: UpstreamResponse, res: ServerResponse, filter: ToolsFilter<Tool>, context: AnswerContext): Promise<Error | undefined> {
+export async function relayToolsList<Tool extends ListedTool>(
+  upstream: UpstreamResponse,
+  res: ServerResponse,
+  filter: ToolsFilter<Tool>,
+  context: AnswerContext,
+): Promise<Error | undefined> {
   const headers = clientResponseHeaders(upstream.headers)
   delete headers['content-length'] // the body may change length
   if (String(headers['content-type'] ?? '').includes('text/event-stream')) {
     res.writeHead(upstream.statusCode, headers)
     res.flushHeaders()
-    return relayEventStream(upstream.body, res, context, rewriteSseData((data) => rewriteToolsList(data, filter)))
+    return relayEventStream(
+      upstream.body,
+      res,
+      context,
+      rewriteSseData((data) => rewriteToolsList(data, filter)),
+    )
   }
   let text: string
   try {
@@ -28,7 +43,9 @@ export async function relayToolsList<Tool extends ListedTool>(upstream: Upstream
   } catch (error) {
     if (res.destroyed) return undefined
     const fault = brokenAnswerText(context, error)
-    sendOwedErrors(res, context, fault, isBodyTimeout(error) ? 504 : 502, { server: context.server })
+    sendOwedErrors(res, context, fault, isBodyTimeout(error) ? 504 : 502, {
+      server: context.server,
+    })
     return new Error(fault)
   }
   const body = rewriteToolsList(text, filter)
@@ -38,7 +55,10 @@ export async function relayToolsList<Tool extends ListedTool>(upstream: Upstream
 }
 
 /** Filters `result.tools` of a JSON-RPC response; anything else comes back unchanged. */
-export function rewriteToolsList<Tool extends ListedTool>(text: string, filter: ToolsFilter<Tool>): string {
+export function rewriteToolsList<Tool extends ListedTool>(
+  text: string,
+  filter: ToolsFilter<Tool>,
+): string {
   let message: { result?: { tools?: unknown } }
   try {
     message = JSON.parse(text) as typeof message

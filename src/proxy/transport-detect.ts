@@ -5,7 +5,12 @@
 // so GET the URL as an event stream and see whether the first event is `endpoint`. Anything else
 // is Streamable HTTP, whose own errors the normal probe reports.
 import { describeBody, describeNetworkError, type FetchLike } from '../oauth/http.js'
-import { knockServer, readChallenge, type AuthChallenge, type DiscoverAnswer } from '../oauth/probe.js'
+import {
+  knockServer,
+  readChallenge,
+  type AuthChallenge,
+  type DiscoverAnswer,
+} from '../oauth/probe.js'
 import { SseParser, type SseEvent } from './legacy-sse.js'
 import { eraFromProbe } from './era/era-probe.js'
 import { messagesOf } from './era/message-stream.js'
@@ -40,8 +45,16 @@ export async function detectTransport(
   // One knock for both: `add` learns about authorization from the same requests.
   const knock = await knockServer(url, { fetchFn, headers, timeoutMs })
   const probe = knock.result
-  if (probe.kind !== 'open') return { transport: 'unauthorized', status: probe.kind === 'unauthorized' ? 401 : 403, challenge: probe.challenge }
-  const found = probe.status < 400 || probe.status >= 500 ? { transport: 'http' as const } : await detectSse(url, headers, fetchFn, options)
+  if (probe.kind !== 'open')
+    return {
+      transport: 'unauthorized',
+      status: probe.kind === 'unauthorized' ? 401 : 403,
+      challenge: probe.challenge,
+    }
+  const found =
+    probe.status < 400 || probe.status >= 500
+      ? { transport: 'http' as const }
+      : await detectSse(url, headers, fetchFn, options)
   if (found.transport !== 'http') return found
   const era = knock.discover ? eraOf(knock.discover) : undefined
   return era ? { transport: 'http', era } : found
@@ -53,11 +66,19 @@ export async function detectTransport(
  * tells nothing (5xx, a stream cut by the timeout).
  */
 function eraOf(answer: DiscoverAnswer): Era | undefined {
-  return eraFromProbe(answer.status, messagesOf(answer.body, answer.contentType.includes('text/event-stream')))
+  return eraFromProbe(
+    answer.status,
+    messagesOf(answer.body, answer.contentType.includes('text/event-stream')),
+  )
 }
 
 /** After a refused `initialize`: an HTTP+SSE server answers a GET with an `endpoint` event. */
-async function detectSse(url: URL, headers: Record<string, string>, fetchFn: FetchLike, options: DetectOptions): Promise<TransportDetection> {
+async function detectSse(
+  url: URL,
+  headers: Record<string, string>,
+  fetchFn: FetchLike,
+  options: DetectOptions,
+): Promise<TransportDetection> {
   const timeoutMs = options.timeoutMs ?? 20_000
   const call = async (init: RequestInit): Promise<Response> => {
     try {
@@ -69,7 +90,11 @@ async function detectSse(url: URL, headers: Record<string, string>, fetchFn: Fet
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), timeoutMs)
   try {
-    const get = await call({ method: 'GET', headers: withHeaders(headers, { accept: 'text/event-stream' }), signal: abort.signal })
+    const get = await call({
+      method: 'GET',
+      headers: withHeaders(headers, { accept: 'text/event-stream' }),
+      signal: abort.signal,
+    })
     const refusedGet = authorizationNeeded(get)
     const type = get.headers.get('content-type') ?? ''
     if (refusedGet) {
@@ -79,7 +104,11 @@ async function detectSse(url: URL, headers: Record<string, string>, fetchFn: Fet
     if (!get.ok && get.status !== 405) {
       // The POST was refused too: nothing here speaks MCP. Webflow's retired /sse answers 410
       // with a text naming the new URL, which is worth passing on word for word.
-      return { transport: 'none', status: get.status, said: describeBody((await get.text().catch(() => '')).slice(0, 2000)) }
+      return {
+        transport: 'none',
+        status: get.status,
+        said: describeBody((await get.text().catch(() => '')).slice(0, 2000)),
+      }
     }
     if (!/^text\/event-stream\b/i.test(type) || !get.body) {
       await get.body?.cancel().catch(() => undefined)
@@ -95,15 +124,20 @@ async function detectSse(url: URL, headers: Record<string, string>, fetchFn: Fet
 }
 
 function authorizationNeeded(response: Response): TransportDetection | undefined {
-  if (response.status === 401) return { transport: 'unauthorized', status: 401, challenge: readChallenge(response) }
+  if (response.status === 401)
+    return { transport: 'unauthorized', status: 401, challenge: readChallenge(response) }
   if (response.status === 403) {
     const challenge = readChallenge(response)
-    if (challenge.error === 'insufficient_scope') return { transport: 'unauthorized', status: 403, challenge }
+    if (challenge.error === 'insufficient_scope')
+      return { transport: 'unauthorized', status: 403, challenge }
   }
   return undefined
 }
 
-function withHeaders(base: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+function withHeaders(
+  base: Record<string, string>,
+  extra: Record<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(base)) {
     if (!(name.toLowerCase() in extra)) out[name] = value
@@ -111,7 +145,10 @@ function withHeaders(base: Record<string, string>, extra: Record<string, string>
   return { ...out, ...extra }
 }
 
-async function firstEvent(body: ReadableStream<Uint8Array>, timeoutMs: number): Promise<SseEvent | undefined> {
+async function firstEvent(
+  body: ReadableStream<Uint8Array>,
+  timeoutMs: number,
+): Promise<SseEvent | undefined> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   let found: SseEvent | undefined

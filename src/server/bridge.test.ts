@@ -8,7 +8,9 @@ import { loopbackAuthorities } from './guard.js'
 
 const servers: Server[] = []
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))))
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  )
 })
 
 async function listen(server: Server): Promise<number> {
@@ -19,10 +21,16 @@ async function listen(server: Server): Promise<number> {
 
 /** An upstream that answers every POST with the JSON-RPC result `{ ok: true }`. */
 async function upstream(): Promise<string> {
-  const port = await listen(createServer((req, res) => {
-    req.resume()
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":1,"result":{"ok":true}}'))
-  }))
+  const port = await listen(
+    createServer((req, res) => {
+      req.resume()
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"jsonrpc":"2.0","id":1,"result":{"ok":true}}'),
+      )
+    }),
+  )
   return `http://127.0.0.1:${port}/mcp`
 }
 
@@ -47,14 +55,25 @@ async function serve(config: BridgeConfig): Promise<{ bridge: Bridge; url: strin
 }
 
 function call(url: string): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' })
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+  })
 }
 
 describe('Bridge', () => {
   it('owns its upstream connections: a second bridge works after the first one closed', async () => {
-    const config = { ...defaultConfig(), servers: { up: { url: await upstream(), auth: 'none' as const } } }
+    const config = {
+      ...defaultConfig(),
+      servers: { up: { url: await upstream(), auth: 'none' as const } },
+    }
     const first = await serve(config)
-    expect(await (await call(first.url)).json()).toEqual({ jsonrpc: '2.0', id: 1, result: { ok: true } })
+    expect(await (await call(first.url)).json()).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { ok: true },
+    })
     await first.bridge.close()
 
     const second = await serve(config)
@@ -65,7 +84,10 @@ describe('Bridge', () => {
   })
 
   it('serves two bridges side by side, each closing only its own connections', async () => {
-    const config = { ...defaultConfig(), servers: { up: { url: await upstream(), auth: 'none' as const } } }
+    const config = {
+      ...defaultConfig(),
+      servers: { up: { url: await upstream(), auth: 'none' as const } },
+    }
     const one = await serve(config)
     const two = await serve(config)
     await call(one.url)

@@ -51,7 +51,9 @@ describe('the bridge onError', () => {
 
     await requestLog.close()
     const logged = await readFile(join(folder, 'requests.log'), 'utf8')
-    expect(logged).toMatch(/ - GET \/somewhere 500 [\d.]+ms unexpected error: TypeError: secret internals: \/home\/someone\/file \| at /)
+    expect(logged).toMatch(
+      / - GET \/somewhere 500 [\d.]+ms unexpected error: TypeError: secret internals: \/home\/someone\/file \| at /,
+    )
     expect(logged).toContain('error-answer.test.ts')
     // The query (a login nonce, say) is not logged.
     expect(logged).not.toContain('nonce')
@@ -59,9 +61,22 @@ describe('the bridge onError', () => {
   })
 
   it('words a BridgeError with its hint, and hides anything else', () => {
-    const known = failureAnswer(new BridgeError('UPSTREAM_FAILED', 'The upstream is down.', { hint: 'Check it.' }), { id: 7, method: 'POST' })
-    expect(known).toEqual({ status: 200, body: { jsonrpc: '2.0', id: 7, error: { code: -32000, message: 'The upstream is down. Check it.' } } })
-    expect(failureAnswer(new BridgeError('UPSTREAM_FAILED', 'down'), { id: undefined, method: 'GET' }).status).toBe(502)
+    const known = failureAnswer(
+      new BridgeError('UPSTREAM_FAILED', 'The upstream is down.', { hint: 'Check it.' }),
+      { id: 7, method: 'POST' },
+    )
+    expect(known).toEqual({
+      status: 200,
+      body: {
+        jsonrpc: '2.0',
+        id: 7,
+        error: { code: -32000, message: 'The upstream is down. Check it.' },
+      },
+    })
+    expect(
+      failureAnswer(new BridgeError('UPSTREAM_FAILED', 'down'), { id: undefined, method: 'GET' })
+        .status,
+    ).toBe(502)
     const unknown = failureAnswer(new Error('ENOENT /secret/path'), { id: 1, method: 'POST' })
     expect(JSON.stringify(unknown.body)).not.toContain('/secret/path')
   })

@@ -23,7 +23,11 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
   const audience = isPagePath(pathOf(req)) ? 'person' : 'program'
   const host = req.headers.host?.toLowerCase()
   if (!host || !allowed.has(host)) {
-    return { ok: false, audience, reason: `Host ${JSON.stringify(host ?? '')} is not this bridge's address` }
+    return {
+      ok: false,
+      audience,
+      reason: `Host ${JSON.stringify(host ?? '')} is not this bridge's address`,
+    }
   }
   const origin = req.headers.origin
   if (origin === 'null' && isPageForm(req)) {
@@ -33,7 +37,11 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
     // when sent, still names a foreign initiator (another loopback port is "same-site").
     const site = req.headers['sec-fetch-site']
     if (site === 'cross-site' || site === 'same-site') {
-      return { ok: false, audience, reason: 'this form was sent by a page of another site or address' }
+      return {
+        ok: false,
+        audience,
+        reason: 'this form was sent by a page of another site or address',
+      }
     }
     return { ok: true, audience }
   }
@@ -46,7 +54,11 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
       authority = undefined
     }
     if (!authority || !allowed.has(authority)) {
-      return { ok: false, audience, reason: `requests from ${JSON.stringify(origin)} are not allowed` }
+      return {
+        ok: false,
+        audience,
+        reason: `requests from ${JSON.stringify(origin)} are not allowed`,
+      }
     }
   }
   return { ok: true, audience }
@@ -57,14 +69,23 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
  * endpoints the approvals page's script (and the `approvals` command) call.
  */
 function isPagePath(path: string): boolean {
-  return !(path === '/mcp' || path.startsWith('/mcp/') || path === '/health' || path.startsWith('/approvals/api/'))
+  return !(
+    path === '/mcp' ||
+    path.startsWith('/mcp/') ||
+    path === '/health' ||
+    path.startsWith('/approvals/api/')
+  )
 }
 
 /** A form a page of the bridge posts (the dashboard's buttons): urlencoded, to a page path. */
 function isPageForm(req: IncomingMessage): boolean {
-  return req.method === 'POST'
-    && String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
-    && isPagePath(pathOf(req))
+  return (
+    req.method === 'POST' &&
+    String(req.headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('application/x-www-form-urlencoded') &&
+    isPagePath(pathOf(req))
+  )
 }
 
 /** Parsed as the router parses it, so both agree on which route a path is. */

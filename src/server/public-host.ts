@@ -22,7 +22,10 @@ export function publicOrigin(port: number): string {
  * or undefined when it already names `localhost`. The guard has already checked that `host` is
  * one of the bridge's own loopback authorities, so its port is the bridge's.
  */
-export function publicHostLocation(host: string | undefined, pathAndQuery: string): string | undefined {
+export function publicHostLocation(
+  host: string | undefined,
+  pathAndQuery: string,
+): string | undefined {
   if (!host) return undefined
   const match = /^(?:127\.0\.0\.1|\[::1\]):(\d{1,5})$/.exec(host.toLowerCase())
   if (!match) return undefined

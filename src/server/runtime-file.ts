@@ -49,25 +49,46 @@ export function originOf(host: string, port: number): string {
  */
 export function probeHealth(host: string, port: number, timeoutMs = 3_000): Promise<HealthProbe> {
   return new Promise((resolve) => {
-    const asked = get(`${originOf(host, port)}/health`, { agent: false, timeout: timeoutMs }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => {
-        text += chunk
-        // /health is a few dozen bytes; anything longer is not this product's.
-        if (text.length > HEALTH_BODY_LIMIT) response.destroy()
-      })
-      response.once('close', () => resolve(judgeHealth(response.statusCode ?? 0, response.headers.server, text)))
-    })
-    asked.once('timeout', () => asked.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })))
-    asked.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? { kind: 'free' } : { kind: 'other', detail: error.code ?? error.message }))
+    const asked = get(
+      `${originOf(host, port)}/health`,
+      { agent: false, timeout: timeoutMs },
+      (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => {
+          text += chunk
+          // /health is a few dozen bytes; anything longer is not this product's.
+          if (text.length > HEALTH_BODY_LIMIT) response.destroy()
+        })
+        response.once('close', () =>
+          resolve(judgeHealth(response.statusCode ?? 0, response.headers.server, text)),
+        )
+      },
+    )
+    asked.once('timeout', () =>
+      asked.destroy(
+        Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+      ),
+    )
+    asked.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(
+        error.code === 'ECONNREFUSED'
+          ? { kind: 'free' }
+          : { kind: 'other', detail: error.code ?? error.message },
+      ),
+    )
   })
 }
 
 const HEALTH_BODY_LIMIT = 16 * 1024
 
-function judgeHealth(status: number, server: string | string[] | undefined, text: string): HealthProbe {
-  let body: { service?: unknown; version?: unknown; pid?: unknown; instanceId?: unknown } | undefined
+function judgeHealth(
+  status: number,
+  server: string | string[] | undefined,
+  text: string,
+): HealthProbe {
+  let body:
+    { service?: unknown; version?: unknown; pid?: unknown; instanceId?: unknown } | undefined
   try {
     body = JSON.parse(text) as typeof body
   } catch {
@@ -81,7 +102,10 @@ function judgeHealth(status: number, server: string | string[] | undefined, text
       instanceId: typeof body.instanceId === 'string' ? body.instanceId : undefined,
     }
   }
-  return { kind: 'other', detail: `something else answers there (HTTP ${status}${server ? `, ${server}` : ''})` }
+  return {
+    kind: 'other',
+    detail: `something else answers there (HTTP ${status}${server ? `, ${server}` : ''})`,
+  }
 }
 
 /** The file as written, or undefined when there is none or it does not hold a runtime record. */
@@ -107,20 +131,36 @@ export async function findRunningBridge(paths: BridgePaths): Promise<RuntimeLook
     text = await readFile(paths.runtime, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' }
-    return { kind: 'stale', runtime: undefined, reason: `${paths.runtime} cannot be read (${(error as Error).message})` }
+    return {
+      kind: 'stale',
+      runtime: undefined,
+      reason: `${paths.runtime} cannot be read (${(error as Error).message})`,
+    }
   }
   const runtime = parseRuntime(text)
-  if (!runtime) return { kind: 'stale', runtime: undefined, reason: `${paths.runtime} is not a runtime file this version understands` }
+  if (!runtime)
+    return {
+      kind: 'stale',
+      runtime: undefined,
+      reason: `${paths.runtime} is not a runtime file this version understands`,
+    }
   return checkRuntime(runtime)
 }
 
 export async function checkRuntime(runtime: BridgeRuntime): Promise<RuntimeLookup> {
-  if (!isProcessAlive(runtime.pid)) return { kind: 'stale', runtime, reason: `pid ${runtime.pid} is not running` }
+  if (!isProcessAlive(runtime.pid))
+    return { kind: 'stale', runtime, reason: `pid ${runtime.pid} is not running` }
   const health = await probeHealth(runtime.host, runtime.port)
-  if (health.kind === 'free') return { kind: 'stale', runtime, reason: `nothing listens on port ${runtime.port}` }
-  if (health.kind === 'other') return { kind: 'stale', runtime, reason: `port ${runtime.port}: ${health.detail}` }
+  if (health.kind === 'free')
+    return { kind: 'stale', runtime, reason: `nothing listens on port ${runtime.port}` }
+  if (health.kind === 'other')
+    return { kind: 'stale', runtime, reason: `port ${runtime.port}: ${health.detail}` }
   if (health.instanceId !== runtime.instanceId || health.pid !== runtime.pid) {
-    return { kind: 'stale', runtime, reason: `port ${runtime.port} is another bridge (pid ${health.pid}), not the one that wrote the file` }
+    return {
+      kind: 'stale',
+      runtime,
+      reason: `port ${runtime.port} is another bridge (pid ${health.pid}), not the one that wrote the file`,
+    }
   }
   return { kind: 'running', runtime }
 }
@@ -134,7 +174,10 @@ export interface RuntimeAnnouncement {
 }
 
 /** Writes the file (0600, atomically) for a bridge that is listening now. */
-export async function announceBridge(paths: BridgePaths, runtime: BridgeRuntime): Promise<RuntimeAnnouncement> {
+export async function announceBridge(
+  paths: BridgePaths,
+  runtime: BridgeRuntime,
+): Promise<RuntimeAnnouncement> {
   const replaced = await readRuntimeFile(paths).catch(() => undefined)
   await writeFileAtomic(paths.runtime, `${JSON.stringify(runtime, null, 2)}\n`, 0o600)
   // A crash or process.exit skips release(); the exit hook still removes the file (sync: nothing
@@ -150,7 +193,11 @@ export async function announceBridge(paths: BridgePaths, runtime: BridgeRuntime)
       released = true
       process.off('exit', onExit)
       if (!isOurs(await readRuntimeFile(paths).catch(() => undefined), runtime)) return
-      if (replaced && replaced.instanceId !== runtime.instanceId && (await checkRuntime(replaced)).kind === 'running') {
+      if (
+        replaced &&
+        replaced.instanceId !== runtime.instanceId &&
+        (await checkRuntime(replaced)).kind === 'running'
+      ) {
         await writeFileAtomic(paths.runtime, `${JSON.stringify(replaced, null, 2)}\n`, 0o600)
         return
       }

@@ -16,7 +16,10 @@ export interface AccessTokenSource {
 export async function getAccessToken(name: string, source: AccessTokenSource): Promise<string> {
   const entry = getServer(await readConfig(source.paths), name)
   if (entry.auth === 'none') {
-    throw new BridgeError('BAD_USAGE', `${quote(name)} needs no OAuth token (it was added without authorization).`)
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${quote(name)} needs no OAuth token (it was added without authorization).`,
+    )
   }
   const manager = new TokenManager({
     store: source.store,

@@ -62,7 +62,10 @@ export class EncryptedFileTokenStore implements TokenStore {
       const data = await this.#read()
       if (data.bridge?.accessToken) return data.bridge.accessToken
       // A recognisable prefix lets secret scanners and people tell it from upstream tokens.
-      data.bridge = { accessToken: `mob_${randomBytes(32).toString('base64url')}`, createdAt: new Date().toISOString() }
+      data.bridge = {
+        accessToken: `mob_${randomBytes(32).toString('base64url')}`,
+        createdAt: new Date().toISOString(),
+      }
       await this.#write(data)
       return data.bridge.accessToken
     })
@@ -94,7 +97,11 @@ export class EncryptedFileTokenStore implements TokenStore {
     }
     const key = await this.#loadKey(false)
     const data = JSON.parse(decrypt(key, text, this.#paths.tokens)) as Partial<StoreData>
-    return { servers: data.servers ?? {}, ...(data.bridge ? { bridge: data.bridge } : {}), ...(data.authorization !== undefined ? { authorization: data.authorization } : {}) }
+    return {
+      servers: data.servers ?? {},
+      ...(data.bridge ? { bridge: data.bridge } : {}),
+      ...(data.authorization !== undefined ? { authorization: data.authorization } : {}),
+    }
   }
 
   async #loadKey(create: boolean): Promise<Buffer> {

@@ -19,7 +19,10 @@ async function tempPaths() {
 const FILE_ONLY = { MCP_OAUTH_BRIDGE_KEY_STORAGE: 'file' }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false)
+  return stat(path).then(
+    () => true,
+    () => false,
+  )
 }
 
 describe('key storage', () => {
@@ -36,7 +39,10 @@ describe('key storage', () => {
     const paths = await tempPaths()
     await new EncryptedFileTokenStore(paths).update('a', () => ({ headers: { x: 'y' } }))
     expect(await exists(markerPath(paths))).toBe(false)
-    expect(await recordedStorage(paths)).toEqual({ location: locationFor('file', paths), recorded: false })
+    expect(await recordedStorage(paths)).toEqual({
+      location: locationFor('file', paths),
+      recorded: false,
+    })
     const key = await readFile(paths.key, 'utf8')
 
     // Even with the keychain asked for: init never switches an existing home; `key move` does.
@@ -53,13 +59,17 @@ describe('key storage', () => {
     await rm(paths.key)
     const error = await setUpKey(paths, FILE_ONLY).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BridgeError)
-    expect((error as BridgeError).message).toMatch(/encryption key is missing: the key file .* holds none/)
+    expect((error as BridgeError).message).toMatch(
+      /encryption key is missing: the key file .* holds none/,
+    )
     expect(await exists(paths.key)).toBe(false)
   })
 
   it('refuses an unknown MCP_OAUTH_BRIDGE_KEY_STORAGE as bad usage', async () => {
     const paths = await tempPaths()
-    const error = await setUpKey(paths, { MCP_OAUTH_BRIDGE_KEY_STORAGE: 'vault' }).catch((e: unknown) => e)
+    const error = await setUpKey(paths, { MCP_OAUTH_BRIDGE_KEY_STORAGE: 'vault' }).catch(
+      (e: unknown) => e,
+    )
     expect((error as BridgeError).code).toBe('BAD_USAGE')
   })
 
@@ -69,9 +79,15 @@ describe('key storage', () => {
     await writeFile(markerPath(paths), '{"keyStorage": "cloud"}')
     // No tokens.json yet: nothing to open, so no key is needed to read.
     expect(await new EncryptedFileTokenStore(paths).get('a')).toBeUndefined()
-    const write = await new EncryptedFileTokenStore(paths).update('a', () => ({})).catch((e: unknown) => e)
-    expect((write as BridgeError).message).toMatch(/key-storage\.json is damaged \("keyStorage" is "cloud"/)
-    expect((write as BridgeError).hint).toMatch(/\{"keyStorage": "keychain"\} or \{"keyStorage": "file"\}/)
+    const write = await new EncryptedFileTokenStore(paths)
+      .update('a', () => ({}))
+      .catch((e: unknown) => e)
+    expect((write as BridgeError).message).toMatch(
+      /key-storage\.json is damaged \("keyStorage" is "cloud"/,
+    )
+    expect((write as BridgeError).hint).toMatch(
+      /\{"keyStorage": "keychain"\} or \{"keyStorage": "file"\}/,
+    )
   })
 
   it('key move to the place already used changes nothing', async () => {
@@ -87,7 +103,10 @@ describe('key storage', () => {
     const paths = await tempPaths()
     await new EncryptedFileTokenStore(paths).update('a', () => ({ headers: { x: 'y' } }))
     // An account no keychain holds; where no keychain runs at all, this fails earlier, the same way.
-    await recordStorage(paths, { kind: 'keychain', entry: { service: 'mcp-oauth-bridge-test', account: `${paths.home}-absent` } })
+    await recordStorage(paths, {
+      kind: 'keychain',
+      entry: { service: 'mcp-oauth-bridge-test', account: `${paths.home}-absent` },
+    })
     await rm(paths.key)
     const error = await new EncryptedFileTokenStore(paths).get('a').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BridgeError)

@@ -8,14 +8,21 @@ import { readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { BridgeError, quote } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
-import { keychainError, keychainFix, keychainName, readKeychain, writeKeychain, deleteKeychain, type KeychainEntryName } from './keychain.js'
+import {
+  keychainError,
+  keychainFix,
+  keychainName,
+  readKeychain,
+  writeKeychain,
+  deleteKeychain,
+  type KeychainEntryName,
+} from './keychain.js'
 import { commandLine } from '../cli/commands-named.js'
 
 export type KeyStorageKind = 'keychain' | 'file'
 
 export type KeyLocation =
-  | { kind: 'file'; path: string }
-  | { kind: 'keychain'; entry: KeychainEntryName }
+  { kind: 'file'; path: string } | { kind: 'keychain'; entry: KeychainEntryName }
 
 /** The parts of the home folder the key needs (BridgePaths has them). */
 export interface KeyHome {
@@ -56,16 +63,18 @@ export async function recordedStorage(home: KeyHome): Promise<RecordedStorage> {
   try {
     text = await readFile(markerPath(home), 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { location: locationFor('file', home), recorded: false }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { location: locationFor('file', home), recorded: false }
     throw error
   }
   return { location: parseMarker(text, home), recorded: true }
 }
 
 export async function recordStorage(home: KeyHome, location: KeyLocation): Promise<void> {
-  const marker = location.kind === 'file'
-    ? { keyStorage: 'file' }
-    : { keyStorage: 'keychain', keychain: location.entry }
+  const marker =
+    location.kind === 'file'
+      ? { keyStorage: 'file' }
+      : { keyStorage: 'keychain', keychain: location.entry }
   await writeFileAtomic(markerPath(home), `${JSON.stringify(marker, null, 2)}\n`, 0o600)
 }
 
@@ -80,16 +89,21 @@ function parseMarker(text: string, home: KeyHome): KeyLocation {
   if (marker.keyStorage === 'keychain') {
     const { service, account } = marker.keychain ?? {}
     if (service === undefined && account === undefined) return locationFor('keychain', home)
-    if (typeof service === 'string' && typeof account === 'string' && service && account) return { kind: 'keychain', entry: { service, account } }
+    if (typeof service === 'string' && typeof account === 'string' && service && account)
+      return { kind: 'keychain', entry: { service, account } }
     throw damagedMarker(home, '"keychain" must name a "service" and an "account"')
   }
   throw damagedMarker(home, `"keyStorage" is ${quote(marker.keyStorage)}, not "keychain" or "file"`)
 }
 
 function damagedMarker(home: KeyHome, why: string): BridgeError {
-  return new BridgeError('VAULT_UNREADABLE', `Cannot tell where the encryption key is: ${markerPath(home)} is damaged (${why}).`, {
-    hint: `Write {"keyStorage": "keychain"} or {"keyStorage": "file"} into it, whichever holds the key (\`${commandLine.doctor()}\` checks the result).`,
-  })
+  return new BridgeError(
+    'VAULT_UNREADABLE',
+    `Cannot tell where the encryption key is: ${markerPath(home)} is damaged (${why}).`,
+    {
+      hint: `Write {"keyStorage": "keychain"} or {"keyStorage": "file"} into it, whichever holds the key (\`${commandLine.doctor()}\` checks the result).`,
+    },
+  )
 }
 
 /** The key at `location`, or undefined when there is none. Throws when it cannot be read or is damaged. */
@@ -111,15 +125,20 @@ export async function readKeyAt(location: KeyLocation): Promise<Buffer | undefin
   }
   const key = Buffer.from(text.trim(), 'base64')
   if (key.length !== 32) {
-    throw new BridgeError('VAULT_UNREADABLE', `The encryption key in ${describeLocation(location)} is damaged (it must hold 32 bytes, base64).`, {
-      hint: 'Restore it from a backup, or move tokens.json away and log in to each server again.',
-    })
+    throw new BridgeError(
+      'VAULT_UNREADABLE',
+      `The encryption key in ${describeLocation(location)} is damaged (it must hold 32 bytes, base64).`,
+      {
+        hint: 'Restore it from a backup, or move tokens.json away and log in to each server again.',
+      },
+    )
   }
   return key
 }
 
 export async function writeKeyAt(location: KeyLocation, key: Buffer): Promise<void> {
-  if (location.kind === 'file') await writeFileAtomic(location.path, `${key.toString('base64')}\n`, 0o600)
+  if (location.kind === 'file')
+    await writeFileAtomic(location.path, `${key.toString('base64')}\n`, 0o600)
   else await writeKeychain(location.entry, key.toString('base64'))
 }
 
@@ -152,9 +171,14 @@ export function unavailableHint(): string {
 }
 
 export function missingKey(location: KeyLocation): BridgeError {
-  return new BridgeError('VAULT_UNREADABLE', `The encryption key is missing: ${describeLocation(location)} holds none, so tokens.json cannot be opened.`, {
-    hint: location.kind === 'file'
-      ? 'Restore the key file from a backup (or, if it was moved to the keychain, check key-storage.json), or move tokens.json away and log in to each server again.'
-      : 'Restore the keychain entry, or move tokens.json away and log in to each server again.',
-  })
+  return new BridgeError(
+    'VAULT_UNREADABLE',
+    `The encryption key is missing: ${describeLocation(location)} holds none, so tokens.json cannot be opened.`,
+    {
+      hint:
+        location.kind === 'file'
+          ? 'Restore the key file from a backup (or, if it was moved to the keychain, check key-storage.json), or move tokens.json away and log in to each server again.'
+          : 'Restore the keychain entry, or move tokens.json away and log in to each server again.',
+    },
+  )
 }

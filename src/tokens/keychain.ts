@@ -68,7 +68,10 @@ async function open(name: KeychainEntryName): Promise<NativeEntry> {
     native = await (binding ??= import('@napi-rs/keyring'))
   } catch (error) {
     binding = undefined
-    throw new KeychainUnavailable(`the keychain module @napi-rs/keyring does not load on ${process.platform}-${process.arch} (${(error as Error).message})`, { cause: error })
+    throw new KeychainUnavailable(
+      `the keychain module @napi-rs/keyring does not load on ${process.platform}-${process.arch} (${(error as Error).message})`,
+      { cause: error },
+    )
   }
   try {
     // Pinned to the Secret Service on Linux: the binding would otherwise fall back to the kernel
@@ -79,17 +82,30 @@ async function open(name: KeychainEntryName): Promise<NativeEntry> {
   }
 }
 
-function unavailable(step: 'open' | 'read' | 'write' | 'delete', error: unknown): KeychainUnavailable {
+function unavailable(
+  step: 'open' | 'read' | 'write' | 'delete',
+  error: unknown,
+): KeychainUnavailable {
   const message = (error as Error).message ?? String(error)
-  return new KeychainUnavailable(`${keychainName()} did not answer (${step}): ${explain(message)}`, { cause: error })
+  return new KeychainUnavailable(
+    `${keychainName()} did not answer (${step}): ${explain(message)}`,
+    { cause: error },
+  )
 }
 
 // The binding's messages name D-Bus internals: say what they mean (the original stays in the
 // error's cause, which MCP_OAUTH_BRIDGE_DEBUG prints), and quote the ones not known here.
 function explain(message: string): string {
-  if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/i.test(message)) return 'there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)'
-  if (/ServiceUnknown|org\.freedesktop\.secrets|was not provided by any \.service files/i.test(message)) return 'no Secret Service runs in this D-Bus session'
-  if (/prompt was dismissed/i.test(message)) return 'the keyring is locked and its unlock prompt was dismissed or could not be shown'
+  if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/i.test(message))
+    return 'there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)'
+  if (
+    /ServiceUnknown|org\.freedesktop\.secrets|was not provided by any \.service files/i.test(
+      message,
+    )
+  )
+    return 'no Secret Service runs in this D-Bus session'
+  if (/prompt was dismissed/i.test(message))
+    return 'the keyring is locked and its unlock prompt was dismissed or could not be shown'
   if (/no result found/i.test(message)) return 'the keyring has no default collection to keep it in'
   return quote(message)
 }
@@ -97,5 +113,8 @@ function explain(message: string): string {
 /** Turns KeychainUnavailable into the product's error, with what to do next. */
 export function keychainError(error: unknown, doing: string, hint: string): unknown {
   if (!(error instanceof KeychainUnavailable)) return error
-  return new BridgeError('VAULT_UNREADABLE', `Cannot ${doing}: ${error.message}.`, { hint, cause: error })
+  return new BridgeError('VAULT_UNREADABLE', `Cannot ${doing}: ${error.message}.`, {
+    hint,
+    cause: error,
+  })
 }

@@ -16,7 +16,12 @@ export type RefreshOutcome =
   | { kind: 'refused'; reason: string; client?: 'forget' | 'keep' }
 
 /** Renews the token of one server (refresh token, or the client credentials grant again). */
-export type TokenRefresh = (request: { name: string; server: ServerEntry; secrets: ServerSecrets; store: TokenStore }) => Promise<RefreshOutcome>
+export type TokenRefresh = (request: {
+  name: string
+  server: ServerEntry
+  secrets: ServerSecrets
+  store: TokenStore
+}) => Promise<RefreshOutcome>
 
 export interface TokenManagerOptions {
   store: TokenStore
@@ -34,7 +39,10 @@ interface CachedToken {
 const MAX_REFRESH_MARGIN_MS = 60_000
 
 /** Fresh means: no known expiry, or more left than a tenth of its life (at most a minute). */
-export function isFresh(tokens: { expires_at?: number; obtained_at: number }, now: number): boolean {
+export function isFresh(
+  tokens: { expires_at?: number; obtained_at: number },
+  now: number,
+): boolean {
   if (tokens.expires_at === undefined) return true
   const lifetime = Math.max(0, tokens.expires_at - tokens.obtained_at)
   const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetime / 10)
@@ -59,7 +67,16 @@ export class TokenManager {
   /** A token that is valid now, refreshed first if it is about to expire. */
   accessToken(name: string): Promise<string> {
     const cached = this.#cache.get(name)
-    if (cached && isFresh({ obtained_at: cached.obtainedAt, ...(cached.expiresAt ? { expires_at: cached.expiresAt } : {}) }, this.#now())) {
+    if (
+      cached &&
+      isFresh(
+        {
+          obtained_at: cached.obtainedAt,
+          ...(cached.expiresAt ? { expires_at: cached.expiresAt } : {}),
+        },
+        this.#now(),
+      )
+    ) {
       return Promise.resolve(cached.token)
     }
     return this.#renew(name, undefined)
@@ -97,17 +114,30 @@ export class TokenManager {
     // Another process (or an earlier caller) may have refreshed while we waited for the lock.
     const secrets = (await this.#store.get(name)) ?? {}
     const tokens = secrets.tokens
-    if (tokens && tokens.access_token !== rejected && isFresh(tokens, this.#now()) && !secrets.loginRequired) {
+    if (
+      tokens &&
+      tokens.access_token !== rejected &&
+      isFresh(tokens, this.#now()) &&
+      !secrets.loginRequired
+    ) {
       return this.#remember(name, tokens)
     }
-    if (secrets.loginRequired) throw loginRequired(name, secrets.loginRequired.reason, secrets.loginRequired.clientRefused ? secrets.client?.client_id : undefined)
+    if (secrets.loginRequired)
+      throw loginRequired(
+        name,
+        secrets.loginRequired.reason,
+        secrets.loginRequired.clientRefused ? secrets.client?.client_id : undefined,
+      )
     const server = await this.#lookupServer(name)
     if (server.auth !== 'client_credentials') {
       if (!tokens) throw loginRequired(name, 'it has no token yet')
       if (!tokens.refresh_token) {
-        return this.#requireLogin(name, tokens.access_token === rejected
-          ? 'the server rejected the token and gave no refresh token'
-          : 'the token expired and the server gave no refresh token')
+        return this.#requireLogin(
+          name,
+          tokens.access_token === rejected
+            ? 'the server rejected the token and gave no refresh token'
+            : 'the token expired and the server gave no refresh token',
+        )
       }
     }
     const outcome = await this.#refresh({ name, server, secrets, store: this.#store })
@@ -118,11 +148,19 @@ export class TokenManager {
   }
 
   /** `refusedClient`: the refusal named the client, which is forgotten (registered by the bridge) or kept. */
-  async #requireLogin(name: string, reason: string, refusedClient?: 'forget' | 'keep'): Promise<never> {
+  async #requireLogin(
+    name: string,
+    reason: string,
+    refusedClient?: 'forget' | 'keep',
+  ): Promise<never> {
     const updated = await this.#store.update(name, (current) => {
       const next: ServerSecrets = {
         ...current,
-        loginRequired: { reason, since: new Date(this.#now()).toISOString(), ...(refusedClient === 'keep' ? { clientRefused: true } : {}) },
+        loginRequired: {
+          reason,
+          since: new Date(this.#now()).toISOString(),
+          ...(refusedClient === 'keep' ? { clientRefused: true } : {}),
+        },
       }
       if (refusedClient === 'forget') {
         delete next.client
@@ -131,11 +169,19 @@ export class TokenManager {
       return next
     })
     this.#cache.delete(name)
-    throw loginRequired(name, reason, refusedClient === 'keep' ? updated?.client?.client_id : undefined)
+    throw loginRequired(
+      name,
+      reason,
+      refusedClient === 'keep' ? updated?.client?.client_id : undefined,
+    )
   }
 
   #remember(name: string, tokens: StoredTokens): string {
-    this.#cache.set(name, { token: tokens.access_token, expiresAt: tokens.expires_at, obtainedAt: tokens.obtained_at })
+    this.#cache.set(name, {
+      token: tokens.access_token,
+      expiresAt: tokens.expires_at,
+      obtainedAt: tokens.obtained_at,
+    })
     return tokens.access_token
   }
 }

@@ -3,9 +3,18 @@
 import type { TokenStore } from './store.js'
 import type { StoredTokens } from './token.js'
 
-export async function saveTokens(store: TokenStore, name: string, tokens: StoredTokens, login: { requestedScope?: string } = {}): Promise<void> {
+export async function saveTokens(
+  store: TokenStore,
+  name: string,
+  tokens: StoredTokens,
+  login: { requestedScope?: string } = {},
+): Promise<void> {
   await store.update(name, (secrets) => {
-    const next = { ...secrets, tokens, ...(login.requestedScope ? { requestedScope: login.requestedScope } : {}) }
+    const next = {
+      ...secrets,
+      tokens,
+      ...(login.requestedScope ? { requestedScope: login.requestedScope } : {}),
+    }
     delete next.loginRequired
     return next
   })

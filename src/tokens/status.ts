@@ -13,7 +13,12 @@ export interface ServerStatus {
   tools: Record<string, string>
 }
 
-export function describeServer(name: string, entry: ServerEntry, secrets: ServerSecrets | undefined, now: number): ServerStatus {
+export function describeServer(
+  name: string,
+  entry: ServerEntry,
+  secrets: ServerSecrets | undefined,
+  now: number,
+): ServerStatus {
   const tokens = secrets?.tokens
   let state: ServerStatus['state']
   let detail: string
@@ -28,10 +33,16 @@ export function describeServer(name: string, entry: ServerEntry, secrets: Server
     detail = 'not logged in'
   } else if (tokens.expires_at !== undefined && tokens.expires_at <= now) {
     state = 'expired'
-    detail = tokens.refresh_token || entry.auth === 'client_credentials' ? 'expired (renewed on next use)' : 'expired (login required)'
+    detail =
+      tokens.refresh_token || entry.auth === 'client_credentials'
+        ? 'expired (renewed on next use)'
+        : 'expired (login required)'
   } else {
     state = 'ready'
-    detail = tokens.expires_at === undefined ? 'valid (no expiry given)' : `valid for ${formatDuration(tokens.expires_at - now)}`
+    detail =
+      tokens.expires_at === undefined
+        ? 'valid (no expiry given)'
+        : `valid for ${formatDuration(tokens.expires_at - now)}`
   }
   return {
     name,
@@ -41,7 +52,12 @@ export function describeServer(name: string, entry: ServerEntry, secrets: Server
     detail,
     expiresAt: tokens?.expires_at !== undefined ? new Date(tokens.expires_at).toISOString() : null,
     policy: entry.policy ?? 'ask',
-    tools: Object.fromEntries(Object.entries(entry.tools ?? {}).map(([tool, rule]) => [tool, typeof rule === 'string' ? rule : rule.policy])),
+    tools: Object.fromEntries(
+      Object.entries(entry.tools ?? {}).map(([tool, rule]) => [
+        tool,
+        typeof rule === 'string' ? rule : rule.policy,
+      ]),
+    ),
   }
 }
 

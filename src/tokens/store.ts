@@ -30,7 +30,10 @@ export interface TokenStore {
   get(name: string): Promise<ServerSecrets | undefined>
   all(): Promise<Record<string, ServerSecrets>>
   /** Read-modify-write under the store's lock; returning undefined forgets the server. */
-  update(name: string, change: (current: ServerSecrets) => ServerSecrets | undefined): Promise<ServerSecrets | undefined>
+  update(
+    name: string,
+    change: (current: ServerSecrets) => ServerSecrets | undefined,
+  ): Promise<ServerSecrets | undefined>
   /** Holds a per-server lock shared by every process, e.g. around a refresh. */
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T>
   /** The credential MCP clients present to the bridge itself (never an upstream token); made on first use. */

@@ -11,7 +11,10 @@ export interface StoredTokens extends OAuthTokens {
 }
 
 /** Turns a token response into what we keep: the relative `expires_in` becomes an absolute time. */
-export function fromTokenResponse(tokens: OAuthTokens & { issuer?: string }, now: number): StoredTokens {
+export function fromTokenResponse(
+  tokens: OAuthTokens & { issuer?: string },
+  now: number,
+): StoredTokens {
   const stored: StoredTokens = { ...tokens, obtained_at: now }
   if (typeof tokens.expires_in === 'number' && Number.isFinite(tokens.expires_in)) {
     stored.expires_at = now + tokens.expires_in * 1000

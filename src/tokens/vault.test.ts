@@ -25,7 +25,12 @@ describe('encrypted token store', () => {
     const paths = await tempPaths()
     const store = new EncryptedFileTokenStore(paths)
     await store.update('stripe', () => ({
-      tokens: { access_token: SECRETS.access, refresh_token: SECRETS.refresh, token_type: 'Bearer', obtained_at: 1 },
+      tokens: {
+        access_token: SECRETS.access,
+        refresh_token: SECRETS.refresh,
+        token_type: 'Bearer',
+        obtained_at: 1,
+      },
       client: { client_id: 'client-1', client_secret: SECRETS.clientSecret },
       headers: { authorization: SECRETS.header },
     }))
@@ -71,7 +76,11 @@ describe('encrypted token store', () => {
   it('serialises concurrent updates without losing any', async () => {
     const paths = await tempPaths()
     const store = new EncryptedFileTokenStore(paths)
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.update(`s${i}`, () => ({ headers: { n: String(i) } }))))
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.update(`s${i}`, () => ({ headers: { n: String(i) } })),
+      ),
+    )
     expect(Object.keys(await store.all())).toHaveLength(20)
   })
 })

@@ -43,14 +43,23 @@ export function decrypt(key: Buffer, text: string, path: string): string {
   } catch {
     throw unreadable(path, 'it is not a token store file (not JSON)')
   }
-  if (file.format !== FORMAT || file.version !== VERSION || !file.nonce || !file.tag || !file.ciphertext) {
+  if (
+    file.format !== FORMAT ||
+    file.version !== VERSION ||
+    !file.nonce ||
+    !file.tag ||
+    !file.ciphertext
+  ) {
     throw unreadable(path, 'it is not a token store file of this version')
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.nonce, 'base64'))
     decipher.setAAD(ASSOCIATED_DATA)
     decipher.setAuthTag(Buffer.from(file.tag, 'base64'))
-    return Buffer.concat([decipher.update(Buffer.from(file.ciphertext, 'base64')), decipher.final()]).toString('utf8')
+    return Buffer.concat([
+      decipher.update(Buffer.from(file.ciphertext, 'base64')),
+      decipher.final(),
+    ]).toString('utf8')
   } catch {
     throw unreadable(path, 'the key does not open it, or the file was changed')
   }
@@ -66,6 +75,9 @@ function unreadable(path: string, why: string): BridgeError {
  * The 32-byte key, made on first use when `create`. Where it lives (the OS keychain or the key
  * file) is recorded beside the key file's path, in the same home folder; see key-storage.ts.
  */
-export async function loadOrCreateKey(keyPath: string, options: { create: boolean }): Promise<Buffer> {
+export async function loadOrCreateKey(
+  keyPath: string,
+  options: { create: boolean },
+): Promise<Buffer> {
   return loadKey({ home: dirname(keyPath), key: keyPath }, options)
 }

@@ -5,8 +5,12 @@ import type { IncomingMessage } from 'node:http'
 const MAX_FORM_BYTES = 4096
 
 /** `maxBytes`: a form with more to carry (an expression of a few KB, percent-encoded) says so. */
-export async function readForm(req: IncomingMessage, maxBytes: number = MAX_FORM_BYTES): Promise<URLSearchParams | undefined> {
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined
+export async function readForm(
+  req: IncomingMessage,
+  maxBytes: number = MAX_FORM_BYTES,
+): Promise<URLSearchParams | undefined> {
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+    return undefined
   let body = ''
   for await (const chunk of req as AsyncIterable<Buffer>) {
     body += chunk.toString('utf8')

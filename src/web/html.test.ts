@@ -6,7 +6,9 @@ describe('html template', () => {
     const hostile = '<img src=x onerror=alert(1)>"\'&'
     const out = html`<p title="${hostile}">${hostile}</p>`.text
     expect(out).not.toContain('<img')
-    expect(out).toBe('<p title="&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;">&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;</p>')
+    expect(out).toBe(
+      '<p title="&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;">&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;</p>',
+    )
   })
 
   it('passes nested templates and lists through unescaped once', () => {

@@ -7,11 +7,21 @@ const NOW = Date.UTC(2026, 11, 3, 11, 0, 0, 123)
 describe('times on the pages', () => {
   it('shows local time to the minute with a relative time, in the given zone', () => {
     const expiry = NOW + 42 * 60_000 + 30_000
-    expect(describeLocalTime(expiry, { now: NOW, timeZone: 'Europe/Berlin' })).toBe('12:42 (in 42 min)')
-    expect(describeLocalTime(expiry, { now: NOW, timeZone: 'America/New_York' })).toBe('06:42 (in 42 min)')
-    expect(describeLocalTime(NOW - 3 * 3_600_000, { now: NOW, timeZone: 'Europe/Berlin' })).toBe('09:00 (3 h ago)')
-    expect(describeLocalTime(NOW + 20 * 3_600_000, { now: NOW, timeZone: 'Europe/Berlin' })).toBe('tomorrow 08:00 (in 20 h)')
-    expect(describeLocalTime(NOW + 3 * 86_400_000, { now: NOW, timeZone: 'Europe/Berlin' })).toBe('6 Dec 2026 12:00 (in 3 days)')
+    expect(describeLocalTime(expiry, { now: NOW, timeZone: 'Europe/Berlin' })).toBe(
+      '12:42 (in 42 min)',
+    )
+    expect(describeLocalTime(expiry, { now: NOW, timeZone: 'America/New_York' })).toBe(
+      '06:42 (in 42 min)',
+    )
+    expect(describeLocalTime(NOW - 3 * 3_600_000, { now: NOW, timeZone: 'Europe/Berlin' })).toBe(
+      '09:00 (3 h ago)',
+    )
+    expect(describeLocalTime(NOW + 20 * 3_600_000, { now: NOW, timeZone: 'Europe/Berlin' })).toBe(
+      'tomorrow 08:00 (in 20 h)',
+    )
+    expect(describeLocalTime(NOW + 3 * 86_400_000, { now: NOW, timeZone: 'Europe/Berlin' })).toBe(
+      '6 Dec 2026 12:00 (in 3 days)',
+    )
   })
 
   it('uses the process time zone (TZ) when none is given', () => {

@@ -27,20 +27,41 @@ export function relativeTime(deltaMs: number): string {
   // Whole minutes, cut down as the clock is: 42.5 min ahead reads "in 42 min", like 12:42 does.
   const minutes = Math.floor(Math.abs(deltaMs) / 60_000)
   if (minutes === 0) return 'just now'
-  const span = minutes < 90 ? `${minutes} min` : minutes < 36 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} days`
+  const span =
+    minutes < 90
+      ? `${minutes} min`
+      : minutes < 36 * 60
+        ? `${Math.round(minutes / 60)} h`
+        : `${Math.round(minutes / 1440)} days`
   return deltaMs > 0 ? `in ${span}` : `${span} ago`
 }
 
 function clock(at: number, timeZone: string | undefined): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...(timeZone ? { timeZone } : {}) }).format(at)
+  return new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(at)
 }
 
 /** The day, named only when it is not today. */
 function localDay(at: number, options: LocalTimeOptions): string | undefined {
-  const day = (ms: number) => new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).format(ms)
+  const day = (ms: number) =>
+    new Intl.DateTimeFormat('en-CA', {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+    }).format(ms)
   const target = day(at)
   if (target === day(options.now)) return undefined
   if (target === day(options.now + 86_400_000)) return 'tomorrow'
   if (target === day(options.now - 86_400_000)) return 'yesterday'
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).format(at)
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+  }).format(at)
 }

@@ -9,9 +9,23 @@ export function send(res: ServerResponse, status: number, body: string): void {
 }
 
 export function sendNotFound(res: ServerResponse): void {
-  send(res, 404, page('Not found', html`<h1>Not found</h1><p>MCP servers are at <code>/mcp/&lt;name&gt;</code>; the dashboard is at <a href="/">/</a>.</p>`))
+  send(
+    res,
+    404,
+    page(
+      'Not found',
+      html`<h1>Not found</h1><p>MCP servers are at <code>/mcp/&lt;name&gt;</code>; the dashboard is at <a href="/">/</a>.</p>`,
+    ),
+  )
 }
 
 export function sendLoginNeeded(res: ServerResponse): void {
-  send(res, 401, page('Log in', html`<h1>Open the login link</h1><p>For your safety the dashboard needs a one-time login link, such as the one <code>${command('start')}</code> printed. ${freshLoginLinkHint()}</p>`))
+  send(
+    res,
+    401,
+    page(
+      'Log in',
+      html`<h1>Open the login link</h1><p>For your safety the dashboard needs a one-time login link, such as the one <code>${command('start')}</code> printed. ${freshLoginLinkHint()}</p>`,
+    ),
+  )
 }

@@ -3,7 +3,10 @@
 import type { Readable } from 'node:stream'
 
 /** The whole stream, or undefined as soon as it passes `limit` bytes (the rest is drained). */
-export function readAll(stream: Readable, limit = Number.POSITIVE_INFINITY): Promise<Buffer | undefined> {
+export function readAll(
+  stream: Readable,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let total = 0
@@ -18,7 +21,15 @@ export function readAll(stream: Readable, limit = Number.POSITIVE_INFINITY): Pro
       }
       chunks.push(chunk)
     })
-    stream.once('end', () => resolve(overflow ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total)))
+    stream.once('end', () =>
+      resolve(
+        overflow
+          ? undefined
+          : chunks.length === 1
+            ? (chunks[0] as Buffer)
+            : Buffer.concat(chunks, total),
+      ),
+    )
     stream.once('error', reject)
     stream.once('aborted', () => reject(new Error('The request was aborted.')))
   })

@@ -67,7 +67,9 @@ describe('add, then start, then call tools', () => {
     bridge = await startBridgeProcess(env)
     const client = await connect(`${bridge.url}/mcp/demo`)
     const tools = await client.listTools()
-    expect(tools.tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'add', 'whoami']))
+    expect(tools.tools.map((tool) => tool.name)).toEqual(
+      expect.arrayContaining(['echo', 'add', 'whoami']),
+    )
     expect(text(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } }))).toBe('5')
     await client.close()
   })
@@ -78,12 +80,16 @@ describe('add, then start, then call tools', () => {
     // the old one, and the bridge refreshes after that rejection.
     fixture.announceExpiresIn(2)
     await fixture.expireAccessTokens()
-    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'short-lived token' } }))).toBe('short-lived token')
+    expect(
+      text(await client.callTool({ name: 'echo', arguments: { text: 'short-lived token' } })),
+    ).toBe('short-lived token')
     await new Promise((resolveWait) => setTimeout(resolveWait, 2_200)) // the announced lifetime
     await fixture.expireAccessTokens()
     const refreshesBefore = fixture.stats.refreshGrants
     const refusalsBefore = fixture.stats.mcpUnauthorized
-    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'after expiry' } }))).toBe('after expiry')
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'after expiry' } }))).toBe(
+      'after expiry',
+    )
     expect(fixture.stats.refreshGrants).toBe(refreshesBefore + 1)
     // Ahead of expiry: the expired token never reached the server.
     expect(fixture.stats.mcpUnauthorized).toBe(refusalsBefore)
@@ -96,7 +102,10 @@ describe('add, then start, then call tools', () => {
     await reloaded
     const client = await connect(`${bridge!.url}/mcp/demo`)
     const calls = fixture.stats.toolCalls
-    const result = (await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })) as { isError?: boolean; content: Array<{ text: string }> }
+    const result = (await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })) as {
+      isError?: boolean
+      content: Array<{ text: string }>
+    }
     expect(result.isError).toBe(true)
     expect(result.content[0]?.text).toMatch(/denied by policy/)
     expect(fixture.stats.toolCalls).toBe(calls)
@@ -113,8 +122,21 @@ describe('add, then start, then call tools', () => {
     expect(token.code).toBe(0)
     const response = await fetch(fixture.mcpUrl, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token.stdout.trim()}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      headers: {
+        authorization: `Bearer ${token.stdout.trim()}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 't', version: '1' },
+        },
+      }),
     })
     expect(response.status).toBe(200)
     await response.body?.cancel()

@@ -9,7 +9,10 @@ export async function pending(bridge: Pick<RunningCli, 'url'>): Promise<PendingC
 }
 
 /** Polls the bridge's list of held calls until it holds at least `count`. */
-export async function waitForPending(bridge: Pick<RunningCli, 'url'>, count: number): Promise<PendingCall[]> {
+export async function waitForPending(
+  bridge: Pick<RunningCli, 'url'>,
+  count: number,
+): Promise<PendingCall[]> {
   for (;;) {
     const calls = await pending(bridge)
     if (calls.length >= count) return calls
@@ -18,8 +21,16 @@ export async function waitForPending(bridge: Pick<RunningCli, 'url'>, count: num
 }
 
 /** Decides a held call; resolves with the HTTP status of the answer. */
-export async function decide(bridge: Pick<RunningCli, 'url'>, id: string, decision: 'approve' | 'deny'): Promise<number> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision }) })
+export async function decide(
+  bridge: Pick<RunningCli, 'url'>,
+  id: string,
+  decision: 'approve' | 'deny',
+): Promise<number> {
+  const response = await fetch(`${bridge.url}/approvals/api/decide`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, decision }),
+  })
   await response.body?.cancel()
   return response.status
 }

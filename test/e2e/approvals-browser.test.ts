@@ -26,7 +26,13 @@ declare const document: {
   body: { append(node: unknown): void }
   querySelector(selector: string): { textContent: string | null } | null
   createElement: {
-    (tag: 'form'): { method: string; enctype: string; action: string; append(node: unknown): void; submit(): void }
+    (tag: 'form'): {
+      method: string
+      enctype: string
+      action: string
+      append(node: unknown): void
+      submit(): void
+    }
     (tag: 'input'): { name: string; value: string }
   }
   hasFocus(): boolean
@@ -48,7 +54,11 @@ async function startHostileServer(): Promise<{ url: string; close(): Promise<voi
   const sessions = new Map<string, StreamableHTTPServerTransport>()
   const build = () => {
     const server = new McpServer({ name: 'hostile', version: '1.0.0' })
-    server.registerTool('lookup', { description: HOSTILE_DESCRIPTION, inputSchema: { q: z.string() } }, ({ q }) => ({ content: [{ type: 'text' as const, text: `found ${q}` }] }))
+    server.registerTool(
+      'lookup',
+      { description: HOSTILE_DESCRIPTION, inputSchema: { q: z.string() } },
+      ({ q }) => ({ content: [{ type: 'text' as const, text: `found ${q}` }] }),
+    )
     return server
   }
   const http: Server = createServer((req, res) => {
@@ -56,7 +66,10 @@ async function startHostileServer(): Promise<{ url: string; close(): Promise<voi
       const id = req.headers['mcp-session-id']
       let transport = typeof id === 'string' ? sessions.get(id) : undefined
       if (!transport) {
-        const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (newId) => void sessions.set(newId, created) })
+        const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: randomUUID,
+          onsessioninitialized: (newId) => void sessions.set(newId, created),
+        })
         await build().connect(created)
         transport = created
       }
@@ -77,15 +90,20 @@ async function startHostileServer(): Promise<{ url: string; close(): Promise<voi
 
 /** A page on another loopback origin: the "other site" in the cross-origin test. */
 async function startOtherSite(): Promise<{ port: number; close(): Promise<void> }> {
-  const http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other site</title><p>other site</p>'))
+  const http = createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>other site</title><p>other site</p>'),
+  )
   http.listen(0, '127.0.0.1')
   await once(http, 'listening')
   return {
     port: (http.address() as AddressInfo).port,
-    close: () => new Promise((resolveClose) => {
-      http.closeAllConnections()
-      http.close(() => resolveClose())
-    }),
+    close: () =>
+      new Promise((resolveClose) => {
+        http.closeAllConnections()
+        http.close(() => resolveClose())
+      }),
   }
 }
 
@@ -113,7 +131,9 @@ describe('the approvals page in Chromium', () => {
     expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'ask'], env)).code).toBe(0)
     expect((await runCli(['add', 'hostile', hostile.url, '--policy', 'ask'], env)).code).toBe(0)
     bridge = await startBridgeProcess(env, [], { auth: true })
-    const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as { headers: { Authorization: string } }
+    const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as {
+      headers: { Authorization: string }
+    }
     authorization = connect.headers.Authorization
 
     const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
@@ -124,7 +144,9 @@ describe('the approvals page in Chromium', () => {
     const login = await context.newPage()
     await login.goto(link)
     expect(new URL(login.url()).pathname).toBe('/')
-    expect((await context.cookies(base)).map((cookie) => cookie.name)).toContain('mcp_oauth_bridge_session')
+    expect((await context.cookies(base)).map((cookie) => cookie.name)).toContain(
+      'mcp_oauth_bridge_session',
+    )
     await login.close()
   }, 60_000)
 
@@ -156,40 +178,63 @@ describe('the approvals page in Chromium', () => {
 
   async function mcpClient(server = 'open', name = 'approvals-e2e'): Promise<Client> {
     const client = new Client({ name, version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/${server}`), { requestInit: { headers: { Authorization: authorization } } }))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/${server}`), {
+        requestInit: { headers: { Authorization: authorization } },
+      }),
+    )
     // The bridge learns tool descriptions from the tools/list answers that pass through it.
     await client.listTools()
     clients.push(client)
     return client
   }
 
-  function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> {
+  function callTool(
+    client: Client,
+    name: string,
+    args: Record<string, unknown>,
+  ): Promise<ToolResult> {
     return client.callTool({ name, arguments: args }) as Promise<ToolResult>
   }
 
   function card(page: Page, tool: string): Locator {
-    return page.locator('article.card').filter({ has: page.locator('h2', { hasText: new RegExp(`^${tool}$`) }) })
+    return page
+      .locator('article.card')
+      .filter({ has: page.locator('h2', { hasText: new RegExp(`^${tool}$`) }) })
   }
 
   async function pending(): Promise<Array<{ id: string; tool: string; arguments: unknown }>> {
-    const response = await fetch(`${bridge.url}/approvals/api/pending`, { headers: { authorization } })
-    return ((await response.json()) as { pending: Array<{ id: string; tool: string; arguments: unknown }> }).pending
+    const response = await fetch(`${bridge.url}/approvals/api/pending`, {
+      headers: { authorization },
+    })
+    return (
+      (await response.json()) as {
+        pending: Array<{ id: string; tool: string; arguments: unknown }>
+      }
+    ).pending
   }
 
-  async function waitForPending(count: number): Promise<Array<{ id: string; tool: string; arguments: unknown }>> {
+  async function waitForPending(
+    count: number,
+  ): Promise<Array<{ id: string; tool: string; arguments: unknown }>> {
     const deadline = Date.now() + 5_000
     for (;;) {
       const calls = await pending()
       if (calls.length === count) return calls
-      if (Date.now() > deadline) throw new Error(`Expected ${count} held calls, found ${JSON.stringify(calls)}`)
+      if (Date.now() > deadline)
+        throw new Error(`Expected ${count} held calls, found ${JSON.stringify(calls)}`)
       await new Promise((resolveWait) => setTimeout(resolveWait, 50))
     }
   }
 
   async function waitForTitle(page: Page, title: string): Promise<void> {
-    await page.waitForFunction((expected) => document.title === expected, title, { timeout: 5_000 }).catch(async () => {
-      throw new Error(`The title stayed ${JSON.stringify(await page.title())}, not ${JSON.stringify(title)}`)
-    })
+    await page
+      .waitForFunction((expected) => document.title === expected, title, { timeout: 5_000 })
+      .catch(async () => {
+        throw new Error(
+          `The title stayed ${JSON.stringify(await page.title())}, not ${JSON.stringify(title)}`,
+        )
+      })
   }
 
   it('shows a held call live (server, tool, description, arguments, client, wait) and Approve runs it upstream', async () => {
@@ -207,7 +252,11 @@ describe('the approvals page in Chromium', () => {
     expect(await held.locator('pre').textContent()).toBe(JSON.stringify({ a: 2, b: 40 }, null, 2))
     expect(await held.locator('.meta').textContent()).toContain('claude-code-e2e')
     expect(await held.locator('.waited').textContent()).toMatch(/^waiting \d+ s$/)
-    await page.waitForFunction(() => /waiting [1-9]\d* s/.test(document.querySelector('.waited')?.textContent ?? ''), undefined, { timeout: 4_000 })
+    await page.waitForFunction(
+      () => /waiting [1-9]\d* s/.test(document.querySelector('.waited')?.textContent ?? ''),
+      undefined,
+      { timeout: 4_000 },
+    )
     expect(await page.title()).toBe(`(1) ${TITLE}`)
     expect(fixture.stats.toolCalls).toBe(before)
 
@@ -274,10 +323,16 @@ describe('the approvals page in Chromium', () => {
     expect((await call).isError).toBeFalsy()
     await held.waitFor({ state: 'detached' })
 
-    const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as { servers: { open: { tools: Record<string, unknown> } } }
+    const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as {
+      servers: { open: { tools: Record<string, unknown> } }
+    }
     expect(config.servers.open.tools.whoami).toEqual({
       policy: 'allow',
-      approvedDefinition: { fingerprint: expect.any(String), description: "The access token's subject", inputSchema: expect.objectContaining({ type: 'object' }) },
+      approvedDefinition: {
+        fingerprint: expect.any(String),
+        description: "The access token's subject",
+        inputSchema: expect.objectContaining({ type: 'object' }),
+      },
     })
     await bridge.waitForOutput(/config\.json changed: reloaded/, reloaded)
 
@@ -290,7 +345,9 @@ describe('the approvals page in Chromium', () => {
     expect((again as ToolResult).isError).toBeFalsy()
     expect(fixture.stats.toolCalls).toBe(before + 1)
     expect(await page.locator('article.card').count()).toBe(0)
-    expect(await page.locator('#recent').textContent()).toContain('whoami on open: approved and always allowed here')
+    expect(await page.locator('#recent').textContent()).toContain(
+      'whoami on open: approved and always allowed here',
+    )
   })
 
   it('keeps two tabs in sync: a call decided in one disappears from the other', async () => {
@@ -304,7 +361,9 @@ describe('the approvals page in Chromium', () => {
     expect((await call).content[0]?.text).toBe('2')
     await card(two, 'add').waitFor({ state: 'detached' })
     await waitForTitle(two, TITLE)
-    expect(await two.locator('#recent').textContent()).toContain('add on open: approved on an approvals page')
+    expect(await two.locator('#recent').textContent()).toContain(
+      'add on open: approved on an approvals page',
+    )
 
     // A tab opened while calls wait shows them from the first snapshot, in arrival order.
     const a = callTool(client, 'echo', { text: 'older' })
@@ -324,7 +383,10 @@ describe('the approvals page in Chromium', () => {
   it('shows hostile descriptions, arguments and client names as text; nothing becomes markup', async () => {
     const page = await openApprovals()
     const client = await mcpClient('hostile', HOSTILE)
-    const call = callTool(client, 'lookup', { q: HOSTILE, nested: { html: '<b>bold</b><script>window.__pwned=3</script>' } })
+    const call = callTool(client, 'lookup', {
+      q: HOSTILE,
+      nested: { html: '<b>bold</b><script>window.__pwned=3</script>' },
+    })
     const held = card(page, 'lookup')
     await held.waitFor()
     expect(await held.locator('.desc').first().textContent()).toBe(HOSTILE_DESCRIPTION)
@@ -332,7 +394,9 @@ describe('the approvals page in Chromium', () => {
     expect(await held.locator('.meta strong').textContent()).toBe(HOSTILE)
     expect(await page.locator('img').count()).toBe(0)
     expect(await page.locator('article b, article script').count()).toBe(0)
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined()
 
     await held.getByRole('button', { name: 'Deny', exact: true }).click()
     expect((await call).isError).toBe(true)
@@ -343,10 +407,19 @@ describe('the approvals page in Chromium', () => {
     const client = await mcpClient()
     // An earlier "always allow" of echo, for a definition that differs from what the server says now.
     const path = join(home, 'config.json')
-    const config = JSON.parse(await readFile(path, 'utf8')) as { servers: { open: { tools?: Record<string, unknown> } } }
+    const config = JSON.parse(await readFile(path, 'utf8')) as {
+      servers: { open: { tools?: Record<string, unknown> } }
+    }
     config.servers.open.tools = {
       ...config.servers.open.tools,
-      echo: { policy: 'allow', approvedDefinition: { fingerprint: 'stale', description: `Old wording ${HOSTILE}`, inputSchema: { type: 'object', properties: { text: { type: 'string' } } } } },
+      echo: {
+        policy: 'allow',
+        approvedDefinition: {
+          fingerprint: 'stale',
+          description: `Old wording ${HOSTILE}`,
+          inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+        },
+      },
     }
     const reloaded = bridge.output().length
     await writeFile(`${path}.tmp`, JSON.stringify(config, null, 2), { mode: 0o600 })
@@ -357,7 +430,9 @@ describe('the approvals page in Chromium', () => {
     const held = card(page, 'echo')
     await held.waitFor()
     const notice = held.locator('.notice')
-    expect(await notice.locator('strong').textContent()).toBe('This tool changed since you chose to always allow it')
+    expect(await notice.locator('strong').textContent()).toBe(
+      'This tool changed since you chose to always allow it',
+    )
     const [then, now] = await notice.locator('.compare > div').all()
     expect(await then!.locator('.desc').textContent()).toBe(`Old wording ${HOSTILE}`)
     expect(await then!.locator('pre').textContent()).toContain('"properties"')
@@ -407,7 +482,12 @@ describe('the approvals page in Chromium', () => {
       const call = callTool(client, 'echo', { text: 'ping' })
       await card(page, 'echo').waitFor()
       const shown = await page.evaluate(() => (window as unknown as { __shown: unknown[] }).__shown)
-      expect(shown).toEqual([{ title: 'Approve echo on open?', body: 'notifier wants to run it. Open the approvals page to decide.' }])
+      expect(shown).toEqual([
+        {
+          title: 'Approve echo on open?',
+          body: 'notifier wants to run it. Open the approvals page to decide.',
+        },
+      ])
       await card(page, 'echo').getByRole('button', { name: 'Deny', exact: true }).click()
       expect((await call).isError).toBe(true)
     } finally {
@@ -420,7 +500,9 @@ describe('the approvals page in Chromium', () => {
     const client = await mcpClient()
     const before = fixture.stats.toolCalls
     let settled = false
-    const call = callTool(client, 'echo', { text: 'from a hostile site' }).finally(() => (settled = true))
+    const call = callTool(client, 'echo', { text: 'from a hostile site' }).finally(
+      () => (settled = true),
+    )
     await card(page, 'echo').waitFor()
     const [held] = await pending()
     expect(held?.tool).toBe('echo')
@@ -434,41 +516,57 @@ describe('the approvals page in Chromium', () => {
         const attacker = await context.newPage()
         pages.push(attacker)
         await attacker.goto(`http://${host}:${other.port}/`)
-        const outcome = await attacker.evaluate(async ({ bridge, id }) => {
-          const body = JSON.stringify({ id, decision: 'approve', always: true })
-          const attempt = async (init: RequestInit) => {
-            try {
-              const response = await fetch(`${bridge}/approvals/api/decide`, { method: 'POST', credentials: 'include', body, ...init })
-              return response.type === 'opaque' ? 'opaque' : response.status
-            } catch {
-              return 'blocked'
+        const outcome = await attacker.evaluate(
+          async ({ bridge, id }) => {
+            const body = JSON.stringify({ id, decision: 'approve', always: true })
+            const attempt = async (init: RequestInit) => {
+              try {
+                const response = await fetch(`${bridge}/approvals/api/decide`, {
+                  method: 'POST',
+                  credentials: 'include',
+                  body,
+                  ...init,
+                })
+                return response.type === 'opaque' ? 'opaque' : response.status
+              } catch {
+                return 'blocked'
+              }
             }
-          }
-          return {
-            json: await attempt({ headers: { 'content-type': 'application/json', 'x-csrf-token': 'guess' } }),
-            simple: await attempt({ headers: { 'content-type': 'text/plain' } }),
-            noCors: await attempt({ mode: 'no-cors', headers: { 'content-type': 'text/plain' } }),
-            read: await fetch(`${bridge}/approvals/api/pending`, { credentials: 'include' }).then((response) => response.text(), () => 'blocked'),
-          }
-        }, { bridge: base, id })
+            return {
+              json: await attempt({
+                headers: { 'content-type': 'application/json', 'x-csrf-token': 'guess' },
+              }),
+              simple: await attempt({ headers: { 'content-type': 'text/plain' } }),
+              noCors: await attempt({ mode: 'no-cors', headers: { 'content-type': 'text/plain' } }),
+              read: await fetch(`${bridge}/approvals/api/pending`, { credentials: 'include' }).then(
+                (response) => response.text(),
+                () => 'blocked',
+              ),
+            }
+          },
+          { bridge: base, id },
+        )
         expect(outcome.json).toBe('blocked')
         expect(outcome.simple).toBe('blocked')
         expect(outcome.noCors).toBe('opaque')
         expect(outcome.read).toBe('blocked')
 
         // A plain form POST (text/plain can carry a JSON-looking body), submitted top-level.
-        await attacker.evaluate(({ bridge, id }) => {
-          const form = document.createElement('form')
-          form.method = 'POST'
-          form.enctype = 'text/plain'
-          form.action = `${bridge}/approvals/api/decide`
-          const input = document.createElement('input')
-          input.name = `{"id":"${id}","decision":"approve","x":"`
-          input.value = '"}'
-          form.append(input)
-          document.body.append(form)
-          form.submit()
-        }, { bridge: base, id })
+        await attacker.evaluate(
+          ({ bridge, id }) => {
+            const form = document.createElement('form')
+            form.method = 'POST'
+            form.enctype = 'text/plain'
+            form.action = `${bridge}/approvals/api/decide`
+            const input = document.createElement('input')
+            input.name = `{"id":"${id}","decision":"approve","x":"`
+            input.value = '"}'
+            form.append(input)
+            document.body.append(form)
+            form.submit()
+          },
+          { bridge: base, id },
+        )
         await attacker.waitForURL(`${base}/approvals/api/decide`)
         expect(await attacker.locator('body').textContent()).not.toContain('"ok":true')
       }
@@ -493,7 +591,12 @@ describe('the approvals page in Chromium', () => {
     const page = await context.newPage()
     pages.push(page)
     await page.route('**/approvals/api/events', (route) =>
-      route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `event: snapshot\ndata: ${JSON.stringify({ pending: snapshot })}\n\n` }))
+      route.fulfill({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: `event: snapshot\ndata: ${JSON.stringify({ pending: snapshot })}\n\n`,
+      }),
+    )
     await page.goto(`${base}/approvals`)
     const held = card(page, 'echo')
     await held.waitFor()
@@ -505,7 +608,10 @@ describe('the approvals page in Chromium', () => {
     expect(await approve.isEnabled()).toBe(true)
     await page.unroute('**/approvals/api/decide')
 
-    const denied = await runCli(['approvals', 'deny', snapshot[0]!.id, '--port', new URL(bridge.url).port], env)
+    const denied = await runCli(
+      ['approvals', 'deny', snapshot[0]!.id, '--port', new URL(bridge.url).port],
+      env,
+    )
     expect(denied.code, denied.stderr).toBe(0)
     expect((await call).isError).toBe(true)
     await approve.click()

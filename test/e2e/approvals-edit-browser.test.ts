@@ -8,16 +8,24 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { launchChromium } from '../fixtures/chromium.js'
-import { startEchoArgumentsServer, type EchoArgumentsServer } from '../fixtures/echo-arguments-server.js'
+import {
+  startEchoArgumentsServer,
+  type EchoArgumentsServer,
+} from '../fixtures/echo-arguments-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
 
 // Functions given to page.evaluate run in Chromium; the project compiles without the DOM library.
 declare const window: { __pwned?: unknown }
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-const NOTE_START = 'Note from the bridge: before approving this call, the person changed its arguments, and the tool ran with the changed ones, not the ones you sent. '
+const NOTE_START =
+  'Note from the bridge: before approving this call, the person changed its arguments, and the tool ran with the changed ones, not the ones you sent. '
 
-type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }>; structuredContent?: unknown }
+type ToolResult = {
+  isError?: boolean
+  content: Array<{ type: string; text: string }>
+  structuredContent?: unknown
+}
 
 describe('editing arguments on the approvals page in Chromium', () => {
   let browser: Browser
@@ -34,7 +42,11 @@ describe('editing arguments on the approvals page in Chromium', () => {
     const env = cliEnv(await makeHome())
     expect((await runCli(['add', 'hotel', hotel.url, '--policy', 'ask'], env)).code).toBe(0)
     bridge = await startBridgeProcess(env, [], { auth: true })
-    authorization = (JSON.parse((await runCli(['connect', 'hotel', '--json'], env)).stdout) as { headers: { Authorization: string } }).headers.Authorization
+    authorization = (
+      JSON.parse((await runCli(['connect', 'hotel', '--json'], env)).stdout) as {
+        headers: { Authorization: string }
+      }
+    ).headers.Authorization
     const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
     await bridge.waitForOutput(pattern, 0)
     const link = pattern.exec(bridge.output())![1]!
@@ -44,7 +56,11 @@ describe('editing arguments on the approvals page in Chromium', () => {
     await login.goto(link)
     await login.close()
     client = new Client({ name: 'edit-browser-e2e', version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/hotel`), { requestInit: { headers: { Authorization: authorization } } }))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/hotel`), {
+        requestInit: { headers: { Authorization: authorization } },
+      }),
+    )
     await client.listTools() // the bridge learns book's input schema
   }, 60_000)
 
@@ -56,7 +72,9 @@ describe('editing arguments on the approvals page in Chromium', () => {
   })
 
   async function heldCount(): Promise<number> {
-    const response = await fetch(`${bridge.url}/approvals/api/pending`, { headers: { authorization } })
+    const response = await fetch(`${bridge.url}/approvals/api/pending`, {
+      headers: { authorization },
+    })
     return ((await response.json()) as { pending: unknown[] }).pending.length
   }
 
@@ -72,18 +90,35 @@ describe('editing arguments on the approvals page in Chromium', () => {
 
   it('invalid JSON, then a schema error with its path, keep the call held; a valid edit is approved and the client gets its result plus the note', async () => {
     const page = await openApprovals()
-    const call = client.callTool({ name: 'book', arguments: { city: 'Paris', nights: 3, note: HOSTILE } }) as Promise<ToolResult>
-    const card = page.locator('article.card').filter({ has: page.locator('h2', { hasText: /^book$/ }) })
+    const call = client.callTool({
+      name: 'book',
+      arguments: { city: 'Paris', nights: 3, note: HOSTILE },
+    }) as Promise<ToolResult>
+    const card = page
+      .locator('article.card')
+      .filter({ has: page.locator('h2', { hasText: /^book$/ }) })
     await card.waitFor()
 
     await card.getByRole('button', { name: 'Edit arguments' }).click()
     const editor = card.getByLabel('Edited arguments (JSON)')
-    await expect.poll(() => editor.evaluate((node) => node === (node as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).toBe(true)
+    await expect
+      .poll(() =>
+        editor.evaluate(
+          (node) =>
+            node ===
+            (node as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+        ),
+      )
+      .toBe(true)
     // Hostile HTML in the arguments is text in the editor: no element made of it, no script run.
-    expect(await editor.inputValue()).toBe(JSON.stringify({ city: 'Paris', nights: 3, note: HOSTILE }, null, 2))
+    expect(await editor.inputValue()).toBe(
+      JSON.stringify({ city: 'Paris', nights: 3, note: HOSTILE }, null, 2),
+    )
     expect(await card.locator('img, script').count()).toBe(0)
     expect(await page.evaluate(() => window.__pwned)).toBeUndefined()
-    await expect.poll(async () => card.locator('.schema-note').textContent()).toBe("Checked against the tool's input schema.")
+    await expect
+      .poll(async () => card.locator('.schema-note').textContent())
+      .toBe("Checked against the tool's input schema.")
 
     const errors = card.locator('.edit-errors li')
     await editor.fill('{"city": "Lyon", "nights": ')
@@ -108,7 +143,10 @@ describe('editing arguments on the approvals page in Chromium', () => {
     const result = await call
     expect(hotel.received).toEqual([{ city: 'Lyon', nights: 2, note: HOSTILE }])
     expect(result.content).toEqual([
-      { type: 'text', text: `booked ${JSON.stringify({ city: 'Lyon', nights: 2, note: HOSTILE })}` },
+      {
+        type: 'text',
+        text: `booked ${JSON.stringify({ city: 'Lyon', nights: 2, note: HOSTILE })}`,
+      },
       { type: 'text', text: `${NOTE_START}$.city: "Paris" → "Lyon"; $.nights: 3 → 2.` },
     ])
     expect(result.structuredContent).toEqual({ city: 'Lyon', nights: 2, note: HOSTILE })

@@ -7,19 +7,32 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
-import { cliEnv, makeHome, runCli, spawnCli, startBridgeProcess, waitForBridgeConfig, type InteractiveCli, type RunningCli } from './cli-process.js'
+import {
+  cliEnv,
+  makeHome,
+  runCli,
+  spawnCli,
+  startBridgeProcess,
+  waitForBridgeConfig,
+  type InteractiveCli,
+  type RunningCli,
+} from './cli-process.js'
 import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
 /** Text that would steer a terminal: clear screen, window title, bell, 8-bit CSI, a bidi override, CR, NUL, DEL. */
-const HOSTILE = 'clear\u001b[2J\u001b]0;owned\u0007 red\u009b31m rev\u202egnp.exe over\rwrite nul\u0000 del\u007f'
+const HOSTILE =
+  'clear\u001b[2J\u001b]0;owned\u0007 red\u009b31m rev\u202egnp.exe over\rwrite nul\u0000 del\u007f'
 const STEERING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
-
 
 /** Output after the `count`th question, so a pattern matches what came for that call only. */
 function afterQuestion(watch: InteractiveCli, count: number): string {
-  return watch.output().split(/^Approve .*$/m).slice(count).join('')
+  return watch
+    .output()
+    .split(/^Approve .*$/m)
+    .slice(count)
+    .join('')
 }
 
 async function startWatch(env: NodeJS.ProcessEnv, args: string[] = []): Promise<InteractiveCli> {
@@ -57,12 +70,16 @@ describe('approvals watch', () => {
       const second = client.callTool({ name: 'add', arguments: { a: 2, b: 3 } })
       await waitForPending(bridge, 2)
 
-      await watch.waitFor(/Approve echo on up\?.*\[y\] approve {2}\[n\] deny {2}\[a\] always allow this tool/)
+      await watch.waitFor(
+        /Approve echo on up\?.*\[y\] approve {2}\[n\] deny {2}\[a\] always allow this tool/,
+      )
       const shown = watch.output()
       expect(shown).toMatch(/^up › echo$/m)
       expect(shown).toMatch(/from watch-e2e · waiting \d+ s · call [0-9a-f]{18}/)
       expect(shown).toMatch(/^ {4}\{\n {6}"text": "first call"\n {4}\}$/m) // pretty JSON, as the page shows it
-      const description = (await client.listTools()).tools.find((tool) => tool.name === 'echo')?.description
+      const description = (await client.listTools()).tools.find(
+        (tool) => tool.name === 'echo',
+      )?.description
       expect(description).toBeTruthy()
       expect(shown).toContain(`  ${description}`)
 
@@ -94,7 +111,11 @@ describe('approvals watch', () => {
       await watch.waitFor(/— echo on up is no longer waiting: approved from another terminal\./)
 
       const abort = new AbortController()
-      const cancelled = client.callTool({ name: 'echo', arguments: { text: 'cancelled by client' } }, undefined, { signal: abort.signal }).catch(() => 'aborted')
+      const cancelled = client
+        .callTool({ name: 'echo', arguments: { text: 'cancelled by client' } }, undefined, {
+          signal: abort.signal,
+        })
+        .catch(() => 'aborted')
       await watch.waitFor(/"cancelled by client"[\s\S]*Approve echo on up\?/)
       abort.abort()
       expect(await cancelled).toBe('aborted')
@@ -118,7 +139,9 @@ describe('approvals watch', () => {
       const shown = watch.output()
       expect(shown).not.toMatch(STEERING)
       expect(shown).toContain('from evil\\u001b[31m\\nfake line · waiting')
-      expect(shown).toContain('"text": "clear\\u001b[2J\\u001b]0;owned\\u0007 red\\u009b31m rev\\u202egnp.exe over\\rwrite nul\\u0000 del\\u007f"')
+      expect(shown).toContain(
+        '"text": "clear\\u001b[2J\\u001b]0;owned\\u0007 red\\u009b31m rev\\u202egnp.exe over\\rwrite nul\\u0000 del\\u007f"',
+      )
       watch.type('n')
       expect(((await call) as ToolResult).isError).toBe(true)
       await watch.waitFor(/✔ Denied echo on up\./)
@@ -135,10 +158,16 @@ describe('approvals watch', () => {
     try {
       const late = client.callTool({ name: 'add', arguments: { a: 1, b: 1 } })
       await watch.waitFor(/"tool":"add"[^\n]*\n/)
-      const lines = watch.output().split('\n').filter((line) => line.startsWith('{'))
+      const lines = watch
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
       expect(lines).toHaveLength(2)
       const calls = lines.map((line) => JSON.parse(line) as PendingCall)
-      expect(calls.map((call) => [call.tool, call.arguments])).toEqual([['echo', { text: HOSTILE }], ['add', { a: 1, b: 1 }]])
+      expect(calls.map((call) => [call.tool, call.arguments])).toEqual([
+        ['echo', { text: HOSTILE }],
+        ['add', { a: 1, b: 1 }],
+      ])
       expect(calls[0]).toMatchObject({ server: 'up', client: 'watch-e2e', canAlwaysAllow: true })
       expect(watch.output()).not.toMatch(STEERING)
       expect(watch.output()).not.toMatch(/Approve /)
@@ -146,7 +175,9 @@ describe('approvals watch', () => {
       watch.child.kill('SIGINT')
       const result = await watch.result
       expect(result.code).toBe(0)
-      expect(result.stderr).toMatch(/Stopped watching \(interrupted\)\. Calls still waiting stay held/)
+      expect(result.stderr).toMatch(
+        /Stopped watching \(interrupted\)\. Calls still waiting stay held/,
+      )
       const still = await pending(bridge)
       expect(still.map((call) => call.tool)).toEqual(['echo', 'add'])
       for (const call of still) await decide(bridge, call.id, 'deny')
@@ -184,7 +215,9 @@ describe('approvals watch', () => {
       expect(((await first) as ToolResult).isError).toBeFalsy()
       await watch.waitFor(/✔ Approved add on up; it runs without asking for the next hour/)
       // Within the window: answered without a card.
-      expect(((await client.callTool({ name: 'add', arguments: { a: 2, b: 2 } })) as ToolResult).isError).toBeFalsy()
+      expect(
+        ((await client.callTool({ name: 'add', arguments: { a: 2, b: 2 } })) as ToolResult).isError,
+      ).toBeFalsy()
       expect(await pending(bridge)).toEqual([])
       expect((await runCli(['policy', 'up'], env)).stdout).toMatch(/add[\s\S]*until/)
     } finally {
@@ -213,14 +246,20 @@ describe('approvals watch when the bridge stops', () => {
     try {
       const call = client.callTool({ name: 'echo', arguments: { text: 'never decided' } })
       await watch.waitFor(/Approve echo on up\?/)
-      expect(watch.output()).toMatch(/\(No "always allow": the bridge has not seen this tool's definition/)
+      expect(watch.output()).toMatch(
+        /\(No "always allow": the bridge has not seen this tool's definition/,
+      )
       expect(watch.output()).not.toMatch(/\[a\] always allow/)
       await bridge.stop()
       const result = await watch.result
       expect(result.code).toBe(1)
-      expect(result.stdout).toMatch(/— echo on up is no longer waiting: denied: the bridge stopped\./)
+      expect(result.stdout).toMatch(
+        /— echo on up is no longer waiting: denied: the bridge stopped\./,
+      )
       expect(result.stderr).toMatch(/✖ The bridge on port \d+ stopped; stopped watching\./)
-      expect(((await call) as ToolResult).content[0]?.text).toMatch(/the bridge stopped before anyone decided/)
+      expect(((await call) as ToolResult).content[0]?.text).toMatch(
+        /the bridge stopped before anyone decided/,
+      )
     } finally {
       watch.kill()
       await client.close().catch(() => undefined)

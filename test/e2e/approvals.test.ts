@@ -13,7 +13,6 @@ import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
-
 describe('approvals without a browser', () => {
   let fixture: OAuthFixture
   let home: string
@@ -40,7 +39,13 @@ describe('approvals without a browser', () => {
   it('holds a call by default and forwards it once approved, showing who asked and the description', async () => {
     const call = client.callTool({ name: 'add', arguments: { a: 20, b: 22 } })
     const [held] = await waitForPending(bridge, 1)
-    expect(held).toMatchObject({ server: 'up', tool: 'add', arguments: { a: 20, b: 22 }, client: 'approvals-e2e', canAlwaysAllow: true })
+    expect(held).toMatchObject({
+      server: 'up',
+      tool: 'add',
+      arguments: { a: 20, b: 22 },
+      client: 'approvals-e2e',
+      canAlwaysAllow: true,
+    })
     expect(held!.description).toBeTruthy()
     expect(await decide(bridge, held!.id, 'approve')).toBe(200)
     expect(((await call) as ToolResult).content[0]?.text).toBe('42')
@@ -49,20 +54,39 @@ describe('approvals without a browser', () => {
 
   it('answers a denied call with a tool error, and the server never sees it; decisions are logged', async () => {
     const before = fixture.stats.toolCalls
-    const call = client.callTool({ name: 'echo', arguments: { text: 'a long argument the decision log must not keep whole' } })
+    const call = client.callTool({
+      name: 'echo',
+      arguments: { text: 'a long argument the decision log must not keep whole' },
+    })
     const [held] = await waitForPending(bridge, 1)
     expect(await decide(bridge, held!.id, 'deny')).toBe(200)
     const result = (await call) as ToolResult
     expect(result.isError).toBe(true)
     expect(result.content[0]?.text).toMatch(/denied by the user \(from the terminal\)/)
     expect(fixture.stats.toolCalls).toBe(before)
-    const decisions = async () => (await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as object)
-    await expect.poll(decisions).toContainEqual(expect.objectContaining({ server: 'up', tool: 'echo', decision: 'deny', how: 'terminal' }))
-    expect(await decisions()).toContainEqual(expect.objectContaining({ server: 'up', tool: 'add', decision: 'allow', how: 'terminal' }))
+    const decisions = async () =>
+      (await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as object)
+    await expect
+      .poll(decisions)
+      .toContainEqual(
+        expect.objectContaining({ server: 'up', tool: 'echo', decision: 'deny', how: 'terminal' }),
+      )
+    expect(await decisions()).toContainEqual(
+      expect.objectContaining({ server: 'up', tool: 'add', decision: 'allow', how: 'terminal' }),
+    )
     // Arguments are kept as a hash and a short preview, never whole.
     const log = await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8')
     expect(log).not.toContain('a long argument the decision log must not keep whole')
-    expect(await decisions()).toContainEqual(expect.objectContaining({ tool: 'echo', decision: 'deny', argsHash: expect.stringMatching(/^[0-9a-f]{64}$/) }))
+    expect(await decisions()).toContainEqual(
+      expect.objectContaining({
+        tool: 'echo',
+        decision: 'deny',
+        argsHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      }),
+    )
   })
 
   it('sends progress while a call waits, when the client asked for progress', async () => {
@@ -72,14 +96,20 @@ describe('approvals without a browser', () => {
     })
     const [held] = await waitForPending(bridge, 1)
     await expect.poll(() => progress.length).toBeGreaterThan(0)
-    expect(progress[0]).toMatch(/Waiting for a person to approve this call at http:\/\/localhost:\d+\/approvals/)
+    expect(progress[0]).toMatch(
+      /Waiting for a person to approve this call at http:\/\/localhost:\d+\/approvals/,
+    )
     await decide(bridge, held!.id, 'approve')
     expect(((await call) as ToolResult).content[0]?.text).toBe('patient')
   })
 
   it('takes a call off the page when its client cancels it (notifications/cancelled)', async () => {
     const abort = new AbortController()
-    const call = client.callTool({ name: 'echo', arguments: { text: 'cancelled' } }, undefined, { signal: abort.signal }).catch(() => 'aborted')
+    const call = client
+      .callTool({ name: 'echo', arguments: { text: 'cancelled' } }, undefined, {
+        signal: abort.signal,
+      })
+      .catch(() => 'aborted')
     await waitForPending(bridge, 1)
     abort.abort()
     expect(await call).toBe('aborted')
@@ -88,8 +118,23 @@ describe('approvals without a browser', () => {
 
   it('takes a call off the page when its client disconnects', async () => {
     const abort = new AbortController()
-    const sessionHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': (client.transport as StreamableHTTPClientTransport).sessionId!, 'mcp-protocol-version': '2025-06-18' }
-    const request = fetch(`${bridge.url}/mcp/up`, { method: 'POST', headers: sessionHeaders, signal: abort.signal, body: JSON.stringify({ jsonrpc: '2.0', id: 'raw', method: 'tools/call', params: { name: 'echo', arguments: { text: 'gone' } } }) }).catch(() => 'aborted')
+    const sessionHeaders = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': (client.transport as StreamableHTTPClientTransport).sessionId!,
+      'mcp-protocol-version': '2025-06-18',
+    }
+    const request = fetch(`${bridge.url}/mcp/up`, {
+      method: 'POST',
+      headers: sessionHeaders,
+      signal: abort.signal,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'raw',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'gone' } },
+      }),
+    }).catch(() => 'aborted')
     await waitForPending(bridge, 1)
     abort.abort()
     expect(await request).toBe('aborted')
@@ -99,12 +144,31 @@ describe('approvals without a browser', () => {
   it('judges a batch call by call', async () => {
     expect((await runCli(['policy', 'up', 'add', 'deny'], env)).code).toBe(0)
     await bridge.waitForOutput(/config\.json changed: reloaded/, 0)
-    const sessionHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': (client.transport as StreamableHTTPClientTransport).sessionId!, 'mcp-protocol-version': '2025-06-18' }
+    const sessionHeaders = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': (client.transport as StreamableHTTPClientTransport).sessionId!,
+      'mcp-protocol-version': '2025-06-18',
+    }
     const batch = [
-      { jsonrpc: '2.0', id: 'denied', method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 1 } } },
-      { jsonrpc: '2.0', id: 'asked', method: 'tools/call', params: { name: 'echo', arguments: { text: 'in a batch' } } },
+      {
+        jsonrpc: '2.0',
+        id: 'denied',
+        method: 'tools/call',
+        params: { name: 'add', arguments: { a: 1, b: 1 } },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 'asked',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'in a batch' } },
+      },
     ]
-    const response = fetch(`${bridge.url}/mcp/up`, { method: 'POST', headers: sessionHeaders, body: JSON.stringify(batch) })
+    const response = fetch(`${bridge.url}/mcp/up`, {
+      method: 'POST',
+      headers: sessionHeaders,
+      body: JSON.stringify(batch),
+    })
     const [held] = await waitForPending(bridge, 1)
     expect(held!.tool).toBe('echo')
     await decide(bridge, held!.id, 'approve')
@@ -123,19 +187,29 @@ describe('approvals without a browser', () => {
 
   it('200 concurrent held calls, approved in random order, each get their own result', async () => {
     expect((await runCli(['policy', 'up', 'echo', 'ask'], env)).code).toBe(0)
-    const calls = Array.from({ length: 200 }, (_, i) => client.callTool({ name: 'echo', arguments: { text: `call ${i}` } }))
+    const calls = Array.from({ length: 200 }, (_, i) =>
+      client.callTool({ name: 'echo', arguments: { text: `call ${i}` } }),
+    )
     const held = await waitForPending(bridge, 200)
     const shuffled = [...held].sort(() => Math.random() - 0.5)
     await Promise.all(shuffled.map((call) => decide(bridge, call.id, 'approve')))
     const results = (await Promise.all(calls)) as ToolResult[]
-    expect(results.map((result) => result.content[0]?.text)).toEqual(Array.from({ length: 200 }, (_, i) => `call ${i}`))
+    expect(results.map((result) => result.content[0]?.text)).toEqual(
+      Array.from({ length: 200 }, (_, i) => `call ${i}`),
+    )
   })
 
   it('denies a call nobody decides within the approval timeout', async () => {
     const file = join(home, 'config.json')
-    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), approvalTimeoutSeconds: 1 }))
+    await writeFile(
+      file,
+      JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), approvalTimeoutSeconds: 1 }),
+    )
     await bridge.waitForOutput(/config\.json changed: reloaded/)
-    const result = (await client.callTool({ name: 'echo', arguments: { text: 'too late' } })) as ToolResult
+    const result = (await client.callTool({
+      name: 'echo',
+      arguments: { text: 'too late' },
+    })) as ToolResult
     expect(result.isError).toBe(true)
     expect(result.content[0]?.text).toMatch(/nobody approved it within 1 s/)
   })
@@ -151,19 +225,48 @@ describe('tools/list filtering over a JSON answer', () => {
         let body = ''
         for await (const chunk of req) body += chunk
         const message = JSON.parse(body) as { id: number; method: string }
-        const result = message.method === 'tools/list'
-          ? { tools: [{ name: 'keep', inputSchema: { type: 'object' } }, { name: 'drop', inputSchema: { type: 'object' } }], nextCursor: 'page-2' }
-          : { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'json', version: '1' } }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }))
+        const result =
+          message.method === 'tools/list'
+            ? {
+                tools: [
+                  { name: 'keep', inputSchema: { type: 'object' } },
+                  { name: 'drop', inputSchema: { type: 'object' } },
+                ],
+                nextCursor: 'page-2',
+              }
+            : {
+                protocolVersion: '2025-06-18',
+                capabilities: { tools: {} },
+                serverInfo: { name: 'json', version: '1' },
+              }
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }))
       },
     })
     const env = cliEnv(await makeHome())
-    expect((await runCli(['add', 'json', `${server.origin}/mcp`, '--transport', 'http'], env)).code).toBe(0)
+    expect(
+      (await runCli(['add', 'json', `${server.origin}/mcp`, '--transport', 'http'], env)).code,
+    ).toBe(0)
     expect((await runCli(['policy', 'json', 'drop', 'deny'], env)).code).toBe(0)
     const bridge = await startBridgeProcess(env)
     try {
-      const response = await fetch(`${bridge.url}/mcp/json`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":5,"method":"tools/list"}' })
-      expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 5, result: { tools: [{ name: 'keep', inputSchema: { type: 'object' } }], nextCursor: 'page-2' } })
+      const response = await fetch(`${bridge.url}/mcp/json`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: '{"jsonrpc":"2.0","id":5,"method":"tools/list"}',
+      })
+      expect(await response.json()).toEqual({
+        jsonrpc: '2.0',
+        id: 5,
+        result: {
+          tools: [{ name: 'keep', inputSchema: { type: 'object' } }],
+          nextCursor: 'page-2',
+        },
+      })
     } finally {
       await bridge.stop()
     }

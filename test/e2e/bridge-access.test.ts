@@ -16,13 +16,20 @@ interface RawResponse {
 }
 
 /** node:http, because fetch may not set Host. */
-function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      let body = ''
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        let body = ''
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
     req.on('error', reject)
     req.end(options.body)
   })
@@ -35,8 +42,20 @@ async function loginLink(bridge: RunningCli): Promise<string> {
   return pattern.exec(bridge.output())![1]!
 }
 
-const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 't', version: '1' },
+  },
+})
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+}
 
 describe('bridge access control (default mode)', () => {
   let fixture: OAuthFixture
@@ -49,7 +68,10 @@ describe('bridge access control (default mode)', () => {
     env = cliEnv(await makeHome())
     expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
     bridge = await startBridgeProcess(env, [], { auth: true })
-    const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as { url: string; headers: { Authorization: string } }
+    const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as {
+      url: string
+      headers: { Authorization: string }
+    }
     // The port the running bridge got, found through its runtime file (config.json says 3000).
     expect(connect.url).toBe(`http://localhost:${new URL(bridge.url).port}/mcp/open`)
     header = connect.headers.Authorization
@@ -62,58 +84,119 @@ describe('bridge access control (default mode)', () => {
 
   it('serves an SDK client that sends the header `connect` printed', async () => {
     const client = new Client({ name: 't', version: '1' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/open`), { requestInit: { headers: { Authorization: header } } }))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/open`), {
+        requestInit: { headers: { Authorization: header } },
+      }),
+    )
     expect((await client.listTools()).tools.length).toBeGreaterThan(0)
     await client.close()
   })
 
   it('carries the GET stream and the session DELETE, not only POSTs', async () => {
-    const transport = new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/open`), { requestInit: { headers: { Authorization: header } } })
+    const transport = new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/open`), {
+      requestInit: { headers: { Authorization: header } },
+    })
     const client = new Client({ name: 't', version: '1' })
     await client.connect(transport)
     await bridge.waitForOutput(/ open GET 200 /, 0) // the client's own notification stream
     await transport.terminateSession()
     await bridge.waitForOutput(/ open DELETE 200 /, 0)
-    const after = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, 'mcp-session-id': transport.sessionId ?? 'gone' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) })
+    const after = await raw(`${bridge.url}/mcp/open`, {
+      method: 'POST',
+      headers: {
+        ...MCP_HEADERS,
+        authorization: header,
+        'mcp-session-id': transport.sessionId ?? 'gone',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    })
     expect(after.status).toBe(404) // the session is gone upstream, and the bridge says so unchanged
     await client.close()
   })
 
   it('refuses a missing or wrong bridge token with a 401 that says how to get it, and where to log in (RFC 9728)', async () => {
     const metadata = `${bridge.url}/.well-known/oauth-protected-resource/mcp/open`
-    for (const authorization of [undefined, 'Bearer mob_wrong', header.replace('Bearer ', 'Basic ')]) {
-      const response = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, ...(authorization ? { authorization } : {}) }, body: INITIALIZE })
+    for (const authorization of [
+      undefined,
+      'Bearer mob_wrong',
+      header.replace('Bearer ', 'Basic '),
+    ]) {
+      const response = await raw(`${bridge.url}/mcp/open`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, ...(authorization ? { authorization } : {}) },
+        body: INITIALIZE,
+      })
       expect(response.status).toBe(401)
       expect(JSON.parse(response.body).error.message).toContain('mcp-oauth-bridge connect open')
-      expect(response.headers['www-authenticate']).toMatch(new RegExp(`^Bearer resource_metadata="${metadata}"${authorization ? ', error="invalid_token"' : '$'}`))
+      expect(response.headers['www-authenticate']).toMatch(
+        new RegExp(
+          `^Bearer resource_metadata="${metadata}"${authorization ? ', error="invalid_token"' : '$'}`,
+        ),
+      )
     }
   })
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin, even with the token', async () => {
     const port = new URL(bridge.url).port
-    const rebinding = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, host: `evil.example.com:${port}` }, body: INITIALIZE })
+    const rebinding = await raw(`${bridge.url}/mcp/open`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: header, host: `evil.example.com:${port}` },
+      body: INITIALIZE,
+    })
     expect(rebinding.status).toBe(403)
-    for (const origin of ['https://evil.example.com', `http://127.0.0.1:${Number(port) + 1}`, 'null']) {
-      const foreign = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, origin }, body: INITIALIZE })
+    for (const origin of [
+      'https://evil.example.com',
+      `http://127.0.0.1:${Number(port) + 1}`,
+      'null',
+    ]) {
+      const foreign = await raw(`${bridge.url}/mcp/open`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, authorization: header, origin },
+        body: INITIALIZE,
+      })
       expect(foreign.status).toBe(403)
       expect(JSON.parse(foreign.body).error.message).toMatch(/^Forbidden: /) // for a program: JSON-RPC, never a page
     }
-    const own = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header, origin: `http://localhost:${port}`, host: `localhost:${port}` }, body: INITIALIZE })
+    const own = await raw(`${bridge.url}/mcp/open`, {
+      method: 'POST',
+      headers: {
+        ...MCP_HEADERS,
+        authorization: header,
+        origin: `http://localhost:${port}`,
+        host: `localhost:${port}`,
+      },
+      body: INITIALIZE,
+    })
     expect(own.status).toBe(200)
   })
 
   it('refuses an oversize body and answers malformed JSON-RPC with a parse error', async () => {
-    const big = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: Buffer.alloc(5 * 1024 * 1024, 32) })
+    const big = await raw(`${bridge.url}/mcp/open`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: header },
+      body: Buffer.alloc(5 * 1024 * 1024, 32),
+    })
     expect(big.status).toBe(413)
-    const bad = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: '{"jsonrpc":' })
+    const bad = await raw(`${bridge.url}/mcp/open`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: header },
+      body: '{"jsonrpc":',
+    })
     expect(bad.status).toBe(400)
     expect(JSON.parse(bad.body).error.code).toBe(-32700)
   })
 
   it('names the configured servers for an unknown one', async () => {
-    const response = await raw(`${bridge.url}/mcp/nope`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: INITIALIZE })
+    const response = await raw(`${bridge.url}/mcp/nope`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: header },
+      body: INITIALIZE,
+    })
     expect(response.status).toBe(404)
-    expect(JSON.parse(response.body).error.message).toMatch(/No server named "nope".*Configured: open/)
+    expect(JSON.parse(response.body).error.message).toMatch(
+      /No server named "nope".*Configured: open/,
+    )
   })
 
   it('lets the dashboard in only through the one-time login link, with a strict cookie', async () => {
@@ -121,17 +204,23 @@ describe('bridge access control (default mode)', () => {
     const elsewhere = await raw(`${bridge.url}/`)
     expect(elsewhere.status).toBe(307)
     expect(elsewhere.headers.location).toBe(`http://localhost:${new URL(bridge.url).port}/`)
-    const anonymous = await raw(`${bridge.url}/`, { headers: { host: `localhost:${new URL(bridge.url).port}` } })
+    const anonymous = await raw(`${bridge.url}/`, {
+      headers: { host: `localhost:${new URL(bridge.url).port}` },
+    })
     expect(anonymous.status).toBe(401)
     expect(anonymous.headers['content-security-policy']).toContain("default-src 'none'")
 
     const link = await loginLink(bridge)
-    const login = await raw(link.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link).host } })
+    const login = await raw(link.replace('localhost', '127.0.0.1'), {
+      headers: { host: new URL(link).host },
+    })
     expect(login.status).toBe(303)
     const cookie = String(login.headers['set-cookie'])
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
-    const again = await raw(link.replace('localhost', '127.0.0.1'), { headers: { host: new URL(link).host } })
+    const again = await raw(link.replace('localhost', '127.0.0.1'), {
+      headers: { host: new URL(link).host },
+    })
     expect(again.status).toBe(403)
 
     const session = cookie.split(';')[0]!
@@ -142,9 +231,21 @@ describe('bridge access control (default mode)', () => {
     expect(dashboard.body).not.toMatch(/<script/i)
 
     // An action without the page's CSRF token, or from another site, is refused.
-    const forged = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=guess' })
+    const forged = await raw(`${bridge.url}/servers/open/reauthorize`, {
+      method: 'POST',
+      headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf=guess',
+    })
     expect(forged.status).toBe(403)
-    const crossSite = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { cookie: session, origin: 'https://evil.example.com', 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=guess' })
+    const crossSite = await raw(`${bridge.url}/servers/open/reauthorize`, {
+      method: 'POST',
+      headers: {
+        cookie: session,
+        origin: 'https://evil.example.com',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'csrf=guess',
+    })
     expect(crossSite.status).toBe(403)
     // A person at a page reads the refusal: a page saying what to do, not JSON-RPC.
     expect(crossSite.headers['content-type']).toContain('text/html')
@@ -154,21 +255,41 @@ describe('bridge access control (default mode)', () => {
 
     // `Origin: null` (a browser sending no referrer) proves nothing either way: the form's CSRF
     // token decides, unless fetch metadata names another site or port.
-    const form = { cookie: session, origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }
-    const nullGuess = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: form, body: 'csrf=guess' })
+    const form = {
+      cookie: session,
+      origin: 'null',
+      'content-type': 'application/x-www-form-urlencoded',
+    }
+    const nullGuess = await raw(`${bridge.url}/servers/open/reauthorize`, {
+      method: 'POST',
+      headers: form,
+      body: 'csrf=guess',
+    })
     expect(nullGuess.status).toBe(403)
     expect(nullGuess.body).toContain('This form did not come from the dashboard')
     // "open" needs no login, so the dashboard shows it no button; the session's token is the same on every page.
     const approvals = await raw(`${bridge.url}/approvals`, { headers: { cookie: session } })
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(approvals.body)![1]!
     const body = `csrf=${encodeURIComponent(csrf)}`
-    const nullSameSite = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'same-site' }, body })
+    const nullSameSite = await raw(`${bridge.url}/servers/open/reauthorize`, {
+      method: 'POST',
+      headers: { ...form, 'sec-fetch-site': 'same-site' },
+      body,
+    })
     expect(nullSameSite.status).toBe(403)
     expect(nullSameSite.body).toContain('The bridge refused this request')
-    const nullNoSession = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { ...form, cookie: '' }, body })
+    const nullNoSession = await raw(`${bridge.url}/servers/open/reauthorize`, {
+      method: 'POST',
+      headers: { ...form, cookie: '' },
+      body,
+    })
     expect(nullNoSession.status).toBe(401)
     // Accepted: the login starts, and the page says this server needs none.
-    const nullWithToken = await raw(`${bridge.url}/servers/open/reauthorize`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'same-origin' }, body })
+    const nullWithToken = await raw(`${bridge.url}/servers/open/reauthorize`, {
+      method: 'POST',
+      headers: { ...form, 'sec-fetch-site': 'same-origin' },
+      body,
+    })
     expect(nullWithToken.body).toContain('Could not start the login for open')
     expect(nullWithToken.body).toContain('nothing to log in to')
   })
@@ -187,9 +308,17 @@ describe('bridge access control off (--no-auth)', () => {
       const bridge = await startBridgeProcess(env)
       try {
         await bridge.waitForOutput(/Access control is off/, 0)
-        const ok = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE })
+        const ok = await raw(`${bridge.url}/mcp/open`, {
+          method: 'POST',
+          headers: MCP_HEADERS,
+          body: INITIALIZE,
+        })
         expect(ok.status).toBe(200)
-        const rebinding = await raw(`${bridge.url}/mcp/open`, { method: 'POST', headers: { ...MCP_HEADERS, host: 'attacker.example:80' }, body: INITIALIZE })
+        const rebinding = await raw(`${bridge.url}/mcp/open`, {
+          method: 'POST',
+          headers: { ...MCP_HEADERS, host: 'attacker.example:80' },
+          body: INITIALIZE,
+        })
         expect(rebinding.status).toBe(403)
       } finally {
         await bridge.stop()
@@ -203,41 +332,55 @@ describe('bridge access control off (--no-auth)', () => {
 describe('dashboard Re-authorize', () => {
   // Two logins, three command lines, a bridge and Chromium in one test: on a loaded two-core
   // machine that takes longer than the default 30 s, so it gets a budget of its own.
-  it('sends the browser to the login page and stores the new token when it comes back', { timeout: 90_000 }, async () => {
-    // Chromium starts while `add` logs in: neither needs the other.
-    const browserStarted = launchChromium()
-    browserStarted.catch(() => undefined) // awaited below; a failed launch fails the test there
-    const fixture = await startOAuthFixture()
-    const env = cliEnv(await makeHome())
-    try {
-      expect((await runCli(['add', 'demo', fixture.mcpUrl], env)).code).toBe(0)
-      const before = (await runCli(['token', 'demo'], env)).stdout.trim()
-      const bridge = await startBridgeProcess(env, [], { auth: true })
+  it(
+    'sends the browser to the login page and stores the new token when it comes back',
+    { timeout: 90_000 },
+    async () => {
+      // Chromium starts while `add` logs in: neither needs the other.
+      const browserStarted = launchChromium()
+      browserStarted.catch(() => undefined) // awaited below; a failed launch fails the test there
+      const fixture = await startOAuthFixture()
+      const env = cliEnv(await makeHome())
       try {
-        const page = await (await browserStarted).newPage()
-        // The provider's login page is a third party's (oidc-provider): Chromium stops at its
-        // door, and the scripted client signs in there instead.
-        let authorizationUrl: string | undefined
-        await page.route((url) => url.href.startsWith(fixture.issuer), (route) => {
-          authorizationUrl ??= route.request().url()
-          return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>provider</title><h1>provider</h1>' })
-        })
-        expect((await page.goto(await loginLink(bridge)))?.status()).toBe(200)
-        await page.locator('tr', { hasText: '/mcp/demo' }).getByRole('button', { name: 'Re-authorize' }).click()
-        await page.waitForURL((url) => url.href.startsWith(fixture.issuer))
-        expect(authorizationUrl).toBeDefined()
-        const loggedIn = bridge.waitForOutput(/demo: logged in again/)
-        const { completeBrowserLogin } = await import('../fixtures/browser-login.mjs')
-        await completeBrowserLogin(authorizationUrl as string)
-        await loggedIn
-        const after = (await runCli(['token', 'demo'], env)).stdout.trim()
-        expect(after).not.toBe(before)
+        expect((await runCli(['add', 'demo', fixture.mcpUrl], env)).code).toBe(0)
+        const before = (await runCli(['token', 'demo'], env)).stdout.trim()
+        const bridge = await startBridgeProcess(env, [], { auth: true })
+        try {
+          const page = await (await browserStarted).newPage()
+          // The provider's login page is a third party's (oidc-provider): Chromium stops at its
+          // door, and the scripted client signs in there instead.
+          let authorizationUrl: string | undefined
+          await page.route(
+            (url) => url.href.startsWith(fixture.issuer),
+            (route) => {
+              authorizationUrl ??= route.request().url()
+              return route.fulfill({
+                status: 200,
+                contentType: 'text/html',
+                body: '<!doctype html><title>provider</title><h1>provider</h1>',
+              })
+            },
+          )
+          expect((await page.goto(await loginLink(bridge)))?.status()).toBe(200)
+          await page
+            .locator('tr', { hasText: '/mcp/demo' })
+            .getByRole('button', { name: 'Re-authorize' })
+            .click()
+          await page.waitForURL((url) => url.href.startsWith(fixture.issuer))
+          expect(authorizationUrl).toBeDefined()
+          const loggedIn = bridge.waitForOutput(/demo: logged in again/)
+          const { completeBrowserLogin } = await import('../fixtures/browser-login.mjs')
+          await completeBrowserLogin(authorizationUrl as string)
+          await loggedIn
+          const after = (await runCli(['token', 'demo'], env)).stdout.trim()
+          expect(after).not.toBe(before)
+        } finally {
+          await bridge.stop()
+        }
       } finally {
-        await bridge.stop()
+        await (await browserStarted.catch(() => undefined))?.close()
+        await fixture.close()
       }
-    } finally {
-      await (await browserStarted.catch(() => undefined))?.close()
-      await fixture.close()
-    }
-  })
+    },
+  )
 })

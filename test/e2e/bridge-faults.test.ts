@@ -13,15 +13,31 @@ import { startFaultyMcpServer, type FaultyMcpServer } from '../fixtures/faulty-m
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
 
-const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 't', version: '1' },
+  },
+})
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+}
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function bridgeFor(url: string, extraAdd: string[] = [], afterAdd?: () => void): Promise<{ bridge: RunningCli; env: NodeJS.ProcessEnv }> {
+async function bridgeFor(
+  url: string,
+  extraAdd: string[] = [],
+  afterAdd?: () => void,
+): Promise<{ bridge: RunningCli; env: NodeJS.ProcessEnv }> {
   const env = cliEnv(await makeHome())
   const add = await runCli(['add', 'up', url, '--policy', 'allow', ...extraAdd], env)
   expect(add.code, add.stderr).toBe(0)
@@ -31,8 +47,15 @@ async function bridgeFor(url: string, extraAdd: string[] = [], afterAdd?: () => 
   return { bridge, env }
 }
 
-async function post(bridge: RunningCli, body = INITIALIZE): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${bridge.url}/mcp/up`, { method: 'POST', headers: MCP_HEADERS, body })
+async function post(
+  bridge: RunningCli,
+  body = INITIALIZE,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${bridge.url}/mcp/up`, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body,
+  })
   return { status: response.status, text: await response.text() }
 }
 
@@ -43,7 +66,9 @@ describe('upstream faults', () => {
     await fixture.close()
     const down = await post(bridge)
     expect(down.status).toBe(200)
-    expect(JSON.parse(down.text).error.message).toMatch(/cannot be reached: the connection was refused/)
+    expect(JSON.parse(down.text).error.message).toMatch(
+      /cannot be reached: the connection was refused/,
+    )
     const again = await post(bridge)
     expect(JSON.parse(again.text).id).toBe(1)
   })
@@ -54,20 +79,32 @@ describe('upstream faults', () => {
     const tcp = createTcpServer((socket) => {
       sockets.add(socket)
       // `add`'s probes (server/discover, then initialize) see a working server; the bridge does not.
-      if (!added) socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')
+      if (!added)
+        socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}',
+        )
       else socket.end('garbage, not HTTP at all\r\n\r\n')
     })
     await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
-    cleanups.push(() => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy()
-      tcp.close(resolve)
-    }))
-    const { bridge } = await bridgeFor(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}/mcp`, [], () => {
-      added = true
-    })
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          for (const socket of sockets) socket.destroy()
+          tcp.close(resolve)
+        }),
+    )
+    const { bridge } = await bridgeFor(
+      `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/mcp`,
+      [],
+      () => {
+        added = true
+      },
+    )
     const answer = await post(bridge)
     expect(answer.status).toBe(200)
-    expect(JSON.parse(answer.text).error.message, answer.text).toMatch(/answered with something that is not HTTP/)
+    expect(JSON.parse(answer.text).error.message, answer.text).toMatch(
+      /answered with something that is not HTTP/,
+    )
   })
 })
 
@@ -83,7 +120,10 @@ describe('upstream faults reach an MCP client as JSON-RPC errors for the request
     expect(add.code, add.stderr).toBe(0)
     // A short limit, so the hung upstream is given up on quickly.
     const file = join(env.MCP_OAUTH_BRIDGE_HOME as string, 'config.json')
-    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), upstreamTimeoutSeconds: 1 }))
+    await writeFile(
+      file,
+      JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), upstreamTimeoutSeconds: 1 }),
+    )
     bridge = await startBridgeProcess(env)
     client = new Client({ name: 'fault-test', version: '1' })
     await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/up`)))
@@ -97,35 +137,45 @@ describe('upstream faults reach an MCP client as JSON-RPC errors for the request
   /** The JSON-RPC error the SDK client reports for a call of `tool`. */
   async function errorOf(tool: string): Promise<{ code: number; message: string }> {
     const error = await client.callTool({ name: tool, arguments: {} }).then(
-      (result) => { throw new Error(`expected an error, got ${JSON.stringify(result)}`) },
+      (result) => {
+        throw new Error(`expected an error, got ${JSON.stringify(result)}`)
+      },
       (failure: unknown) => failure as { code: number; message: string },
     )
     return { code: error.code, message: error.message }
   }
 
   async function echoWorks(): Promise<void> {
-    const result = (await client.callTool({ name: 'echo', arguments: { text: 'still here' } })) as { content: Array<{ text: string }> }
+    const result = (await client.callTool({ name: 'echo', arguments: { text: 'still here' } })) as {
+      content: Array<{ text: string }>
+    }
     expect(result.content[0]?.text).toBe('still here')
   }
 
   it('an SSE answer broken off after one event ends with an error naming the server', async () => {
     const error = await errorOf('break')
     expect(error.code).toBe(-32000)
-    expect(error.message).toMatch(/The upstream server "up" broke off its answer before answering this request \(the connection closed mid-answer\)\..*send the request again/)
+    expect(error.message).toMatch(
+      /The upstream server "up" broke off its answer before answering this request \(the connection closed mid-answer\)\..*send the request again/,
+    )
     await echoWorks()
   })
 
   it('an HTML 502 page becomes an error quoting the status and the start of the page', async () => {
     const error = await errorOf('html502')
     expect(error.code).toBe(-32000)
-    expect(error.message).toContain('The upstream server "up" answered HTTP 502 Bad Gateway: "<!DOCTYPE html> <html> <head><title>502 Bad Gateway</title></head>')
+    expect(error.message).toContain(
+      'The upstream server "up" answered HTTP 502 Bad Gateway: "<!DOCTYPE html> <html> <head><title>502 Bad Gateway</title></head>',
+    )
     expect(error.message).toMatch(/not a JSON-RPC answer.*Try again later/)
     await echoWorks()
   })
 
   it('a plain-text 500 becomes an error quoting the body on one line', async () => {
     const error = await errorOf('text500')
-    expect(error.message).toContain('answered HTTP 500 Internal Server Error: "upstream exploded while handling the call"')
+    expect(error.message).toContain(
+      'answered HTTP 500 Internal Server Error: "upstream exploded while handling the call"',
+    )
     await echoWorks()
   })
 
@@ -133,47 +183,93 @@ describe('upstream faults reach an MCP client as JSON-RPC errors for the request
     const started = Date.now()
     const error = await errorOf('hang')
     expect(Date.now() - started).toBeLessThan(10_000)
-    expect(error.message).toMatch(/The upstream server "up" \(http:\/\/127\.0\.0\.1:\d+\/mcp\) did not start its answer within 1 s.*upstreamTimeoutSeconds in config\.json.*0 means no limit/)
+    expect(error.message).toMatch(
+      /The upstream server "up" \(http:\/\/127\.0\.0\.1:\d+\/mcp\) did not start its answer within 1 s.*upstreamTimeoutSeconds in config\.json.*0 means no limit/,
+    )
     await echoWorks()
   })
 
   it('an SSE answer that goes silent is ended after upstreamTimeoutSeconds with an error', async () => {
     const error = await errorOf('silent-sse')
     expect(error.code).toBe(-32000)
-    expect(error.message).toMatch(/The upstream server "up" went silent for 1 s in the middle of its answer.*raise upstreamTimeoutSeconds/)
+    expect(error.message).toMatch(
+      /The upstream server "up" went silent for 1 s in the middle of its answer.*raise upstreamTimeoutSeconds/,
+    )
     await echoWorks()
   })
 
   it('a JSON-RPC error the upstream sends with HTTP 500 passes through unchanged', async () => {
-    const answer = await post(bridge, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'rpc500', arguments: {} } }))
+    const answer = await post(
+      bridge,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'rpc500', arguments: {} },
+      }),
+    )
     expect(answer.status).toBe(500)
-    expect(answer.text).toBe('{"jsonrpc":"2.0","id":5,"error":{"code":-32603,"message":"Internal error from the server itself"}}')
+    expect(answer.text).toBe(
+      '{"jsonrpc":"2.0","id":5,"error":{"code":-32603,"message":"Internal error from the server itself"}}',
+    )
   })
 
   it('a broken SSE batch answer: the answered id keeps its result, only the owed id gets an error', async () => {
     const batch = JSON.stringify([
-      { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'seven' } } },
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'seven' } },
+      },
       { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'break', arguments: {} } },
       { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3 } },
     ])
     const answer = await post(bridge, batch)
     expect(answer.status).toBe(200)
-    const events = answer.text.split('\n\n').filter(Boolean).map((event) => JSON.parse(event.split('\n').find((line) => line.startsWith('data: '))!.slice(6)))
-    expect(events.map((event) => event.id ?? event.method)).toEqual([7, 'notifications/progress', 8])
+    const events = answer.text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((event) =>
+        JSON.parse(
+          event
+            .split('\n')
+            .find((line) => line.startsWith('data: '))!
+            .slice(6),
+        ),
+      )
+    expect(events.map((event) => event.id ?? event.method)).toEqual([
+      7,
+      'notifications/progress',
+      8,
+    ])
     expect(events[0].result.content[0].text).toBe('seven')
     expect(events[2].error.message).toMatch(/"up" broke off its answer/)
   })
 
   it('a non-JSON error answer to a batch gets one error per request id', async () => {
-    const batch = await post(bridge, JSON.stringify([
-      { jsonrpc: '2.0', id: 'a', method: 'tools/call', params: { name: 'text500', arguments: {} } },
-      { jsonrpc: '2.0', id: 'b', method: 'ping' },
-    ]))
+    const batch = await post(
+      bridge,
+      JSON.stringify([
+        {
+          jsonrpc: '2.0',
+          id: 'a',
+          method: 'tools/call',
+          params: { name: 'text500', arguments: {} },
+        },
+        { jsonrpc: '2.0', id: 'b', method: 'ping' },
+      ]),
+    )
     expect(batch.status).toBe(200)
-    const errors = JSON.parse(batch.text) as Array<{ id: string; error: { message: string; data: unknown } }>
+    const errors = JSON.parse(batch.text) as Array<{
+      id: string
+      error: { message: string; data: unknown }
+    }>
     expect(errors.map((error) => error.id)).toEqual(['a', 'b'])
     for (const error of errors) {
-      expect(error.error.message).toMatch(/answered HTTP 500 Internal Server Error: "upstream exploded/)
+      expect(error.error.message).toMatch(
+        /answered HTTP 500 Internal Server Error: "upstream exploded/,
+      )
       expect(error.error.data).toEqual({ server: 'up', httpStatus: 500 })
     }
     await echoWorks()
@@ -191,10 +287,22 @@ describe('token faults', () => {
     const transport = new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/up`))
     await client.connect(transport)
     const session = transport.sessionId
-    expect(((await client.callTool({ name: 'echo', arguments: { text: 'a' } })) as { content: Array<{ text: string }> }).content[0]?.text).toBe('a')
+    expect(
+      (
+        (await client.callTool({ name: 'echo', arguments: { text: 'a' } })) as {
+          content: Array<{ text: string }>
+        }
+      ).content[0]?.text,
+    ).toBe('a')
     const refreshes = fixture.stats.refreshGrants
     await new Promise((resolve) => setTimeout(resolve, 2_100)) // the token's lifetime
-    expect(((await client.callTool({ name: 'echo', arguments: { text: 'b' } })) as { content: Array<{ text: string }> }).content[0]?.text).toBe('b')
+    expect(
+      (
+        (await client.callTool({ name: 'echo', arguments: { text: 'b' } })) as {
+          content: Array<{ text: string }>
+        }
+      ).content[0]?.text,
+    ).toBe('b')
     expect(transport.sessionId).toBe(session)
     expect(fixture.stats.refreshGrants).toBe(refreshes + 1)
     await client.close()
@@ -207,7 +315,14 @@ describe('token faults', () => {
     expect((await runCli(['add', 'up', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
     // The server stops honouring the token we hold, though we think it valid for an hour.
     const store = new EncryptedFileTokenStore(resolvePaths(env))
-    await store.update('up', (current) => ({ ...current, tokens: { ...current.tokens!, access_token: 'no-longer-valid', expires_at: Date.now() + 3_600_000 } }))
+    await store.update('up', (current) => ({
+      ...current,
+      tokens: {
+        ...current.tokens!,
+        access_token: 'no-longer-valid',
+        expires_at: Date.now() + 3_600_000,
+      },
+    }))
     const bridge = await startBridgeProcess(env)
     cleanups.push(() => bridge.stop())
     const before = fixture.stats.refreshGrants

@@ -21,10 +21,20 @@ export async function makeHome(): Promise<string> {
 }
 
 export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, MCP_OAUTH_BRIDGE_HOME: home, BROWSER: TEST_BROWSER, NO_COLOR: '1', ...extra }
+  return {
+    ...process.env,
+    MCP_OAUTH_BRIDGE_HOME: home,
+    BROWSER: TEST_BROWSER,
+    NO_COLOR: '1',
+    ...extra,
+  }
 }
 
-export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -53,10 +63,19 @@ export interface RunningCli {
  * Resolves once the running bridge serves with the config.json now on disk: a command that
  * changed it returns before the bridge's file watcher has reloaded it.
  */
-export async function waitForBridgeConfig(bridge: Pick<RunningCli, 'url'>, env: NodeJS.ProcessEnv): Promise<void> {
-  const { readConfig } = (await import(pathToFileURL(join(ROOT, 'dist/config/store.js')).href)) as typeof import('../../src/config/store.js')
-  const { resolvePaths } = (await import(pathToFileURL(join(ROOT, 'dist/config/paths.js')).href)) as typeof import('../../src/config/paths.js')
-  const { configStamp } = (await import(pathToFileURL(join(ROOT, 'dist/server/config-stamp.js')).href)) as typeof import('../../src/server/config-stamp.js')
+export async function waitForBridgeConfig(
+  bridge: Pick<RunningCli, 'url'>,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const { readConfig } = (await import(
+    pathToFileURL(join(ROOT, 'dist/config/store.js')).href
+  )) as typeof import('../../src/config/store.js')
+  const { resolvePaths } = (await import(
+    pathToFileURL(join(ROOT, 'dist/config/paths.js')).href
+  )) as typeof import('../../src/config/paths.js')
+  const { configStamp } = (await import(
+    pathToFileURL(join(ROOT, 'dist/server/config-stamp.js')).href
+  )) as typeof import('../../src/server/config-stamp.js')
   const wanted = configStamp(await readConfig(resolvePaths(env)))
   for (;;) {
     const health = (await (await fetch(`${bridge.url}/health`)).json()) as { config?: string }
@@ -65,9 +84,16 @@ export async function waitForBridgeConfig(bridge: Pick<RunningCli, 'url'>, env: 
   }
 }
 
-export async function startBridgeProcess(env: NodeJS.ProcessEnv, args: string[] = [], options: { auth?: boolean } = {}): Promise<RunningCli> {
+export async function startBridgeProcess(
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  options: { auth?: boolean } = {},
+): Promise<RunningCli> {
   const access = options.auth ? [] : ['--no-auth']
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...access, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...access, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const url = await new Promise<string>((resolveUrl, reject) => {
     const onData = (chunk: Buffer) => {
@@ -152,7 +178,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): InteractiveCli
     output: () => output,
     waitFor(pattern, timeoutMs = 15_000) {
       return new Promise((resolveMatch, reject) => {
-        const timer = setTimeout(() => finish(new Error(`No ${pattern} within ${timeoutMs} ms in:\n${output}`)), timeoutMs)
+        const timer = setTimeout(
+          () => finish(new Error(`No ${pattern} within ${timeoutMs} ms in:\n${output}`)),
+          timeoutMs,
+        )
         const finish = (error?: Error, match?: RegExpExecArray) => {
           clearTimeout(timer)
           listeners.delete(check)
@@ -162,7 +191,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): InteractiveCli
         const check = () => {
           const match = pattern.exec(output)
           if (match) finish(undefined, match)
-          else if (exited) finish(new Error(`The command exited before printing ${pattern}:\n${output}`))
+          else if (exited)
+            finish(new Error(`The command exited before printing ${pattern}:\n${output}`))
         }
         listeners.add(check)
         check()

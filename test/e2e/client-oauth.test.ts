@@ -11,7 +11,11 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { Client, StreamableHTTPClientTransport, type OAuthClientProvider } from '@modelcontextprotocol/client'
+import {
+  Client,
+  StreamableHTTPClientTransport,
+  type OAuthClientProvider,
+} from '@modelcontextprotocol/client'
 import { launchChromium } from '../fixtures/chromium.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
@@ -30,7 +34,9 @@ class ClientListener {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://client')
       if (url.pathname === '/client-metadata.json' && this.document) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.document))
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(this.document))
         return
       }
       res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this tab.')
@@ -78,7 +84,13 @@ class TestProvider implements OAuthClientProvider {
   }
 
   get clientMetadata() {
-    return { client_name: this.#name, redirect_uris: [this.#redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }
+    return {
+      client_name: this.#name,
+      redirect_uris: [this.#redirect],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }
   }
 
   state(): string {
@@ -114,8 +126,20 @@ class TestProvider implements OAuthClientProvider {
   }
 }
 
-const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'raw', version: '1' },
+  },
+})
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+}
 
 describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
   let browser: Browser
@@ -142,7 +166,11 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     expect((await runCli(['policy', 'open', 'add', 'ask'], env)).code).toBe(0)
     bridge = await startBridgeProcess(env, [], { auth: true })
     port = new URL(bridge.url).port
-    header = (JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as { headers: { Authorization: string } }).headers.Authorization
+    header = (
+      JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as {
+        headers: { Authorization: string }
+      }
+    ).headers.Authorization
     const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
     await bridge.waitForOutput(pattern, 0)
     owner = await browser.newContext()
@@ -159,11 +187,18 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     await fixture?.close()
   })
 
-  const mcpUrl = (server: string, host = 'localhost') => new URL(`http://${host}:${port}/mcp/${server}`)
+  const mcpUrl = (server: string, host = 'localhost') =>
+    new URL(`http://${host}:${port}/mcp/${server}`)
 
   /** Connects with the provider; without tokens the SDK stops at redirectToAuthorization. */
-  async function connect(provider: TestProvider, server: string, host?: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-    const transport = new StreamableHTTPClientTransport(mcpUrl(server, host), { authProvider: provider })
+  async function connect(
+    provider: TestProvider,
+    server: string,
+    host?: string,
+  ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+    const transport = new StreamableHTTPClientTransport(mcpUrl(server, host), {
+      authProvider: provider,
+    })
     const client = new Client({ name: 'sdk-app', version: '1.0.0' })
     await client.connect(transport)
     clients.push(client)
@@ -171,43 +206,80 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
   }
 
   /** The whole first login: 401 → discovery → registration → consent in Chromium → code → tokens. */
-  async function logIn(provider: TestProvider, server: string, answer: { reach?: 'server' | 'all'; decision?: 'Allow' | 'Deny'; host?: string; context?: BrowserContext } = {}): Promise<{ params: URLSearchParams; page: Page; transport: StreamableHTTPClientTransport }> {
-    const transport = new StreamableHTTPClientTransport(mcpUrl(server, answer.host), { authProvider: provider })
-    await expect(new Client({ name: 'sdk-app', version: '1.0.0' }).connect(transport)).rejects.toThrow(/nauthorized/)
+  async function logIn(
+    provider: TestProvider,
+    server: string,
+    answer: {
+      reach?: 'server' | 'all'
+      decision?: 'Allow' | 'Deny'
+      host?: string
+      context?: BrowserContext
+    } = {},
+  ): Promise<{ params: URLSearchParams; page: Page; transport: StreamableHTTPClientTransport }> {
+    const transport = new StreamableHTTPClientTransport(mcpUrl(server, answer.host), {
+      authProvider: provider,
+    })
+    await expect(
+      new Client({ name: 'sdk-app', version: '1.0.0' }).connect(transport),
+    ).rejects.toThrow(/nauthorized/)
     expect(provider.authorizationUrl?.pathname).toBe('/authorize')
     const page = await (answer.context ?? owner).newPage()
     pages.push(page)
     await page.goto(provider.authorizationUrl!.href)
-    if (answer.context && answer.context !== owner) return { params: new URLSearchParams(), page, transport }
+    if (answer.context && answer.context !== owner)
+      return { params: new URLSearchParams(), page, transport }
     const callback = listener.nextCallback()
     await answerConsent(page, answer)
     return { params: await callback, page, transport }
   }
 
-  async function answerConsent(page: Page, answer: { reach?: 'server' | 'all'; decision?: 'Allow' | 'Deny' }): Promise<void> {
+  async function answerConsent(
+    page: Page,
+    answer: { reach?: 'server' | 'all'; decision?: 'Allow' | 'Deny' },
+  ): Promise<void> {
     expect(new URL(page.url()).pathname).toBe('/authorize/consent')
     if (answer.reach) await page.locator(`input[name="reach"][value="${answer.reach}"]`).check()
     await page.getByRole('button', { name: answer.decision ?? 'Allow', exact: true }).click()
   }
 
   async function raw(server: string, token: string): Promise<Response> {
-    return fetch(mcpUrl(server, '127.0.0.1'), { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` }, body: INITIALIZE })
+    return fetch(mcpUrl(server, '127.0.0.1'), {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` },
+      body: INITIALIZE,
+    })
   }
 
   async function decisionsLog(): Promise<string> {
     const files = (await readdir(join(home, 'logs'))).filter((name) => name.startsWith('decisions'))
-    return (await Promise.all(files.map((name) => readFile(join(home, 'logs', name), 'utf8')))).join('\n')
+    return (
+      await Promise.all(files.map((name) => readFile(join(home, 'logs', name), 'utf8')))
+    ).join('\n')
   }
 
   it('answers a request without a credential with 401 and a challenge naming the metadata, for both loopback names', async () => {
     for (const host of ['localhost', '127.0.0.1']) {
-      const response = await fetch(mcpUrl('open', host), { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE })
+      const response = await fetch(mcpUrl('open', host), {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: INITIALIZE,
+      })
       expect(response.status).toBe(401)
       const metadataUrl = `http://${host}:${port}/.well-known/oauth-protected-resource/mcp/open`
-      expect(response.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${metadataUrl}"`)
-      const resource = (await (await fetch(metadataUrl)).json()) as { resource: string; authorization_servers: string[] }
-      expect(resource).toMatchObject({ resource: `http://${host}:${port}/mcp/open`, authorization_servers: [`http://${host}:${port}`] })
-      const metadata = (await (await fetch(`http://${host}:${port}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer resource_metadata="${metadataUrl}"`,
+      )
+      const resource = (await (await fetch(metadataUrl)).json()) as {
+        resource: string
+        authorization_servers: string[]
+      }
+      expect(resource).toMatchObject({
+        resource: `http://${host}:${port}/mcp/open`,
+        authorization_servers: [`http://${host}:${port}`],
+      })
+      const metadata = (await (
+        await fetch(`http://${host}:${port}/.well-known/oauth-authorization-server`)
+      ).json()) as Record<string, unknown>
       expect(metadata).toMatchObject({
         issuer: `http://${host}:${port}`,
         code_challenge_methods_supported: ['S256'],
@@ -234,10 +306,21 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
 
     const { client } = await connect(provider, 'open')
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
-    const result = (await client.callTool({ name: 'echo', arguments: { text: 'own token' } })) as ToolResult
+    const result = (await client.callTool({
+      name: 'echo',
+      arguments: { text: 'own token' },
+    })) as ToolResult
     expect(result.content[0]?.text).toBe('own token')
     // The static header path still works alongside.
-    expect((await fetch(mcpUrl('open', '127.0.0.1'), { method: 'POST', headers: { ...MCP_HEADERS, authorization: header }, body: INITIALIZE })).status).toBe(200)
+    expect(
+      (
+        await fetch(mcpUrl('open', '127.0.0.1'), {
+          method: 'POST',
+          headers: { ...MCP_HEADERS, authorization: header },
+          body: INITIALIZE,
+        })
+      ).status,
+    ).toBe(200)
     // Bound to "open": refused on "other" (401, invalid_token), never forwarded.
     const elsewhere = await raw('other', provider.saved!.access_token)
     expect(elsewhere.status).toBe(401)
@@ -253,16 +336,29 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     const response = await consent.goto(provider.authorizationUrl!.href)
     expect(response?.headers()['x-frame-options']).toBe('DENY')
     expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'")
-    expect(await consent.locator('h1').textContent()).toBe('Allow Claude <Code> e2e to use open through this bridge?')
+    expect(await consent.locator('h1').textContent()).toBe(
+      'Allow Claude <Code> e2e to use open through this bridge?',
+    )
     expect(await consent.locator('body').textContent()).toContain(`${listener.origin}/callback`)
     expect(await consent.locator('input[name="reach"]').count()).toBe(2)
     expect(await consent.locator('input[name="csrf"]').count()).toBe(1)
   })
 
   it('uses a client ID metadata document on loopback, names the client from it on held calls (page and log), and "all servers" reaches both', async () => {
-    listener.document = { client_id: `${listener.origin}/client-metadata.json`, client_name: 'Metadata Doc Client', redirect_uris: [`${listener.origin}/callback`] }
-    const provider = new TestProvider('ignored: the document names it', `${listener.origin}/callback`, `${listener.origin}/client-metadata.json`)
-    const { params, page, transport } = await logIn(provider, 'open', { reach: 'all', host: '127.0.0.1' })
+    listener.document = {
+      client_id: `${listener.origin}/client-metadata.json`,
+      client_name: 'Metadata Doc Client',
+      redirect_uris: [`${listener.origin}/callback`],
+    }
+    const provider = new TestProvider(
+      'ignored: the document names it',
+      `${listener.origin}/callback`,
+      `${listener.origin}/client-metadata.json`,
+    )
+    const { params, page, transport } = await logIn(provider, 'open', {
+      reach: 'all',
+      host: '127.0.0.1',
+    })
     expect(params.get('iss')).toBe(`http://127.0.0.1:${port}`)
     await transport.finishAuth(params)
     await page.close()
@@ -294,7 +390,11 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
 
   it('refuses a non-loopback http redirect URI at registration', async () => {
     for (const uri of ['http://evil.example/callback', 'myapp://callback']) {
-      const response = await fetch(`http://localhost:${port}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'x', redirect_uris: [uri] }) })
+      const response = await fetch(`http://localhost:${port}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'x', redirect_uris: [uri] }),
+      })
       expect(response.status).toBe(400)
       expect(((await response.json()) as { error: string }).error).toBe('invalid_redirect_uri')
     }
@@ -306,7 +406,16 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     await transport.finishAuth(params)
     await page.close()
     const first = provider.saved!
-    const refresh = (token: string) => fetch(`http://localhost:${port}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.info!.client_id }) })
+    const refresh = (token: string) =>
+      fetch(`http://localhost:${port}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: token,
+          client_id: provider.info!.client_id,
+        }),
+      })
     const rotated = (await (await refresh(first.refresh_token!)).json()) as Tokens
     expect(rotated.refresh_token).not.toBe(first.refresh_token)
     expect((await raw('open', rotated.access_token)).status).toBe(200)
@@ -321,7 +430,9 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     const stranger = await browser.newContext()
     const provider = new TestProvider('Patient App', `${listener.origin}/callback`)
     const { page, transport } = await logIn(provider, 'open', { context: stranger })
-    expect(await page.locator('h1').textContent()).toBe('Sign in to the bridge to answer Patient App')
+    expect(await page.locator('h1').textContent()).toBe(
+      'Sign in to the bridge to answer Patient App',
+    )
     expect(await page.locator('body').textContent()).toContain('mcp-oauth-bridge open --no-browser')
     const fresh = await runCli(['open', '--no-browser'], env)
     expect(fresh.code, fresh.stderr).toBe(0)
@@ -333,7 +444,7 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     await stranger.close()
   })
 
-  it('Revoke on the dashboard and `clients revoke` each end a client\'s access at once', async () => {
+  it("Revoke on the dashboard and `clients revoke` each end a client's access at once", async () => {
     const viaPage = new TestProvider('Revoked On Page', `${listener.origin}/callback`)
     const viaCli = new TestProvider('Revoked In Terminal', `${listener.origin}/callback`)
     for (const provider of [viaPage, viaCli]) {
@@ -354,8 +465,15 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     expect(await dashboard.locator('tr').filter({ hasText: 'Revoked On Page' }).count()).toBe(0)
     expect((await raw('open', viaPage.saved!.access_token)).status).toBe(401)
 
-    const listed = JSON.parse((await runCli(['clients', '--json'], env)).stdout) as Array<{ clientId: string; clientName: string; servers: string[] }>
-    expect(listed.find((client) => client.clientName === 'Revoked In Terminal')).toMatchObject({ clientId: viaCli.info!.client_id, servers: ['open'] })
+    const listed = JSON.parse((await runCli(['clients', '--json'], env)).stdout) as Array<{
+      clientId: string
+      clientName: string
+      servers: string[]
+    }>
+    expect(listed.find((client) => client.clientName === 'Revoked In Terminal')).toMatchObject({
+      clientId: viaCli.info!.client_id,
+      servers: ['open'],
+    })
     const revoke = await runCli(['clients', 'revoke', viaCli.info!.client_id], env)
     expect(revoke.code, revoke.stderr).toBe(0)
     expect((await raw('open', viaCli.saved!.access_token)).status).toBe(401)

@@ -15,7 +15,9 @@ type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
 async function heldCall(bridge: RunningCli): Promise<PendingCall> {
   for (;;) {
-    const { pending } = (await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as { pending: PendingCall[] }
+    const { pending } = (await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as {
+      pending: PendingCall[]
+    }
     if (pending[0]) return pending[0]
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
@@ -23,7 +25,11 @@ async function heldCall(bridge: RunningCli): Promise<PendingCall> {
 
 async function decide(bridge: RunningCli, decision: 'approve' | 'deny'): Promise<void> {
   const held = await heldCall(bridge)
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: held.id, decision }) })
+  const response = await fetch(`${bridge.url}/approvals/api/decide`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: held.id, decision }),
+  })
   expect(response.status).toBe(200)
 }
 
@@ -44,13 +50,21 @@ describe('the decision log', () => {
     expect((await runCli(['policy', 'up', 'whoami', 'deny'], env)).code).toBe(0)
     // A log from an earlier version, carried into the chain when the bridge starts.
     await mkdir(join(home, 'logs'), { recursive: true })
-    await writeFile(join(home, 'logs', 'decisions.log'), '2020-01-02T03:04:05.000Z up "echo" allow page\n')
+    await writeFile(
+      join(home, 'logs', 'decisions.log'),
+      '2020-01-02T03:04:05.000Z up "echo" allow page\n',
+    )
     bridge = await startBridgeProcess(env)
     client = new Client({ name: 'decision-log-e2e', version: '1.0.0' })
     await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/up`)))
 
-    expect(((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })) as ToolResult).content[0]?.text).toBe('3')
-    expect(((await client.callTool({ name: 'whoami', arguments: {} })) as ToolResult).isError).toBe(true)
+    expect(
+      ((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })) as ToolResult).content[0]
+        ?.text,
+    ).toBe('3')
+    expect(((await client.callTool({ name: 'whoami', arguments: {} })) as ToolResult).isError).toBe(
+      true,
+    )
     const approved = client.callTool({ name: 'echo', arguments: { text: 'approved' } })
     await decide(bridge, 'approve')
     expect(((await approved) as ToolResult).content[0]?.text).toBe('approved')
@@ -59,7 +73,8 @@ describe('the decision log', () => {
     expect(((await denied) as ToolResult).isError).toBe(true)
     // Written in batches: wait until the anchor, moved right after each fsync, covers all five lines.
     const anchor = anchorFile(home, join(home, 'key'))
-    while ((await anchor.read().catch(() => undefined))?.lines !== 5) await new Promise((resolve) => setTimeout(resolve, 20))
+    while ((await anchor.read().catch(() => undefined))?.lines !== 5)
+      await new Promise((resolve) => setTimeout(resolve, 20))
   })
   afterAll(async () => {
     await client?.close()
@@ -69,7 +84,9 @@ describe('the decision log', () => {
 
   it('carried the old plain-text log into the chain and said so on stderr', async () => {
     expect(bridge.output()).toMatch(/Carried 1 earlier decisions from .*decisions\.log/)
-    expect(await readFile(join(home, 'logs', 'decisions.log.migrated'), 'utf8')).toContain('"echo" allow page')
+    expect(await readFile(join(home, 'logs', 'decisions.log.migrated'), 'utf8')).toContain(
+      '"echo" allow page',
+    )
   })
 
   it('shows the decisions as a table in local time', async () => {
@@ -88,7 +105,10 @@ describe('the decision log', () => {
   it('prints the stored JSON lines with --json, and filters by --server and --since', async () => {
     const json = await runCli(['log', '--json'], env)
     expect(json.code).toBe(0)
-    const entries = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    const entries = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(entries.map((entry) => [entry.seq, entry.tool, entry.decision, entry.how])).toEqual([
       [1, 'echo', 'allow', 'page'],
       [2, 'add', 'allow', 'policy'],
@@ -100,7 +120,12 @@ describe('the decision log', () => {
     expect(entries.every((entry) => typeof entry.prev === 'string')).toBe(true)
 
     const recent = await runCli(['log', '--since', '1h', '--json'], env)
-    expect(recent.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([2, 3, 4, 5])
+    expect(
+      recent.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { seq: number }).seq),
+    ).toEqual([2, 3, 4, 5])
     expect((await runCli(['log', '--server', 'up'], env)).stdout.trim().split('\n')).toHaveLength(6)
     const other = await runCli(['log', '--server', 'elsewhere'], env)
     expect(other.code).toBe(0)
@@ -117,7 +142,9 @@ describe('the decision log', () => {
     await writeFile(logFile(), lines.join('\n'))
     const broken = await runCli(['log', '--verify'], env)
     expect(broken.code).toBe(1)
-    expect(broken.stderr).toMatch(/decisions\.jsonl line 3 was edited; its bytes no longer hash to the prev that the next line \(decisions\.jsonl:4\) recorded/)
+    expect(broken.stderr).toMatch(
+      /decisions\.jsonl line 3 was edited; its bytes no longer hash to the prev that the next line \(decisions\.jsonl:4\) recorded/,
+    )
   })
 
   it('refuses a bad --since with exit 2 and the reason', async () => {

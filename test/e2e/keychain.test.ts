@@ -11,21 +11,34 @@ import { randomBytes } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deleteKeychain, readKeychain, writeKeychain, type KeychainEntryName } from '../../src/tokens/keychain.js'
+import {
+  deleteKeychain,
+  readKeychain,
+  writeKeychain,
+  type KeychainEntryName,
+} from '../../src/tokens/keychain.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli } from './cli-process.js'
 
 const REQUIRED = process.env.MCP_OAUTH_BRIDGE_TEST_KEYCHAIN === '1'
-const keychain = REQUIRED || (process.platform === 'linux' && process.env.DBUS_SESSION_BUS_ADDRESS) ? await probeKeychain() : { answers: false, why: 'not asked' }
+const keychain =
+  REQUIRED || (process.platform === 'linux' && process.env.DBUS_SESSION_BUS_ADDRESS)
+    ? await probeKeychain()
+    : { answers: false, why: 'not asked' }
 
 /** Writes, reads back and deletes a throwaway entry: only a full round trip counts as answering. */
 async function probeKeychain(): Promise<{ answers: boolean; why: string }> {
-  const probe = { service: 'mcp-oauth-bridge-test', account: `probe-${randomBytes(6).toString('hex')}` }
+  const probe = {
+    service: 'mcp-oauth-bridge-test',
+    account: `probe-${randomBytes(6).toString('hex')}`,
+  }
   try {
     await writeKeychain(probe, 'probe')
     const back = await readKeychain(probe)
     await deleteKeychain(probe)
-    return back === 'probe' ? { answers: true, why: '' } : { answers: false, why: 'the probe entry did not read back' }
+    return back === 'probe'
+      ? { answers: true, why: '' }
+      : { answers: false, why: 'the probe entry did not read back' }
   } catch (error) {
     return { answers: false, why: (error as Error).message }
   }
@@ -36,7 +49,10 @@ function entryFor(home: string): KeychainEntryName {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false)
+  return stat(path).then(
+    () => true,
+    () => false,
+  )
 }
 
 describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keychain', () => {
@@ -44,7 +60,8 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
   const homes: string[] = []
 
   beforeAll(async () => {
-    if (!keychain.answers) throw new Error(`MCP_OAUTH_BRIDGE_TEST_KEYCHAIN=1, but no keychain answers: ${keychain.why}`)
+    if (!keychain.answers)
+      throw new Error(`MCP_OAUTH_BRIDGE_TEST_KEYCHAIN=1, but no keychain answers: ${keychain.why}`)
     fixture = await startOAuthFixture()
   })
   afterAll(async () => {
@@ -63,8 +80,13 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
     const { home, env } = await keychainHome()
     const init = await runCli(['init'], env)
     expect(init.code, init.stderr).toBe(0)
-    expect(init.stderr).toMatch(/The encryption key is in .*entry "mcp-oauth-bridge" \/ ".*"; no key file is written\./)
-    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8'))).toEqual({ keyStorage: 'keychain', keychain: entryFor(home) })
+    expect(init.stderr).toMatch(
+      /The encryption key is in .*entry "mcp-oauth-bridge" \/ ".*"; no key file is written\./,
+    )
+    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8'))).toEqual({
+      keyStorage: 'keychain',
+      keychain: entryFor(home),
+    })
     expect(await exists(join(home, 'key'))).toBe(false)
     expect(Buffer.from((await readKeychain(entryFor(home)))!, 'base64')).toHaveLength(32)
 
@@ -80,8 +102,12 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
     expect(sealed).not.toContain(token.stdout.trim())
 
     const doctor = await runCli(['doctor'], env)
-    expect(doctor.stdout).toMatch(/✔ key storage: .*entry "mcp-oauth-bridge" .*\(recorded in .*key-storage\.json\)/)
-    expect(doctor.stdout).toMatch(/✔ token store: opens with the key from the keychain \(1 server\(s\)\)/)
+    expect(doctor.stdout).toMatch(
+      /✔ key storage: .*entry "mcp-oauth-bridge" .*\(recorded in .*key-storage\.json\)/,
+    )
+    expect(doctor.stdout).toMatch(
+      /✔ token store: opens with the key from the keychain \(1 server\(s\)\)/,
+    )
   })
 
   it('key move file and back: the store opens at every step, the old place is emptied', async () => {
@@ -92,12 +118,18 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
 
     const toFile = await runCli(['key', 'move', 'file'], env)
     expect(toFile.code, toFile.stderr).toBe(0)
-    expect(toFile.stderr).toMatch(/Moved the encryption key to the key file .*; the token store opens with it\.[\s\S]*Removed it from .*entry "mcp-oauth-bridge"/)
+    expect(toFile.stderr).toMatch(
+      /Moved the encryption key to the key file .*; the token store opens with it\.[\s\S]*Removed it from .*entry "mcp-oauth-bridge"/,
+    )
     expect((await readFile(join(home, 'key'), 'utf8')).trim()).toBe(key)
     expect(await readKeychain(entryFor(home))).toBeUndefined()
-    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8'))).toEqual({ keyStorage: 'file' })
+    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8'))).toEqual({
+      keyStorage: 'file',
+    })
     expect((await runCli(['token', 'demo'], env)).code).toBe(0)
-    expect((await runCli(['doctor'], env)).stdout).toMatch(/✔ key storage: the key file .*[\s\S]*✔ token store: opens with the key from the key file/)
+    expect((await runCli(['doctor'], env)).stdout).toMatch(
+      /✔ key storage: the key file .*[\s\S]*✔ token store: opens with the key from the key file/,
+    )
 
     const back = await runCli(['key', 'move', 'keychain'], env)
     expect(back.code, back.stderr).toBe(0)
@@ -111,24 +143,34 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
     expect((await runCli(['init'], env)).code).toBe(0)
     expect((await runCli(['add', 'demo', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
     // The state a `key move keychain` leaves when stopped between recording the keychain and removing the file.
-    await writeFile(join(home, 'key'), `${(await readKeychain(entryFor(home)))!}\n`, { mode: 0o600 })
+    await writeFile(join(home, 'key'), `${(await readKeychain(entryFor(home)))!}\n`, {
+      mode: 0o600,
+    })
     const doctor = await runCli(['doctor'], env)
-    expect(doctor.stdout).toMatch(/! leftover key file: .* still holds a copy of the key[\s\S]*→ Run `mcp-oauth-bridge key move keychain` to keep the keychain/)
+    expect(doctor.stdout).toMatch(
+      /! leftover key file: .* still holds a copy of the key[\s\S]*→ Run `mcp-oauth-bridge key move keychain` to keep the keychain/,
+    )
     const again = await runCli(['key', 'move', 'keychain'], env)
     expect(again.code, again.stderr).toBe(0)
-    expect(again.stderr).toMatch(/already in .*removed the copy an interrupted move left in the key file/)
+    expect(again.stderr).toMatch(
+      /already in .*removed the copy an interrupted move left in the key file/,
+    )
     expect(await exists(join(home, 'key'))).toBe(false)
     expect((await runCli(['token', 'demo'], env)).code).toBe(0)
 
     // A key file holding another key (for an older tokens.json, say) is never overwritten.
     const other = `${randomBytes(32).toString('base64')}\n`
     await writeFile(join(home, 'key'), other, { mode: 0o600 })
-    expect((await runCli(['doctor'], env)).stdout).toMatch(/! leftover key file: .* holds another key, not used/)
+    expect((await runCli(['doctor'], env)).stdout).toMatch(
+      /! leftover key file: .* holds another key, not used/,
+    )
     const refused = await runCli(['key', 'move', 'file'], env)
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/already holds a different key; nothing was moved/)
     expect(await readFile(join(home, 'key'), 'utf8')).toBe(other)
-    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8')).keyStorage).toBe('keychain')
+    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8')).keyStorage).toBe(
+      'keychain',
+    )
   })
 
   it('a recorded keychain that does not answer is said, with the fix; no key file appears', async () => {
@@ -142,7 +184,9 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
     try {
       const token = await runCli(['token', 'demo'], env)
       expect(token.code).toBe(1)
-      expect(token.stderr).toMatch(/encryption key is missing: .*entry "mcp-oauth-bridge" .* holds none/)
+      expect(token.stderr).toMatch(
+        /encryption key is missing: .*entry "mcp-oauth-bridge" .* holds none/,
+      )
       expect(await exists(join(home, 'key'))).toBe(false)
     } finally {
       await writeKeychain(entry, key)
@@ -153,11 +197,15 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
       const cut = { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-bus')}` }
       const token = await runCli(['token', 'demo'], cut)
       expect(token.code).toBe(1)
-      expect(token.stderr).toMatch(/Cannot read the encryption key of the token store: the Secret Service keyring did not answer/)
+      expect(token.stderr).toMatch(
+        /Cannot read the encryption key of the token store: the Secret Service keyring did not answer/,
+      )
       expect(token.stderr).toMatch(/Unlock the keyring[\s\S]*key move file/)
       const doctor = await runCli(['doctor'], cut)
       expect(doctor.code).toBe(1)
-      expect(doctor.stdout).toMatch(/✖ key storage: recorded as the keychain in .*key-storage\.json, but the Secret Service keyring did not answer/)
+      expect(doctor.stdout).toMatch(
+        /✖ key storage: recorded as the keychain in .*key-storage\.json, but the Secret Service keyring did not answer/,
+      )
       expect(await exists(join(home, 'key'))).toBe(false)
     }
     expect((await runCli(['token', 'demo'], env)).code).toBe(0)

@@ -10,21 +10,32 @@ import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from '.
 
 describe('CLI: add detects HTTP+SSE, start serves it', () => {
   const cleanup: Array<() => Promise<unknown>> = []
-  afterAll(async () => { for (const fn of cleanup.reverse()) await fn() })
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn()
+  })
 
   it('open server and header-authenticated server', async () => {
     const open: LegacySseServer = await startLegacySseServer()
     const locked: LegacySseServer = await startLegacySseServer({ tokens: ['k1'] })
-    cleanup.push(() => open.close(), () => locked.close())
+    cleanup.push(
+      () => open.close(),
+      () => locked.close(),
+    )
     const home = await makeHome()
     const env = cliEnv(home)
     expect((await runCli(['init'], env)).code).toBe(0)
     const a = await runCli(['add', 'old', open.sseUrl, '--policy', 'allow'], env)
     expect(a.code, a.stderr).toBe(0)
     expect(a.stderr).toContain('older HTTP+SSE transport')
-    const b = await runCli(['add', 'keyed', locked.sseUrl, '--policy', 'allow', '--header', 'Authorization: Bearer k1'], env)
+    const b = await runCli(
+      ['add', 'keyed', locked.sseUrl, '--policy', 'allow', '--header', 'Authorization: Bearer k1'],
+      env,
+    )
     expect(b.code, b.stderr).toBe(0)
-    const c = await runCli(['add', 'forced', open.sseUrl, '--transport', 'sse', '--policy', 'allow'], env)
+    const c = await runCli(
+      ['add', 'forced', open.sseUrl, '--transport', 'sse', '--policy', 'allow'],
+      env,
+    )
     expect(c.code, c.stderr).toBe(0)
     const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8'))
     expect(config.servers.old).toMatchObject({ transport: 'sse', auth: 'none' })
@@ -47,7 +58,10 @@ describe('CLI: add detects HTTP+SSE, start serves it', () => {
     const upstream: LegacySseServer = await startLegacySseServer({ tokens: ['k2'] })
     cleanup.push(() => upstream.close())
     const env = cliEnv(await makeHome())
-    const add = await runCli(['add', 'old', upstream.sseUrl, '--policy', 'allow', '--header', 'Authorization: Bearer k2'], env)
+    const add = await runCli(
+      ['add', 'old', upstream.sseUrl, '--policy', 'allow', '--header', 'Authorization: Bearer k2'],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
     const bridge: RunningCli = await startBridgeProcess(env)
     cleanup.push(() => bridge.stop())

@@ -5,7 +5,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import {
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultConfig, type BridgeConfig } from '../../src/config/schema.js'
 import { createLegacySseSender } from '../../src/proxy/legacy-sse.js'
@@ -53,8 +56,13 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
   const tokens = new FakeTokens()
   const clients: Client[] = []
 
-  const connect = async (options: { roots?: boolean } = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
-    const client = new Client({ name: 'e2e', version: '1.0.0' }, options.roots ? { capabilities: { roots: {} } } : {})
+  const connect = async (
+    options: { roots?: boolean } = {},
+  ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
+    const client = new Client(
+      { name: 'e2e', version: '1.0.0' },
+      options.roots ? { capabilities: { roots: {} } } : {},
+    )
     const transport = new StreamableHTTPClientTransport(mcpUrl)
     await client.connect(transport)
     clients.push(client)
@@ -67,23 +75,27 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
       ...defaultConfig(),
       port: 0,
       auth: false,
-      servers: { legacy: { url: upstream.sseUrl, auth: 'oauth', policy: 'allow', transport: 'sse' } },
+      servers: {
+        legacy: { url: upstream.sseUrl, auth: 'oauth', policy: 'allow', transport: 'sse' },
+      },
     }
     senders = createUpstreamSenders()
     let port = 0
-    server = createServer(createBridgeHandler({
-      config: () => config,
-      tokens: tokens as unknown as TokenManager,
-      staticHeaders: async () => undefined,
-      authorize: async () => {
-        tokens.logins += 1
-        if (tokens.loginTo) tokens.current = tokens.loginTo
-      },
-      allowedAuthorities: () => loopbackAuthorities(port),
-      senderFor: (name, entry) => senders.senderFor(name, entry),
-      bridgeToken: () => undefined,
-      log: () => undefined,
-    }))
+    server = createServer(
+      createBridgeHandler({
+        config: () => config,
+        tokens: tokens as unknown as TokenManager,
+        staticHeaders: async () => undefined,
+        authorize: async () => {
+          tokens.logins += 1
+          if (tokens.loginTo) tokens.current = tokens.loginTo
+        },
+        allowedAuthorities: () => loopbackAuthorities(port),
+        senderFor: (name, entry) => senders.senderFor(name, entry),
+        bridgeToken: () => undefined,
+        log: () => undefined,
+      }),
+    )
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     port = (server.address() as AddressInfo).port
     mcpUrl = new URL(`http://127.0.0.1:${port}/mcp/legacy`)
@@ -104,9 +116,13 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
     expect(transport.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(client.getServerVersion()).toMatchObject({ name: 'legacy-sse-fixture' })
     const tools = await client.listTools()
-    expect(tools.tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'add', 'whoami', 'progress', 'log', 'roots']))
+    expect(tools.tools.map((tool) => tool.name)).toEqual(
+      expect.arrayContaining(['echo', 'add', 'whoami', 'progress', 'log', 'roots']),
+    )
     expect(text(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } }))).toBe('5')
-    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'héllo ✓' } }))).toBe('héllo ✓')
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'héllo ✓' } }))).toBe(
+      'héllo ✓',
+    )
     expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toBe('t1')
     expect(upstream.stats.streams).toBe(1)
     expect(upstream.stats.posts.every((post) => post.token === 't1')).toBe(true)
@@ -118,7 +134,9 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
     client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
       logs.push(notification.params.data)
     })
-    expect(text(await client.callTool({ name: 'log', arguments: { message: 'from the server' } }))).toBe('logged')
+    expect(
+      text(await client.callTool({ name: 'log', arguments: { message: 'from the server' } })),
+    ).toBe('logged')
     await until(() => logs.includes('from the server'))
     const progress: number[] = []
     const result = await client.callTool({ name: 'progress', arguments: { steps: 4 } }, undefined, {
@@ -131,7 +149,9 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
 
   it('carries a server-to-client request and the client’s answer', async () => {
     const { client } = await connect({ roots: true })
-    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'file:///projects/a', name: 'a' }] }))
+    client.setRequestHandler(ListRootsRequestSchema, () => ({
+      roots: [{ uri: 'file:///projects/a', name: 'a' }],
+    }))
     expect(text(await client.callTool({ name: 'roots', arguments: {} }))).toBe('file:///projects/a')
     expect(upstream.stats.posts.some((post) => post.method === 'response')).toBe(true)
   }, 10_000)
@@ -166,7 +186,11 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
     await until(() => upstream.stats.openStreams === open - 1)
     const stale = await fetch(mcpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     })
     expect(stale.status).toBe(404)
@@ -177,7 +201,9 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
     expect(text(await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } }))).toBe('2')
     upstream.dropStreams()
     await until(() => upstream.stats.openStreams === 0)
-    const failure = await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } }).catch((error: unknown) => error)
+    const failure = await client
+      .callTool({ name: 'add', arguments: { a: 1, b: 2 } })
+      .catch((error: unknown) => error)
     expect(failure).toMatchObject({ code: 404 })
     // What a client does on 404 (Streamable HTTP §Session Management): a new session.
     await client.close()
@@ -192,13 +218,26 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
         url: new URL(upstream.sseUrl),
         method: 'POST',
         clientHeaders: {},
-        body: Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })),
+        body: Buffer.from(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: {
+              protocolVersion: '2025-06-18',
+              capabilities: {},
+              clientInfo: { name: 't', version: '1' },
+            },
+          }),
+        ),
         staticHeaders: undefined,
         token: 'wrong',
         signal: new AbortController().signal,
       })
       expect(response.statusCode).toBe(401)
-      expect(response.headers['www-authenticate']).toContain(`resource_metadata="${upstream.origin}/.well-known/oauth-protected-resource/sse"`)
+      expect(response.headers['www-authenticate']).toContain(
+        `resource_metadata="${upstream.origin}/.well-known/oauth-protected-resource/sse"`,
+      )
       response.body.resume()
       expect(sender.sessionCount()).toBe(0)
     } finally {
@@ -211,10 +250,17 @@ describe('an HTTP+SSE upstream served as Streamable HTTP through the bridge', ()
     expect(text(await client.callTool({ name: 'echo', arguments: { text: 'open' } }))).toBe('open')
     const open = upstream.stats.openStreams
     expect(open).toBeGreaterThan(0)
-    const entry = { url: upstream.sseUrl, auth: 'oauth', policy: 'allow', transport: 'sse' } as const
+    const entry = {
+      url: upstream.sseUrl,
+      auth: 'oauth',
+      policy: 'allow',
+      transport: 'sse',
+    } as const
     senders.retain({ legacy: entry })
     expect(upstream.stats.openStreams).toBe(open)
-    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe('still here')
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
+      'still here',
+    )
     // Renamed (or removed): nothing is configured under this name any more.
     senders.retain({ renamed: entry })
     await until(() => upstream.stats.openStreams === 0)

@@ -11,8 +11,20 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, describe, expect, it } from 'vitest'
 import { pickFreePort } from '../../src/oauth/loopback.js'
 import { approveDeviceCode, completeBrowserLogin } from '../fixtures/browser-login.mjs'
-import { startOAuthFixture, type OAuthFixture, type OAuthFixtureOptions } from '../fixtures/oauth-mcp-server.js'
-import { cliEnv, makeHome, runCli, spawnCli, startBridgeProcess, type InteractiveCli, type RunningCli } from './cli-process.js'
+import {
+  startOAuthFixture,
+  type OAuthFixture,
+  type OAuthFixtureOptions,
+} from '../fixtures/oauth-mcp-server.js'
+import {
+  cliEnv,
+  makeHome,
+  runCli,
+  spawnCli,
+  startBridgeProcess,
+  type InteractiveCli,
+  type RunningCli,
+} from './cli-process.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
@@ -39,21 +51,36 @@ function interactive(args: string[], env: NodeJS.ProcessEnv): InteractiveCli {
 
 async function connect(url: string, accessToken?: string): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' })
-  const requestInit = accessToken ? { headers: { authorization: `Bearer ${accessToken}` } } : undefined
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), requestInit ? { requestInit } : undefined))
+  const requestInit = accessToken
+    ? { headers: { authorization: `Bearer ${accessToken}` } }
+    : undefined
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), requestInit ? { requestInit } : undefined),
+  )
   cleanups.push(() => client.close())
   return client
 }
 
-async function callText(client: Client, name: string, args: Record<string, unknown> = {}): Promise<string> {
-  const result = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: Array<{ text?: string }> }
+async function callText(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<string> {
+  const result = (await client.callTool({ name, arguments: args })) as {
+    isError?: boolean
+    content: Array<{ text?: string }>
+  }
   const text = result.content[0]?.text ?? ''
   if (result.isError) throw new Error(`${name} answered an error: ${text}`)
   return text
 }
 
 /** `token <name>` prints a token, and the MCP server itself accepts it: returns whom it names. */
-async function tokenWorks(env: NodeJS.ProcessEnv, name: string, server: OAuthFixture): Promise<string> {
+async function tokenWorks(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  server: OAuthFixture,
+): Promise<string> {
   const token = await runCli(['token', name], env)
   expect(token.code, token.stderr).toBe(0)
   const accessToken = token.stdout.trim()
@@ -61,12 +88,16 @@ async function tokenWorks(env: NodeJS.ProcessEnv, name: string, server: OAuthFix
   return callText(await connect(server.mcpUrl, accessToken), 'whoami')
 }
 
-async function readConfigFile(home: string): Promise<{ servers: Record<string, { auth?: string; callbackPort?: number }> }> {
+async function readConfigFile(
+  home: string,
+): Promise<{ servers: Record<string, { auth?: string; callbackPort?: number }> }> {
   return JSON.parse(await readFile(join(home, 'config.json'), 'utf8'))
 }
 
 /** A BROWSER program that must not be needed: records each URL it is given, then fails. */
-async function forbiddenBrowser(home: string): Promise<{ program: string; opened(): Promise<string> }> {
+async function forbiddenBrowser(
+  home: string,
+): Promise<{ program: string; opened(): Promise<string> }> {
   const program = join(home, 'no-browser.sh')
   const log = join(home, 'browser-opened.txt')
   await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${log}'\nexit 1\n`)
@@ -86,13 +117,18 @@ describe('add --no-browser', () => {
     const home = await makeHome()
     const browser = await forbiddenBrowser(home)
     const env = cliEnv(home, { BROWSER: browser.program })
-    const add = interactive(['add', 'demo', server.mcpUrl, '--no-browser', '--policy', 'allow'], env)
+    const add = interactive(
+      ['add', 'demo', server.mcpUrl, '--no-browser', '--policy', 'allow'],
+      env,
+    )
     const [, url] = await add.waitFor(PRINTED_URL)
     // The browser is on another machine: it ends on an address this one never receives.
     const { callbackUrl } = await completeBrowserLogin(url as string, { stopAtRedirect: true })
     expect(callbackUrl.searchParams.get('code')).toEqual(expect.any(String))
     add.type('https://example.com/not-the-redirect')
-    await add.waitFor(/That is not the redirect address; it starts with http:\/\/127\.0\.0\.1:\d+\/callback/)
+    await add.waitFor(
+      /That is not the redirect address; it starts with http:\/\/127\.0\.0\.1:\d+\/callback/,
+    )
     add.type(`  ${callbackUrl.href}  `)
     const result = await add.result
     expect(result.code, result.stderr).toBe(0)
@@ -139,14 +175,30 @@ describe('add --device', () => {
 
 describe('add --client-credentials', () => {
   it('with a client secret: no browser; the bridge serves tools and gets a new token after expiry', async () => {
-    const server = await fixture({ preRegisteredClients: [{ client_id: 'machine', client_secret: 'machine-secret' }] })
+    const server = await fixture({
+      preRegisteredClients: [{ client_id: 'machine', client_secret: 'machine-secret' }],
+    })
     // The bridge is told its tokens live 2 s; the server keeps them until the test ends them, so
     // nothing before the expiry races it.
     server.announceExpiresIn(2)
     const home = await makeHome()
     const browser = await forbiddenBrowser(home)
     const env = cliEnv(home, { BROWSER: browser.program })
-    const add = await runCli(['add', 'm2m', server.mcpUrl, '--client-credentials', '--client-id', 'machine', '--client-secret', 'machine-secret', '--policy', 'allow'], env)
+    const add = await runCli(
+      [
+        'add',
+        'm2m',
+        server.mcpUrl,
+        '--client-credentials',
+        '--client-id',
+        'machine',
+        '--client-secret',
+        'machine-secret',
+        '--policy',
+        'allow',
+      ],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
     expect((await readConfigFile(home)).servers.m2m).toMatchObject({ auth: 'client_credentials' })
     expect(server.stats.clientCredentialsGrants).toBe(1)
@@ -168,29 +220,61 @@ describe('add --client-credentials', () => {
   it('with private_key_jwt (--private-key PEM): a signed assertion instead of a secret', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const server = await fixture({
-      preRegisteredClients: [{ client_id: 'signer', jwks: { keys: [publicKey.export({ format: 'jwk' })] } }],
+      preRegisteredClients: [
+        { client_id: 'signer', jwks: { keys: [publicKey.export({ format: 'jwk' })] } },
+      ],
     })
     const home = await makeHome()
     const browser = await forbiddenBrowser(home)
     const env = cliEnv(home, { BROWSER: browser.program })
     const keyFile = join(home, 'key.pem')
     await writeFile(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 })
-    const add = await runCli(['add', 'signed', server.mcpUrl, '--client-credentials', '--client-id', 'signer', '--private-key', keyFile, '--policy', 'allow'], env)
+    const add = await runCli(
+      [
+        'add',
+        'signed',
+        server.mcpUrl,
+        '--client-credentials',
+        '--client-id',
+        'signer',
+        '--private-key',
+        keyFile,
+        '--policy',
+        'allow',
+      ],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
     expect(server.stats.clientCredentialsGrants).toBe(1)
     expect(await readFile(join(home, 'tokens.json'), 'utf8')).not.toContain('PRIVATE KEY')
     expect(await tokenWorks(env, 'signed', server)).toBe('client:signer')
 
     const running = await bridge(env)
-    expect(await callText(await connect(`${running.url}/mcp/signed`), 'add', { a: 20, b: 22 })).toBe('42')
+    expect(
+      await callText(await connect(`${running.url}/mcp/signed`), 'add', { a: 20, b: 22 }),
+    ).toBe('42')
     expect(await browser.opened()).toBe('')
   })
 
   it('with a wrong secret: fails with exit 1 at the token step and saves nothing', async () => {
-    const server = await fixture({ preRegisteredClients: [{ client_id: 'machine', client_secret: 'machine-secret' }] })
+    const server = await fixture({
+      preRegisteredClients: [{ client_id: 'machine', client_secret: 'machine-secret' }],
+    })
     const home = await makeHome()
     const env = cliEnv(home, { BROWSER: (await forbiddenBrowser(home)).program })
-    const add = await runCli(['add', 'm2m', server.mcpUrl, '--client-credentials', '--client-id', 'machine', '--client-secret', 'wrong'], env)
+    const add = await runCli(
+      [
+        'add',
+        'm2m',
+        server.mcpUrl,
+        '--client-credentials',
+        '--client-id',
+        'machine',
+        '--client-secret',
+        'wrong',
+      ],
+      env,
+    )
     expect(add.code).toBe(1)
     expect(add.stderr).toMatch(/token exchange step failed/)
     expect(add.stderr).toContain('invalid_client')
@@ -199,14 +283,22 @@ describe('add --client-credentials', () => {
 })
 
 describe('a client registered by hand (no dynamic registration)', () => {
-  async function handRegistered(): Promise<{ server: OAuthFixture; port: number; redirectUri: string }> {
+  async function handRegistered(): Promise<{
+    server: OAuthFixture
+    port: number
+    redirectUri: string
+  }> {
     const port = await pickFreePort()
     const redirectUri = `http://127.0.0.1:${port}/callback`
     const server = await fixture({
       registration: false,
       preRegisteredClients: [
         { client_id: 'cli-public', redirect_uris: [redirectUri] },
-        { client_id: 'cli-confidential', client_secret: 'hand-secret', redirect_uris: [redirectUri] },
+        {
+          client_id: 'cli-confidential',
+          client_secret: 'hand-secret',
+          redirect_uris: [redirectUri],
+        },
       ],
     })
     return { server, port, redirectUri }
@@ -220,28 +312,48 @@ describe('a client registered by hand (no dynamic registration)', () => {
     expect(add.code).toBe(1)
     expect(add.stderr).toContain('does not offer dynamic client registration')
     expect(add.stderr).toContain(`redirect URI ${redirectUri}`)
-    expect(add.stderr).toContain(`--client-id <ID> [--client-secret <SECRET>] --callback-port ${port}`)
+    expect(add.stderr).toContain(
+      `--client-id <ID> [--client-secret <SECRET>] --callback-port ${port}`,
+    )
     expect(server.stats.authorizationRequests).toEqual([])
     expect((await readConfigFile(home)).servers.manual).toBeUndefined()
 
     // Without --callback-port a free port is chosen, and the message names that one.
     const anyPort = await runCli(['add', 'manual', server.mcpUrl], env)
     expect(anyPort.code).toBe(1)
-    expect(anyPort.stderr).toMatch(/redirect URI http:\/\/127\.0\.0\.1:\d+\/callback[\s\S]*--client-id/)
+    expect(anyPort.stderr).toMatch(
+      /redirect URI http:\/\/127\.0\.0\.1:\d+\/callback[\s\S]*--client-id/,
+    )
   })
 
   it('a public client: add --client-id --callback-port logs in with it', async () => {
     const { server, port } = await handRegistered()
     const home = await makeHome()
     const env = cliEnv(home)
-    const add = await runCli(['add', 'manual', server.mcpUrl, '--client-id', 'cli-public', '--callback-port', String(port)], env)
+    const add = await runCli(
+      [
+        'add',
+        'manual',
+        server.mcpUrl,
+        '--client-id',
+        'cli-public',
+        '--callback-port',
+        String(port),
+      ],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
     expect(add.stderr).toContain('Using the pre-registered client "cli-public"')
     expect(add.stderr).not.toContain('Registering a client')
     // (A client registered by hand has its first authorization request checked once before the
     // browser goes there, so the server sees the request twice.)
-    expect(new Set(server.stats.authorizationRequests.map((request) => request.clientId))).toEqual(new Set(['cli-public']))
-    expect((await readConfigFile(home)).servers.manual).toMatchObject({ auth: 'oauth', callbackPort: port })
+    expect(new Set(server.stats.authorizationRequests.map((request) => request.clientId))).toEqual(
+      new Set(['cli-public']),
+    )
+    expect((await readConfigFile(home)).servers.manual).toMatchObject({
+      auth: 'oauth',
+      callbackPort: port,
+    })
     expect(await tokenWorks(env, 'manual', server)).toBe('alice')
   })
 
@@ -251,7 +363,20 @@ describe('a client registered by hand (no dynamic registration)', () => {
     server.announceExpiresIn(2)
     const home = await makeHome()
     const env = cliEnv(home)
-    const add = await runCli(['add', 'manual', server.mcpUrl, '--client-id', 'cli-confidential', '--client-secret', 'hand-secret', '--callback-port', String(port)], env)
+    const add = await runCli(
+      [
+        'add',
+        'manual',
+        server.mcpUrl,
+        '--client-id',
+        'cli-confidential',
+        '--client-secret',
+        'hand-secret',
+        '--callback-port',
+        String(port),
+      ],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
     expect(await readFile(join(home, 'tokens.json'), 'utf8')).not.toContain('hand-secret')
     expect(await tokenWorks(env, 'manual', server)).toBe('alice')
@@ -293,49 +418,82 @@ describe('logins the running bridge starts by itself', () => {
     ['a dynamically registered client', 'union', undefined],
     ['a pre-registered client', 'union', 'by-hand'],
     ['a pre-registered client', 'tool', 'by-hand'],
-  ] as const)('step-up with %s (challenge scope: %s): a 403 insufficient_scope makes the bridge log in for the union, then the call succeeds', async (_label, scopeChallenge, clientId) => {
-    const callbackPort = await pickFreePort()
-    const server = await fixture({
-      toolScopes: { admin_tool: 'mcp:admin' },
-      scopeChallenge,
-      preRegisteredClients: [{ client_id: 'by-hand', redirect_uris: [`http://127.0.0.1:${callbackPort}/callback`] }],
-    })
-    const home = await makeHome()
-    const env = cliEnv(home)
-    const clientArgs = clientId ? ['--client-id', clientId, '--callback-port', String(callbackPort)] : []
-    const add = await runCli(['add', 'scoped', server.mcpUrl, '--policy', 'allow', ...clientArgs], env)
-    expect(add.code, add.stderr).toBe(0)
-    const [firstLogin] = server.stats.authorizationRequests
-    expect([...setOf(firstLogin?.scope)]).toEqual(expect.arrayContaining(['mcp:read', 'mcp:write']))
-    expect(setOf(firstLogin?.scope).has('mcp:admin')).toBe(false)
-    // One request per login, plus (for a client registered by hand) the check of its first request.
-    const afterAdd = server.stats.authorizationRequests.length
-    expect(afterAdd).toBe(clientId ? 2 : 1)
+  ] as const)(
+    'step-up with %s (challenge scope: %s): a 403 insufficient_scope makes the bridge log in for the union, then the call succeeds',
+    async (_label, scopeChallenge, clientId) => {
+      const callbackPort = await pickFreePort()
+      const server = await fixture({
+        toolScopes: { admin_tool: 'mcp:admin' },
+        scopeChallenge,
+        preRegisteredClients: [
+          { client_id: 'by-hand', redirect_uris: [`http://127.0.0.1:${callbackPort}/callback`] },
+        ],
+      })
+      const home = await makeHome()
+      const env = cliEnv(home)
+      const clientArgs = clientId
+        ? ['--client-id', clientId, '--callback-port', String(callbackPort)]
+        : []
+      const add = await runCli(
+        ['add', 'scoped', server.mcpUrl, '--policy', 'allow', ...clientArgs],
+        env,
+      )
+      expect(add.code, add.stderr).toBe(0)
+      const [firstLogin] = server.stats.authorizationRequests
+      expect([...setOf(firstLogin?.scope)]).toEqual(
+        expect.arrayContaining(['mcp:read', 'mcp:write']),
+      )
+      expect(setOf(firstLogin?.scope).has('mcp:admin')).toBe(false)
+      // One request per login, plus (for a client registered by hand) the check of its first request.
+      const afterAdd = server.stats.authorizationRequests.length
+      expect(afterAdd).toBe(clientId ? 2 : 1)
 
-    const running = await bridge(env)
-    const client = await connect(`${running.url}/mcp/scoped`)
-    expect(await callText(client, 'echo', { text: 'no step-up needed' })).toBe('no step-up needed')
-    expect(server.stats.authorizationRequests).toHaveLength(afterAdd)
+      const running = await bridge(env)
+      const client = await connect(`${running.url}/mcp/scoped`)
+      expect(await callText(client, 'echo', { text: 'no step-up needed' })).toBe(
+        'no step-up needed',
+      )
+      expect(server.stats.authorizationRequests).toHaveLength(afterAdd)
 
-    expect(await callText(client, 'admin_tool')).toBe('admin_tool ran')
-    expect(server.stats.mcpForbidden).toBe(1)
-    expect(server.stats.authorizationRequests).toHaveLength(afterAdd + 1)
-    const stepUp = server.stats.authorizationRequests[afterAdd]
-    expect(setOf(stepUp?.scope)).toEqual(new Set([...setOf(firstLogin?.scope), 'mcp:admin']))
-    // The new token keeps what the old one could do.
-    expect(await callText(client, 'echo', { text: 'still fine' })).toBe('still fine')
-  })
+      expect(await callText(client, 'admin_tool')).toBe('admin_tool ran')
+      expect(server.stats.mcpForbidden).toBe(1)
+      expect(server.stats.authorizationRequests).toHaveLength(afterAdd + 1)
+      const stepUp = server.stats.authorizationRequests[afterAdd]
+      expect(setOf(stepUp?.scope)).toEqual(new Set([...setOf(firstLogin?.scope), 'mcp:admin']))
+      // The new token keeps what the old one could do.
+      expect(await callText(client, 'echo', { text: 'still fine' })).toBe('still fine')
+    },
+  )
 
   // MCP 2026-07-28 §Authorization Server Binding: a resource may move to another authorization
   // server, and a token without a refresh token cannot be renewed where it came from either.
   it('a token without a refresh token that the server stops accepting: the bridge logs in again while the request waits', async () => {
     const callbackPort = await pickFreePort()
     const server = await fixture({
-      preRegisteredClients: [{ client_id: 'no-refresh', redirect_uris: [`http://127.0.0.1:${callbackPort}/callback`], grant_types: ['authorization_code'] }],
+      preRegisteredClients: [
+        {
+          client_id: 'no-refresh',
+          redirect_uris: [`http://127.0.0.1:${callbackPort}/callback`],
+          grant_types: ['authorization_code'],
+        },
+      ],
     })
     const home = await makeHome()
     const env = cliEnv(home)
-    const add = await runCli(['add', 'once', server.mcpUrl, '--policy', 'allow', '--client-id', 'no-refresh', '--callback-port', String(callbackPort)], env)
+    const add = await runCli(
+      [
+        'add',
+        'once',
+        server.mcpUrl,
+        '--policy',
+        'allow',
+        '--client-id',
+        'no-refresh',
+        '--callback-port',
+        String(callbackPort),
+      ],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
 
     const running = await bridge(env)
@@ -350,7 +508,10 @@ describe('logins the running bridge starts by itself', () => {
   })
 
   it('a scope the authorization server never grants: a clear error after at most two logins, and no loop', async () => {
-    const server = await fixture({ toolScopes: { never_tool: 'mcp:never' }, ungrantedScopes: ['mcp:never'] })
+    const server = await fixture({
+      toolScopes: { never_tool: 'mcp:never' },
+      ungrantedScopes: ['mcp:never'],
+    })
     const home = await makeHome()
     const env = cliEnv(home)
     const add = await runCli(['add', 'stingy', server.mcpUrl, '--policy', 'allow'], env)
@@ -364,7 +525,8 @@ describe('logins the running bridge starts by itself', () => {
       (result) => ({ result: result as { isError?: boolean; content: Array<{ text?: string }> } }),
       (error: unknown) => ({ error: error as Error }),
     )
-    const message = 'error' in outcome ? outcome.error.message : outcome.result.content[0]?.text ?? ''
+    const message =
+      'error' in outcome ? outcome.error.message : (outcome.result.content[0]?.text ?? '')
     if ('result' in outcome) expect(outcome.result.isError).toBe(true)
     expect(message).toMatch(/mcp:never/)
     expect(message).toMatch(/mcp-oauth-bridge login stingy/)

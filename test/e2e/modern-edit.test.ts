@@ -6,13 +6,18 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
-import { MODERN_UPSTREAM_TOKEN, startModernMcpServer, type ModernMcpServer } from '../fixtures/modern-mcp-server.js'
+import {
+  MODERN_UPSTREAM_TOKEN,
+  startModernMcpServer,
+  type ModernMcpServer,
+} from '../fixtures/modern-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 
 const MODERN = '2026-07-28'
-const NOTE_START = 'Note from the bridge: before approving this call, the person changed its arguments, and the tool ran with the changed ones, not the ones you sent. '
+const NOTE_START =
+  'Note from the bridge: before approving this call, the person changed its arguments, and the tool ran with the changed ones, not the ones you sent. '
 
 describe('edited arguments on a 2026-07-28 call', () => {
   let upstream: ModernMcpServer
@@ -20,7 +25,12 @@ describe('edited arguments on a 2026-07-28 call', () => {
   let env: NodeJS.ProcessEnv
   let client: Client
 
-  const pending = async (): Promise<PendingCall[]> => ((await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as { pending: PendingCall[] }).pending
+  const pending = async (): Promise<PendingCall[]> =>
+    (
+      (await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as {
+        pending: PendingCall[]
+      }
+    ).pending
   const waitForPending = async (count: number): Promise<PendingCall[]> => {
     for (;;) {
       const calls = await pending()
@@ -29,7 +39,11 @@ describe('edited arguments on a 2026-07-28 call', () => {
     }
   }
   const approveEdited = async (id: string, args: unknown): Promise<number> => {
-    const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision: 'approve', arguments: args }) })
+    const response = await fetch(`${bridge.url}/approvals/api/decide`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, decision: 'approve', arguments: args }),
+    })
     await response.body?.cancel()
     return response.status
   }
@@ -37,10 +51,16 @@ describe('edited arguments on a 2026-07-28 call', () => {
   beforeAll(async () => {
     upstream = await startModernMcpServer()
     env = cliEnv(await makeHome())
-    const add = await runCli(['add', 'up', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`], env)
+    const add = await runCli(
+      ['add', 'up', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`],
+      env,
+    )
     expect(add.code, add.stderr).toBe(0)
     bridge = await startBridgeProcess(env)
-    client = new Client({ name: 'modern-edit-e2e', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } })
+    client = new Client(
+      { name: 'modern-edit-e2e', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: MODERN } } },
+    )
     await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/up`)))
     await client.listTools() // the bridge learns deploy's schema and its x-mcp-header
   })
@@ -52,7 +72,10 @@ describe('edited arguments on a 2026-07-28 call', () => {
 
   it('an edited x-mcp-header argument goes upstream with its Mcp-Param header recomputed, and the result has the note', async () => {
     expect(client.getNegotiatedProtocolVersion()).toBe(MODERN)
-    const call = client.callTool({ name: 'deploy', arguments: { region: 'eu-west', service: 'api' } }) as Promise<ToolResult>
+    const call = client.callTool({
+      name: 'deploy',
+      arguments: { region: 'eu-west', service: 'api' },
+    }) as Promise<ToolResult>
     const [held] = await waitForPending(1)
     expect(await approveEdited(held!.id, { region: 'us-east', service: 'api' })).toBe(200)
     const result = await call
@@ -61,19 +84,37 @@ describe('edited arguments on a 2026-07-28 call', () => {
       { type: 'text', text: 'deployed api to us-east' },
       { type: 'text', text: `${NOTE_START}$.region: "eu-west" → "us-east".` },
     ])
-    expect(upstream.lastHeaders).toMatchObject({ 'mcp-method': 'tools/call', 'mcp-name': 'deploy', 'mcp-param-region': 'us-east' })
+    expect(upstream.lastHeaders).toMatchObject({
+      'mcp-method': 'tools/call',
+      'mcp-name': 'deploy',
+      'mcp-param-region': 'us-east',
+    })
   })
 
   it('a value that needs encoding is sent as =?base64?…?=, from the terminal too', async () => {
-    const call = client.callTool({ name: 'deploy', arguments: { region: 'eu-west', service: 'api' } }) as Promise<ToolResult>
+    const call = client.callTool({
+      name: 'deploy',
+      arguments: { region: 'eu-west', service: 'api' },
+    }) as Promise<ToolResult>
     const [held] = await waitForPending(1)
-    const refused = await runCli(['approvals', 'approve', held!.id, '--args', '{"region": "Zürich"}'], env)
+    const refused = await runCli(
+      ['approvals', 'approve', held!.id, '--args', '{"region": "Zürich"}'],
+      env,
+    )
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('$.service: is required')
-    const approved = await runCli(['approvals', 'approve', held!.id, '--args', '{"region": "Zürich", "service": "web"}'], env)
+    const approved = await runCli(
+      ['approvals', 'approve', held!.id, '--args', '{"region": "Zürich", "service": "web"}'],
+      env,
+    )
     expect(approved.code, approved.stderr).toBe(0)
     const result = await call
-    expect(result.content.map((item) => item.text)).toEqual(['deployed web to Zürich', `${NOTE_START}$.region: "eu-west" → "Zürich"; $.service: "api" → "web".`])
-    expect(upstream.lastHeaders?.['mcp-param-region']).toBe(`=?base64?${Buffer.from('Zürich').toString('base64')}?=`)
+    expect(result.content.map((item) => item.text)).toEqual([
+      'deployed web to Zürich',
+      `${NOTE_START}$.region: "eu-west" → "Zürich"; $.service: "api" → "web".`,
+    ])
+    expect(upstream.lastHeaders?.['mcp-param-region']).toBe(
+      `=?base64?${Buffer.from('Zürich').toString('base64')}?=`,
+    )
   })
 })

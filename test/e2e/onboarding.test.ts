@@ -9,7 +9,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
-import { CLI, cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import {
+  CLI,
+  cliEnv,
+  makeHome,
+  runCli,
+  startBridgeProcess,
+  type RunningCli,
+} from './cli-process.js'
 
 describe('connect, stdio and doctor', () => {
   let fixture: OAuthFixture
@@ -35,12 +42,20 @@ describe('connect, stdio and doctor', () => {
     const claude = await runCli(['connect', 'demo'], env)
     // The running bridge's port (found through its runtime file), not config.json's 3000. Claude
     // Code logs in to the bridge itself, so no header; --token gives the header form.
-    expect(claude.stdout).toBe(`claude mcp add --transport http demo http://localhost:${port}/mcp/demo\n`)
+    expect(claude.stdout).toBe(
+      `claude mcp add --transport http demo http://localhost:${port}/mcp/demo\n`,
+    )
     expect(claude.stderr).toMatch(/logs in to the bridge by itself/)
     const withToken = await runCli(['connect', 'demo', '--token'], env)
-    expect(withToken.stdout).toMatch(new RegExp(`^claude mcp add --transport http demo http://localhost:${port}/mcp/demo --header "Authorization: Bearer mob_[\\w-]+"\\n$`))
+    expect(withToken.stdout).toMatch(
+      new RegExp(
+        `^claude mcp add --transport http demo http://localhost:${port}/mcp/demo --header "Authorization: Bearer mob_[\\w-]+"\\n$`,
+      ),
+    )
     const desktop = JSON.parse((await runCli(['connect', 'demo', 'claude-desktop'], env)).stdout)
-    expect(desktop).toEqual({ mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } } })
+    expect(desktop).toEqual({
+      mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } },
+    })
     const vscode = JSON.parse((await runCli(['connect', 'demo', 'vscode'], env)).stdout)
     expect(vscode.servers.demo).toEqual({ type: 'http', url: `http://localhost:${port}/mcp/demo` })
     const sdk = (await runCli(['connect', 'demo', 'sdk'], env)).stdout
@@ -51,18 +66,28 @@ describe('connect, stdio and doctor', () => {
 
   it('--write adds the entry to a client config, keeps the rest and makes a backup', async () => {
     const file = join(home, 'cursor-mcp.json')
-    await writeFile(file, JSON.stringify({ mcpServers: { other: { url: 'https://example.com/mcp' } }, theme: 'dark' }))
+    await writeFile(
+      file,
+      JSON.stringify({ mcpServers: { other: { url: 'https://example.com/mcp' } }, theme: 'dark' }),
+    )
     const write = await runCli(['connect', 'demo', 'cursor', '--write', '--file', file], env)
     expect(write.code, write.stderr).toBe(0)
     const written = JSON.parse(await readFile(file, 'utf8'))
     expect(written.theme).toBe('dark')
     expect(written.mcpServers.other).toEqual({ url: 'https://example.com/mcp' })
     expect(written.mcpServers.demo).toEqual({ url: `http://localhost:${port}/mcp/demo` })
-    const withToken = await runCli(['connect', 'demo', 'cursor', '--write', '--token', '--file', file], env)
+    const withToken = await runCli(
+      ['connect', 'demo', 'cursor', '--write', '--token', '--file', file],
+      env,
+    )
     expect(withToken.code, withToken.stderr).toBe(0)
-    expect(JSON.parse(await readFile(file, 'utf8')).mcpServers.demo.headers.Authorization).toMatch(/^Bearer mob_/)
+    expect(JSON.parse(await readFile(file, 'utf8')).mcpServers.demo.headers.Authorization).toMatch(
+      /^Bearer mob_/,
+    )
     if (process.platform !== 'win32') expect((await stat(file)).mode & 0o777).toBe(0o600)
-    expect((await readdir(home)).some((name) => name.startsWith('cursor-mcp.json.backup-'))).toBe(true)
+    expect((await readdir(home)).some((name) => name.startsWith('cursor-mcp.json.backup-'))).toBe(
+      true,
+    )
 
     const broken = join(home, 'broken.json')
     await writeFile(broken, '{ not json')
@@ -74,10 +99,17 @@ describe('connect, stdio and doctor', () => {
 
   it('stdio serves an SDK stdio client through the running bridge', async () => {
     const client = new Client({ name: 'stdio-e2e', version: '1.0.0' })
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', 'demo', '--port', port], env: env as Record<string, string>, stderr: 'pipe' })
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio', 'demo', '--port', port],
+      env: env as Record<string, string>,
+      stderr: 'pipe',
+    })
     await client.connect(transport)
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
-    const result = (await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })) as { content: Array<{ text: string }> }
+    const result = (await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })) as {
+      content: Array<{ text: string }>
+    }
     expect(result.content[0]?.text).toBe('over stdio')
     await bridge.waitForOutput(/demo tools\/call echo 200/, 0)
     await client.close()
@@ -87,7 +119,9 @@ describe('connect, stdio and doctor', () => {
     const free = await runCli(['stdio', 'demo', '--port', String(await freePort())], env)
     expect(free.code).toBe(1)
     expect(free.stdout).toBe('')
-    expect(free.stderr).toMatch(/No bridge is running on port \d+[\s\S]*mcp-oauth-bridge start[\s\S]*--standalone/)
+    expect(free.stderr).toMatch(
+      /No bridge is running on port \d+[\s\S]*mcp-oauth-bridge start[\s\S]*--standalone/,
+    )
   })
 
   it('doctor reports a healthy setup', async () => {
@@ -109,16 +143,24 @@ describe('doctor on a broken setup', () => {
     const env = cliEnv(home)
     expect((await runCli(['add', 'gone', fixture.mcpUrl], env)).code).toBe(0)
     await fixture.close()
-    const squatter: Server = createServer((_req, res) => res.writeHead(200, { server: 'squatter' }).end('hello'))
+    const squatter: Server = createServer((_req, res) =>
+      res.writeHead(200, { server: 'squatter' }).end('hello'),
+    )
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve))
     try {
       await writeConfigPort(home, (squatter.address() as AddressInfo).port)
       await writeFile(join(home, 'key'), randomBytes(32).toString('base64'))
       const doctor = await runCli(['doctor'], env)
       expect(doctor.code).toBe(1)
-      expect(doctor.stdout).toMatch(/✖ token store: Cannot read the token store .* the key does not open it[\s\S]*→ Restore the matching key file/)
-      expect(doctor.stdout).toMatch(/✖ bridge: port \d+ is taken: something else answers there \(HTTP 200, squatter\)[\s\S]*→ Stop that program/)
-      expect(doctor.stdout).toMatch(/✖ server gone: Cannot reach .*connection was refused[\s\S]*→ Check the address/)
+      expect(doctor.stdout).toMatch(
+        /✖ token store: Cannot read the token store .* the key does not open it[\s\S]*→ Restore the matching key file/,
+      )
+      expect(doctor.stdout).toMatch(
+        /✖ bridge: port \d+ is taken: something else answers there \(HTTP 200, squatter\)[\s\S]*→ Stop that program/,
+      )
+      expect(doctor.stdout).toMatch(
+        /✖ server gone: Cannot reach .*connection was refused[\s\S]*→ Check the address/,
+      )
       expect(doctor.stderr).toMatch(/checks failed/)
     } finally {
       squatter.close()

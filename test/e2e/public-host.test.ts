@@ -37,7 +37,9 @@ describe('one host name for the bridge’s pages', () => {
   })
 
   it('signed in through the printed link, the 127.0.0.1 approvals URL works in Chromium', async () => {
-    const link = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/.exec(bridge.output())?.[1] as string
+    const link = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/.exec(
+      bridge.output(),
+    )?.[1] as string
     const context = await browser.newContext()
     const page = await context.newPage()
     await page.goto(link)
@@ -88,7 +90,10 @@ describe('one host name for the bridge’s pages', () => {
     // A BROWSER program that only writes down the URL it was given.
     const folder = await mkdtemp(join(tmpdir(), 'mob-open-'))
     const program = join(folder, 'record.mjs')
-    await writeFile(program, `#!/usr/bin/env node\nimport { appendFileSync } from 'node:fs'\nappendFileSync(${JSON.stringify(join(folder, 'urls'))}, process.argv[2] + '\\n')\n`)
+    await writeFile(
+      program,
+      `#!/usr/bin/env node\nimport { appendFileSync } from 'node:fs'\nappendFileSync(${JSON.stringify(join(folder, 'urls'))}, process.argv[2] + '\\n')\n`,
+    )
     await chmod(program, 0o755)
     const result = await runCli(['open'], { ...env, BROWSER: program })
     expect(result.code).toBe(0)

@@ -34,23 +34,36 @@ describe('the README walkthrough', () => {
     expect((await runCli(['init'], env)).code).toBe(0)
 
     demo = spawnCli(['demo', '--no-browser', '--port', '0'], env)
-    const [, loginUrl] = await demo.waitFor(/Open this URL in a browser to authorize:\s+(http:\/\/\S+)/)
+    const [, loginUrl] = await demo.waitFor(
+      /Open this URL in a browser to authorize:\s+(http:\/\/\S+)/,
+    )
     // The person opens the printed URL and presses Allow on the demo's consent page.
     expect((await page.goto(loginUrl as string))?.status()).toBe(200)
     await page.getByRole('button', { name: 'Allow' }).click()
     await page.waitForURL((url) => url.pathname === '/callback')
     expect(await page.locator('h1').innerText()).toBe('You are signed in')
     const [, port] = await demo.waitFor(/listening on http:\/\/localhost:(\d+)/)
-    const [, dashboardLink] = await demo.waitFor(/dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/)
+    const [, dashboardLink] = await demo.waitFor(
+      /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/,
+    )
     await demo.waitFor(/Press Ctrl-C/)
 
     // The SDK client, configured as `connect --json` says.
-    const connection = JSON.parse((await runCli(['connect', 'demo', '--json'], env)).stdout) as { url: string; headers: Record<string, string> }
+    const connection = JSON.parse((await runCli(['connect', 'demo', '--json'], env)).stdout) as {
+      url: string
+      headers: Record<string, string>
+    }
     const client = new Client({ name: 'newcomer', version: '1.0.0' })
     // No --port: `connect` finds the demo's bridge through its runtime file.
     expect(connection.url).toBe(`http://localhost:${port}/mcp/demo`)
-    await client.connect(new StreamableHTTPClientTransport(new URL(connection.url), { requestInit: { headers: connection.headers } }))
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'add', 'send_money']))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(connection.url), {
+        requestInit: { headers: connection.headers },
+      }),
+    )
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(
+      expect.arrayContaining(['echo', 'add', 'send_money']),
+    )
 
     // The dashboard link from the banner, then the approvals page: the call waits there.
     expect((await page.goto(dashboardLink as string))?.status()).toBe(200)
@@ -70,14 +83,36 @@ describe('the README walkthrough', () => {
     // Claude Desktop's way in: `stdio`, through the same bridge (so approvals apply).
     expect((await runCli(['policy', 'demo', 'echo', 'allow'], env)).code).toBe(0)
     const stdioClient = new Client({ name: 'desktop-like', version: '1.0.0' })
-    await stdioClient.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', 'demo'], env: env as Record<string, string>, stderr: 'pipe' }))
-    await expect.poll(async () => ((await stdioClient.callTool({ name: 'echo', arguments: { text: 'hi from stdio' } })) as { content: Array<{ text: string }> }).content[0]?.text).toBe('hi from stdio')
+    await stdioClient.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'stdio', 'demo'],
+        env: env as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    )
+    await expect
+      .poll(
+        async () =>
+          (
+            (await stdioClient.callTool({
+              name: 'echo',
+              arguments: { text: 'hi from stdio' },
+            })) as { content: Array<{ text: string }> }
+          ).content[0]?.text,
+      )
+      .toBe('hi from stdio')
     await stdioClient.close()
 
     // `connect --write` into a client config file.
     const configFile = join(home, 'claude_desktop_config.json')
-    expect((await runCli(['connect', 'demo', 'claude-desktop', '--write', '--file', configFile], env)).code).toBe(0)
-    expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } } })
+    expect(
+      (await runCli(['connect', 'demo', 'claude-desktop', '--write', '--file', configFile], env))
+        .code,
+    ).toBe(0)
+    expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({
+      mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } },
+    })
 
     // `doctor` on this setup: it finds the demo's bridge on its own port, and everything is healthy.
     const doctor = await runCli(['doctor'], env)

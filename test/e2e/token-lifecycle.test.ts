@@ -38,13 +38,21 @@ describe('token lifecycle', () => {
   async function expireLocally(): Promise<string | undefined> {
     const secrets = await store.update('demo', (current) => ({
       ...current,
-      tokens: { ...current.tokens!, obtained_at: Date.now() - 3_600_000, expires_at: Date.now() - 1_000 },
+      tokens: {
+        ...current.tokens!,
+        obtained_at: Date.now() - 3_600_000,
+        expires_at: Date.now() - 1_000,
+      },
     }))
     return secrets?.tokens?.refresh_token
   }
 
   function manager(): TokenManager {
-    return new TokenManager({ store, refresh: createTokenRefresh(), lookupServer: async (name) => (await readConfig(paths)).servers[name]! })
+    return new TokenManager({
+      store,
+      refresh: createTokenRefresh(),
+      lookupServer: async (name) => (await readConfig(paths)).servers[name]!,
+    })
   }
 
   it('20 concurrent callers on an expired token cause exactly one refresh, and the rotated refresh token is saved', async () => {
@@ -68,7 +76,9 @@ describe('token lifecycle', () => {
   it('concurrent `token` processes share one refresh through the file lock', async () => {
     await expireLocally()
     const before = fixture.stats.refreshGrants
-    const results = await Promise.all(Array.from({ length: 5 }, () => runCli(['token', 'demo'], env)))
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => runCli(['token', 'demo'], env)),
+    )
     for (const result of results) expect(result.code, result.stderr).toBe(0)
     expect(new Set(results.map((result) => result.stdout.trim())).size).toBe(1)
     expect(fixture.stats.refreshGrants).toBe(before + 1)
@@ -80,13 +90,19 @@ describe('token lifecycle', () => {
     // The server no longer honours the token we hold, though we think it is valid.
     await store.update('demo', (current) => ({
       ...current,
-      tokens: { ...current.tokens!, access_token: 'revoked-by-the-server', expires_at: Date.now() + 3_600_000 },
+      tokens: {
+        ...current.tokens!,
+        access_token: 'revoked-by-the-server',
+        expires_at: Date.now() + 3_600_000,
+      },
     }))
     const before = fixture.stats.refreshGrants
     const unauthorizedBefore = fixture.stats.mcpUnauthorized
     const client = new Client({ name: 'e2e', version: '1.0.0' })
     await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/demo`)))
-    const result = (await client.callTool({ name: 'echo', arguments: { text: 'retried' } })) as { content: Array<{ text: string }> }
+    const result = (await client.callTool({ name: 'echo', arguments: { text: 'retried' } })) as {
+      content: Array<{ text: string }>
+    }
     expect(result.content[0]?.text).toBe('retried')
     expect(fixture.stats.refreshGrants).toBe(before + 1)
     expect(fixture.stats.mcpUnauthorized).toBe(unauthorizedBefore + 1)
@@ -101,7 +117,9 @@ describe('token lifecycle', () => {
 
     const token = await runCli(['token', 'demo'], env)
     expect(token.code).toBe(1)
-    expect(token.stderr).toMatch(/"demo" needs a new login: the server refused to refresh the token \(invalid_grant/)
+    expect(token.stderr).toMatch(
+      /"demo" needs a new login: the server refused to refresh the token \(invalid_grant/,
+    )
     expect(token.stderr).toContain('Run `mcp-oauth-bridge login demo`')
 
     const list = JSON.parse((await runCli(['list', '--json'], env)).stdout)
@@ -109,8 +127,20 @@ describe('token lifecycle', () => {
 
     const response = await fetch(`${bridge.url}/mcp/demo`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 't', version: '1' },
+        },
+      }),
     })
     const body = (await response.json()) as { id: number; error: { message: string } }
     expect(body.id).toBe(7)

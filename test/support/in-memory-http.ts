@@ -19,7 +19,11 @@ export interface InMemoryAnswer {
   json(): unknown
 }
 
-export function inMemoryRequest(request: InMemoryRequest = {}): { req: IncomingMessage; res: ServerResponse; answer: Promise<InMemoryAnswer> } {
+export function inMemoryRequest(request: InMemoryRequest = {}): {
+  req: IncomingMessage
+  res: ServerResponse
+  answer: Promise<InMemoryAnswer>
+} {
   const req = new IncomingMessage(new Socket())
   req.method = request.method ?? 'POST'
   req.url = request.url ?? '/'
@@ -27,7 +31,8 @@ export function inMemoryRequest(request: InMemoryRequest = {}): { req: IncomingM
   req.httpVersionMinor = 0
   req.httpVersion = '1.0'
   req.headers = { host: 'localhost:3000', ...lowerCased(request.headers ?? {}) }
-  if (request.body !== undefined) req.push(typeof request.body === 'string' ? Buffer.from(request.body) : request.body)
+  if (request.body !== undefined)
+    req.push(typeof request.body === 'string' ? Buffer.from(request.body) : request.body)
   req.push(null)
   const res = new ServerResponse(req)
   const written: Buffer[] = []
@@ -56,9 +61,16 @@ function parseAnswer(raw: string): InMemoryAnswer {
     if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
   }
   const body = split === -1 ? '' : raw.slice(split + 4)
-  return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body, json: () => JSON.parse(body) }
+  return {
+    status: Number(statusLine.split(' ')[1] ?? 0),
+    headers,
+    body,
+    json: () => JSON.parse(body),
+  }
 }
 
 function lowerCased(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  )
 }

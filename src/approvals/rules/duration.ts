@@ -16,11 +16,18 @@ export function parseDuration(text: string): number {
     })
   }
   const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number)
-  if (seconds <= 0) throw new BridgeError('BAD_USAGE', `${quote(text)} is no time at all.`, { hint: 'Give a window of at least one second, e.g. 15m or 1h.' })
-  if (seconds > MAX_WINDOW_SECONDS) {
-    throw new BridgeError('BAD_USAGE', `${quote(text)} is longer than the 30 days a window may last.`, {
-      hint: `For longer, set a plain rule: ${command('policy <server> <tool> allow')}`,
+  if (seconds <= 0)
+    throw new BridgeError('BAD_USAGE', `${quote(text)} is no time at all.`, {
+      hint: 'Give a window of at least one second, e.g. 15m or 1h.',
     })
+  if (seconds > MAX_WINDOW_SECONDS) {
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${quote(text)} is longer than the 30 days a window may last.`,
+      {
+        hint: `For longer, set a plain rule: ${command('policy <server> <tool> allow')}`,
+      },
+    )
   }
   return seconds
 }
@@ -30,7 +37,9 @@ export function describeEnd(until: number, now: number = Date.now()): string {
   const end = new Date(until)
   const time = `${pad(end.getHours())}:${pad(end.getMinutes())}`
   const sameDay = new Date(now).toDateString() === end.toDateString()
-  const when = sameDay ? time : `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())} ${time}`
+  const when = sameDay
+    ? time
+    : `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())} ${time}`
   return `${when} (${describeRemaining(until - now)})`
 }
 

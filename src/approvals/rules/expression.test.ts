@@ -18,7 +18,11 @@ describe('CEL expressions', () => {
     const compiled = compileExpression('args.amount <= 20 &&')
     expect(compiled.ok).toBe(false)
     if (compiled.ok) return
-    expect(compiled.problem).toMatchObject({ message: 'syntax error: Unexpected token: EOF', line: 1, column: 21 })
+    expect(compiled.problem).toMatchObject({
+      message: 'syntax error: Unexpected token: EOF',
+      line: 1,
+      column: 21,
+    })
     expect(compiled.problem.pointer).toBe('args.amount <= 20 &&\n                    ^')
   })
 
@@ -51,14 +55,19 @@ describe('CEL expressions', () => {
   it('reports runtime errors instead of throwing, and never reaches JavaScript properties', () => {
     const compiled = compileExpression('args.constructor == "x" || args.amount > 1')
     if (!compiled.ok) throw new Error('should compile')
-    expect(compiled.test(facts({}))).toMatchObject({ kind: 'error', reason: expect.stringMatching(/No such key/) })
+    expect(compiled.test(facts({}))).toMatchObject({
+      kind: 'error',
+      reason: expect.stringMatching(/No such key/),
+    })
     expect(compiled.test(facts([1]))).toMatchObject({ kind: 'error' })
   })
 })
 
 describe('durations', () => {
   it('reads s, m, h and d', () => {
-    expect(['90s', '15m', '1h', '8h', '2d'].map(parseDuration)).toEqual([90, 900, 3600, 28_800, 172_800])
+    expect(['90s', '15m', '1h', '8h', '2d'].map(parseDuration)).toEqual([
+      90, 900, 3600, 28_800, 172_800,
+    ])
   })
   it('refuses unknown units, zero and more than 30 days', () => {
     expect(() => parseDuration('5x')).toThrow(/"5x" is not a duration/)

@@ -44,9 +44,16 @@ interface LocatedError {
 export function compileExpression(source: string): CompiledExpression {
   const bytes = Buffer.byteLength(source, 'utf8')
   if (bytes > MAX_EXPRESSION_BYTES) {
-    return { ok: false, source, problem: { message: `the expression is ${bytes} bytes long; the limit is ${MAX_EXPRESSION_BYTES}. Split it into several rules.` } }
+    return {
+      ok: false,
+      source,
+      problem: {
+        message: `the expression is ${bytes} bytes long; the limit is ${MAX_EXPRESSION_BYTES}. Split it into several rules.`,
+      },
+    }
   }
-  if (source.trim() === '') return { ok: false, source, problem: { message: 'the expression is empty' } }
+  if (source.trim() === '')
+    return { ok: false, source, problem: { message: 'the expression is empty' } }
   let parsed: ParseResult
   try {
     parsed = environment.parse(source)
@@ -54,10 +61,24 @@ export function compileExpression(source: string): CompiledExpression {
     return { ok: false, source, problem: locate(source, error as LocatedError, 'syntax error') }
   }
   const checked = parsed.check()
-  if (!checked.valid) return { ok: false, source, problem: locate(source, checked.error as LocatedError, 'type error') }
+  if (!checked.valid)
+    return {
+      ok: false,
+      source,
+      problem: locate(source, checked.error as LocatedError, 'type error'),
+    }
   // `dyn` is what a field of `args` is until the call arrives; anything else cannot be a condition.
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
-    return { ok: false, source, problem: { message: `type error: the expression gives ${checked.type ?? 'a value'}, not true or false`, line: 1, column: 1, pointer: pointerAt(source, 0) } }
+    return {
+      ok: false,
+      source,
+      problem: {
+        message: `type error: the expression gives ${checked.type ?? 'a value'}, not true or false`,
+        line: 1,
+        column: 1,
+        pointer: pointerAt(source, 0),
+      },
+    }
   }
   return { ok: true, source, test: (facts) => run(parsed, facts) }
 }
@@ -82,7 +103,12 @@ function locate(source: string, error: LocatedError, kind: string): ExpressionPr
   const message = `${kind}: ${firstLine(error)}`
   if (offset === undefined) return { message }
   const before = source.slice(0, offset).split('\n')
-  return { message, line: before.length, column: (before.at(-1) ?? '').length + 1, pointer: pointerAt(source, offset) }
+  return {
+    message,
+    line: before.length,
+    column: (before.at(-1) ?? '').length + 1,
+    pointer: pointerAt(source, offset),
+  }
 }
 
 /** The line holding `offset`, and a caret line under that character. */

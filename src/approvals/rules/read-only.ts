@@ -13,7 +13,13 @@ export function readOnlyFingerprint(definition: ToolDefinition): string {
   let fingerprint = fingerprints.get(definition)
   if (fingerprint === undefined) {
     fingerprint = createHash('sha256')
-      .update(canonicalJson({ description: definition.description ?? '', inputSchema: definition.inputSchema ?? null, annotations: definition.annotations ?? null }))
+      .update(
+        canonicalJson({
+          description: definition.description ?? '',
+          inputSchema: definition.inputSchema ?? null,
+          annotations: definition.annotations ?? null,
+        }),
+      )
       .digest('base64url')
     fingerprints.set(definition, fingerprint)
   }
@@ -27,14 +33,27 @@ export function hasReadOnlyHint(definition: ToolDefinition): boolean {
 
 export type ReadOnlyCheck = { qualifies: true } | { qualifies: false; reason: string }
 
-export function checkReadOnly(entry: Pick<ServerEntry, 'readOnly'>, tool: string, current: ToolDefinition | undefined): ReadOnlyCheck {
+export function checkReadOnly(
+  entry: Pick<ServerEntry, 'readOnly'>,
+  tool: string,
+  current: ToolDefinition | undefined,
+): ReadOnlyCheck {
   if (!entry.readOnly) return { qualifies: false, reason: 'off' }
   if (!current) return { qualifies: false, reason: 'the bridge has not seen this tool listed yet' }
-  if (!hasReadOnlyHint(current)) return { qualifies: false, reason: 'the server does not mark this tool readOnlyHint' }
+  if (!hasReadOnlyHint(current))
+    return { qualifies: false, reason: 'the server does not mark this tool readOnlyHint' }
   const bound = ownEntry(entry.readOnly.definitions, tool)
-  if (bound === undefined) return { qualifies: false, reason: 'the tool is not recorded yet (it is, the next time the server lists its tools)' }
+  if (bound === undefined)
+    return {
+      qualifies: false,
+      reason: 'the tool is not recorded yet (it is, the next time the server lists its tools)',
+    }
   if (bound !== readOnlyFingerprint(current)) {
-    return { qualifies: false, reason: 'the tool changed since read-only was turned on; confirm again with `policy <server> read-only allow`' }
+    return {
+      qualifies: false,
+      reason:
+        'the tool changed since read-only was turned on; confirm again with `policy <server> read-only allow`',
+    }
   }
   return { qualifies: true }
 }
@@ -43,10 +62,15 @@ export function checkReadOnly(entry: Pick<ServerEntry, 'readOnly'>, tool: string
  * The tools of `listed` not yet recorded, with their fingerprints: each is recorded as first
  * seen, hinted or not, so a hint added later is a change that asks again.
  */
-export function unrecordedDefinitions(entry: Pick<ServerEntry, 'readOnly'>, listed: ToolDefinition[]): Record<string, string> {
+export function unrecordedDefinitions(
+  entry: Pick<ServerEntry, 'readOnly'>,
+  listed: ToolDefinition[],
+): Record<string, string> {
   if (!entry.readOnly) return {}
   // Null-prototype, so a tool named "__proto__" is recorded as an entry like any other.
   const fresh: Record<string, string> = Object.create(null) as Record<string, string>
-  for (const tool of listed) if (ownEntry(entry.readOnly.definitions, tool.name) === undefined) fresh[tool.name] = readOnlyFingerprint(tool)
+  for (const tool of listed)
+    if (ownEntry(entry.readOnly.definitions, tool.name) === undefined)
+      fresh[tool.name] = readOnlyFingerprint(tool)
   return fresh
 }

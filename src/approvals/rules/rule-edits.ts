@@ -20,7 +20,9 @@ export type RuleEdit =
 export type RuleEditProblem = ExpressionProblem
 
 /** `number`: the argument rule's number, added or removed; `endedWindow`: a tool rule ended the tool's open window. */
-export type AppliedRuleEdit = { ok: true; summary: string; number?: number; endedWindow?: boolean } | { ok: false; problem: RuleEditProblem }
+export type AppliedRuleEdit =
+  | { ok: true; summary: string; number?: number; endedWindow?: boolean }
+  | { ok: false; problem: RuleEditProblem }
 
 /**
  * What can be refused before the config is read: an argument rule's expression that does not
@@ -51,13 +53,27 @@ function apply(entry: ServerEntry, edit: RuleEdit, now: number): AppliedRuleEdit
       entry.tools = { ...entry.tools, [edit.tool]: edit.policy }
       // A rule set now is what the person wants now: an open window would override it until it ends.
       const endedWindow = endWindow(entry, edit.tool, now)
-      const first = (ownEntry(entry.whenRules, edit.tool)?.length ?? 0) > 0 ? ' Its argument rules still come first.' : ''
-      return { ok: true, summary: `Calls to ${edit.tool} are now ${edit.policy}${endedWindow ? ' (its time window is ended)' : ''}.${first}`, endedWindow }
+      const first =
+        (ownEntry(entry.whenRules, edit.tool)?.length ?? 0) > 0
+          ? ' Its argument rules still come first.'
+          : ''
+      return {
+        ok: true,
+        summary: `Calls to ${edit.tool} are now ${edit.policy}${endedWindow ? ' (its time window is ended)' : ''}.${first}`,
+        endedWindow,
+      }
     }
     case 'add-when': {
-      const rules = [...(ownEntry(entry.whenRules, edit.tool) ?? []), { when: edit.when, policy: edit.policy }]
+      const rules = [
+        ...(ownEntry(entry.whenRules, edit.tool) ?? []),
+        { when: edit.when, policy: edit.policy },
+      ]
       entry.whenRules = { ...entry.whenRules, [edit.tool]: rules }
-      return { ok: true, summary: `Argument rule #${rules.length} for ${edit.tool}: ${edit.policy} when ${edit.when}`, number: rules.length }
+      return {
+        ok: true,
+        summary: `Argument rule #${rules.length} for ${edit.tool}: ${edit.policy} when ${edit.when}`,
+        number: rules.length,
+      }
     }
     case 'remove-when':
       return removeWhenRule(entry, edit)
@@ -65,19 +81,36 @@ function apply(entry: ServerEntry, edit: RuleEdit, now: number): AppliedRuleEdit
       // On (again) starts afresh: the tools are bound to their definitions as the bridge next sees them.
       if (edit.on) entry.readOnly = { policy: 'allow', definitions: {} }
       else delete entry.readOnly
-      return { ok: true, summary: edit.on ? 'Tools the server marks read-only now run without asking, as the bridge sees them now.' : 'Tools the server marks read-only ask again like any other.' }
+      return {
+        ok: true,
+        summary: edit.on
+          ? 'Tools the server marks read-only now run without asking, as the bridge sees them now.'
+          : 'Tools the server marks read-only ask again like any other.',
+      }
   }
 }
 
-function removeWhenRule(entry: ServerEntry, edit: Extract<RuleEdit, { kind: 'remove-when' }>): AppliedRuleEdit {
+function removeWhenRule(
+  entry: ServerEntry,
+  edit: Extract<RuleEdit, { kind: 'remove-when' }>,
+): AppliedRuleEdit {
   const rules = ownEntry(entry.whenRules, edit.tool) ?? []
   const rule = rules[edit.number - 1]
   // Numbers shift as rules come and go: the rule must still be the one the person chose to remove.
   if (!rule || rule.when !== edit.when) {
-    return { ok: false, problem: { message: `${edit.tool} has no argument rule #${edit.number} "${edit.when}" any more: its rules changed since the page was shown. Nothing was removed; look at the rules again.` } }
+    return {
+      ok: false,
+      problem: {
+        message: `${edit.tool} has no argument rule #${edit.number} "${edit.when}" any more: its rules changed since the page was shown. Nothing was removed; look at the rules again.`,
+      },
+    }
   }
   rules.splice(edit.number - 1, 1)
   if (entry.whenRules && rules.length === 0) delete entry.whenRules[edit.tool]
   if (entry.whenRules && Object.keys(entry.whenRules).length === 0) delete entry.whenRules
-  return { ok: true, summary: `Removed argument rule #${edit.number} of ${edit.tool}: ${rule.when}`, number: edit.number }
+  return {
+    ok: true,
+    summary: `Removed argument rule #${edit.number} of ${edit.tool}: ${rule.when}`,
+    number: edit.number,
+  }
 }

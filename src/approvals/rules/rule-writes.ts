@@ -11,7 +11,13 @@ import { unrecordedDefinitions } from './read-only.js'
 import { applyRuleEdit, checkRuleEdit, type RuleEdit, type RuleEditProblem } from './rule-edits.js'
 import { endWindow, setWindow } from './windows.js'
 
-export function writeWindow(paths: BridgePaths, server: string, tool: string, definition: ToolDefinition, seconds: number): Promise<BridgeConfig> {
+export function writeWindow(
+  paths: BridgePaths,
+  server: string,
+  tool: string,
+  definition: ToolDefinition,
+  seconds: number,
+): Promise<BridgeConfig> {
   return updateConfig(paths, (config) => {
     const entry = ownEntry(config.servers, server)
     if (entry) setWindow(entry, tool, seconds, definition, Date.now())
@@ -19,7 +25,11 @@ export function writeWindow(paths: BridgePaths, server: string, tool: string, de
 }
 
 /** False when the tool had no open window (it ended, or someone ended it already). */
-export async function writeEndWindow(paths: BridgePaths, server: string, tool: string): Promise<{ config: BridgeConfig; wasOpen: boolean }> {
+export async function writeEndWindow(
+  paths: BridgePaths,
+  server: string,
+  tool: string,
+): Promise<{ config: BridgeConfig; wasOpen: boolean }> {
   let wasOpen = false
   const config = await updateConfig(paths, (current) => {
     const entry = ownEntry(current.servers, server)
@@ -32,18 +42,28 @@ export async function writeEndWindow(paths: BridgePaths, server: string, tool: s
  * Records the read-only fingerprints of the tools not seen since read-only was turned on;
  * undefined when there was nothing new (no write, so no reload loop).
  */
-export async function recordReadOnlyTools(paths: BridgePaths, current: BridgeConfig, server: string, tools: ToolDefinition[]): Promise<BridgeConfig | undefined> {
+export async function recordReadOnlyTools(
+  paths: BridgePaths,
+  current: BridgeConfig,
+  server: string,
+  tools: ToolDefinition[],
+): Promise<BridgeConfig | undefined> {
   const entry = ownEntry(current.servers, server)
-  if (!entry?.readOnly || Object.keys(unrecordedDefinitions(entry, tools)).length === 0) return undefined
+  if (!entry?.readOnly || Object.keys(unrecordedDefinitions(entry, tools)).length === 0)
+    return undefined
   return updateConfig(paths, (config) => {
     const saved = ownEntry(config.servers, server)
     if (!saved?.readOnly) return
     // Recorded as first seen: a definition already recorded is never replaced here.
-    saved.readOnly.definitions = { ...unrecordedDefinitions(saved, tools), ...saved.readOnly.definitions }
+    saved.readOnly.definitions = {
+      ...unrecordedDefinitions(saved, tools),
+      ...saved.readOnly.definitions,
+    }
   })
 }
 
-export type RuleEditWrite = { ok: true; config: BridgeConfig; summary: string } | { ok: false; problem: RuleEditProblem }
+export type RuleEditWrite =
+  { ok: true; config: BridgeConfig; summary: string } | { ok: false; problem: RuleEditProblem }
 
 /** Thrown inside the config update to leave config.json unwritten. */
 class RuleEditRefused extends Error {
@@ -58,14 +78,21 @@ class RuleEditRefused extends Error {
  * A rule a person set on the dashboard. A refused change (a bad expression, a server or rule
  * that is gone) never reaches the file: config.json stays byte for byte as it was.
  */
-export async function writeRuleEdit(paths: BridgePaths, server: string, edit: RuleEdit): Promise<RuleEditWrite> {
+export async function writeRuleEdit(
+  paths: BridgePaths,
+  server: string,
+  edit: RuleEdit,
+): Promise<RuleEditWrite> {
   const refused = await checkRuleEdit(edit)
   if (refused) return { ok: false, problem: refused }
   let summary = ''
   try {
     const config = await updateConfig(paths, (current) => {
       const entry = ownEntry(current.servers, server)
-      if (!entry) throw new RuleEditRefused({ message: `There is no server named ${JSON.stringify(server)} any more.` })
+      if (!entry)
+        throw new RuleEditRefused({
+          message: `There is no server named ${JSON.stringify(server)} any more.`,
+        })
       const applied = applyRuleEdit(entry, edit, Date.now())
       if (!applied.ok) throw new RuleEditRefused(applied.problem)
       summary = applied.summary

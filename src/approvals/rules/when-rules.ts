@@ -14,7 +14,12 @@ export async function loadRuleEvaluator(): Promise<void> {
 }
 
 export async function prepareWhenRules(config: BridgeConfig): Promise<void> {
-  if (Object.values(config.servers).some((entry) => entry.whenRules && Object.keys(entry.whenRules).length > 0)) await loadRuleEvaluator()
+  if (
+    Object.values(config.servers).some(
+      (entry) => entry.whenRules && Object.keys(entry.whenRules).length > 0,
+    )
+  )
+    await loadRuleEvaluator()
 }
 
 export interface CompiledWhenRule {
@@ -25,13 +30,20 @@ export interface CompiledWhenRule {
 
 const cache = new WeakMap<WhenRule, CompiledExpression>()
 
-export function compiledWhenRules(entry: Pick<ServerEntry, 'whenRules'>, tool: string): CompiledWhenRule[] {
+export function compiledWhenRules(
+  entry: Pick<ServerEntry, 'whenRules'>,
+  tool: string,
+): CompiledWhenRule[] {
   return (ownEntry(entry.whenRules, tool) ?? []).map((rule) => {
     let compiled = cache.get(rule)
     if (!compiled && !compile) {
       // Not loaded yet (a config with new rules, between its reload and the load): such a rule
       // cannot judge the call, so it asks, as any rule that cannot be evaluated does.
-      compiled = { ok: false, source: rule.when, problem: { message: 'the rule evaluator is still loading' } }
+      compiled = {
+        ok: false,
+        source: rule.when,
+        problem: { message: 'the rule evaluator is still loading' },
+      }
     } else if (!compiled) {
       compiled = (compile as NonNullable<typeof compile>)(rule.when)
       cache.set(rule, compiled)

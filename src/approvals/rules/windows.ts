@@ -9,15 +9,26 @@ export function windowEnd(window: TimeWindow): number {
 }
 
 /** The tool's window if it is still open at `now`. */
-export function openWindow(entry: Pick<ServerEntry, 'windows'>, tool: string, now: number): TimeWindow | undefined {
+export function openWindow(
+  entry: Pick<ServerEntry, 'windows'>,
+  tool: string,
+  now: number,
+): TimeWindow | undefined {
   const window = ownEntry(entry.windows, tool)
   return window && windowEnd(window) > now ? window : undefined
 }
 
 /** Every window still open, soonest end first. */
-export function openWindows(entry: Pick<ServerEntry, 'windows'>, now: number): Array<{ tool: string; until: number; bound: boolean }> {
+export function openWindows(
+  entry: Pick<ServerEntry, 'windows'>,
+  now: number,
+): Array<{ tool: string; until: number; bound: boolean }> {
   return Object.entries(entry.windows ?? {})
-    .map(([tool, window]) => ({ tool, until: windowEnd(window), bound: window.approvedDefinition !== undefined }))
+    .map(([tool, window]) => ({
+      tool,
+      until: windowEnd(window),
+      bound: window.approvedDefinition !== undefined,
+    }))
     .filter((window) => window.until > now)
     .sort((a, b) => a.until - b.until)
 }
@@ -26,7 +37,13 @@ export function openWindows(entry: Pick<ServerEntry, 'windows'>, now: number): A
  * Opens (or replaces) the tool's window for `seconds`, bound to `definition` when the person saw
  * one, and drops the windows that have ended.
  */
-export function setWindow(entry: ServerEntry, tool: string, seconds: number, definition: ToolDefinition | undefined, now: number): TimeWindow {
+export function setWindow(
+  entry: ServerEntry,
+  tool: string,
+  seconds: number,
+  definition: ToolDefinition | undefined,
+  now: number,
+): TimeWindow {
   const window: TimeWindow = {
     until: new Date(now + seconds * 1000).toISOString(),
     ...(definition ? { approvedDefinition: approvedDefinitionOf(definition) } : {}),
@@ -47,7 +64,8 @@ export function endWindow(entry: ServerEntry, tool: string, now: number): boolea
 /** Ended windows change nothing; they are dropped on the next write so config.json stays readable. */
 export function pruneWindows(entry: ServerEntry, now: number): void {
   if (!entry.windows) return
-  for (const [tool, window] of Object.entries(entry.windows)) if (!(windowEnd(window) > now)) delete entry.windows[tool]
+  for (const [tool, window] of Object.entries(entry.windows))
+    if (!(windowEnd(window) > now)) delete entry.windows[tool]
   if (Object.keys(entry.windows).length === 0) delete entry.windows
 }
 

@@ -1,8 +1,20 @@
 // `add <name> <url>`: probe the server, log in however it needs, and save it. Nothing is
 // written to config.json until the login succeeded, and a failed login leaves no secrets behind.
 import { readFile } from 'node:fs/promises'
-import { assertServerName, isPolicy, type Policy, type ServerEntry, type TransportChoice } from '../../config/schema.js'
-import { ensureHome, isInitialized, readConfig, updateConfig, writeConfig } from '../../config/store.js'
+import {
+  assertServerName,
+  isPolicy,
+  type Policy,
+  type ServerEntry,
+  type TransportChoice,
+} from '../../config/schema.js'
+import {
+  ensureHome,
+  isInitialized,
+  readConfig,
+  updateConfig,
+  writeConfig,
+} from '../../config/store.js'
 import { defaultConfig } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
 import { parseServerUrl } from '../../oauth/safe-url.js'
@@ -29,7 +41,12 @@ export interface AddOptions {
   privateKey?: string
 }
 
-export async function addCommand(ctx: CliContext, name: string, rawUrl: string, options: AddOptions): Promise<void> {
+export async function addCommand(
+  ctx: CliContext,
+  name: string,
+  rawUrl: string,
+  options: AddOptions,
+): Promise<void> {
   assertServerName(name)
   const url = parseServerUrl(rawUrl)
   const policy = parsePolicyOption(options.policy)
@@ -38,15 +55,22 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   const callbackPort = options.callbackPort
   if (options.clientMetadataUrl !== undefined) checkClientMetadataUrl(options.clientMetadataUrl)
   if (options.clientCredentials && !options.clientId) {
-    throw new BridgeError('BAD_USAGE', '--client-credentials needs --client-id, and --client-secret or --private-key.')
+    throw new BridgeError(
+      'BAD_USAGE',
+      '--client-credentials needs --client-id, and --client-secret or --private-key.',
+    )
   }
   if (options.clientCredentials && !options.clientSecret && !options.privateKey) {
-    throw new BridgeError('BAD_USAGE', '--client-credentials needs --client-secret or --private-key.')
+    throw new BridgeError(
+      'BAD_USAGE',
+      '--client-credentials needs --client-secret or --private-key.',
+    )
   }
   if (options.privateKey && !options.clientCredentials) {
     throw new BridgeError('BAD_USAGE', '--private-key is used with --client-credentials.')
   }
-  if (options.clientSecret && !options.clientId) throw new BridgeError('BAD_USAGE', '--client-secret needs --client-id.')
+  if (options.clientSecret && !options.clientId)
+    throw new BridgeError('BAD_USAGE', '--client-secret needs --client-id.')
   const privateKeyPem = options.privateKey ? await readPrivateKey(options.privateKey) : undefined
 
   const { paths, out } = ctx
@@ -57,15 +81,22 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   }
   const config = await readConfig(paths)
   if (config.servers[name]) {
-    throw new BridgeError('SERVER_EXISTS', `A server named ${quote(name)} already exists (${config.servers[name].url}).`, {
-      hint: `Run \`mcp-oauth-bridge login ${name}\` to log in again, or \`mcp-oauth-bridge remove ${name}\` first.`,
-    })
+    throw new BridgeError(
+      'SERVER_EXISTS',
+      `A server named ${quote(name)} already exists (${config.servers[name].url}).`,
+      {
+        hint: `Run \`mcp-oauth-bridge login ${name}\` to log in again, or \`mcp-oauth-bridge remove ${name}\` first.`,
+      },
+    )
   }
 
   const store = ctx.store
   const secrets: ServerSecrets = {}
   if (options.clientId) {
-    secrets.client = { client_id: options.clientId, ...(options.clientSecret ? { client_secret: options.clientSecret } : {}) }
+    secrets.client = {
+      client_id: options.clientId,
+      ...(options.clientSecret ? { client_secret: options.clientSecret } : {}),
+    }
     secrets.clientSource = 'pre-registered'
   }
   if (Object.keys(headers).length) secrets.headers = headers
@@ -87,37 +118,67 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   try {
     // One knock answers both questions: does the server want authorization, and does it speak the
     // older HTTP+SSE transport (MCP transports §Backwards Compatibility)? --transport http skips the latter.
-    let detected: TransportDetection | undefined = transport === 'http' ? undefined : await detectTransport(url, headers)
+    let detected: TransportDetection | undefined =
+      transport === 'http' ? undefined : await detectTransport(url, headers)
     if (detected?.transport === 'none') {
-      throw new BridgeError('UPSTREAM_FAILED', `${url.href} does not answer as an MCP server: HTTP ${detected.status}: ${detected.said}.`, {
-        hint: 'Check the URL: the server may have moved its MCP endpoint (its message may name the new one).',
-      })
+      throw new BridgeError(
+        'UPSTREAM_FAILED',
+        `${url.href} does not answer as an MCP server: HTTP ${detected.status}: ${detected.said}.`,
+        {
+          hint: 'Check the URL: the server may have moved its MCP endpoint (its message may name the new one).',
+        },
+      )
     }
-    const result: LoginResult = detected && detected.transport !== 'unauthorized'
-      ? { kind: 'open' }
-      : await ctx.logins.logIn({ name, entry, store, io, ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}), ...(options.device ? { device: true } : {}) })
-    if (result.kind === 'authorized' && result.callbackPort && !entry.callbackPort) entry.callbackPort = result.callbackPort
+    const result: LoginResult =
+      detected && detected.transport !== 'unauthorized'
+        ? { kind: 'open' }
+        : await ctx.logins.logIn({
+            name,
+            entry,
+            store,
+            io,
+            ...(detected?.transport === 'unauthorized' ? { challenge: detected.challenge } : {}),
+            ...(options.device ? { device: true } : {}),
+          })
+    if (result.kind === 'authorized' && result.callbackPort && !entry.callbackPort)
+      entry.callbackPort = result.callbackPort
     if (result.kind === 'open') {
       if (options.clientCredentials) {
-        throw new BridgeError('BAD_USAGE', `${url.href} answered without asking for authorization, so there is nothing to use the client credentials for.`)
+        throw new BridgeError(
+          'BAD_USAGE',
+          `${url.href} answered without asking for authorization, so there is nothing to use the client credentials for.`,
+        )
       }
       entry.auth = 'none'
-      out.progress(Object.keys(headers).length ? 'The server accepted the request with the given headers.' : 'The server answered without asking for authorization: added as is.')
+      out.progress(
+        Object.keys(headers).length
+          ? 'The server accepted the request with the given headers.'
+          : 'The server answered without asking for authorization: added as is.',
+      )
     }
     if (detected?.transport === 'unauthorized') {
       const token = (await store.get(name))?.tokens?.access_token
-      detected = await detectTransport(url, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) })
+      detected = await detectTransport(url, {
+        ...headers,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      })
     }
     if (detected?.transport === 'sse') {
       entry.transport = 'sse'
-      out.progress('The server speaks the older HTTP+SSE transport (2024-11-05); the bridge serves it to clients as Streamable HTTP.')
+      out.progress(
+        'The server speaks the older HTTP+SSE transport (2024-11-05); the bridge serves it to clients as Streamable HTTP.',
+      )
     } else if (transport === 'sse' && detected?.transport === 'http') {
-      out.progress(`${url.href} did not answer like an HTTP+SSE server (no endpoint event); saved with transport "sse" as asked.`)
+      out.progress(
+        `${url.href} did not answer like an HTTP+SSE server (no endpoint event); saved with transport "sse" as asked.`,
+      )
     }
     // The era decides whether clients of the other one are translated (src/proxy/era/).
     if (detected?.transport === 'http' && detected.era && entry.transport !== 'sse') {
       entry.era = detected.era
-      out.progress(`The server speaks MCP ${detected.era}; the bridge translates for clients of the other era.`)
+      out.progress(
+        `The server speaks MCP ${detected.era}; the bridge translates for clients of the other era.`,
+      )
     }
   } catch (error) {
     await store.update(name, () => undefined)
@@ -132,8 +193,12 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
   const bridge = await locateBridge(paths)
   const clientUrl = `http://localhost:${bridge.port}/mcp/${name}`
   if (bridge.source === 'runtime') {
-    out.success(`${quote(name)} is ready, and the running bridge (port ${bridge.port}) serves it now.`)
-    out.progress(`Point your MCP client at ${clientUrl} (\`mcp-oauth-bridge connect ${name}\` prints the header too)`)
+    out.success(
+      `${quote(name)} is ready, and the running bridge (port ${bridge.port}) serves it now.`,
+    )
+    out.progress(
+      `Point your MCP client at ${clientUrl} (\`mcp-oauth-bridge connect ${name}\` prints the header too)`,
+    )
   } else {
     out.success(`${quote(name)} is ready. Start the bridge with: mcp-oauth-bridge start`)
     out.progress(`Then point your MCP client at ${clientUrl}`)
@@ -142,7 +207,8 @@ export async function addCommand(ctx: CliContext, name: string, rawUrl: string, 
 
 export function parsePolicyOption(value: string | undefined): Policy | undefined {
   if (value === undefined) return undefined
-  if (!isPolicy(value)) throw new BridgeError('BAD_USAGE', `--policy must be allow, ask or deny, not ${quote(value)}.`)
+  if (!isPolicy(value))
+    throw new BridgeError('BAD_USAGE', `--policy must be allow, ask or deny, not ${quote(value)}.`)
   return value
 }
 
@@ -158,13 +224,15 @@ function parseHeaders(values: string[]): Record<string, string> {
     const colon = value.indexOf(':')
     const name = colon > 0 ? value.slice(0, colon).trim() : ''
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n]/.test(value)) {
-      throw new BridgeError('BAD_USAGE', `--header must look like "Name: value", not ${quote(value)}.`)
+      throw new BridgeError(
+        'BAD_USAGE',
+        `--header must look like "Name: value", not ${quote(value)}.`,
+      )
     }
     headers[name.toLowerCase()] = value.slice(colon + 1).trim()
   }
   return headers
 }
-
 
 function checkClientMetadataUrl(value: string): void {
   let url: URL | undefined
@@ -174,9 +242,13 @@ function checkClientMetadataUrl(value: string): void {
     url = undefined
   }
   if (!url || url.protocol !== 'https:' || url.pathname === '/') {
-    throw new BridgeError('BAD_USAGE', `--client-metadata-url must be an https URL with a path, not ${quote(value)}.`, {
-      hint: 'It is the address where you host the client ID metadata document (a JSON file listing the redirect URI).',
-    })
+    throw new BridgeError(
+      'BAD_USAGE',
+      `--client-metadata-url must be an https URL with a path, not ${quote(value)}.`,
+      {
+        hint: 'It is the address where you host the client ID metadata document (a JSON file listing the redirect URI).',
+      },
+    )
   }
 }
 
@@ -186,6 +258,9 @@ async function readPrivateKey(path: string): Promise<string> {
     if (!pem.includes('PRIVATE KEY')) throw new Error('not a PEM private key')
     return pem
   } catch (error) {
-    throw new BridgeError('BAD_USAGE', `Cannot read the private key ${quote(path)}: ${(error as Error).message}.`)
+    throw new BridgeError(
+      'BAD_USAGE',
+      `Cannot read the private key ${quote(path)}: ${(error as Error).message}.`,
+    )
   }
 }

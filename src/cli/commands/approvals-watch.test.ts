@@ -19,21 +19,35 @@ function event(name: string, data: unknown): string {
 
 describe('approvals watch --json over a stream that drops', () => {
   let server: Server
-  afterEach(() => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())))
+  afterEach(
+    () =>
+      new Promise<void>((resolve) =>
+        server.listening ? server.close(() => resolve()) : resolve(),
+      ),
+  )
 
   it('reconnects while the bridge answers, prints each call once, and fails once the bridge is gone', async () => {
     const [a, b, c] = [held('aa', 1), held('bb', 2), held('cc', 3)]
     let streams = 0
     server = createServer((req, res) => {
       if (req.url === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ service: 'mcp-oauth-bridge', version: 'test', pid: 1, instanceId: 'one' }))
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            service: 'mcp-oauth-bridge',
+            version: 'test',
+            pid: 1,
+            instanceId: 'one',
+          }),
+        )
         return
       }
       streams += 1
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       if (streams === 1) {
         // The connection breaks mid-stream, the bridge still running.
-        res.write(event('snapshot', { pending: [a] }) + event('added', { call: b }), () => res.socket?.destroy())
+        res.write(event('snapshot', { pending: [a] }) + event('added', { call: b }), () =>
+          res.socket?.destroy(),
+        )
       } else {
         // B was settled and C held while the stream was down; then the bridge goes away.
         res.write(event('snapshot', { pending: [c, a] }), () => {
@@ -51,13 +65,27 @@ describe('approvals watch --json over a stream that drops', () => {
     let err = ''
     stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
-    const ctx = createContext({ stdout, stderr, stdin: new PassThrough() }, { NO_COLOR: '1', MCP_OAUTH_BRIDGE_HOME: '/nonexistent' })
-    const watching = watchApprovals(ctx, { location: { source: 'flag', host: '127.0.0.1', port }, headers: {} }, { json: true })
+    const ctx = createContext(
+      { stdout, stderr, stdin: new PassThrough() },
+      { NO_COLOR: '1', MCP_OAUTH_BRIDGE_HOME: '/nonexistent' },
+    )
+    const watching = watchApprovals(
+      ctx,
+      { location: { source: 'flag', host: '127.0.0.1', port }, headers: {} },
+      { json: true },
+    )
 
     await expect(watching).rejects.toThrow(`The bridge on port ${port} stopped; stopped watching.`)
     expect(streams).toBe(2)
-    expect(out.trim().split('\n').map((line) => (JSON.parse(line) as PendingCall).id)).toEqual(['aa', 'bb', 'cc'])
-    expect(err).toMatch(/The approvals stream dropped while the bridge still runs; reconnecting…\n.*Reconnected to the bridge\./)
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as PendingCall).id),
+    ).toEqual(['aa', 'bb', 'cc'])
+    expect(err).toMatch(
+      /The approvals stream dropped while the bridge still runs; reconnecting…\n.*Reconnected to the bridge\./,
+    )
   })
 })
 
@@ -65,24 +93,58 @@ describe('readChoice', () => {
   const call = held('0123abcd', 0)
 
   it('reads y, n and a, in either case and long form', () => {
-    expect(readChoice('y', call, true)).toEqual({ kind: 'decide', decision: 'approve', always: false })
-    expect(readChoice(' No ', call, true)).toEqual({ kind: 'decide', decision: 'deny', always: false })
-    expect(readChoice('A', call, true)).toEqual({ kind: 'decide', decision: 'approve', always: true })
-    expect(readChoice('h', call, true)).toEqual({ kind: 'decide', decision: 'approve', always: false, forSeconds: 3600 })
+    expect(readChoice('y', call, true)).toEqual({
+      kind: 'decide',
+      decision: 'approve',
+      always: false,
+    })
+    expect(readChoice(' No ', call, true)).toEqual({
+      kind: 'decide',
+      decision: 'deny',
+      always: false,
+    })
+    expect(readChoice('A', call, true)).toEqual({
+      kind: 'decide',
+      decision: 'approve',
+      always: true,
+    })
+    expect(readChoice('h', call, true)).toEqual({
+      kind: 'decide',
+      decision: 'approve',
+      always: false,
+      forSeconds: 3600,
+    })
   })
 
   it('refuses "always" where the page offers no always allow', () => {
-    expect(readChoice('a', call, false)).toMatchObject({ kind: 'again', message: expect.stringMatching(/cannot be always allowed/) })
-    expect(readChoice('h', call, false)).toMatchObject({ kind: 'again', message: expect.stringMatching(/cannot be allowed for an hour/) })
+    expect(readChoice('a', call, false)).toMatchObject({
+      kind: 'again',
+      message: expect.stringMatching(/cannot be always allowed/),
+    })
+    expect(readChoice('h', call, false)).toMatchObject({
+      kind: 'again',
+      message: expect.stringMatching(/cannot be allowed for an hour/),
+    })
   })
 
   it('takes an id after the answer, and decides nothing when it names another call', () => {
-    expect(readChoice('y 0123ABCD', call, true)).toMatchObject({ kind: 'decide', decision: 'approve' })
-    expect(readChoice('y ffff', call, true)).toMatchObject({ kind: 'again', message: expect.stringMatching(/names call "ffff", but call 0123abcd is being asked/) })
+    expect(readChoice('y 0123ABCD', call, true)).toMatchObject({
+      kind: 'decide',
+      decision: 'approve',
+    })
+    expect(readChoice('y ffff', call, true)).toMatchObject({
+      kind: 'again',
+      message: expect.stringMatching(/names call "ffff", but call 0123abcd is being asked/),
+    })
   })
 
   it('asks again on anything else, quietly on an empty answer', () => {
     expect(readChoice('', call, true)).toEqual({ kind: 'again' })
-    expect(readChoice('maybe', call, true)).toMatchObject({ kind: 'again', message: expect.stringMatching(/^Answer y \(approve\), n \(deny\), a \(always allow\) or h \(allow for 1 hour\)/) })
+    expect(readChoice('maybe', call, true)).toMatchObject({
+      kind: 'again',
+      message: expect.stringMatching(
+        /^Answer y \(approve\), n \(deny\), a \(always allow\) or h \(allow for 1 hour\)/,
+      ),
+    })
   })
 })

@@ -16,7 +16,11 @@ import { terminalLine } from '../terminal-text.js'
 
 type Ending = 'interrupted' | 'input ended'
 
-export async function watchApprovals(ctx: CliContext, client: ApprovalsClient, options: { json: boolean }): Promise<void> {
+export async function watchApprovals(
+  ctx: CliContext,
+  client: ApprovalsClient,
+  options: { json: boolean },
+): Promise<void> {
   const stop = new AbortController()
   let ending: Ending | undefined
   let failure: unknown
@@ -34,7 +38,10 @@ export async function watchApprovals(ctx: CliContext, client: ApprovalsClient, o
   const following = followApprovals(client, onEvent, stop.signal, {
     connected: (again) => {
       if (again) ctx.out.progress('Reconnected to the bridge.')
-      else ctx.out.progress(`Watching held calls on ${describeLocation(client.location)}${options.json ? '' : '; each is asked here as it arrives'}. Ctrl-C stops watching (calls stay waiting).`)
+      else
+        ctx.out.progress(
+          `Watching held calls on ${describeLocation(client.location)}${options.json ? '' : '; each is asked here as it arrives'}. Ctrl-C stops watching (calls stay waiting).`,
+        )
     },
     notice: (text) => ctx.out.warn(text),
   }).catch((error: unknown) => {
@@ -54,7 +61,9 @@ export async function watchApprovals(ctx: CliContext, client: ApprovalsClient, o
   }
   if (failure !== undefined) throw failure
   const why = ending === 'input ended' ? 'the input ended' : 'interrupted'
-  ctx.out.progress(`Stopped watching (${why}). Calls still waiting stay held: decide them on the approvals page, or run \`mcp-oauth-bridge approvals watch\` again.`)
+  ctx.out.progress(
+    `Stopped watching (${why}). Calls still waiting stay held: decide them on the approvals page, or run \`mcp-oauth-bridge approvals watch\` again.`,
+  )
 }
 
 function feed(line: HeldCallLine, out: CliContext['out']): (event: ApprovalsEvent) => void {
@@ -81,7 +90,8 @@ function printJsonLines(ctx: CliContext): (event: ApprovalsEvent) => void {
     ctx.stdout.write(`${terminalLine(JSON.stringify(call))}\n`)
   }
   return (event) => {
-    if (event.type === 'snapshot') for (const call of [...event.pending].sort((a, b) => a.createdAt - b.createdAt)) print(call)
+    if (event.type === 'snapshot')
+      for (const call of [...event.pending].sort((a, b) => a.createdAt - b.createdAt)) print(call)
     else if (event.type === 'added') print(event.call)
   }
 }
@@ -90,7 +100,8 @@ function openAnswers(ctx: CliContext, end: (why: Ending) => void): AnswerReader 
   if (ctx.stdin.isTTY) return keyAnswers(ctx.stdin as ReadStream, () => end('interrupted'))
   return lineAnswers(ctx.stdin, {
     stray: (text) => {
-      if (text.trim() !== '') ctx.out.warn(`Ignored ${quote(text)}: no call is being asked right now.`)
+      if (text.trim() !== '')
+        ctx.out.warn(`Ignored ${quote(text)}: no call is being asked right now.`)
     },
     end: () => end('input ended'),
   })
@@ -121,7 +132,9 @@ async function askInTurn(ask: AskContext): Promise<void> {
 }
 
 /** `forSeconds`: "allow for 1 hour", a time window bound to the definition the call shows (like always). */
-type Choice = { kind: 'decide'; decision: 'approve' | 'deny'; always: boolean; forSeconds?: number } | { kind: 'again'; message?: string }
+type Choice =
+  | { kind: 'decide'; decision: 'approve' | 'deny'; always: boolean; forSeconds?: number }
+  | { kind: 'again'; message?: string }
 
 const ONE_HOUR_SECONDS = 3600
 
@@ -131,15 +144,22 @@ async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
   const canAlwaysAllow = call.canAlwaysAllow !== false
   screen.showCall(describeHeldCall(call, { now: Date.now(), waiting: ask.line.waiting }))
   if (!canAlwaysAllow) {
-    screen.say(`  (No "always allow": the bridge has not seen this tool's definition, because its client never listed the tools through the bridge.)`)
+    screen.say(
+      `  (No "always allow": the bridge has not seen this tool's definition, because its client never listed the tools through the bridge.)`,
+    )
   }
   const gone = asked.gone.then((decision) => ({ kind: 'gone' as const, decision }))
   let showPrompt = true
   for (;;) {
     const asking = new AbortController()
-    if (showPrompt) screen.prompt(`Approve ${callName(call)}?  [y] approve  [n] deny${canAlwaysAllow ? '  [a] always allow this tool  [h] allow for 1 hour' : ''}  › `)
+    if (showPrompt)
+      screen.prompt(
+        `Approve ${callName(call)}?  [y] approve  [n] deny${canAlwaysAllow ? '  [a] always allow this tool  [h] allow for 1 hour' : ''}  › `,
+      )
     const outcome = await Promise.race([
-      ask.answers.next(AbortSignal.any([ask.stop, asking.signal])).then((text) => ({ kind: 'answer' as const, text })),
+      ask.answers
+        .next(AbortSignal.any([ask.stop, asking.signal]))
+        .then((text) => ({ kind: 'answer' as const, text })),
       gone,
     ])
     asking.abort()
@@ -164,21 +184,34 @@ async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
     }
     screen.answered(outcome.text.trim())
     try {
-      await decideHeld(ask.client, call.id, choice.decision, choice.always, undefined, choice.forSeconds)
+      await decideHeld(
+        ask.client,
+        call.id,
+        choice.decision,
+        choice.always,
+        undefined,
+        choice.forSeconds,
+      )
     } catch (error) {
       if (error instanceof BridgeError && error.code === 'NOT_PENDING') {
-        screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}. Your answer was not used.`)
+        screen.say(
+          `— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}. Your answer was not used.`,
+        )
         return
       }
       screen.say(`! Nothing was decided: ${(error as Error).message}`)
       if (asked.departure()) {
-        screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}.`)
+        screen.say(
+          `— ${callName(call)} is no longer waiting: ${describeRemoval(asked.departure()?.decision)}.`,
+        )
         return
       }
       continue
     }
     const verb = choice.decision === 'approve' ? 'Approved' : 'Denied'
-    screen.say(`✔ ${verb} ${callName(call)}${choice.always ? '; it is always allowed from now on (until the server changes the tool)' : choice.forSeconds !== undefined ? '; it runs without asking for the next hour (unless the server changes the tool)' : ''}.`)
+    screen.say(
+      `✔ ${verb} ${callName(call)}${choice.always ? '; it is always allowed from now on (until the server changes the tool)' : choice.forSeconds !== undefined ? '; it runs without asking for the next hour (unless the server changes the tool)' : ''}.`,
+    )
     return
   }
 }
@@ -190,17 +223,29 @@ export function readChoice(text: string, call: PendingCall, canAlwaysAllow: bool
   if (word === '') return { kind: 'again' }
   if (rest.length > 0) return { kind: 'again', message: usage }
   if (id !== undefined && id !== call.id.toLowerCase()) {
-    return { kind: 'again', message: `That answer names call ${quote(id)}, but call ${call.id} is being asked; nothing was decided.` }
+    return {
+      kind: 'again',
+      message: `That answer names call ${quote(id)}, but call ${call.id} is being asked; nothing was decided.`,
+    }
   }
   if (word === 'y' || word === 'yes') return { kind: 'decide', decision: 'approve', always: false }
   if (word === 'n' || word === 'no') return { kind: 'decide', decision: 'deny', always: false }
   if (word === 'a' || word === 'always') {
     if (canAlwaysAllow) return { kind: 'decide', decision: 'approve', always: true }
-    return { kind: 'again', message: 'This call cannot be always allowed (the bridge has not seen the tool\'s definition). Answer y or n.' }
+    return {
+      kind: 'again',
+      message:
+        "This call cannot be always allowed (the bridge has not seen the tool's definition). Answer y or n.",
+    }
   }
   if (word === 'h' || word === 'hour') {
-    if (canAlwaysAllow) return { kind: 'decide', decision: 'approve', always: false, forSeconds: ONE_HOUR_SECONDS }
-    return { kind: 'again', message: 'This call cannot be allowed for an hour (the bridge has not seen the tool\'s definition). Answer y or n.' }
+    if (canAlwaysAllow)
+      return { kind: 'decide', decision: 'approve', always: false, forSeconds: ONE_HOUR_SECONDS }
+    return {
+      kind: 'again',
+      message:
+        "This call cannot be allowed for an hour (the bridge has not seen the tool's definition). Answer y or n.",
+    }
   }
   return { kind: 'again', message: usage }
 }

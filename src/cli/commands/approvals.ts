@@ -11,7 +11,8 @@ import { terminalLine } from '../terminal-text.js'
 import { parseDuration } from '../../approvals/rules/duration.js'
 import { parseArgsOption } from '../args-option.js'
 
-const USAGE = 'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]  |  mcp-oauth-bridge approvals watch [--json]'
+const USAGE =
+  'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]  |  mcp-oauth-bridge approvals watch [--json]'
 
 export async function approvalsCommand(
   ctx: CliContext,
@@ -19,24 +20,42 @@ export async function approvalsCommand(
   id: string | undefined,
   options: { port?: number; always?: boolean; json?: boolean; args?: string; for?: string },
 ): Promise<void> {
-  if (action !== undefined && action !== 'approve' && action !== 'deny' && action !== 'watch') throw new BridgeError('BAD_USAGE', USAGE)
+  if (action !== undefined && action !== 'approve' && action !== 'deny' && action !== 'watch')
+    throw new BridgeError('BAD_USAGE', USAGE)
   if (action === 'watch' && (id !== undefined || options.always)) {
-    throw new BridgeError('BAD_USAGE', `${USAGE}\n  watch asks about each call as it arrives; it takes no id and no --always (answer "a" to always allow).`)
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${USAGE}\n  watch asks about each call as it arrives; it takes no id and no --always (answer "a" to always allow).`,
+    )
   }
   if ((action === 'approve' || action === 'deny') && !id) throw new BridgeError('BAD_USAGE', USAGE)
-  if (options.args !== undefined && action !== 'approve') throw new BridgeError('BAD_USAGE', `${USAGE}\n  --args goes with approve <id>: the arguments the call runs with instead of the client's.`)
-  if (options.for !== undefined && (action !== 'approve' || options.always)) throw new BridgeError('BAD_USAGE', `${USAGE}\n  --for goes with approve <id> (not with --always): the tool runs without asking for that long, e.g. --for 1h.`)
+  if (options.args !== undefined && action !== 'approve')
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${USAGE}\n  --args goes with approve <id>: the arguments the call runs with instead of the client's.`,
+    )
+  if (options.for !== undefined && (action !== 'approve' || options.always))
+    throw new BridgeError(
+      'BAD_USAGE',
+      `${USAGE}\n  --for goes with approve <id> (not with --always): the tool runs without asking for that long, e.g. --for 1h.`,
+    )
   // Checked before anything is sent: a bad duration decides nothing.
   const forSeconds = options.for !== undefined ? parseDuration(options.for) : undefined
-  const edited = options.args !== undefined ? { arguments: parseArgsOption(options.args) } : undefined
+  const edited =
+    options.args !== undefined ? { arguments: parseArgsOption(options.args) } : undefined
 
   const config = await readConfig(ctx.paths)
-  const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
+  const location = await locateBridge(ctx.paths, {
+    config,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  })
   const client: ApprovalsClient = { location, headers: await bridgeHeaders(ctx.paths, config) }
 
   if (action === 'watch') {
     // Loaded on use: only the watch needs the stream, the prompt and the key reader.
-    await (await import('./approvals-watch.js')).watchApprovals(ctx, client, { json: options.json === true })
+    await (
+      await import('./approvals-watch.js')
+    ).watchApprovals(ctx, client, { json: options.json === true })
     return
   }
   if (action === undefined) {
@@ -50,13 +69,20 @@ export async function approvalsCommand(
       return
     }
     for (const held of pending) {
-      ctx.out.result(`${held.id}  ${terminalLine(held.server)} › ${terminalLine(held.tool)}  waiting ${formatDuration(Date.now() - held.createdAt)}${held.client ? `  from ${terminalLine(held.client)}` : ''}`)
+      ctx.out.result(
+        `${held.id}  ${terminalLine(held.server)} › ${terminalLine(held.tool)}  waiting ${formatDuration(Date.now() - held.createdAt)}${held.client ? `  from ${terminalLine(held.client)}` : ''}`,
+      )
       ctx.out.result(`    arguments: ${terminalLine(JSON.stringify(held.arguments))}`)
-      if (held.changedSinceApproval) ctx.out.result('    note: this tool changed since it was always-allowed; it asks again')
+      if (held.changedSinceApproval)
+        ctx.out.result('    note: this tool changed since it was always-allowed; it asks again')
     }
-    ctx.out.progress('Decide with: mcp-oauth-bridge approvals approve <id>  (or deny <id>), or answer each as it comes with: mcp-oauth-bridge approvals watch')
+    ctx.out.progress(
+      'Decide with: mcp-oauth-bridge approvals approve <id>  (or deny <id>), or answer each as it comes with: mcp-oauth-bridge approvals watch',
+    )
     return
   }
   await decideHeld(client, id as string, action, options.always === true, edited, forSeconds)
-  ctx.out.success(`${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${edited ? ' with the edited arguments' : ''}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}${forSeconds !== undefined ? ` (and allowed without asking for ${options.for})` : ''}.`)
+  ctx.out.success(
+    `${action === 'approve' ? 'Approved' : 'Denied'} ${quote(id)}${edited ? ' with the edited arguments' : ''}${options.always && action === 'approve' ? ' (and always allowed from now on)' : ''}${forSeconds !== undefined ? ` (and allowed without asking for ${options.for})` : ''}.`,
+  )
 }

@@ -11,7 +11,14 @@ import { BridgeError, quote } from '../../errors.js'
 import { writeFileAtomic } from '../../fs/atomic-write.js'
 import { publicOrigin } from '../../server/public-host.js'
 import { bridgeHeaders, locateBridge, type BridgeLocation } from '../bridge-client.js'
-import { CLIENT_CONFIGS, CLIENTS, OAUTH_CLIENTS, clientSnippet, type ClientName, type Connection } from '../client-configs.js'
+import {
+  CLIENT_CONFIGS,
+  CLIENTS,
+  OAUTH_CLIENTS,
+  clientSnippet,
+  type ClientName,
+  type Connection,
+} from '../client-configs.js'
 import type { CliContext } from '../context.js'
 
 export interface ConnectOptions {
@@ -28,49 +35,95 @@ export interface ConnectOptions {
  * The URL and headers for <name> on the bridge at `port`; without one, on the running bridge
  * (its runtime file), else on config.json's port: the URL must name the port clients will reach.
  */
-export async function connectionFor(ctx: CliContext, name: string, port?: number): Promise<Connection> {
+export async function connectionFor(
+  ctx: CliContext,
+  name: string,
+  port?: number,
+): Promise<Connection> {
   return (await locateConnection(ctx, name, port)).connection
 }
 
-async function locateConnection(ctx: CliContext, name: string, port: number | undefined): Promise<{ connection: Connection; location: BridgeLocation }> {
+async function locateConnection(
+  ctx: CliContext,
+  name: string,
+  port: number | undefined,
+): Promise<{ connection: Connection; location: BridgeLocation }> {
   const config = await readConfig(ctx.paths)
   getServer(config, name)
-  const location = await locateBridge(ctx.paths, { config, ...(port !== undefined ? { port } : {}) })
-  return { connection: { name, url: `${publicOrigin(location.port)}/mcp/${name}`, headers: await bridgeHeaders(ctx.paths, config) }, location }
+  const location = await locateBridge(ctx.paths, {
+    config,
+    ...(port !== undefined ? { port } : {}),
+  })
+  return {
+    connection: {
+      name,
+      url: `${publicOrigin(location.port)}/mcp/${name}`,
+      headers: await bridgeHeaders(ctx.paths, config),
+    },
+    location,
+  }
 }
 
-export async function connectCommand(ctx: CliContext, name: string, clientArg: string | undefined, options: ConnectOptions): Promise<void> {
+export async function connectCommand(
+  ctx: CliContext,
+  name: string,
+  clientArg: string | undefined,
+  options: ConnectOptions,
+): Promise<void> {
   const client = (clientArg ?? 'claude-code') as ClientName
   if (!(CLIENTS as readonly string[]).includes(client)) {
-    throw new BridgeError('BAD_USAGE', `Unknown client ${quote(clientArg)}.`, { hint: `Known clients: ${CLIENTS.join(', ')}.` })
+    throw new BridgeError('BAD_USAGE', `Unknown client ${quote(clientArg)}.`, {
+      hint: `Known clients: ${CLIENTS.join(', ')}.`,
+    })
   }
   const located = await locateConnection(ctx, name, options.port)
   const { location } = located
   // An OAuth client logs in to the bridge on first use; a header would only skip its own token.
-  const oauth = OAUTH_CLIENTS.has(client) && !options.token && Object.keys(located.connection.headers).length > 0
+  const oauth =
+    OAUTH_CLIENTS.has(client) &&
+    !options.token &&
+    Object.keys(located.connection.headers).length > 0
   const connection = oauth ? { ...located.connection, headers: {} } : located.connection
   if (options.json) {
     // For programs: the header form, which works for any caller (scripts read this).
-    ctx.out.result(JSON.stringify({ url: located.connection.url, headers: located.connection.headers }))
+    ctx.out.result(
+      JSON.stringify({ url: located.connection.url, headers: located.connection.headers }),
+    )
     return
   }
   // The entry names a port; say where it came from when no running bridge vouches for it.
   if (location.source === 'config') {
-    ctx.out.progress(`No running bridge is recorded, so this names port ${location.port} from config.json: start the bridge there (\`mcp-oauth-bridge start\`), or pass --port.`)
+    ctx.out.progress(
+      `No running bridge is recorded, so this names port ${location.port} from config.json: start the bridge there (\`mcp-oauth-bridge start\`), or pass --port.`,
+    )
   }
   if (!options.write) {
     ctx.out.result(clientSnippet(client, connection))
-    if (Object.keys(connection.headers).length) ctx.out.warn('This holds the bridge access token: keep it off shared screens and out of git.')
+    if (Object.keys(connection.headers).length)
+      ctx.out.warn('This holds the bridge access token: keep it off shared screens and out of git.')
     if (oauth) ctx.out.progress(signInNote(client))
     return
   }
-  if (client === 'sdk') throw new BridgeError('BAD_USAGE', 'The SDK has no config file to write: use the snippet `connect <name> sdk` prints.')
+  if (client === 'sdk')
+    throw new BridgeError(
+      'BAD_USAGE',
+      'The SDK has no config file to write: use the snippet `connect <name> sdk` prints.',
+    )
   const shape = CLIENT_CONFIGS[client]
   const file = options.file ?? shape.defaultPath(ctx.env, process.platform)
-  if (!file) throw new BridgeError('BAD_USAGE', `The location of ${client}'s config file is not known here; pass --file.`)
+  if (!file)
+    throw new BridgeError(
+      'BAD_USAGE',
+      `The location of ${client}'s config file is not known here; pass --file.`,
+    )
   const backup = await writeEntry(file, shape.listKey, name, shape.entry(connection))
-  ctx.out.success(`Added ${quote(name)} to ${file}${backup ? ` (the previous file is kept as ${backup})` : ''}.`)
-  if (client === 'claude-desktop') ctx.out.progress('Restart Claude Desktop; keep `mcp-oauth-bridge start` running so approvals work.')
+  ctx.out.success(
+    `Added ${quote(name)} to ${file}${backup ? ` (the previous file is kept as ${backup})` : ''}.`,
+  )
+  if (client === 'claude-desktop')
+    ctx.out.progress(
+      'Restart Claude Desktop; keep `mcp-oauth-bridge start` running so approvals work.',
+    )
   if (oauth) ctx.out.progress(signInNote(client))
 }
 
@@ -79,7 +132,12 @@ function signInNote(client: ClientName): string {
 }
 
 /** Sets one server entry in a client's JSON config; returns the backup's path when there was a file. */
-async function writeEntry(file: string, listKey: string, name: string, entry: Record<string, unknown>): Promise<string | undefined> {
+async function writeEntry(
+  file: string,
+  listKey: string,
+  name: string,
+  entry: Record<string, unknown>,
+): Promise<string | undefined> {
   let existing: Record<string, unknown> = {}
   let text: string | undefined
   try {
@@ -96,7 +154,11 @@ async function writeEntry(file: string, listKey: string, name: string, entry: Re
         hint: 'Fix the file (or move it away), then run the command again; or paste the snippet `connect` prints without --write.',
       })
     }
-    if (!isRecord(parsed)) throw new BridgeError('BAD_USAGE', `${file} does not hold a JSON object, so it was left alone.`)
+    if (!isRecord(parsed))
+      throw new BridgeError(
+        'BAD_USAGE',
+        `${file} does not hold a JSON object, so it was left alone.`,
+      )
     existing = parsed
   }
   const list = isRecord(existing[listKey]) ? (existing[listKey] as Record<string, unknown>) : {}

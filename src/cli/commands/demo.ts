@@ -4,7 +4,13 @@
 import { join } from 'node:path'
 import { DEFAULT_HOST, defaultConfig, type ServerEntry } from '../../config/schema.js'
 import { ensureHome, isInitialized, readConfig, writeConfig } from '../../config/store.js'
-import { assertDemoNameFree, claimDemoEntry, releaseDemoEntry, DEMO_SERVER_NAME, type ClaimedDemoEntry } from '../../demo/demo-entry.js'
+import {
+  assertDemoNameFree,
+  claimDemoEntry,
+  releaseDemoEntry,
+  DEMO_SERVER_NAME,
+  type ClaimedDemoEntry,
+} from '../../demo/demo-entry.js'
 import { startDemoServer } from '../../demo/demo-server.js'
 import { describeNextSteps } from '../../demo/next-steps.js'
 import { quote } from '../../errors.js'
@@ -39,7 +45,8 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
     await bridge?.close()
     await demo.close()
     await requestLog.close()
-    if (claimed && !claimed.previousUrl) await releaseDemoEntry({ paths: ctx.paths, store }).catch(() => undefined)
+    if (claimed && !claimed.previousUrl)
+      await releaseDemoEntry({ paths: ctx.paths, store }).catch(() => undefined)
   }
   // Listening from before the bridge starts: once it is announced in the runtime file, a Ctrl-C
   // (even while the login waits for the browser) must take that back before the process goes.
@@ -47,7 +54,9 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
   try {
     claimed = await claimDemoEntry({ paths: ctx.paths, store, mcpUrl: demo.mcpUrl })
     if (claimed.previousUrl) {
-      ctx.out.progress(`${quote(DEMO_SERVER_NAME)} pointed at ${claimed.previousUrl} (an earlier demo run): updated, and logging in again.`)
+      ctx.out.progress(
+        `${quote(DEMO_SERVER_NAME)} pointed at ${claimed.previousUrl} (an earlier demo run): updated, and logging in again.`,
+      )
     }
     // The bridge starts before the login, so a busy port fails before anyone clicks through a browser.
     bridge = await startDemoBridge(ctx, { port: bridgePort, browser: options.browser, requestLog })
@@ -71,16 +80,22 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
 
   await printBanner(ctx, bridge)
   if (!bridge.accessTokenRequired()) {
-    ctx.out.warn('Access control is off ("auth": false in config.json): any program on this machine can use these servers.')
+    ctx.out.warn(
+      'Access control is off ("auth": false in config.json): any program on this machine can use these servers.',
+    )
   }
-  ctx.out.progress(`Request log: ${join(ctx.paths.logs, 'requests.log')}. Press Ctrl-C to stop the bridge and the demo server.`)
+  ctx.out.progress(
+    `Request log: ${join(ctx.paths.logs, 'requests.log')}. Press Ctrl-C to stop the bridge and the demo server.`,
+  )
   await stopSignal.received
   stopSignal.dispose()
   ctx.out.progress('Stopping…')
   await bridge.close()
   await demo.close()
   await requestLog.close()
-  ctx.out.progress(`Stopped. ${quote(DEMO_SERVER_NAME)} stays in config.json but its server is gone: run \`mcp-oauth-bridge demo\` to bring it back, or \`mcp-oauth-bridge remove ${DEMO_SERVER_NAME}\`.`)
+  ctx.out.progress(
+    `Stopped. ${quote(DEMO_SERVER_NAME)} stays in config.json but its server is gone: run \`mcp-oauth-bridge demo\` to bring it back, or \`mcp-oauth-bridge remove ${DEMO_SERVER_NAME}\`.`,
+  )
 }
 
 /** Like `add`, the demo works on a fresh machine: the first run creates the home folder. */
@@ -96,32 +111,51 @@ async function ensureInitialized(ctx: CliContext): Promise<void> {
  * and the request log. Always on 127.0.0.1: the demo is a local tryout, and every URL it prints
  * assumes this address.
  */
-function startDemoBridge(ctx: CliContext, options: { port: number; browser: boolean; requestLog: RequestLog }): Promise<RunningBridge> {
+function startDemoBridge(
+  ctx: CliContext,
+  options: { port: number; browser: boolean; requestLog: RequestLog },
+): Promise<RunningBridge> {
   return startBridge({
     paths: ctx.paths,
     port: options.port,
     host: DEFAULT_HOST,
     requireAccessToken: true,
     announce: true,
-    flowIo: { progress: (line) => ctx.out.progress(line), openBrowser: createBrowserOpener(ctx.env), browser: options.browser ? 'open' : 'print' },
+    flowIo: {
+      progress: (line) => ctx.out.progress(line),
+      openBrowser: createBrowserOpener(ctx.env),
+      browser: options.browser ? 'open' : 'print',
+    },
     log: (entry) => options.requestLog.write(entry),
-    onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
+    onConfigError: (error) =>
+      ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
     onConfigReload: () => ctx.out.progress('config.json changed: reloaded.'),
     // Seeing the decision land is half of what the demo is for.
-    onDecision: (record) => ctx.out.progress(`${record.server}: ${record.tool} ${record.decision === 'allow' ? 'allowed' : 'denied'} (${record.how}).`),
+    onDecision: (record) =>
+      ctx.out.progress(
+        `${record.server}: ${record.tool} ${record.decision === 'allow' ? 'allowed' : 'denied'} (${record.how}).`,
+      ),
   })
 }
 
-async function logInToDemo(ctx: CliContext, entry: ServerEntry, store: TokenStore, browser: boolean): Promise<void> {
+async function logInToDemo(
+  ctx: CliContext,
+  entry: ServerEntry,
+  store: TokenStore,
+  browser: boolean,
+): Promise<void> {
   const io = terminalFlowIo(ctx, { browser })
   try {
     const result = await loginServer({ name: DEMO_SERVER_NAME, entry, store, io })
     // The demo server always asks for a token; an open answer means it is broken.
-    if (result.kind === 'open') throw new Error('The demo MCP server answered without asking for authorization.')
+    if (result.kind === 'open')
+      throw new Error('The demo MCP server answered without asking for authorization.')
   } finally {
     io.close()
   }
-  ctx.out.success(`Logged in to ${quote(DEMO_SERVER_NAME)}: its tokens are stored encrypted, like any server's.`)
+  ctx.out.success(
+    `Logged in to ${quote(DEMO_SERVER_NAME)}: its tokens are stored encrypted, like any server's.`,
+  )
 }
 
 async function printBanner(ctx: CliContext, bridge: RunningBridge): Promise<void> {
@@ -130,11 +164,20 @@ async function printBanner(ctx: CliContext, bridge: RunningBridge): Promise<void
   for (const [name, entry] of Object.entries(bridge.config().servers)) {
     ctx.out.result(`  ${name.padEnd(16)} ${bridge.publicUrl}/mcp/${name}  ->  ${entry.url}`)
   }
-  ctx.out.result(`  dashboard        ${bridge.issueLoginLink()}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
-  ctx.out.result(`  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`)
+  ctx.out.result(
+    `  dashboard        ${bridge.issueLoginLink()}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`,
+  )
+  ctx.out.result(
+    `  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`,
+  )
   // The same URL and header `connect` gives, so nobody copies a token by hand.
   const connection = await connectionFor(ctx, DEMO_SERVER_NAME, bridge.port)
-  for (const line of describeNextSteps({ name: DEMO_SERVER_NAME, connection, approvalsUrl: bridge.approvalsUrl() })) ctx.out.result(line)
+  for (const line of describeNextSteps({
+    name: DEMO_SERVER_NAME,
+    connection,
+    approvalsUrl: bridge.approvalsUrl(),
+  }))
+    ctx.out.result(line)
 }
 
 /** The first SIGINT or SIGTERM from now on; dispose() stops listening (the default action returns). */

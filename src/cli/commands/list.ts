@@ -7,7 +7,9 @@ export async function listCommand(ctx: CliContext, options: { json?: boolean }):
   const config = await readConfig(ctx.paths)
   const secrets = await ctx.store.all()
   const now = Date.now()
-  const rows = Object.entries(config.servers).map(([name, entry]) => describeServer(name, entry, secrets[name], now))
+  const rows = Object.entries(config.servers).map(([name, entry]) =>
+    describeServer(name, entry, secrets[name], now),
+  )
   if (options.json) {
     ctx.out.result(JSON.stringify(rows, null, 2))
     return
@@ -16,12 +18,24 @@ export async function listCommand(ctx: CliContext, options: { json?: boolean }):
     ctx.out.result('No servers yet. Add one with: mcp-oauth-bridge add <name> <url>')
     return
   }
-  const table = [['NAME', 'URL', 'TOKEN', 'POLICY'], ...rows.map((row) => [
-    row.name,
-    row.url,
-    row.detail,
-    row.policy + (Object.keys(row.tools).length ? ` (+${Object.keys(row.tools).length} tool rules)` : ''),
-  ])]
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)))
-  for (const line of table) ctx.out.result(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd())
+  const table = [
+    ['NAME', 'URL', 'TOKEN', 'POLICY'],
+    ...rows.map((row) => [
+      row.name,
+      row.url,
+      row.detail,
+      row.policy +
+        (Object.keys(row.tools).length ? ` (+${Object.keys(row.tools).length} tool rules)` : ''),
+    ]),
+  ]
+  const widths = table[0]!.map((_, column) =>
+    Math.max(...table.map((line) => line[column]!.length)),
+  )
+  for (const line of table)
+    ctx.out.result(
+      line
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
 }

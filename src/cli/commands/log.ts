@@ -3,7 +3,12 @@
 // the rotated files and checks its end against the sealed anchor.
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseEntry, verifyChain, type ChainBreak, type DecisionEntry } from '../../approvals/decision-chain.js'
+import {
+  parseEntry,
+  verifyChain,
+  type ChainBreak,
+  type DecisionEntry,
+} from '../../approvals/decision-chain.js'
 import { anchorFile, LEGACY_FILE, readChainFiles } from '../../approvals/decision-files.js'
 import { BridgeError } from '../../errors.js'
 import type { CliContext } from '../context.js'
@@ -18,31 +23,47 @@ export interface LogOptions {
 }
 
 export async function logCommand(ctx: CliContext, options: LogOptions): Promise<void> {
-  if (options.verify && (options.server !== undefined || options.since !== undefined || options.json)) {
-    throw new BridgeError('BAD_USAGE', '--verify checks the whole log; it takes no --server, --since or --json.')
+  if (
+    options.verify &&
+    (options.server !== undefined || options.since !== undefined || options.json)
+  ) {
+    throw new BridgeError(
+      'BAD_USAGE',
+      '--verify checks the whole log; it takes no --server, --since or --json.',
+    )
   }
   await noteUnmigratedLog(ctx)
   if (options.verify) return verify(ctx)
 
   const { files } = await readChainFiles(ctx.paths.logs)
   const after = options.since === undefined ? undefined : Date.now() - options.since
-  const shown = files.flatMap((file) => file.lines).flatMap((line) => {
-    const entry = parseEntry(line)
-    if (!entry) return []
-    if (options.server !== undefined && entry.server !== options.server) return []
-    if (after !== undefined && !(entry.time !== undefined && Date.parse(entry.time) >= after)) return []
-    return [{ entry, line }]
-  })
+  const shown = files
+    .flatMap((file) => file.lines)
+    .flatMap((line) => {
+      const entry = parseEntry(line)
+      if (!entry) return []
+      if (options.server !== undefined && entry.server !== options.server) return []
+      if (after !== undefined && !(entry.time !== undefined && Date.parse(entry.time) >= after))
+        return []
+      return [{ entry, line }]
+    })
   if (options.json) {
     // The stored lines as they are: a script can hash them and follow the chain itself.
     for (const { line } of shown) ctx.out.result(line.toString('utf8'))
     return
   }
   if (shown.length === 0) {
-    ctx.out.result(files.length === 0 ? 'No decisions yet: they are logged once the bridge has judged a tool call.' : 'No decisions match.')
+    ctx.out.result(
+      files.length === 0
+        ? 'No decisions yet: they are logged once the bridge has judged a tool call.'
+        : 'No decisions match.',
+    )
     return
   }
-  printTable(ctx, shown.map(({ entry }) => row(entry)))
+  printTable(
+    ctx,
+    shown.map(({ entry }) => row(entry)),
+  )
 }
 
 async function verify(ctx: CliContext): Promise<void> {
@@ -50,9 +71,13 @@ async function verify(ctx: CliContext): Promise<void> {
   const anchor = await anchorFile(ctx.paths.home, ctx.paths.key).read()
   const report = verifyChain(files, anchor, missing)
   if (report.broken) throw brokenChain(ctx, report.broken)
-  ctx.out.result(`${report.decisions} ${report.decisions === 1 ? 'decision' : 'decisions'}, chain intact`)
+  ctx.out.result(
+    `${report.decisions} ${report.decisions === 1 ? 'decision' : 'decisions'}, chain intact`,
+  )
   if (report.unanchored > 0) {
-    ctx.out.warn(`The newest ${report.unanchored} ${report.unanchored === 1 ? 'line is' : 'lines are'} not anchored yet (a running bridge is anchoring ${report.unanchored === 1 ? 'it' : 'them'}, or it stopped first): an edit there would not show until the bridge starts again.`)
+    ctx.out.warn(
+      `The newest ${report.unanchored} ${report.unanchored === 1 ? 'line is' : 'lines are'} not anchored yet (a running bridge is anchoring ${report.unanchored === 1 ? 'it' : 'them'}, or it stopped first): an edit there would not show until the bridge starts again.`,
+    )
   }
 }
 
@@ -66,10 +91,16 @@ const BROKEN_PHRASE: Record<ChainBreak['kind'], string> = {
 
 function brokenChain(ctx: CliContext, broken: ChainBreak): BridgeError {
   const where = `${join(ctx.paths.logs, broken.file)} line ${broken.line}`
-  const noticed = broken.foundAt ? ` (noticed by the bridge when it started, ${broken.foundAt})` : ''
-  return new BridgeError('DECISION_LOG_BROKEN', `The decision log does not verify: ${where} ${BROKEN_PHRASE[broken.kind]}; ${broken.detail}${noticed}.`, {
-    hint: 'The lines from there on are not known to be the ones the bridge wrote. Keep a copy of the logs folder for inspection; the bridge goes on logging after them.',
-  })
+  const noticed = broken.foundAt
+    ? ` (noticed by the bridge when it started, ${broken.foundAt})`
+    : ''
+  return new BridgeError(
+    'DECISION_LOG_BROKEN',
+    `The decision log does not verify: ${where} ${BROKEN_PHRASE[broken.kind]}; ${broken.detail}${noticed}.`,
+    {
+      hint: 'The lines from there on are not known to be the ones the bridge wrote. Keep a copy of the logs folder for inspection; the bridge goes on logging after them.',
+    },
+  )
 }
 
 interface Row {
@@ -93,10 +124,25 @@ function row(entry: DecisionEntry): Row {
 }
 
 function printTable(ctx: CliContext, rows: Row[]): void {
-  const header: Row = { time: 'TIME', server: 'SERVER', tool: 'TOOL', client: 'CLIENT', decision: 'DECISION', how: 'HOW' }
+  const header: Row = {
+    time: 'TIME',
+    server: 'SERVER',
+    tool: 'TOOL',
+    client: 'CLIENT',
+    decision: 'DECISION',
+    how: 'HOW',
+  }
   const columns = Object.keys(header) as Array<keyof Row>
-  const widths = columns.map((column) => Math.max(...[header, ...rows].map((line) => line[column].length)))
-  for (const line of [header, ...rows]) ctx.out.result(columns.map((column, index) => line[column].padEnd(widths[index] as number)).join('  ').trimEnd())
+  const widths = columns.map((column) =>
+    Math.max(...[header, ...rows].map((line) => line[column].length)),
+  )
+  for (const line of [header, ...rows])
+    ctx.out.result(
+      columns
+        .map((column, index) => line[column].padEnd(widths[index] as number))
+        .join('  ')
+        .trimEnd(),
+    )
 }
 
 /** `2025-05-01 14:03` in the local time zone. */
@@ -114,5 +160,7 @@ async function noteUnmigratedLog(ctx: CliContext): Promise<void> {
   } catch {
     return
   }
-  ctx.out.warn(`${legacy} holds decisions from an earlier version; the bridge carries them into this log the next time it starts.`)
+  ctx.out.warn(
+    `${legacy} holds decisions from an earlier version; the bridge carries them into this log the next time it starts.`,
+  )
 }

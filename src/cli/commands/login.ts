@@ -4,14 +4,24 @@ import { quote } from '../../errors.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
 
-export async function loginCommand(ctx: CliContext, name: string, options: { browser: boolean; device?: boolean; scope?: string }): Promise<void> {
+export async function loginCommand(
+  ctx: CliContext,
+  name: string,
+  options: { browser: boolean; device?: boolean; scope?: string },
+): Promise<void> {
   const config = await readConfig(ctx.paths)
   const entry = { ...getServer(config, name), ...(options.scope ? { scope: options.scope } : {}) }
   const store = ctx.store
   const io = terminalFlowIo(ctx, { browser: options.browser })
   let callbackPort: number | undefined
   try {
-    const result = await ctx.logins.logIn({ name, entry, store, io, ...(options.device ? { device: true } : {}) })
+    const result = await ctx.logins.logIn({
+      name,
+      entry,
+      store,
+      io,
+      ...(options.device ? { device: true } : {}),
+    })
     if (result.kind === 'open') {
       ctx.out.success(`${quote(name)} answers without authorization: nothing to log in to.`)
       return

@@ -34,6 +34,10 @@ async function revokeAndForget(ctx: CliContext, store: TokenStore, name: string)
   if (!secrets?.tokens) return
   const result = await revokeTokens(secrets, createGuardedFetch())
   if (result.kind === 'revoked') ctx.out.progress('Revoked the tokens at the authorization server.')
-  else if (result.kind === 'unsupported') ctx.out.progress('The server offers no token revocation; forgetting the tokens here.')
-  else ctx.out.warn(`Could not revoke the tokens (${result.reason}); forgetting them here anyway. You can revoke access in the provider's settings.`)
+  else if (result.kind === 'unsupported')
+    ctx.out.progress('The server offers no token revocation; forgetting the tokens here.')
+  else
+    ctx.out.warn(
+      `Could not revoke the tokens (${result.reason}); forgetting them here anyway. You can revoke access in the provider's settings.`,
+    )
 }

@@ -15,7 +15,10 @@ export interface OpenOptions {
 
 export async function openCommand(ctx: CliContext, options: OpenOptions): Promise<void> {
   const config = await readConfig(ctx.paths)
-  const location = await locateBridge(ctx.paths, { config, ...(options.port !== undefined ? { port: options.port } : {}) })
+  const location = await locateBridge(ctx.paths, {
+    config,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  })
   const link = await requestLoginLink(location, await bridgeHeaders(ctx.paths, config))
   ctx.out.result(link)
   if (!options.browser) {
@@ -26,6 +29,8 @@ export async function openCommand(ctx: CliContext, options: OpenOptions): Promis
     await createBrowserOpener(ctx.env)(link)
     ctx.out.progress('Opened the dashboard in the browser.')
   } catch (error) {
-    ctx.out.warn(`Could not open a browser (${(error as Error).message}); open the link above yourself.`)
+    ctx.out.warn(
+      `Could not open a browser (${(error as Error).message}); open the link above yourself.`,
+    )
   }
 }

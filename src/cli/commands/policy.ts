@@ -30,13 +30,18 @@ export interface PolicyOptions {
 
 const USAGE = [
   'Usage: mcp-oauth-bridge policy <server> [allow|ask|deny]',
-  '       mcp-oauth-bridge policy <server> <tool> allow|ask|deny [--when \'<CEL>\' | --for <duration>]',
+  "       mcp-oauth-bridge policy <server> <tool> allow|ask|deny [--when '<CEL>' | --for <duration>]",
   '       mcp-oauth-bridge policy <server> <tool> end-window | --remove-when <n>',
   '       mcp-oauth-bridge policy <server> read-only allow|ask',
   "       mcp-oauth-bridge policy <server> explain <tool> '<json arguments>' [--client <name>]",
 ].join('\n')
 
-export async function policyCommand(ctx: CliContext, name: string, words: string[], options: PolicyOptions): Promise<void> {
+export async function policyCommand(
+  ctx: CliContext,
+  name: string,
+  words: string[],
+  options: PolicyOptions,
+): Promise<void> {
   await loadRuleEvaluator()
   const [first, second, third, ...rest] = words
   if (first === undefined) {
@@ -44,9 +49,17 @@ export async function policyCommand(ctx: CliContext, name: string, words: string
     return showRules(ctx, name, getServer(await readConfig(ctx.paths), name))
   }
   if (first === 'explain') {
-    if (second === undefined || rest.length > 0) throw usage('explain takes a tool and, optionally, its arguments as JSON.')
+    if (second === undefined || rest.length > 0)
+      throw usage('explain takes a tool and, optionally, its arguments as JSON.')
     refuseOptions(options, ['client'])
-    return explainCall(ctx, name, getServer(await readConfig(ctx.paths), name), second, parseArguments(third), options.client ?? '')
+    return explainCall(
+      ctx,
+      name,
+      getServer(await readConfig(ctx.paths), name),
+      second,
+      parseArguments(third),
+      options.client ?? '',
+    )
   }
   if (first === 'read-only' && second !== undefined) {
     if (third !== undefined) throw usage()
@@ -63,36 +76,54 @@ export async function policyCommand(ctx: CliContext, name: string, words: string
     return setServerRule(ctx, name, policyOf(first))
   }
   const tool = first
-  if (options.removeWhen !== undefined) throw usage('--remove-when takes no policy: policy <server> <tool> --remove-when <n>.')
+  if (options.removeWhen !== undefined)
+    throw usage('--remove-when takes no policy: policy <server> <tool> --remove-when <n>.')
   if (second === 'end-window') {
     refuseOptions(options, [])
     return endToolWindow(ctx, name, tool)
   }
   const policy = policyOf(second)
-  if (options.for !== undefined && options.when !== undefined) throw usage('Give --for or --when, not both: a window lets every call through; a rule looks at each.')
+  if (options.for !== undefined && options.when !== undefined)
+    throw usage(
+      'Give --for or --when, not both: a window lets every call through; a rule looks at each.',
+    )
   if (options.for !== undefined) return openToolWindow(ctx, name, tool, policy, options.for)
   if (options.when !== undefined) return addWhenRule(ctx, name, tool, policy, options.when)
   return setToolRule(ctx, name, tool, policy)
 }
 
 /** `policy <server> <tool> --remove-when <n>`: a tool and no policy. */
-async function removeWhenRule(ctx: CliContext, name: string, tool: string, position: string): Promise<void> {
+async function removeWhenRule(
+  ctx: CliContext,
+  name: string,
+  tool: string,
+  position: string,
+): Promise<void> {
   const index = /^\d{1,4}$/.test(position) ? Number(position) - 1 : -1
-  if (index < 0) throw usage(`--remove-when takes the rule's number as \`policy ${name}\` lists it (1, 2, …), not ${quote(position)}.`)
+  if (index < 0)
+    throw usage(
+      `--remove-when takes the rule's number as \`policy ${name}\` lists it (1, 2, …), not ${quote(position)}.`,
+    )
   let removed: string | undefined
   await updateConfig(ctx.paths, (config) => {
     const entry = getServer(config, name)
     const rules = ownEntry(entry.whenRules, tool) ?? []
     const rule = rules[index]
     if (!rule) {
-      throw new BridgeError('BAD_USAGE', `${quote(tool)} on ${quote(name)} has no argument rule #${index + 1}${rules.length ? ` (it has ${rules.length})` : ''}.`, {
-        hint: `See its rules with: mcp-oauth-bridge policy ${name}`,
-      })
+      throw new BridgeError(
+        'BAD_USAGE',
+        `${quote(tool)} on ${quote(name)} has no argument rule #${index + 1}${rules.length ? ` (it has ${rules.length})` : ''}.`,
+        {
+          hint: `See its rules with: mcp-oauth-bridge policy ${name}`,
+        },
+      )
     }
     removed = rule.when
     applyEdit(entry, { kind: 'remove-when', tool, number: index + 1, when: rule.when })
   })
-  ctx.out.success(`Removed argument rule #${index + 1} of ${quote(tool)} on ${quote(name)}: ${removed}`)
+  ctx.out.success(
+    `Removed argument rule #${index + 1} of ${quote(tool)} on ${quote(name)}: ${removed}`,
+  )
 }
 
 async function setServerRule(ctx: CliContext, name: string, policy: Policy): Promise<void> {
@@ -102,18 +133,38 @@ async function setServerRule(ctx: CliContext, name: string, policy: Policy): Pro
   ctx.out.success(`Tool calls to ${quote(name)} now default to ${policy}.`)
 }
 
-async function setToolRule(ctx: CliContext, name: string, tool: string, policy: Policy): Promise<void> {
+async function setToolRule(
+  ctx: CliContext,
+  name: string,
+  tool: string,
+  policy: Policy,
+): Promise<void> {
   let endedWindow = false
   await updateConfig(ctx.paths, (config) => {
     // A rule set now is what the person wants now: an open window would override it, so it is ended.
-    endedWindow = applyEdit(getServer(config, name), { kind: 'tool-rule', tool, policy }).endedWindow === true
+    endedWindow =
+      applyEdit(getServer(config, name), { kind: 'tool-rule', tool, policy }).endedWindow === true
   })
-  ctx.out.success(`Calls to ${quote(tool)} on ${quote(name)} are now ${policy}${endedWindow ? ' (its time window is ended)' : ''}.`)
-  if (await hasWhenRules(ctx, name, tool)) ctx.out.progress(`Its argument rules still come first; see them with: mcp-oauth-bridge policy ${name}`)
+  ctx.out.success(
+    `Calls to ${quote(tool)} on ${quote(name)} are now ${policy}${endedWindow ? ' (its time window is ended)' : ''}.`,
+  )
+  if (await hasWhenRules(ctx, name, tool))
+    ctx.out.progress(
+      `Its argument rules still come first; see them with: mcp-oauth-bridge policy ${name}`,
+    )
 }
 
-async function openToolWindow(ctx: CliContext, name: string, tool: string, policy: Policy, duration: string): Promise<void> {
-  if (policy !== 'allow') throw usage(`--for opens a window in which the tool runs without asking: only \`allow --for ${duration}\`.`)
+async function openToolWindow(
+  ctx: CliContext,
+  name: string,
+  tool: string,
+  policy: Policy,
+  duration: string,
+): Promise<void> {
+  if (policy !== 'allow')
+    throw usage(
+      `--for opens a window in which the tool runs without asking: only \`allow --for ${duration}\`.`,
+    )
   const seconds = parseDuration(duration)
   let until = 0
   await updateConfig(ctx.paths, (config) => {
@@ -121,7 +172,9 @@ async function openToolWindow(ctx: CliContext, name: string, tool: string, polic
     // Typed by name, not seen: like `policy <server> <tool> allow`, the window is not bound to a definition.
     until = windowEnd(setWindow(entry, tool, seconds, undefined, Date.now()))
   })
-  ctx.out.success(`Calls to ${quote(tool)} on ${quote(name)} run without asking until ${describeEnd(until)}; then its rule is back.`)
+  ctx.out.success(
+    `Calls to ${quote(tool)} on ${quote(name)} run without asking until ${describeEnd(until)}; then its rule is back.`,
+  )
   ctx.out.progress(`End it sooner with: mcp-oauth-bridge policy ${name} ${tool} end-window`)
 }
 
@@ -130,11 +183,20 @@ async function endToolWindow(ctx: CliContext, name: string, tool: string): Promi
   await updateConfig(ctx.paths, (config) => {
     wasOpen = endWindow(getServer(config, name), tool, Date.now())
   })
-  if (wasOpen) ctx.out.success(`The time window of ${quote(tool)} on ${quote(name)} is ended; its rule applies again.`)
+  if (wasOpen)
+    ctx.out.success(
+      `The time window of ${quote(tool)} on ${quote(name)} is ended; its rule applies again.`,
+    )
   else ctx.out.success(`${quote(tool)} on ${quote(name)} had no open time window; nothing changed.`)
 }
 
-async function addWhenRule(ctx: CliContext, name: string, tool: string, policy: Policy, expression: string): Promise<void> {
+async function addWhenRule(
+  ctx: CliContext,
+  name: string,
+  tool: string,
+  policy: Policy,
+  expression: string,
+): Promise<void> {
   const edit: RuleEdit = { kind: 'add-when', tool, policy, when: expression }
   const problem = await checkRuleEdit(edit)
   if (problem) throw expressionRefused(problem)
@@ -142,19 +204,29 @@ async function addWhenRule(ctx: CliContext, name: string, tool: string, policy: 
   await updateConfig(ctx.paths, (config) => {
     position = applyEdit(getServer(config, name), edit).number ?? 0
   })
-  ctx.out.success(`Argument rule #${position} for ${quote(tool)} on ${quote(name)}: ${policy} when ${expression}`)
-  if (position > 1) ctx.out.progress(`Rules are tried in order and the first match decides; see them with: mcp-oauth-bridge policy ${name}`)
+  ctx.out.success(
+    `Argument rule #${position} for ${quote(tool)} on ${quote(name)}: ${policy} when ${expression}`,
+  )
+  if (position > 1)
+    ctx.out.progress(
+      `Rules are tried in order and the first match decides; see them with: mcp-oauth-bridge policy ${name}`,
+    )
 }
 
 async function setReadOnly(ctx: CliContext, name: string, policy: string): Promise<void> {
-  if (policy !== 'allow' && policy !== 'ask') throw usage(`read-only takes allow (tools the server marks read-only run without asking) or ask (off), not ${quote(policy)}.`)
+  if (policy !== 'allow' && policy !== 'ask')
+    throw usage(
+      `read-only takes allow (tools the server marks read-only run without asking) or ask (off), not ${quote(policy)}.`,
+    )
   await updateConfig(ctx.paths, (config) => {
     // Allow (again) starts afresh: the tools are bound to their definitions as the bridge next sees them.
     applyEdit(getServer(config, name), { kind: 'read-only', on: policy === 'allow' })
   })
-  ctx.out.success(policy === 'allow'
-    ? `Tools ${quote(name)} marks read-only (annotations.readOnlyHint) now run without asking, as the bridge sees them now; one that changes later asks again until you run this again.`
-    : `Tools ${quote(name)} marks read-only ask again like any other.`)
+  ctx.out.success(
+    policy === 'allow'
+      ? `Tools ${quote(name)} marks read-only (annotations.readOnlyHint) now run without asking, as the bridge sees them now; one that changes later asks again until you run this again.`
+      : `Tools ${quote(name)} marks read-only ask again like any other.`,
+  )
 }
 
 async function hasWhenRules(ctx: CliContext, name: string, tool: string): Promise<boolean> {
@@ -173,31 +245,52 @@ function parseArguments(text: string | undefined): unknown {
   if (text === undefined) return {}
   try {
     const value = JSON.parse(text) as unknown
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object')
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new Error('not an object')
     return value
   } catch {
-    throw usage(`The arguments must be a JSON object, e.g. '{"amount": 20, "currency": "EUR"}', not ${quote(text)}.`)
+    throw usage(
+      `The arguments must be a JSON object, e.g. '{"amount": 20, "currency": "EUR"}', not ${quote(text)}.`,
+    )
   }
 }
 
 function policyOf(word: string): Policy {
   if (isPolicy(word)) return word
-  throw new BridgeError('BAD_USAGE', `The policy must be allow, ask or deny, not ${quote(word)}.`, { hint: USAGE })
+  throw new BridgeError('BAD_USAGE', `The policy must be allow, ask or deny, not ${quote(word)}.`, {
+    hint: USAGE,
+  })
 }
 
 function refuseOptions(options: PolicyOptions, allowed: Array<keyof PolicyOptions>): void {
-  const flags: Record<keyof PolicyOptions, string> = { for: '--for', when: '--when', removeWhen: '--remove-when', client: '--client' }
+  const flags: Record<keyof PolicyOptions, string> = {
+    for: '--for',
+    when: '--when',
+    removeWhen: '--remove-when',
+    client: '--client',
+  }
   for (const key of Object.keys(flags) as Array<keyof PolicyOptions>) {
-    if (options[key] !== undefined && !allowed.includes(key)) throw usage(`${flags[key]} does not go with this form of the command.`)
+    if (options[key] !== undefined && !allowed.includes(key))
+      throw usage(`${flags[key]} does not go with this form of the command.`)
   }
 }
 
 function expressionRefused(problem: ExpressionProblem): BridgeError {
-  const where = problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column})` : ''
-  const pointer = problem.pointer ? `\n${problem.pointer.split('\n').map((line) => `    ${line}`).join('\n')}` : ''
-  return new BridgeError('BAD_USAGE', `The rule was not set: ${problem.message}${where}.${pointer}`, {
-    hint: 'config.json was left as it was. A rule is CEL over args, tool, server and client, e.g. \'args.amount <= 20 && args.currency == "EUR"\' (docs/policies.md).',
-  })
+  const where =
+    problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column})` : ''
+  const pointer = problem.pointer
+    ? `\n${problem.pointer
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n')}`
+    : ''
+  return new BridgeError(
+    'BAD_USAGE',
+    `The rule was not set: ${problem.message}${where}.${pointer}`,
+    {
+      hint: 'config.json was left as it was. A rule is CEL over args, tool, server and client, e.g. \'args.amount <= 20 && args.currency == "EUR"\' (docs/policies.md).',
+    },
+  )
 }
 
 function usage(reason?: string): BridgeError {

@@ -23,9 +23,13 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
   const port = options.port ?? config.port
   const host = options.host ?? config.host
   if (!isLoopbackHost(host.replace(/^\[|\]$/g, '')) && host !== '::1') {
-    throw new BridgeError('BAD_USAGE', `Refusing to listen on ${quote(host)}: this version serves loopback addresses only.`, {
-      hint: 'Use --host 127.0.0.1 (the default). Exposing the bridge beyond this machine needs its access token, which comes in a later version.',
-    })
+    throw new BridgeError(
+      'BAD_USAGE',
+      `Refusing to listen on ${quote(host)}: this version serves loopback addresses only.`,
+      {
+        hint: 'Use --host 127.0.0.1 (the default). Exposing the bridge beyond this machine needs its access token, which comes in a later version.',
+      },
+    )
   }
   const requestLog = openRequestLog(ctx.paths.logs, (line) => ctx.out.result(line))
   const bridge = await startBridge({
@@ -41,7 +45,8 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
       browser: 'open',
     },
     log: (entry) => requestLog.write(entry),
-    onConfigError: (error) => ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
+    onConfigError: (error) =>
+      ctx.out.warn(`Ignoring the changed config.json: ${(error as Error).message}`),
     onConfigReload: () => ctx.out.progress('config.json changed: reloaded.'),
   })
   // Listening at once: the bridge is announced in the runtime file, and a Ctrl-C must take that back.
@@ -50,25 +55,43 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
       ctx.out.progress('Stopping…')
-      void bridge.close().then(() => requestLog.close()).then(resolve)
+      void bridge
+        .close()
+        .then(() => requestLog.close())
+        .then(resolve)
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
   const names = Object.keys(bridge.config().servers)
   ctx.out.result(`mcp-oauth-bridge listening on ${bridge.publicUrl}`)
-  for (const name of names) ctx.out.result(`  ${name.padEnd(16)} ${bridge.publicUrl}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`)
-  if (names.length === 0) ctx.out.result(`  (no servers yet: ${addServerHint()} It is served without a restart.)`)
+  for (const name of names)
+    ctx.out.result(
+      `  ${name.padEnd(16)} ${bridge.publicUrl}/mcp/${name}  ->  ${bridge.config().servers[name]?.url}`,
+    )
+  if (names.length === 0)
+    ctx.out.result(`  (no servers yet: ${addServerHint()} It is served without a restart.)`)
   const loginLink = bridge.issueLoginLink()
-  ctx.out.result(`  dashboard        ${loginLink}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`)
-  ctx.out.result(`  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`)
+  ctx.out.result(
+    `  dashboard        ${loginLink}${bridge.accessTokenRequired() ? '   (one-time login link)' : ''}`,
+  )
+  ctx.out.result(
+    `  approvals        ${bridge.approvalsUrl()}   (tool calls with policy "ask" wait here)`,
+  )
   if (bridge.accessTokenRequired()) {
-    ctx.out.progress(`Clients need the bridge access token: \`${command('connect <name>')}\` prints the URL and header to use. A new login link any time: \`${command('open')}\`.`)
+    ctx.out.progress(
+      `Clients need the bridge access token: \`${command('connect <name>')}\` prints the URL and header to use. A new login link any time: \`${command('open')}\`.`,
+    )
   } else {
-    ctx.out.warn('Access control is off (--no-auth, or "auth": false in config.json): any program on this machine can use these servers.')
+    ctx.out.warn(
+      'Access control is off (--no-auth, or "auth": false in config.json): any program on this machine can use these servers.',
+    )
   }
   ctx.out.progress(`Request log: ${join(ctx.paths.logs, 'requests.log')}. Press Ctrl-C to stop.`)
-  if (options.open) await createBrowserOpener(ctx.env)(loginLink).catch((error: Error) => ctx.out.warn(`Could not open a browser: ${error.message}`))
+  if (options.open)
+    await createBrowserOpener(ctx.env)(loginLink).catch((error: Error) =>
+      ctx.out.warn(`Could not open a browser: ${error.message}`),
+    )
 
   await stopped
 }

@@ -11,7 +11,11 @@ import type { CliContext } from '../context.js'
 export async function tokenCommand(ctx: CliContext, name: string): Promise<void> {
   let token: string
   try {
-    token = await getAccessToken(name, { paths: ctx.paths, store: ctx.store, refresh: createTokenRefresh() })
+    token = await getAccessToken(name, {
+      paths: ctx.paths,
+      store: ctx.store,
+      refresh: createTokenRefresh(),
+    })
   } catch (error) {
     throw await withDashboardHint(ctx, error)
   }

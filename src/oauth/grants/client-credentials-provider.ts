@@ -19,11 +19,17 @@ export function clientCredentialsProvider(options: {
   const { secrets, discovery, scope } = options
   const clientId = secrets.client?.client_id
   if (!clientId) {
-    throw new BridgeError('REGISTRATION_REQUIRED', 'The client credentials grant needs a client id.', {
-      hint: 'Pass --client-id with --client-secret or --private-key.',
-    })
+    throw new BridgeError(
+      'REGISTRATION_REQUIRED',
+      'The client credentials grant needs a client id.',
+      {
+        hint: 'Pass --client-id with --client-secret or --private-key.',
+      },
+    )
   }
-  const tokenEndpoint = discovery.authorizationServerMetadata?.token_endpoint ?? new URL('/token', discovery.authorizationServerUrl).href
+  const tokenEndpoint =
+    discovery.authorizationServerMetadata?.token_endpoint ??
+    new URL('/token', discovery.authorizationServerUrl).href
   const clientMetadata: OAuthClientMetadata = {
     client_name: CLIENT_NAME,
     redirect_uris: [],
@@ -62,12 +68,18 @@ function privateKeyAlgorithm(pem: string): string {
   try {
     key = createPrivateKey(pem)
   } catch (error) {
-    throw new BridgeError('BAD_USAGE', 'The private key is not a PEM private key.', { cause: error })
+    throw new BridgeError('BAD_USAGE', 'The private key is not a PEM private key.', {
+      cause: error,
+    })
   }
   const details = key.asymmetricKeyDetails
   switch (key.asymmetricKeyType) {
     case 'ec':
-      return details?.namedCurve === 'secp384r1' ? 'ES384' : details?.namedCurve === 'secp521r1' ? 'ES512' : 'ES256'
+      return details?.namedCurve === 'secp384r1'
+        ? 'ES384'
+        : details?.namedCurve === 'secp521r1'
+          ? 'ES512'
+          : 'ES256'
     case 'ed25519':
       return 'EdDSA'
     case 'rsa-pss':

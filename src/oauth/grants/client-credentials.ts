@@ -18,13 +18,19 @@ export interface ClientCredentialsAuthorization extends DiscoveredTarget {
 }
 
 /** Machine-to-machine: the client credentials grant, with a secret or private_key_jwt (RFC 7523). */
-export async function authorizeClientCredentials(options: ClientCredentialsAuthorization): Promise<AuthorizationOutcome> {
+export async function authorizeClientCredentials(
+  options: ClientCredentialsAuthorization,
+): Promise<AuthorizationOutcome> {
   const { store, name, discovery, scope, failures } = options
   const secrets = (await store.get(name)) ?? {}
   const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope })
   options.progress('Requesting a token with the client credentials grant…')
   try {
-    await auth(provider, { serverUrl: options.serverUrl, ...(scope ? { scope } : {}), fetchFn: failures.fetchFn })
+    await auth(provider, {
+      serverUrl: options.serverUrl,
+      ...(scope ? { scope } : {}),
+      fetchFn: failures.fetchFn,
+    })
   } catch (error) {
     throw flowError('token exchange', error, discovery, failures.last())
   }
@@ -43,14 +49,29 @@ export async function renewWithClientCredentials(options: {
   now?: () => number
 }): Promise<StoredTokens> {
   const { name, server, secrets, store, discovery } = options
-  const provider = clientCredentialsProvider({ name, store, secrets, discovery, scope: server.scope ?? secrets.requestedScope, ...(options.now ? { now: options.now } : {}) })
+  const provider = clientCredentialsProvider({
+    name,
+    store,
+    secrets,
+    discovery,
+    scope: server.scope ?? secrets.requestedScope,
+    ...(options.now ? { now: options.now } : {}),
+  })
   try {
-    await auth(provider, { serverUrl: server.url, ...(server.scope ? { scope: server.scope } : {}), fetchFn: options.fetchFn })
-  } catch (error) {
-    throw new BridgeError('REFRESH_FAILED', `Getting a new token for ${quote(name)} with the client credentials grant failed: ${quote(summarise(error))}.`, {
-      hint: `Check the client credentials, then run \`${commandLine.login(name)}\`.`,
-      cause: error,
+    await auth(provider, {
+      serverUrl: server.url,
+      ...(server.scope ? { scope: server.scope } : {}),
+      fetchFn: options.fetchFn,
     })
+  } catch (error) {
+    throw new BridgeError(
+      'REFRESH_FAILED',
+      `Getting a new token for ${quote(name)} with the client credentials grant failed: ${quote(summarise(error))}.`,
+      {
+        hint: `Check the client credentials, then run \`${commandLine.login(name)}\`.`,
+        cause: error,
+      },
+    )
   }
   const tokens = (await store.get(name))?.tokens
   if (!tokens) throw loginRequired(name, 'the token endpoint returned no token')

@@ -24,30 +24,42 @@ export interface CodeAttempts {
   reusedClientId: string | undefined
 }
 
-export function startAttempts(login: AuthorizationCodeLogin, secrets: ServerSecrets, start: { redirectUri: string; checkFirst: boolean; before: ServerSecrets | undefined }): CodeAttempts {
+export function startAttempts(
+  login: AuthorizationCodeLogin,
+  secrets: ServerSecrets,
+  start: { redirectUri: string; checkFirst: boolean; before: ServerSecrets | undefined },
+): CodeAttempts {
   return {
     redirectUri: start.redirectUri,
     refusedRedirects: [],
     checkFirst: start.checkFirst,
-    checkStored: !start.checkFirst && storedClientNeedsCheck(secrets, login.discovery.authorizationServerUrl, login.challenge),
+    checkStored:
+      !start.checkFirst &&
+      storedClientNeedsCheck(secrets, login.discovery.authorizationServerUrl, login.challenge),
     before: start.before,
     reusedClientId: secrets.client?.client_id,
   }
 }
 
 export type AuthorizationRequest =
-  | { kind: 'retry' }
-  | { kind: 'ready'; provider: StoreBackedProvider; authorizationUrl: URL }
+  { kind: 'retry' } | { kind: 'ready'; provider: StoreBackedProvider; authorizationUrl: URL }
 
 /** Registers a client if there is none, and builds the authorization request (the SDK's `auth()`). */
-export async function authorizationRequest(login: AuthorizationCodeLogin, attempts: CodeAttempts): Promise<AuthorizationRequest> {
+export async function authorizationRequest(
+  login: AuthorizationCodeLogin,
+  attempts: CodeAttempts,
+): Promise<AuthorizationRequest> {
   const { name, store, discovery, serverUrl, scope, failures } = login
   let authorizationUrl: URL | undefined
   const provider = new StoreBackedProvider({
     name,
     store: interactiveView(store, name),
     redirectUrl: attempts.redirectUri,
-    clientMetadata: clientMetadataFor(attempts.redirectUri, scope, discovery.authorizationServerMetadata),
+    clientMetadata: clientMetadataFor(
+      attempts.redirectUri,
+      scope,
+      discovery.authorizationServerMetadata,
+    ),
     ...(login.clientMetadataUrl ? { clientMetadataUrl: login.clientMetadataUrl } : {}),
     discovery,
     ...(discovery.omitResource ? { omitResource: true } : {}),
@@ -60,18 +72,30 @@ export async function authorizationRequest(login: AuthorizationCodeLogin, attemp
     await auth(provider, { serverUrl, ...(scope ? { scope } : {}), fetchFn: failures.fetchFn })
   } catch (error) {
     const last = failures.last()
-    const decision = registering ? decideRetry({ ...attempts, discovery, refusal: { at: 'registration', said: last?.said } }) : undefined
+    const decision = registering
+      ? decideRetry({ ...attempts, discovery, refusal: { at: 'registration', said: last?.said } })
+      : undefined
     if (decision?.kind === 'retry with redirect' && last) {
-      attempts.refusedRedirects.push({ redirectUri: attempts.redirectUri, said: `HTTP ${last.status}: ${last.said}` })
-      login.io.progress(`The server refused to register the redirect URI ${attempts.redirectUri}; trying ${decision.redirectUri}.`)
+      attempts.refusedRedirects.push({
+        redirectUri: attempts.redirectUri,
+        said: `HTTP ${last.status}: ${last.said}`,
+      })
+      login.io.progress(
+        `The server refused to register the redirect URI ${attempts.redirectUri}; trying ${decision.redirectUri}.`,
+      )
       attempts.redirectUri = decision.redirectUri
       return { kind: 'retry' }
     }
     // The hint names the first spelling tried: the one RFC 8252 prefers.
-    throw flowError(registering ? 'registration' : 'authorization', error, discovery, last, { name, serverUrl, redirectUri: attempts.refusedRedirects[0]?.redirectUri ?? attempts.redirectUri })
+    throw flowError(registering ? 'registration' : 'authorization', error, discovery, last, {
+      name,
+      serverUrl,
+      redirectUri: attempts.refusedRedirects[0]?.redirectUri ?? attempts.redirectUri,
+    })
   }
   const client = (await store.get(name))?.client
-  if (registering && client) rememberAcceptedClient(discovery.authorizationServerUrl, client.client_id)
+  if (registering && client)
+    rememberAcceptedClient(discovery.authorizationServerUrl, client.client_id)
   if (!authorizationUrl) throw new Error('The authorization step produced no URL to open.')
   return { kind: 'ready', provider, authorizationUrl }
 }

@@ -48,11 +48,17 @@ export function interactiveView(store: TokenStore, name: string): TokenStore {
   }
 }
 
-export function planClient(secrets: ServerSecrets, options: AuthorizationCodeLogin, redirectUri: string): string | undefined {
+export function planClient(
+  secrets: ServerSecrets,
+  options: AuthorizationCodeLogin,
+  redirectUri: string,
+): string | undefined {
   const discovery = options.discovery
   const metadata = discovery.authorizationServerMetadata
   if (secrets.client) {
-    return secrets.clientSource === 'pre-registered' ? `Using the pre-registered client ${quote(secrets.client.client_id)}` : undefined
+    return secrets.clientSource === 'pre-registered'
+      ? `Using the pre-registered client ${quote(secrets.client.client_id)}`
+      : undefined
   }
   if (metadata?.client_id_metadata_document_supported === true && options.clientMetadataUrl) {
     return `Using the client ID metadata document ${options.clientMetadataUrl}`
@@ -77,7 +83,9 @@ function registrationRequired(
       hint:
         `Register an OAuth app with the provider using the redirect URI ${redirectUri}, then run:\n` +
         `    ${commandLine.add(options.name, options.serverUrl.href, `--client-id <ID> [--client-secret <SECRET>] --callback-port ${port}`)}` +
-        (cimd ? '\n  Or host a client ID metadata document and pass --client-metadata-url <https URL>.' : ''),
+        (cimd
+          ? '\n  Or host a client ID metadata document and pass --client-metadata-url <https URL>.'
+          : ''),
     },
   )
 }

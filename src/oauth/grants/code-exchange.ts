@@ -11,14 +11,33 @@ import type { CodeAttempts } from './code-attempts.js'
 import { commandLine } from '../../cli/commands-named.js'
 
 /** `iss` as the authorization response carried it: the SDK checks it again (RFC 9207 §2.4) before the code is redeemed. */
-export async function exchangeCode(login: AuthorizationCodeLogin, attempts: CodeAttempts, provider: OAuthClientProvider, code: string, iss: string | undefined): Promise<void> {
+export async function exchangeCode(
+  login: AuthorizationCodeLogin,
+  attempts: CodeAttempts,
+  provider: OAuthClientProvider,
+  code: string,
+  iss: string | undefined,
+): Promise<void> {
   const { store, name, discovery, serverUrl, failures } = login
   try {
-    await auth(provider, { serverUrl, authorizationCode: code, ...(iss ? { iss } : {}), fetchFn: failures.fetchFn })
+    await auth(provider, {
+      serverUrl,
+      authorizationCode: code,
+      ...(iss ? { iss } : {}),
+      fetchFn: failures.fetchFn,
+    })
   } catch (error) {
-    const failure = flowError('token exchange', error, discovery, failures.last(), { name, serverUrl })
+    const failure = flowError('token exchange', error, discovery, failures.last(), {
+      name,
+      serverUrl,
+    })
     const refused = (await store.get(name)) ?? {}
-    if (!refused.client || refused.clientSource !== 'dynamic' || !tokenEndpointRefusesClient(error, failures.last())) throw failure
+    if (
+      !refused.client ||
+      refused.clientSource !== 'dynamic' ||
+      !tokenEndpointRefusesClient(error, failures.last())
+    )
+      throw failure
     await forgetClient(store, name, refused.client.client_id)
     attempts.before = withoutClient(attempts.before, refused.client.client_id)
     throw new BridgeError(failure.code, failure.message, {

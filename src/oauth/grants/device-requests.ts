@@ -12,7 +12,10 @@ export async function postForm(
   metadata: Discovery['authorizationServerMetadata'],
   fields: Record<string, string>,
 ): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  }
   const params = new URLSearchParams(fields)
   applyClientAuthentication(client, metadata, headers, params)
   const response = await fetchFn(url, { method: 'POST', headers, body: params.toString() })
@@ -26,10 +29,23 @@ export async function postForm(
   return { ok: response.ok, body }
 }
 
-export function deviceError(step: string, endpoint: string, body: Record<string, unknown>): BridgeError {
+export function deviceError(
+  step: string,
+  endpoint: string,
+  body: Record<string, unknown>,
+): BridgeError {
   const error = String(body.error ?? 'unknown_error')
-  const description = body.error_description ? ` (${quote(summarise(String(body.error_description)))})` : ''
-  return new BridgeError(error === 'access_denied' ? 'AUTHORIZATION_FAILED' : 'TOKEN_EXCHANGE_FAILED', `The ${step} step failed at ${endpoint}: the server said ${quote(error)}${description}.`, {
-    hint: error === 'access_denied' ? 'The login was declined. Run the command again and approve it.' : 'Run the command again; if it repeats, try the browser login instead of --device.',
-  })
+  const description = body.error_description
+    ? ` (${quote(summarise(String(body.error_description)))})`
+    : ''
+  return new BridgeError(
+    error === 'access_denied' ? 'AUTHORIZATION_FAILED' : 'TOKEN_EXCHANGE_FAILED',
+    `The ${step} step failed at ${endpoint}: the server said ${quote(error)}${description}.`,
+    {
+      hint:
+        error === 'access_denied'
+          ? 'The login was declined. Run the command again and approve it.'
+          : 'Run the command again; if it repeats, try the browser login instead of --device.',
+    },
+  )
 }

@@ -24,24 +24,39 @@ export interface ApprovalsApiOptions {
 /** Edited arguments ride in the decision, so it may be as large as a tool call's arguments reasonably get. */
 const MAX_DECISION_BYTES = 1024 * 1024
 
-export function createApprovalsRoutes(options: ApprovalsApiOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+export function createApprovalsRoutes(
+  options: ApprovalsApiOptions,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   return async (req, res, url) => {
     const path = url.pathname
     if (req.method === 'GET' && path === options.script.path) {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(options.script.body)
+      res
+        .writeHead(200, {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        })
+        .end(options.script.body)
       return
     }
     const caller = identify(req, options)
     if (req.method === 'GET' && path === '/approvals') {
       // Signed out here may mean signed in on `localhost`, whose cookie this host name never gets
       // (src/server/public-host.ts).
-      if (caller.kind !== 'page') return redirectToPublicHost(req, res, url) ? undefined : sendSignedOutPage(req, res, url)
+      if (caller.kind !== 'page')
+        return redirectToPublicHost(req, res, url) ? undefined : sendSignedOutPage(req, res, url)
       const body = options.renderPage(caller.csrf)
-      res.writeHead(200, { ...options.pageHeaders, 'content-length': Buffer.byteLength(body) }).end(body)
+      res
+        .writeHead(200, { ...options.pageHeaders, 'content-length': Buffer.byteLength(body) })
+        .end(body)
       return
     }
     if (caller.kind === 'none') {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `Log in through a one-time login link (\`${command('open')}\` gives a fresh one), or send the bridge access token.` }))
+      res.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: `Log in through a one-time login link (\`${command('open')}\` gives a fresh one), or send the bridge access token.`,
+        }),
+      )
       return
     }
     if (req.method === 'GET' && path === '/approvals/api/pending') {
@@ -71,7 +86,10 @@ function identify(req: IncomingMessage, options: ApprovalsApiOptions): Caller {
   if (token !== undefined && hasBridgeToken(req, token)) return { kind: 'terminal' }
   // With access control off, a program that is not a browser (no Origin, no fetch metadata) is
   // the terminal; anything a browser sends must come from the page with its CSRF token.
-  const fromBrowser = req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined || req.headers.cookie !== undefined
+  const fromBrowser =
+    req.headers.origin !== undefined ||
+    req.headers['sec-fetch-site'] !== undefined ||
+    req.headers.cookie !== undefined
   if (token === undefined && !fromBrowser) return { kind: 'terminal' }
   const csrf = options.sessions.csrfFor(req, token !== undefined)
   if (csrf !== undefined) return { kind: 'page', csrf }
@@ -83,12 +101,19 @@ function identify(req: IncomingMessage, options: ApprovalsApiOptions): Caller {
  * only: a cross-site form cannot send it, and a cross-site fetch of it needs a CORS preflight
  * this server never grants.
  */
-async function readJsonRequest(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<string | undefined> {
+async function readJsonRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: Caller,
+): Promise<string | undefined> {
   if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
     sendJson(res, 415, { error: 'Send the decision as JSON.' })
     return undefined
   }
-  if (caller.kind === 'page' && !constantTimeEqual(String(req.headers['x-csrf-token'] ?? ''), caller.csrf)) {
+  if (
+    caller.kind === 'page' &&
+    !constantTimeEqual(String(req.headers['x-csrf-token'] ?? ''), caller.csrf)
+  ) {
     sendJson(res, 403, { error: 'This decision did not come from the approvals page.' })
     return undefined
   }
@@ -103,24 +128,48 @@ async function readJsonRequest(req: IncomingMessage, res: ServerResponse, caller
   return body
 }
 
-async function decide(req: IncomingMessage, res: ServerResponse, queue: ApprovalQueue, caller: Caller): Promise<void> {
+async function decide(
+  req: IncomingMessage,
+  res: ServerResponse,
+  queue: ApprovalQueue,
+  caller: Caller,
+): Promise<void> {
   const body = await readJsonRequest(req, res, caller)
   if (body === undefined) return
-  let request: { id?: unknown; decision?: unknown; always?: unknown; forSeconds?: unknown; arguments?: unknown }
+  let request: {
+    id?: unknown
+    decision?: unknown
+    always?: unknown
+    forSeconds?: unknown
+    arguments?: unknown
+  }
   try {
     request = JSON.parse(body) as typeof request
   } catch {
     sendJson(res, 400, { error: 'The decision is not valid JSON.' })
     return
   }
-  if (typeof request.id !== 'string' || (request.decision !== 'approve' && request.decision !== 'deny')) {
-    sendJson(res, 400, { error: 'Send {"id": "...", "decision": "approve" | "deny", "always": false}.' })
+  if (
+    typeof request.id !== 'string' ||
+    (request.decision !== 'approve' && request.decision !== 'deny')
+  ) {
+    sendJson(res, 400, {
+      error: 'Send {"id": "...", "decision": "approve" | "deny", "always": false}.',
+    })
     return
   }
   // "Allow for 1 hour": whole seconds, at most the 30 days the command line allows too.
   const forSeconds = request.forSeconds
-  if (forSeconds !== undefined && (request.decision !== 'approve' || !Number.isInteger(forSeconds) || (forSeconds as number) < 1 || (forSeconds as number) > MAX_WINDOW_SECONDS)) {
-    sendJson(res, 400, { error: `"forSeconds" goes with "approve" and must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}.` })
+  if (
+    forSeconds !== undefined &&
+    (request.decision !== 'approve' ||
+      !Number.isInteger(forSeconds) ||
+      (forSeconds as number) < 1 ||
+      (forSeconds as number) > MAX_WINDOW_SECONDS)
+  ) {
+    sendJson(res, 400, {
+      error: `"forSeconds" goes with "approve" and must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}.`,
+    })
     return
   }
   // "Approve edited": checked here, on the bridge, whatever the page already showed.
@@ -128,7 +177,10 @@ async function decide(req: IncomingMessage, res: ServerResponse, queue: Approval
   if (request.arguments !== undefined && request.decision === 'approve') {
     const checked = await checkHeldEdit(queue, request.id, request.arguments)
     if (!checked.ok) {
-      sendJson(res, checked.status, { error: checked.error, ...(checked.errors ? { errors: checked.errors } : {}) })
+      sendJson(res, checked.status, {
+        error: checked.error,
+        ...(checked.errors ? { errors: checked.errors } : {}),
+      })
       return
     }
     edited = checked.arguments
@@ -141,14 +193,22 @@ async function decide(req: IncomingMessage, res: ServerResponse, queue: Approval
     ...(edited ? { arguments: edited } : {}),
   })
   if (!decided) {
-    sendJson(res, 409, { error: 'That call is no longer waiting: it was decided elsewhere, timed out, or its client went away.' })
+    sendJson(res, 409, {
+      error:
+        'That call is no longer waiting: it was decided elsewhere, timed out, or its client went away.',
+    })
     return
   }
   sendJson(res, 200, { ok: true })
 }
 
 /** The page's live check of an edit: `{ok, schema, note, errors}`; the call stays held either way. */
-async function checkArguments(req: IncomingMessage, res: ServerResponse, queue: ApprovalQueue, caller: Caller): Promise<void> {
+async function checkArguments(
+  req: IncomingMessage,
+  res: ServerResponse,
+  queue: ApprovalQueue,
+  caller: Caller,
+): Promise<void> {
   const body = await readJsonRequest(req, res, caller)
   if (body === undefined) return
   let request: { id?: unknown; arguments?: unknown }
@@ -168,14 +228,24 @@ async function checkArguments(req: IncomingMessage, res: ServerResponse, queue: 
     return
   }
   const schema = checked.schema ?? 'checked'
-  sendJson(res, 200, { ok: checked.ok, schema, note: schemaUseText(schema), errors: checked.ok ? [] : (checked.errors ?? []) })
+  sendJson(res, 200, {
+    ok: checked.ok,
+    schema,
+    note: schemaUseText(schema),
+    errors: checked.ok ? [] : (checked.errors ?? []),
+  })
 }
 
 function streamEvents(res: ServerResponse, queue: ApprovalQueue): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  })
   res.write(`event: snapshot\ndata: ${JSON.stringify({ pending: queue.pending() })}\n\n`)
   const unsubscribe = queue.subscribe((event: QueueEvent) => {
-    const data = event.type === 'added' ? { call: event.call } : { id: event.id, decision: event.decision }
+    const data =
+      event.type === 'added' ? { call: event.call } : { id: event.id, decision: event.decision }
     res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`)
   })
   // Proxies and browsers drop idle streams; a comment every 25 s keeps it open.
@@ -188,5 +258,11 @@ function streamEvents(res: ServerResponse, queue: ApprovalQueue): void {
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value)
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) }).end(text)
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(text),
+    })
+    .end(text)
 }

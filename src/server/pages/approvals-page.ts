@@ -9,7 +9,8 @@ import { command } from '../../cli/commands-named.js'
 
 export const APPROVALS_PAGE_HEADERS: Record<string, string> = {
   ...PAGE_HEADERS,
-  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
 }
 
 // Same depth from src/server/pages/ and dist/server/pages/: the package root's templates/.

@@ -11,7 +11,12 @@ import { html, page, type Html } from '../../web/html.js'
 import { send, sendLoginNeeded, sendNotFound } from '../../web/page-responses.js'
 import { sessionCookie, type PageSessions } from '../../web/sessions.js'
 import { renderRulesSection } from './rules-section.js'
-import { submitRuleForm, RULE_FORM_MAX_BYTES, type RuleFormsOptions, type RuleNotice } from './rule-forms.js'
+import {
+  submitRuleForm,
+  RULE_FORM_MAX_BYTES,
+  type RuleFormsOptions,
+  type RuleNotice,
+} from './rule-forms.js'
 import { ownEntry } from '../../approvals/own-entry.js'
 import { quote } from '../../errors.js'
 import { localTime } from '../../web/local-time.js'
@@ -43,8 +48,9 @@ export interface DashboardOptions {
   afterLogin?: (req: IncomingMessage) => string | undefined
 }
 
-
-export function createDashboard(options: DashboardOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+export function createDashboard(
+  options: DashboardOptions,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   return async (req, res, url) => {
     if (req.method === 'GET' && url.pathname === '/') {
       const nonce = url.searchParams.get('login')
@@ -54,16 +60,31 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
         if (redirectToPublicHost(req, res, url)) return
         const session = options.sessions.redeem(nonce)
         if (!session) {
-          send(res, 403, page('Login link used', html`<h1>This login link was already used or is not valid</h1><p>Each link works once. ${freshLoginLinkHint()}</p>`))
+          send(
+            res,
+            403,
+            page(
+              'Login link used',
+              html`<h1>This login link was already used or is not valid</h1><p>Each link works once. ${freshLoginLinkHint()}</p>`,
+            ),
+          )
           return
         }
         // Drop the nonce from the address bar and history at once.
-        res.writeHead(303, { location: options.afterLogin?.(req) ?? '/', 'set-cookie': sessionCookie(session), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
+        res
+          .writeHead(303, {
+            location: options.afterLogin?.(req) ?? '/',
+            'set-cookie': sessionCookie(session),
+            'cache-control': 'no-store',
+            'referrer-policy': 'no-referrer',
+          })
+          .end()
         return
       }
       const csrf = csrfFor(req)
       // Signed out here may mean signed in on `localhost`, whose cookie this host name never gets.
-      if (csrf === undefined) return redirectToPublicHost(req, res, url) ? undefined : sendSignedOutPage(req, res, url)
+      if (csrf === undefined)
+        return redirectToPublicHost(req, res, url) ? undefined : sendSignedOutPage(req, res, url)
       send(res, 200, page('mcp-oauth-bridge', await dashboardBody(options, csrf)))
       return
     }
@@ -73,16 +94,37 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       if (csrf === undefined) return sendLoginNeeded(res)
       const form = await readForm(req)
       if (!form || !constantTimeEqual(form.get('csrf') ?? '', csrf)) {
-        send(res, 403, page('Refused', html`<h1>Refused</h1><p>This form did not come from the dashboard. <a href="/">Back to the dashboard</a></p>`))
+        send(
+          res,
+          403,
+          page(
+            'Refused',
+            html`<h1>Refused</h1><p>This form did not come from the dashboard. <a href="/">Back to the dashboard</a></p>`,
+          ),
+        )
         return
       }
       const name = action[1] as string
       try {
         const authorizationUrl = await options.reauthorize(name)
-        send(res, 200, page('Continue to log in', html`<meta http-equiv="refresh" content="0;url=${authorizationUrl}">
-<h1>Continue to log in to ${name}</h1><p><a href="${authorizationUrl}">Open the login page</a>. When it is done, come back to <a href="/">the dashboard</a>.</p>`))
+        send(
+          res,
+          200,
+          page(
+            'Continue to log in',
+            html`<meta http-equiv="refresh" content="0;url=${authorizationUrl}">
+<h1>Continue to log in to ${name}</h1><p><a href="${authorizationUrl}">Open the login page</a>. When it is done, come back to <a href="/">the dashboard</a>.</p>`,
+          ),
+        )
       } catch (error) {
-        send(res, 502, page('Login failed', html`<h1>Could not start the login for ${name}</h1><p class="bad">${(error as Error).message}</p><p><a href="/">Back to the dashboard</a></p>`))
+        send(
+          res,
+          502,
+          page(
+            'Login failed',
+            html`<h1>Could not start the login for ${name}</h1><p class="bad">${(error as Error).message}</p><p><a href="/">Back to the dashboard</a></p>`,
+          ),
+        )
       }
       return
     }
@@ -93,7 +135,14 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       const form = await readForm(req)
       const tool = form?.get('tool')
       if (!form || !constantTimeEqual(form.get('csrf') ?? '', csrf) || !tool) {
-        send(res, 403, page('Refused', html`<h1>Refused</h1><p>This form did not come from the dashboard. <a href="/">Back to the dashboard</a></p>`))
+        send(
+          res,
+          403,
+          page(
+            'Refused',
+            html`<h1>Refused</h1><p>This form did not come from the dashboard. <a href="/">Back to the dashboard</a></p>`,
+          ),
+        )
         return
       }
       await options.endWindow(endWindow[1] as string, tool)
@@ -107,17 +156,33 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
       if (csrf === undefined) return sendLoginNeeded(res)
       const form = await readForm(req, RULE_FORM_MAX_BYTES)
       if (!form || !constantTimeEqual(form.get('csrf') ?? '', csrf)) {
-        send(res, 403, page('Refused', html`<h1>Refused</h1><p>This form did not come from the dashboard, or it was larger than ${RULE_FORM_MAX_BYTES / 1024} KB. <a href="/">Back to the dashboard</a></p>`))
+        send(
+          res,
+          403,
+          page(
+            'Refused',
+            html`<h1>Refused</h1><p>This form did not come from the dashboard, or it was larger than ${RULE_FORM_MAX_BYTES / 1024} KB. <a href="/">Back to the dashboard</a></p>`,
+          ),
+        )
         return
       }
       const name = rules[1] as string
       // Looked up as an own entry: a name such as __proto__ must find no server, not Object.prototype.
       const entry = ownEntry(options.config().servers, name)
       // The dashboard shows a refusal beside the server's rules, which a server that is not there has none of.
-      if (!entry) return send(res, 404, page('Rule not saved', html`<h1>Rule not saved</h1><p class="bad">There is no server named ${quote(name)}. Nothing was changed.</p><p><a href="/">Back to the dashboard</a></p>`))
+      if (!entry)
+        return send(
+          res,
+          404,
+          page(
+            'Rule not saved',
+            html`<h1>Rule not saved</h1><p class="bad">There is no server named ${quote(name)}. Nothing was changed.</p><p><a href="/">Back to the dashboard</a></p>`,
+          ),
+        )
       const notice = await submitRuleForm(options.rules, entry, name, form)
       // Refused: the dashboard again, the reason beside the server's rules and the form as it was sent.
-      if (notice) return send(res, 400, page('Rule not saved', await dashboardBody(options, csrf, notice)))
+      if (notice)
+        return send(res, 400, page('Rule not saved', await dashboardBody(options, csrf, notice)))
       res.writeHead(303, { location: `/#rules-${name}`, 'cache-control': 'no-store' }).end()
       return
     }
@@ -129,14 +194,23 @@ export function createDashboard(options: DashboardOptions): (req: IncomingMessag
   }
 }
 
-async function dashboardBody(options: DashboardOptions, csrf: string, notice?: RuleNotice): Promise<Html> {
+async function dashboardBody(
+  options: DashboardOptions,
+  csrf: string,
+  notice?: RuleNotice,
+): Promise<Html> {
   const config = options.config()
   const secrets = await options.store.all()
   const now = Date.now()
   const rows = Object.entries(config.servers).map(([name, entry]) => {
     const status = describeServer(name, entry, secrets[name], now)
     const error = options.lastErrors.get(name)
-    const tone = status.state === 'ready' || status.state === 'open' ? 'ok' : status.state === 'expired' ? 'warn' : 'bad'
+    const tone =
+      status.state === 'ready' || status.state === 'open'
+        ? 'ok'
+        : status.state === 'expired'
+          ? 'warn'
+          : 'bad'
     return html`<tr>
   <td><strong>${name}</strong><br><code class="muted">/mcp/${name}</code></td>
   <td><code>${entry.url}</code></td>
@@ -148,9 +222,11 @@ async function dashboardBody(options: DashboardOptions, csrf: string, notice?: R
   })
   return html`<h1>mcp-oauth-bridge</h1>
 <p><a href="/approvals">Approvals</a> <span class="muted">· tool calls with policy "ask" wait there for your decision</span></p>
-${rows.length
+${
+  rows.length
     ? html`<table><thead><tr><th>Server</th><th>Upstream URL</th><th>Token</th><th>Policy</th><th>Last error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
-    : html`<p>No servers yet. ${addServerHint()} It appears here without a restart.</p>`}
+    : html`<p>No servers yet. ${addServerHint()} It appears here without a restart.</p>`
+}
 ${renderRulesSection(config, csrf, now, { ...(options.rules ? { tools: options.rules.tools } : {}), ...(notice ? { notice } : {}) })}
 ${options.clientsSection ? await options.clientsSection(csrf) : ''}
 <p class="muted">Clients connect to <code>/mcp/&lt;name&gt;</code>; <code>${command('connect <name>')}</code> prints the exact URL and header.</p>`
@@ -165,7 +241,9 @@ ${options.clientsSection ? await options.clientsSection(csrf) : ''}
 export function redirectToPublicHost(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const location = publicHostLocation(req.headers.host, `${url.pathname}${url.search}`)
   if (!location) return false
-  res.writeHead(307, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
+  res
+    .writeHead(307, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
+    .end()
   return true
 }
 
@@ -179,14 +257,28 @@ export function redirectToPublicHost(req: IncomingMessage, res: ServerResponse, 
 export function sendSignedOutPage(req: IncomingMessage, res: ServerResponse, url: URL): void {
   if (req.headers['sec-fetch-site'] !== 'cross-site') return sendLoginNeeded(res)
   const again = `${url.pathname}${url.search}`
-  send(res, 200, page('Opening…', html`<meta http-equiv="refresh" content="0;url=${again}"><p><a href="${again}">Continue</a></p>`))
+  send(
+    res,
+    200,
+    page(
+      'Opening…',
+      html`<meta http-equiv="refresh" content="0;url=${again}"><p><a href="${again}">Continue</a></p>`,
+    ),
+  )
 }
 
 /** The guard's refusal, for a person at a page: what was refused and how to get in properly. */
 export function sendRefused(res: ServerResponse, reason: string | undefined): void {
-  send(res, 403, page('Refused', html`<h1>The bridge refused this request</h1>
+  send(
+    res,
+    403,
+    page(
+      'Refused',
+      html`<h1>The bridge refused this request</h1>
 <p class="bad">${sentence(reason ?? "it did not come from the bridge's own pages")}.</p>
-<p>Use the bridge from its own address: open the dashboard through a one-time login link (<code>${command('open')}</code> opens it, <code>${command('start --open')}</code> does at start-up), and press its buttons there. A form sent from another site or another local address is always refused.</p>`))
+<p>Use the bridge from its own address: open the dashboard through a one-time login link (<code>${command('open')}</code> opens it, <code>${command('start --open')}</code> does at start-up), and press its buttons there. A form sent from another site or another local address is always refused.</p>`,
+    ),
+  )
 }
 
 function sentence(text: string): string {

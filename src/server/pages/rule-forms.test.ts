@@ -6,30 +6,74 @@ import type { RuleEdit } from '../../approvals/rules/rule-edits.js'
 import { readRuleForm, ruleTools, submitRuleForm, typedRule } from './rule-forms.js'
 
 const TOOLS = ['get_balance', 'send_money']
-const read = (fields: Record<string, string>) => readRuleForm(new URLSearchParams(fields), 'pay', TOOLS)
+const read = (fields: Record<string, string>) =>
+  readRuleForm(new URLSearchParams(fields), 'pay', TOOLS)
 
 describe('readRuleForm', () => {
   it('reads the add form as an argument rule, a tool rule or the server rule', () => {
-    expect(read({ change: 'add', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20' })).toEqual({ ok: true, edit: { kind: 'add-when', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20' } })
-    expect(read({ change: 'add', tool: 'send_money', policy: 'deny', when: '  ' })).toEqual({ ok: true, edit: { kind: 'tool-rule', tool: 'send_money', policy: 'deny' } })
-    expect(read({ change: 'add', tool: '*', policy: 'ask', when: '' })).toEqual({ ok: true, edit: { kind: 'server-rule', policy: 'ask' } })
+    expect(
+      read({ change: 'add', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20' }),
+    ).toEqual({
+      ok: true,
+      edit: { kind: 'add-when', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20' },
+    })
+    expect(read({ change: 'add', tool: 'send_money', policy: 'deny', when: '  ' })).toEqual({
+      ok: true,
+      edit: { kind: 'tool-rule', tool: 'send_money', policy: 'deny' },
+    })
+    expect(read({ change: 'add', tool: '*', policy: 'ask', when: '' })).toEqual({
+      ok: true,
+      edit: { kind: 'server-rule', policy: 'ask' },
+    })
   })
 
   it("keeps a textarea's lines with LF, so an error's column counts what the person sees", () => {
-    expect(read({ change: 'add', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20 &&\r\nargs.currency == "EUR"' })).toEqual({
+    expect(
+      read({
+        change: 'add',
+        tool: 'send_money',
+        policy: 'allow',
+        when: 'args.amount <= 20 &&\r\nargs.currency == "EUR"',
+      }),
+    ).toEqual({
       ok: true,
-      edit: { kind: 'add-when', tool: 'send_money', policy: 'allow', when: 'args.amount <= 20 &&\nargs.currency == "EUR"' },
+      edit: {
+        kind: 'add-when',
+        tool: 'send_money',
+        policy: 'allow',
+        when: 'args.amount <= 20 &&\nargs.currency == "EUR"',
+      },
     })
   })
 
   it('reads the change forms: a plain rule, removing an argument rule, read-only on and off', () => {
-    expect(read({ change: 'set', tool: 'get_balance', policy: 'deny' })).toEqual({ ok: true, edit: { kind: 'tool-rule', tool: 'get_balance', policy: 'deny' } })
-    expect(read({ change: 'set', tool: '*', policy: 'allow' })).toEqual({ ok: true, edit: { kind: 'server-rule', policy: 'allow' } })
+    expect(read({ change: 'set', tool: 'get_balance', policy: 'deny' })).toEqual({
+      ok: true,
+      edit: { kind: 'tool-rule', tool: 'get_balance', policy: 'deny' },
+    })
+    expect(read({ change: 'set', tool: '*', policy: 'allow' })).toEqual({
+      ok: true,
+      edit: { kind: 'server-rule', policy: 'allow' },
+    })
     // A `when` on the change form is not an argument rule: that form has none.
-    expect(read({ change: 'set', tool: 'get_balance', policy: 'allow', when: 'true' })).toEqual({ ok: true, edit: { kind: 'tool-rule', tool: 'get_balance', policy: 'allow' } })
-    expect(read({ change: 'remove-when', tool: 'send_money', number: '2', when: 'args.to == "x"' })).toEqual({ ok: true, edit: { kind: 'remove-when', tool: 'send_money', number: 2, when: 'args.to == "x"' } })
-    expect(read({ change: 'read-only', 'read-only': 'allow' })).toEqual({ ok: true, edit: { kind: 'read-only', on: true } })
-    expect(read({ change: 'read-only', 'read-only': 'ask' })).toEqual({ ok: true, edit: { kind: 'read-only', on: false } })
+    expect(read({ change: 'set', tool: 'get_balance', policy: 'allow', when: 'true' })).toEqual({
+      ok: true,
+      edit: { kind: 'tool-rule', tool: 'get_balance', policy: 'allow' },
+    })
+    expect(
+      read({ change: 'remove-when', tool: 'send_money', number: '2', when: 'args.to == "x"' }),
+    ).toEqual({
+      ok: true,
+      edit: { kind: 'remove-when', tool: 'send_money', number: 2, when: 'args.to == "x"' },
+    })
+    expect(read({ change: 'read-only', 'read-only': 'allow' })).toEqual({
+      ok: true,
+      edit: { kind: 'read-only', on: true },
+    })
+    expect(read({ change: 'read-only', 'read-only': 'ask' })).toEqual({
+      ok: true,
+      edit: { kind: 'read-only', on: false },
+    })
   })
 
   it('refuses what no form of the page sends, saying why', () => {
@@ -37,13 +81,27 @@ describe('readRuleForm', () => {
       const reading = read(fields)
       return reading.ok ? 'accepted' : reading.problem.message
     }
-    expect(problem({ change: 'add', tool: 'send_money', policy: 'maybe' })).toBe('The policy must be allow, ask or deny, not "maybe".')
-    expect(problem({ change: 'add', tool: 'wire_money', policy: 'allow', when: 'true' })).toBe('The bridge has not seen pay list a tool named "wire_money". Tools appear here once a client has listed them through the bridge.')
-    expect(problem({ change: 'add', tool: '', policy: 'allow' })).toBe('Choose a tool, or "all tools of the server".')
-    expect(problem({ change: 'add', tool: '*', policy: 'allow', when: 'args.amount < 5' })).toMatch(/^An argument rule belongs to one tool/)
-    expect(problem({ change: 'remove-when', tool: 'send_money', number: '0', when: 'x' })).toBe('That is not an argument rule of this page.')
-    expect(problem({ change: 'remove-when', tool: 'send_money', number: 'one', when: 'x' })).toBe('That is not an argument rule of this page.')
-    expect(problem({ change: 'read-only', 'read-only': 'deny' })).toBe('Read-only tools are allow (run without asking) or ask, not "deny".')
+    expect(problem({ change: 'add', tool: 'send_money', policy: 'maybe' })).toBe(
+      'The policy must be allow, ask or deny, not "maybe".',
+    )
+    expect(problem({ change: 'add', tool: 'wire_money', policy: 'allow', when: 'true' })).toBe(
+      'The bridge has not seen pay list a tool named "wire_money". Tools appear here once a client has listed them through the bridge.',
+    )
+    expect(problem({ change: 'add', tool: '', policy: 'allow' })).toBe(
+      'Choose a tool, or "all tools of the server".',
+    )
+    expect(problem({ change: 'add', tool: '*', policy: 'allow', when: 'args.amount < 5' })).toMatch(
+      /^An argument rule belongs to one tool/,
+    )
+    expect(problem({ change: 'remove-when', tool: 'send_money', number: '0', when: 'x' })).toBe(
+      'That is not an argument rule of this page.',
+    )
+    expect(problem({ change: 'remove-when', tool: 'send_money', number: 'one', when: 'x' })).toBe(
+      'That is not an argument rule of this page.',
+    )
+    expect(problem({ change: 'read-only', 'read-only': 'deny' })).toBe(
+      'Read-only tools are allow (run without asking) or ask, not "deny".',
+    )
     expect(problem({ change: 'drop-table' })).toBe("That is not one of the dashboard's rule forms.")
   })
 })
@@ -57,7 +115,13 @@ describe('ruleTools', () => {
       whenRules: { transfer: [{ when: 'true', policy: 'allow' }] },
       windows: { export_all: { until: '2026-12-03T12:00:00.000Z' } },
     }
-    expect(ruleTools(entry, ['send_money', 'get_balance'])).toEqual(['export_all', 'get_balance', 'refund', 'send_money', 'transfer'])
+    expect(ruleTools(entry, ['send_money', 'get_balance'])).toEqual([
+      'export_all',
+      'get_balance',
+      'refund',
+      'send_money',
+      'transfer',
+    ])
   })
 })
 
@@ -66,8 +130,21 @@ describe('submitRuleForm', () => {
 
   it('writes what the form asks for and reports nothing when it was written', async () => {
     const written: Array<[string, RuleEdit]> = []
-    const options = { tools: () => TOOLS, write: async (server: string, edit: RuleEdit) => (written.push([server, edit]), { ok: true as const, config: defaultConfig(), summary: '' }) }
-    expect(await submitRuleForm(options, entry, 'pay', new URLSearchParams({ change: 'set', tool: 'send_money', policy: 'deny' }))).toBeUndefined()
+    const options = {
+      tools: () => TOOLS,
+      write: async (server: string, edit: RuleEdit) => (
+        written.push([server, edit]),
+        { ok: true as const, config: defaultConfig(), summary: '' }
+      ),
+    }
+    expect(
+      await submitRuleForm(
+        options,
+        entry,
+        'pay',
+        new URLSearchParams({ change: 'set', tool: 'send_money', policy: 'deny' }),
+      ),
+    ).toBeUndefined()
     expect(written).toEqual([['pay', { kind: 'tool-rule', tool: 'send_money', policy: 'deny' }]])
   })
 
@@ -75,23 +152,53 @@ describe('submitRuleForm', () => {
     const written: RuleEdit[] = []
     const options = {
       tools: () => TOOLS,
-      write: async (_server: string, edit: RuleEdit) => (written.push(edit), { ok: false as const, problem: { message: 'syntax error: Unexpected end of input', line: 1, column: 15, pointer: 'args.amount <=\n              ^' } }),
+      write: async (_server: string, edit: RuleEdit) => (
+        written.push(edit),
+        {
+          ok: false as const,
+          problem: {
+            message: 'syntax error: Unexpected end of input',
+            line: 1,
+            column: 15,
+            pointer: 'args.amount <=\n              ^',
+          },
+        }
+      ),
     }
     const typed = { change: 'add', tool: 'wire_money', policy: 'allow', when: 'args.amount <= 20' }
     expect(await submitRuleForm(options, entry, 'pay', new URLSearchParams(typed))).toEqual({
       server: 'pay',
-      problem: { message: 'The bridge has not seen pay list a tool named "wire_money". Tools appear here once a client has listed them through the bridge.' },
+      problem: {
+        message:
+          'The bridge has not seen pay list a tool named "wire_money". Tools appear here once a client has listed them through the bridge.',
+      },
       typed: { tool: 'wire_money', policy: 'allow', when: 'args.amount <= 20' },
     })
     expect(written).toEqual([])
-    const notice = await submitRuleForm(options, entry, 'pay', new URLSearchParams({ ...typed, tool: 'send_money', when: 'args.amount <=' }))
-    expect(notice?.problem).toEqual({ message: 'syntax error: Unexpected end of input', line: 1, column: 15, pointer: 'args.amount <=\n              ^' })
+    const notice = await submitRuleForm(
+      options,
+      entry,
+      'pay',
+      new URLSearchParams({ ...typed, tool: 'send_money', when: 'args.amount <=' }),
+    )
+    expect(notice?.problem).toEqual({
+      message: 'syntax error: Unexpected end of input',
+      line: 1,
+      column: 15,
+      pointer: 'args.amount <=\n              ^',
+    })
     expect(notice?.typed).toEqual({ tool: 'send_money', policy: 'allow', when: 'args.amount <=' })
-    expect(await submitRuleForm(options, undefined, 'gone', new URLSearchParams(typed))).toMatchObject({ server: 'gone', problem: { message: 'There is no server named "gone".' } })
+    expect(
+      await submitRuleForm(options, undefined, 'gone', new URLSearchParams(typed)),
+    ).toMatchObject({ server: 'gone', problem: { message: 'There is no server named "gone".' } })
   })
 
   it('keeps typed values only for the add form', () => {
-    expect(typedRule(new URLSearchParams({ change: 'add', tool: 't', policy: 'ask', when: 'w' }))).toEqual({ tool: 't', policy: 'ask', when: 'w' })
-    expect(typedRule(new URLSearchParams({ change: 'set', tool: 't', policy: 'ask' }))).toBeUndefined()
+    expect(
+      typedRule(new URLSearchParams({ change: 'add', tool: 't', policy: 'ask', when: 'w' })),
+    ).toEqual({ tool: 't', policy: 'ask', when: 'w' })
+    expect(
+      typedRule(new URLSearchParams({ change: 'set', tool: 't', policy: 'ask' })),
+    ).toBeUndefined()
   })
 })

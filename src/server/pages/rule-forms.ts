@@ -43,23 +43,35 @@ export type RuleFormReading = { ok: true; edit: RuleEdit } | { ok: false; proble
  * has rules for (seen before a restart), sorted.
  */
 export function ruleTools(entry: ServerEntry, seen: readonly string[]): string[] {
-  const named = [...Object.keys(entry.tools ?? {}), ...Object.keys(entry.whenRules ?? {}), ...Object.keys(entry.windows ?? {})]
+  const named = [
+    ...Object.keys(entry.tools ?? {}),
+    ...Object.keys(entry.whenRules ?? {}),
+    ...Object.keys(entry.windows ?? {}),
+  ]
   return [...new Set([...seen, ...named])].sort()
 }
 
 /** Reads one rule form's fields into the change they ask for; `tools` as ruleTools() gives them. */
-export function readRuleForm(form: URLSearchParams, server: string, tools: readonly string[]): RuleFormReading {
+export function readRuleForm(
+  form: URLSearchParams,
+  server: string,
+  tools: readonly string[],
+): RuleFormReading {
   const change = form.get('change')
   const tool = form.get('tool') ?? ''
   const policy = form.get('policy') ?? ''
   switch (change) {
     case 'add':
     case 'set': {
-      if (!isPolicy(policy)) return refused(`The policy must be allow, ask or deny, not ${JSON.stringify(policy)}.`)
+      if (!isPolicy(policy))
+        return refused(`The policy must be allow, ask or deny, not ${JSON.stringify(policy)}.`)
       // Browsers send a textarea's line breaks as CRLF; the expression's columns count without the CR.
       const when = change === 'add' ? (form.get('when') ?? '').replace(/\r\n?/g, '\n') : ''
       if (tool === ALL_TOOLS) {
-        if (when.trim() !== '') return refused(`An argument rule belongs to one tool: choose the tool it is about. "All tools of ${server}" sets the server's rule, which has no condition.`)
+        if (when.trim() !== '')
+          return refused(
+            `An argument rule belongs to one tool: choose the tool it is about. "All tools of ${server}" sets the server's rule, which has no condition.`,
+          )
         return { ok: true, edit: { kind: 'server-rule', policy } }
       }
       const unknown = unknownTool(tool, server, tools)
@@ -69,31 +81,48 @@ export function readRuleForm(form: URLSearchParams, server: string, tools: reado
     }
     case 'remove-when': {
       const number = Number(form.get('number'))
-      if (!Number.isInteger(number) || number < 1) return refused('That is not an argument rule of this page.')
+      if (!Number.isInteger(number) || number < 1)
+        return refused('That is not an argument rule of this page.')
       const unknown = unknownTool(tool, server, tools)
       if (unknown) return unknown
       return { ok: true, edit: { kind: 'remove-when', tool, number, when: form.get('when') ?? '' } }
     }
     case 'read-only': {
       const value = form.get('read-only')
-      if (value !== 'allow' && value !== 'ask') return refused(`Read-only tools are allow (run without asking) or ask, not ${JSON.stringify(value)}.`)
+      if (value !== 'allow' && value !== 'ask')
+        return refused(
+          `Read-only tools are allow (run without asking) or ask, not ${JSON.stringify(value)}.`,
+        )
       return { ok: true, edit: { kind: 'read-only', on: value === 'allow' } }
     }
     default:
-      return refused('That is not one of the dashboard\'s rule forms.')
+      return refused("That is not one of the dashboard's rule forms.")
   }
 }
 
 /** What the add form held, to fill it in again; undefined for the other forms. */
 export function typedRule(form: URLSearchParams): TypedRule | undefined {
   if (form.get('change') !== 'add') return undefined
-  return { tool: form.get('tool') ?? '', policy: form.get('policy') ?? '', when: form.get('when') ?? '' }
+  return {
+    tool: form.get('tool') ?? '',
+    policy: form.get('policy') ?? '',
+    when: form.get('when') ?? '',
+  }
 }
 
 /** Reads, checks and writes one form: undefined when the change was made, else the notice to show. */
-export async function submitRuleForm(options: RuleFormsOptions, entry: ServerEntry | undefined, server: string, form: URLSearchParams): Promise<RuleNotice | undefined> {
+export async function submitRuleForm(
+  options: RuleFormsOptions,
+  entry: ServerEntry | undefined,
+  server: string,
+  form: URLSearchParams,
+): Promise<RuleNotice | undefined> {
   const typed = typedRule(form)
-  const notice = (problem: RuleEditProblem): RuleNotice => ({ server, problem, ...(typed ? { typed } : {}) })
+  const notice = (problem: RuleEditProblem): RuleNotice => ({
+    server,
+    problem,
+    ...(typed ? { typed } : {}),
+  })
   if (!entry) return notice({ message: `There is no server named ${JSON.stringify(server)}.` })
   const reading = readRuleForm(form, server, ruleTools(entry, options.tools(server)))
   if (!reading.ok) return notice(reading.problem)
@@ -101,11 +130,17 @@ export async function submitRuleForm(options: RuleFormsOptions, entry: ServerEnt
   return written.ok ? undefined : notice(written.problem)
 }
 
-function unknownTool(tool: string, server: string, tools: readonly string[]): RuleFormReading | undefined {
+function unknownTool(
+  tool: string,
+  server: string,
+  tools: readonly string[],
+): RuleFormReading | undefined {
   if (tools.includes(tool)) return undefined
-  return refused(tool === ''
-    ? 'Choose a tool, or "all tools of the server".'
-    : `The bridge has not seen ${server} list a tool named ${JSON.stringify(tool)}. Tools appear here once a client has listed them through the bridge.`)
+  return refused(
+    tool === ''
+      ? 'Choose a tool, or "all tools of the server".'
+      : `The bridge has not seen ${server} list a tool named ${JSON.stringify(tool)}. Tools appear here once a client has listed them through the bridge.`,
+  )
 }
 
 function refused(message: string): { ok: false; problem: RuleEditProblem } {

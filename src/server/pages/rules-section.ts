@@ -20,7 +20,12 @@ export interface RulesSectionOptions {
   notice?: RuleNotice
 }
 
-export function renderRulesSection(config: BridgeConfig, csrf: string, now: number = Date.now(), options: RulesSectionOptions = {}): Html {
+export function renderRulesSection(
+  config: BridgeConfig,
+  csrf: string,
+  now: number = Date.now(),
+  options: RulesSectionOptions = {},
+): Html {
   const servers = Object.entries(config.servers)
   if (servers.length === 0) return html``
   return html`<h2 id="rules">Rules</h2>
@@ -29,26 +34,52 @@ ${servers.map(([name, entry]) => serverRules(name, entry, csrf, now, options))}
 <p class="muted">See how a call would be decided with <code>${command("policy <server> explain <tool> '<json arguments>'")}</code>.</p>`
 }
 
-function serverRules(name: string, entry: ServerEntry, csrf: string, now: number, options: RulesSectionOptions): Html {
+function serverRules(
+  name: string,
+  entry: ServerEntry,
+  csrf: string,
+  now: number,
+  options: RulesSectionOptions,
+): Html {
   const action = `/servers/${name}/rules`
-  const hidden = (change: string) => html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="change" value="${change}">`
+  const hidden = (change: string) =>
+    html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="change" value="${change}">`
   const whenRules = Object.entries(entry.whenRules ?? {}).flatMap(([tool, rules]) =>
-    rules.map((rule, index) => html`<tr class="when-rule"><td><code>${tool}</code></td><td>${rule.policy} ${describeWhenRule(index, rule.when)}</td><td class="muted">first matching rule decides</td>
-  <td><form method="post" action="${action}">${hidden('remove-when')}<input type="hidden" name="tool" value="${tool}"><input type="hidden" name="number" value="${index + 1}"><input type="hidden" name="when" value="${rule.when}"><button type="submit">Remove rule #${index + 1} of ${tool}</button></form></td></tr>`))
-  const windows = openWindows(entry, now).map((window) => html`<tr class="window">
+    rules.map(
+      (
+        rule,
+        index,
+      ) => html`<tr class="when-rule"><td><code>${tool}</code></td><td>${rule.policy} ${describeWhenRule(index, rule.when)}</td><td class="muted">first matching rule decides</td>
+  <td><form method="post" action="${action}">${hidden('remove-when')}<input type="hidden" name="tool" value="${tool}"><input type="hidden" name="number" value="${index + 1}"><input type="hidden" name="when" value="${rule.when}"><button type="submit">Remove rule #${index + 1} of ${tool}</button></form></td></tr>`,
+    ),
+  )
+  const windows = openWindows(entry, now).map(
+    (window) => html`<tr class="window">
   <td><code>${window.tool}</code></td><td class="ok">allow, time window</td>
   <td>until ${localTime(window.until, { now })}</td>
   <td><form method="post" action="/servers/${name}/end-window"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="tool" value="${window.tool}"><button type="submit">End window for ${window.tool}</button></form></td>
-</tr>`)
-  const changeForm = (tool: string, label: string, current: Policy) => html`<form method="post" action="${action}">${hidden('set')}<input type="hidden" name="tool" value="${tool}">
+</tr>`,
+  )
+  const changeForm = (
+    tool: string,
+    label: string,
+    current: Policy,
+  ) => html`<form method="post" action="${action}">${hidden('set')}<input type="hidden" name="tool" value="${tool}">
     <select name="policy" aria-label="${label}">${policyOptions(current)}</select> <button type="submit">Set</button></form>`
-  const toolRules = Object.entries(entry.tools ?? {}).map(([tool, rule]) => html`<tr class="tool-rule"><td><code>${tool}</code></td><td>${policyOf(rule)}</td><td class="muted">the tool's rule${typeof rule === 'string' ? '' : rule.approvedDefinition ? ', always allow as approved: a changed tool asks again' : ''}</td>
-  <td>${changeForm(tool, `Rule for ${tool}`, policyOf(rule))}</td></tr>`)
+  const toolRules = Object.entries(entry.tools ?? {}).map(
+    ([
+      tool,
+      rule,
+    ]) => html`<tr class="tool-rule"><td><code>${tool}</code></td><td>${policyOf(rule)}</td><td class="muted">the tool's rule${typeof rule === 'string' ? '' : rule.approvedDefinition ? ', always allow as approved: a changed tool asks again' : ''}</td>
+  <td>${changeForm(tool, `Rule for ${tool}`, policyOf(rule))}</td></tr>`,
+  )
   const serverRule = html`<tr class="server-rule"><td class="muted">all tools of the server</td><td>${entry.policy ?? 'ask'}</td><td class="muted">the server's rule${entry.policy ? '' : ' (none set: ask)'}</td>
   <td>${changeForm(ALL_TOOLS, `Rule for all tools of ${name}`, entry.policy ?? 'ask')}</td></tr>`
-  const readOnly = html`<tr class="read-only"><td class="muted">tools marked read-only</td>${entry.readOnly
-    ? html`<td class="ok">run without asking</td><td class="muted">${Object.keys(entry.readOnly.definitions).length} recorded as first seen; a changed one asks again</td>`
-    : html`<td>ask</td><td class="muted">off: tools the server marks readOnlyHint are decided like any other</td>`}
+  const readOnly = html`<tr class="read-only"><td class="muted">tools marked read-only</td>${
+    entry.readOnly
+      ? html`<td class="ok">run without asking</td><td class="muted">${Object.keys(entry.readOnly.definitions).length} recorded as first seen; a changed one asks again</td>`
+      : html`<td>ask</td><td class="muted">off: tools the server marks readOnlyHint are decided like any other</td>`
+  }
   <td><form method="post" action="${action}">${hidden('read-only')}<input type="hidden" name="read-only" value="${entry.readOnly ? 'ask' : 'allow'}"><button type="submit">${entry.readOnly ? 'Turn read-only allow off' : 'Turn read-only allow on'}</button></form></td></tr>`
   const notice = options.notice?.server === name ? options.notice : undefined
   return html`<section id="rules-${name}">
@@ -60,7 +91,13 @@ ${addForm(name, entry, csrf, options.tools?.(name) ?? [], notice?.typed)}
 }
 
 /** With `typed` (a refused rule) the form is filled in again, and focused so the page opens at it. */
-function addForm(name: string, entry: ServerEntry, csrf: string, seen: string[], typed: TypedRule | undefined): Html {
+function addForm(
+  name: string,
+  entry: ServerEntry,
+  csrf: string,
+  seen: string[],
+  typed: TypedRule | undefined,
+): Html {
   const tools = ruleTools(entry, seen)
   const chosen = typed?.tool ?? ALL_TOOLS
   const policy = typed?.policy ?? 'ask'
@@ -75,13 +112,17 @@ function addForm(name: string, entry: ServerEntry, csrf: string, seen: string[],
 
 function renderNotice(notice: RuleNotice): Html {
   const { problem } = notice
-  const where = problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column})` : ''
+  const where =
+    problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column})` : ''
   const reason = `${problem.message.charAt(0).toUpperCase()}${problem.message.slice(1)}${where}`
   return html`<div class="bad rule-problem" role="alert"><p><strong>Not saved.</strong> ${/[.!?]$/.test(reason) ? reason : `${reason}.`}</p>${problem.pointer ? html`<pre>${problem.pointer}</pre>` : ''}<p class="muted">config.json was left as it was.</p></div>`
 }
 
 function policyOptions(current: string): Html[] {
-  return POLICIES.map((policy) => html`<option value="${policy}"${policy === current ? html` selected` : ''}>${policy}</option>`)
+  return POLICIES.map(
+    (policy) =>
+      html`<option value="${policy}"${policy === current ? html` selected` : ''}>${policy}</option>`,
+  )
 }
 
 function policyOf(rule: ToolRule): Policy {

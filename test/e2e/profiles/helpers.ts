@@ -8,8 +8,20 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, expect } from 'vitest'
 import { resolvePaths } from '../../../src/config/paths.js'
 import { EncryptedFileTokenStore } from '../../../src/tokens/encrypted-file-store.js'
-import { startProfile, type ProfileName, type ProfileOptions, type RunningProfile } from '../../fixtures/profiles/profiles.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type CliResult, type RunningCli } from '../cli-process.js'
+import {
+  startProfile,
+  type ProfileName,
+  type ProfileOptions,
+  type RunningProfile,
+} from '../../fixtures/profiles/profiles.js'
+import {
+  cliEnv,
+  makeHome,
+  runCli,
+  startBridgeProcess,
+  type CliResult,
+  type RunningCli,
+} from '../cli-process.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
@@ -20,7 +32,10 @@ export function onCleanup(cleanup: () => Promise<unknown> | unknown): void {
   cleanups.push(cleanup)
 }
 
-export async function profile(name: ProfileName, options: ProfileOptions = {}): Promise<RunningProfile> {
+export async function profile(
+  name: ProfileName,
+  options: ProfileOptions = {},
+): Promise<RunningProfile> {
   const started = await startProfile(name, options)
   cleanups.push(() => started.close())
   return started
@@ -31,7 +46,12 @@ export interface Home {
   env: NodeJS.ProcessEnv
   store: EncryptedFileTokenStore
   run(args: string[], input?: string): Promise<CliResult>
-  config(): Promise<{ servers: Record<string, { url: string; auth?: string; callbackPort?: number; transport?: string }> }>
+  config(): Promise<{
+    servers: Record<
+      string,
+      { url: string; auth?: string; callbackPort?: number; transport?: string }
+    >
+  }>
 }
 
 export async function home(extraEnv: Record<string, string> = {}): Promise<Home> {
@@ -47,7 +67,12 @@ export async function home(extraEnv: Record<string, string> = {}): Promise<Home>
 }
 
 /** `add <name> <url> --policy allow ...`, expected to succeed. */
-export async function added(user: Home, name: string, url: string, args: string[] = []): Promise<CliResult> {
+export async function added(
+  user: Home,
+  name: string,
+  url: string,
+  args: string[] = [],
+): Promise<CliResult> {
   const result = await user.run(['add', name, url, '--policy', 'allow', ...args])
   expect(result.code, result.stderr).toBe(0)
   expect(result.stderr).toContain(`"${name}" is ready`)
@@ -67,15 +92,25 @@ export async function connect(url: string): Promise<Client> {
   return client
 }
 
-export async function callText(client: Client, name: string, args: Record<string, unknown> = {}): Promise<string> {
-  const result = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: Array<{ text?: string }> }
+export async function callText(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<string> {
+  const result = (await client.callTool({ name, arguments: args })) as {
+    isError?: boolean
+    content: Array<{ text?: string }>
+  }
   const text = result.content[0]?.text ?? ''
   if (result.isError) throw new Error(`${name} answered an error: ${text}`)
   return text
 }
 
 /** Starts the bridge and makes one tool call through it: the whole path from client to upstream. */
-export async function servedThroughBridge(user: Home, name: string): Promise<{ bridge: RunningCli; client: Client }> {
+export async function servedThroughBridge(
+  user: Home,
+  name: string,
+): Promise<{ bridge: RunningCli; client: Client }> {
   const running = await bridge(user)
   const client = await connect(`${running.url}/mcp/${name}`)
   expect(await callText(client, 'echo', { text: `hello ${name}` })).toBe(`hello ${name}`)
@@ -86,7 +121,11 @@ export async function servedThroughBridge(user: Home, name: string): Promise<{ b
 export async function expireLocally(user: Home, name: string): Promise<void> {
   await user.store.update(name, (current) => ({
     ...current,
-    tokens: { ...current.tokens!, obtained_at: Date.now() - 3_600_000, expires_at: Date.now() - 1_000 },
+    tokens: {
+      ...current.tokens!,
+      obtained_at: Date.now() - 3_600_000,
+      expires_at: Date.now() - 1_000,
+    },
   }))
 }
 
