@@ -9,12 +9,26 @@ import { join } from 'node:path'
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client'
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PendingCall } from '../../src/approvals/queue.js'
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server.js'
-import { MODERN_UPSTREAM_TOKEN, startModernMcpServer, type ModernMcpServer } from '../fixtures/modern-mcp-server.js'
-import { CLI, cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import {
+  MODERN_UPSTREAM_TOKEN,
+  startModernMcpServer,
+  type ModernMcpServer,
+} from '../fixtures/modern-mcp-server.js'
+import {
+  CLI,
+  cliEnv,
+  makeHome,
+  runCli,
+  startBridgeProcess,
+  type RunningCli,
+} from './cli-process.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 type Era = 'legacy' | 'modern'
@@ -41,8 +55,16 @@ async function waitForPending(bridge: RunningCli): Promise<PendingCall> {
   }
 }
 
-async function decide(bridge: RunningCli, id: string, decision: 'approve' | 'deny'): Promise<number> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, decision }) })
+async function decide(
+  bridge: RunningCli,
+  id: string,
+  decision: 'approve' | 'deny',
+): Promise<number> {
+  const response = await fetch(`${bridge.url}/approvals/api/decide`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, decision }),
+  })
   await response.body?.cancel()
   return response.status
 }
@@ -53,13 +75,18 @@ async function connect(era: Era, url: string, name: string): Promise<AnyClient> 
     await client.connect(new LegacyTransport(new URL(url)))
     return client as unknown as AnyClient
   }
-  const client = new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+  const client = new ModernClient(
+    { name, version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  )
   await client.connect(new ModernTransport(new URL(url)))
   return client as unknown as AnyClient
 }
 
 async function savedEra(home: string, server: string): Promise<unknown> {
-  const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as { servers: Record<string, { era?: string }> }
+  const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as {
+    servers: Record<string, { era?: string }>
+  }
   return config.servers[server]?.era
 }
 
@@ -75,10 +102,18 @@ describe('both eras, both directions', () => {
     legacy = await startLegacyMcpServer()
     home = await makeHome()
     env = cliEnv(home)
-    for (const [name, url] of [['modern', modern.url], ['legacy', legacy.url]] as const) {
+    for (const [name, url] of [
+      ['modern', modern.url],
+      ['legacy', legacy.url],
+    ] as const) {
       const add = await runCli(['add', name, url, '--header', `Authorization: ${AUTH}`], env)
       expect(add.code, add.stderr).toBe(0)
-      for (const [tool, policy] of [['echo', 'allow'], ['wipe', 'deny'], ['deploy', 'ask']]) expect((await runCli(['policy', name, tool as string, policy as string], env)).code).toBe(0)
+      for (const [tool, policy] of [
+        ['echo', 'allow'],
+        ['wipe', 'deny'],
+        ['deploy', 'ask'],
+      ])
+        expect((await runCli(['policy', name, tool as string, policy as string], env)).code).toBe(0)
     }
     bridge = await startBridgeProcess(env)
   })
@@ -116,23 +151,40 @@ describe('both eras, both directions', () => {
     })
 
     it('forwards a call the policy allows', async () => {
-      const result = (await client.callTool({ name: 'echo', arguments: { text: `${clientEra} to ${upstreamEra}` } })) as ToolResult
+      const result = (await client.callTool({
+        name: 'echo',
+        arguments: { text: `${clientEra} to ${upstreamEra}` },
+      })) as ToolResult
       expect(result.isError).toBeFalsy()
       expect(result.content[0]?.text).toBe(`${clientEra} to ${upstreamEra}`)
     })
 
     it('holds a call, names the client, and forwards it once approved', async () => {
-      const call = client.callTool({ name: 'deploy', arguments: { region: 'eu-west', service: 'api' } })
+      const call = client.callTool({
+        name: 'deploy',
+        arguments: { region: 'eu-west', service: 'api' },
+      })
       const held = await waitForPending(bridge)
-      expect(held).toMatchObject({ server: upstreamEra, tool: 'deploy', client: `${clientEra}-client` })
+      expect(held).toMatchObject({
+        server: upstreamEra,
+        tool: 'deploy',
+        client: `${clientEra}-client`,
+      })
       expect(await decide(bridge, held.id, 'approve')).toBe(200)
       expect(((await call) as ToolResult).content[0]?.text).toBe('deployed api to eu-west')
-      if (upstreamEra === 'modern') expect(modern.lastHeaders).toMatchObject({ 'mcp-name': 'deploy', 'mcp-param-region': 'eu-west' })
+      if (upstreamEra === 'modern')
+        expect(modern.lastHeaders).toMatchObject({
+          'mcp-name': 'deploy',
+          'mcp-param-region': 'eu-west',
+        })
     })
 
     it('answers a held call a person denies, and the upstream never runs it', async () => {
       const before = runs().length
-      const call = client.callTool({ name: 'deploy', arguments: { region: 'us-east', service: 'db' } })
+      const call = client.callTool({
+        name: 'deploy',
+        arguments: { region: 'us-east', service: 'db' },
+      })
       const held = await waitForPending(bridge)
       expect(await decide(bridge, held.id, 'deny')).toBe(200)
       const result = (await call) as ToolResult
@@ -150,19 +202,31 @@ describe('both eras, both directions', () => {
   })
 
   it('gives the 2025 upstream one session per modern client, initialized with its identity and without the reserved _meta keys', async () => {
-    const modernInits = legacy.initializations.filter((init) => init.clientInfo?.name === 'modern-client')
+    const modernInits = legacy.initializations.filter(
+      (init) => init.clientInfo?.name === 'modern-client',
+    )
     expect(modernInits).toHaveLength(1)
     expect(modernInits[0]).toMatchObject({ protocolVersion: '2025-11-25' })
     const meta = (legacy.lastCallMeta ?? {}) as Record<string, unknown>
-    expect(Object.keys(meta).filter((key) => key.startsWith('io.modelcontextprotocol/'))).toEqual([])
+    expect(Object.keys(meta).filter((key) => key.startsWith('io.modelcontextprotocol/'))).toEqual(
+      [],
+    )
   })
 
   it('opens a new upstream session for a modern client when the 2025 upstream forgets its session', async () => {
     const client = await connect('modern', `${bridge.url}/mcp/legacy`, 'forgotten-client')
-    expect(((await client.callTool({ name: 'echo', arguments: { text: 'one' } })) as ToolResult).content[0]?.text).toBe('one')
+    expect(
+      ((await client.callTool({ name: 'echo', arguments: { text: 'one' } })) as ToolResult)
+        .content[0]?.text,
+    ).toBe('one')
     await legacy.expireSessions()
-    expect(((await client.callTool({ name: 'echo', arguments: { text: 'two' } })) as ToolResult).content[0]?.text).toBe('two')
-    expect(legacy.initializations.filter((init) => init.clientInfo?.name === 'forgotten-client')).toHaveLength(2)
+    expect(
+      ((await client.callTool({ name: 'echo', arguments: { text: 'two' } })) as ToolResult)
+        .content[0]?.text,
+    ).toBe('two')
+    expect(
+      legacy.initializations.filter((init) => init.clientInfo?.name === 'forgotten-client'),
+    ).toHaveLength(2)
     await client.close()
   })
 
@@ -175,27 +239,63 @@ describe('both eras, both directions', () => {
     const sessionId = transport.sessionId
     expect(sessionId).toBeTruthy()
     await transport.terminateSession()
-    const after = await fetch(`${bridge.url}/mcp/modern`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId!, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }) })
+    const after = await fetch(`${bridge.url}/mcp/modern`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId!,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    })
     expect(after.status).toBe(404)
     await client.close()
   })
 
   it('`stdio` (the 2025 relay) lists and calls a tool of the modern upstream', async () => {
     const client = new LegacyClient({ name: 'stdio-client', version: '1.0.0' })
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', 'modern'], env: env as Record<string, string>, stderr: 'pipe' }))
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'stdio', 'modern'],
+        env: env as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    )
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
-    expect(((await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })) as ToolResult).content[0]?.text).toBe('over stdio')
+    expect(
+      ((await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })) as ToolResult)
+        .content[0]?.text,
+    ).toBe('over stdio')
     await client.close()
   })
 })
 
 describe('an upstream that changes era on the same port', () => {
   it('is detected again on the version error, and the new era is saved', async () => {
-    let upstream: { url: string; close(): Promise<void> } = await startModernMcpServer({ legacy: 'reject' })
+    let upstream: { url: string; close(): Promise<void> } = await startModernMcpServer({
+      legacy: 'reject',
+    })
     const port = Number(new URL(upstream.url).port)
     const home = await makeHome()
     const env = cliEnv(home)
-    expect((await runCli(['add', 'shifty', upstream.url, '--header', `Authorization: ${AUTH}`, '--policy', 'allow'], env)).code).toBe(0)
+    expect(
+      (
+        await runCli(
+          [
+            'add',
+            'shifty',
+            upstream.url,
+            '--header',
+            `Authorization: ${AUTH}`,
+            '--policy',
+            'allow',
+          ],
+          env,
+        )
+      ).code,
+    ).toBe(0)
     expect(await savedEra(home, 'shifty')).toBe('2026-07-28')
     const bridge = await startBridgeProcess(env)
     try {
@@ -203,14 +303,28 @@ describe('an upstream that changes era on the same port', () => {
       await upstream.close()
       upstream = await startLegacyMcpServer({ port })
       const modernClient = await connect('modern', url, 'shift-modern')
-      expect(((await modernClient.callTool({ name: 'echo', arguments: { text: 'now 2025' } })) as ToolResult).content[0]?.text).toBe('now 2025')
+      expect(
+        (
+          (await modernClient.callTool({
+            name: 'echo',
+            arguments: { text: 'now 2025' },
+          })) as ToolResult
+        ).content[0]?.text,
+      ).toBe('now 2025')
       await expect.poll(() => savedEra(home, 'shifty')).toBe('2025-11-25')
       await modernClient.close()
 
       await upstream.close()
       upstream = await startModernMcpServer({ legacy: 'reject', port })
       const legacyClient = await connect('legacy', url, 'shift-legacy')
-      expect(((await legacyClient.callTool({ name: 'echo', arguments: { text: 'now 2026' } })) as ToolResult).content[0]?.text).toBe('now 2026')
+      expect(
+        (
+          (await legacyClient.callTool({
+            name: 'echo',
+            arguments: { text: 'now 2026' },
+          })) as ToolResult
+        ).content[0]?.text,
+      ).toBe('now 2026')
       await expect.poll(() => savedEra(home, 'shifty')).toBe('2026-07-28')
       await legacyClient.close()
     } finally {

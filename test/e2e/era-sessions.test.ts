@@ -1,7 +1,10 @@
 // The 2025 sessions the bridge keeps with a 2025 upstream for 2026-07-28 clients, against a real
 // SDK 1.x server: a session pushed out by newer ones is ended upstream with DELETE, not left open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startElicitingLegacyServer, type ElicitingLegacyServer } from '../fixtures/eliciting-legacy-server.js'
+import {
+  startElicitingLegacyServer,
+  type ElicitingLegacyServer,
+} from '../fixtures/eliciting-legacy-server.js'
 import { MODERN_UPSTREAM_TOKEN } from '../fixtures/modern-mcp-server.js'
 import type { UpstreamRequest } from '../../src/proxy/upstream.js'
 import { sendUpstream } from '../../src/proxy/forward.js'
@@ -27,14 +30,20 @@ describe('the 2025 upstream sessions of 2026-07-28 clients', () => {
   })
   const open = async (sessions: UpstreamSessions, name: string): Promise<UpstreamSession> => {
     const opening = await sessions.sessionFor(request(), { name, version: '1' }, {})
-    if (opening.kind !== 'open') throw new Error(`initialize refused: HTTP ${opening.response.statusCode}`)
+    if (opening.kind !== 'open')
+      throw new Error(`initialize refused: HTTP ${opening.response.statusCode}`)
     return opening.session
   }
   /** The upstream's HTTP status for a ping on this session: 200 while it knows the session, 404 after. */
   const ping = async (session: UpstreamSession): Promise<number> => {
     const answer = await sendUpstream({
       ...request(),
-      clientHeaders: { accept: 'application/json, text/event-stream', 'content-type': 'application/json', 'mcp-protocol-version': session.protocolVersion, 'mcp-session-id': session.id },
+      clientHeaders: {
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+        'mcp-protocol-version': session.protocolVersion,
+        'mcp-session-id': session.id,
+      },
       body: Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })),
     })
     answer.body.resume()

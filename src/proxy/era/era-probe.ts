@@ -4,7 +4,16 @@
 // A discover result or a modern error means 2026-07-28; a 400 with any other body (an SDK 1.x
 // server says "Server not initialized") means a 2025 server. 401/403, 404, 405 and 5xx decide nothing.
 import { VERSION } from '../../version.js'
-import { CLIENT_CAPABILITIES_META, CLIENT_INFO_META, LEGACY, MODERN, PROTOCOL_VERSION_META, isRecord, type Era, type Message } from './wire.js'
+import {
+  CLIENT_CAPABILITIES_META,
+  CLIENT_INFO_META,
+  LEGACY,
+  MODERN,
+  PROTOCOL_VERSION_META,
+  isRecord,
+  type Era,
+  type Message,
+} from './wire.js'
 
 export const PROBE_ID = 'bridge-era-probe'
 
@@ -16,10 +25,21 @@ export function probeRequest(): { headers: Record<string, string>; body: string 
     jsonrpc: '2.0',
     id: PROBE_ID,
     method: 'server/discover',
-    params: { _meta: { [PROTOCOL_VERSION_META]: MODERN, [CLIENT_CAPABILITIES_META]: {}, [CLIENT_INFO_META]: { name: 'mcp-oauth-bridge', version: VERSION } } },
+    params: {
+      _meta: {
+        [PROTOCOL_VERSION_META]: MODERN,
+        [CLIENT_CAPABILITIES_META]: {},
+        [CLIENT_INFO_META]: { name: 'mcp-oauth-bridge', version: VERSION },
+      },
+    },
   }
   return {
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': 'server/discover',
+    },
     body: JSON.stringify(body),
   }
 }
@@ -46,10 +66,22 @@ export function eraFromProbe(status: number, messages: Message[]): Era | undefin
  * cached guess fails).
  */
 export function suggestsOtherEra(expected: Era, messages: Message[]): boolean {
-  const codes = messages.map((message) => (isRecord(message.error) ? message.error.code : undefined))
+  const codes = messages.map((message) =>
+    isRecord(message.error) ? message.error.code : undefined,
+  )
   if (expected === LEGACY) return codes.includes(-32022)
   // A modern server that still lists 2026-07-28 refused the client's own version, not the era.
-  const stillModern = messages.some((message) => isRecord(message.error) && isRecord(message.error.data) && Array.isArray(message.error.data.supported) && message.error.data.supported.includes(MODERN))
+  const stillModern = messages.some(
+    (message) =>
+      isRecord(message.error) &&
+      isRecord(message.error.data) &&
+      Array.isArray(message.error.data.supported) &&
+      message.error.data.supported.includes(MODERN),
+  )
   if (codes.includes(-32022)) return !stillModern
-  return !codes.some((code) => typeof code === 'number' && (MODERN_ERRORS.has(code) || code === -32602 || code === -32600 || code === -32700))
+  return !codes.some(
+    (code) =>
+      typeof code === 'number' &&
+      (MODERN_ERRORS.has(code) || code === -32602 || code === -32600 || code === -32700),
+  )
 }

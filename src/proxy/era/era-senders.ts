@@ -7,13 +7,26 @@
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import type { ServerEntry } from '../../config/schema.js'
-import { sendUpstream as sendShared, type UpstreamRequest, type UpstreamResponse, type UpstreamSender } from '../forward.js'
+import {
+  sendUpstream as sendShared,
+  type UpstreamRequest,
+  type UpstreamResponse,
+  type UpstreamSender,
+} from '../forward.js'
 import type { UpstreamSenders } from '../upstream-senders.js'
 import { probeUpstreamEra } from './runtime-probe.js'
 import { suggestsOtherEra } from './era-probe.js'
 import { createToLegacySender } from './to-legacy.js'
 import { createToModernSender, type TranslatingSender } from './to-modern.js'
-import { LEGACY, MODERN, clientEraOf, header, isBridgeAnswer, type Era, type Message } from './wire.js'
+import {
+  LEGACY,
+  MODERN,
+  clientEraOf,
+  header,
+  isBridgeAnswer,
+  type Era,
+  type Message,
+} from './wire.js'
 
 export interface EraSendersOptions {
   /** Saves an era found at run time in the server's config.json entry (if it still has this URL). */
@@ -30,9 +43,13 @@ interface Translators {
   toLegacy?: { send: UpstreamSender; close(): void }
 }
 
-export function createEraSenders(inner: UpstreamSenders, options: EraSendersOptions): UpstreamSenders {
+export function createEraSenders(
+  inner: UpstreamSenders,
+  options: EraSendersOptions,
+): UpstreamSenders {
   const plainHttp = options.send ?? sendShared
-  const probe = options.probe ?? ((request: UpstreamRequest) => probeUpstreamEra(request, plainHttp))
+  const probe =
+    options.probe ?? ((request: UpstreamRequest) => probeUpstreamEra(request, plainHttp))
   /** Eras found at run time, until the reloaded config.json says the same. */
   const found = new Map<string, { url: string; era: Era }>()
   const probing = new Map<string, Promise<Era | undefined>>()
@@ -47,13 +64,19 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
     return entry.era
   }
 
-  const detect = (name: string, entry: ServerEntry, request: UpstreamRequest): Promise<Era | undefined> => {
+  const detect = (
+    name: string,
+    entry: ServerEntry,
+    request: UpstreamRequest,
+  ): Promise<Era | undefined> => {
     let running = probing.get(name)
     if (!running) {
-      running = probe(request).then((era) => {
-        if (era) remember(name, entry, era)
-        return era
-      }).finally(() => probing.delete(name))
+      running = probe(request)
+        .then((era) => {
+          if (era) remember(name, entry, era)
+          return era
+        })
+        .finally(() => probing.delete(name))
       probing.set(name, running)
     }
     return running
@@ -69,10 +92,18 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
     return current
   }
 
-  const route = (name: string, entry: ServerEntry, era: Era | undefined, passthrough: UpstreamSender, request: UpstreamRequest): Promise<UpstreamResponse> => {
+  const route = (
+    name: string,
+    entry: ServerEntry,
+    era: Era | undefined,
+    passthrough: UpstreamSender,
+    request: UpstreamRequest,
+  ): Promise<UpstreamResponse> => {
     if (era === undefined || clientEraOf(request) === era) return passthrough(request)
     const set = translatorsOf(name, entry)
-    return era === MODERN ? (set.toModern ??= createToModernSender(plainHttp)).send(request) : (set.toLegacy ??= createToLegacySender(plainHttp)).send(request)
+    return era === MODERN
+      ? (set.toModern ??= createToModernSender(plainHttp)).send(request)
+      : (set.toLegacy ??= createToLegacySender(plainHttp)).send(request)
   }
 
   const remember = (name: string, entry: ServerEntry, era: Era) => {
@@ -87,13 +118,23 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
    */
   const learnFrom = (name: string, entry: ServerEntry, request: UpstreamRequest) => {
     const era = clientEraOf(request)
-    if (era === MODERN || (request.method === 'POST' && header(request, 'mcp-session-id') === undefined)) remember(name, entry, era)
+    if (
+      era === MODERN ||
+      (request.method === 'POST' && header(request, 'mcp-session-id') === undefined)
+    )
+      remember(name, entry, era)
   }
 
-  async function send(name: string, entry: ServerEntry, passthrough: UpstreamSender, request: UpstreamRequest): Promise<UpstreamResponse> {
+  async function send(
+    name: string,
+    entry: ServerEntry,
+    passthrough: UpstreamSender,
+    request: UpstreamRequest,
+  ): Promise<UpstreamResponse> {
     const era = eraOf(name, entry)
     const response = await route(name, entry, era, passthrough, request)
-    if (era === undefined && response.statusCode >= 200 && response.statusCode < 300) learnFrom(name, entry, request)
+    if (era === undefined && response.statusCode >= 200 && response.statusCode < 300)
+      learnFrom(name, entry, request)
     // Only a 400 can mean the era changed: every other answer goes on at once.
     if (response.statusCode !== 400 || isBridgeAnswer(response)) return response
     const expected = era ?? clientEraOf(request)
@@ -104,7 +145,11 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
     if (now === undefined || now === expected) return rebuilt
     // A 2025 client with a session the old upstream gave it keeps using that id with the translator.
     const sessionId = header(request, 'mcp-session-id')
-    if (now === MODERN && sessionId !== undefined) (translatorsOf(name, entry).toModern ??= createToModernSender(plainHttp)).adopt(sessionId, header(request, 'mcp-protocol-version') ?? LEGACY)
+    if (now === MODERN && sessionId !== undefined)
+      (translatorsOf(name, entry).toModern ??= createToModernSender(plainHttp)).adopt(
+        sessionId,
+        header(request, 'mcp-protocol-version') ?? LEGACY,
+      )
     return route(name, entry, now, passthrough, request)
   }
 
@@ -115,7 +160,8 @@ export function createEraSenders(inner: UpstreamSenders, options: EraSendersOpti
       // The older HTTP+SSE transport is 2024-11-05 by definition: nothing to choose.
       if (entry.transport === 'sse') return passthrough
       let sender = wrapped.get(entry)
-      if (!sender) wrapped.set(entry, (sender = (request) => send(name, entry, passthrough, request)))
+      if (!sender)
+        wrapped.set(entry, (sender = (request) => send(name, entry, passthrough, request)))
       return sender
     },
     async close() {

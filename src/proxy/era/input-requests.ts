@@ -28,7 +28,8 @@ export const MAX_ROUNDS = 10
 export function inputCapabilities(capabilities: unknown): Record<string, unknown> {
   if (!isRecord(capabilities)) return {}
   const kept: Record<string, unknown> = {}
-  for (const kind of Object.values(CAPABILITY_OF)) if (capabilities[kind] !== undefined) kept[kind] = capabilities[kind]
+  for (const kind of Object.values(CAPABILITY_OF))
+    if (capabilities[kind] !== undefined) kept[kind] = capabilities[kind]
   return kept
 }
 

@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { UpstreamResponse } from '../forward.js'
 import { BRIDGE_ERROR, errorResponse, toolErrorResult } from '../jsonrpc.js'
-import { INPUT_WAIT_MS, MAX_ROUNDS, clientCanAnswer, inputAnswer, isInputRequired } from './input-requests.js'
+import {
+  INPUT_WAIT_MS,
+  MAX_ROUNDS,
+  clientCanAnswer,
+  inputAnswer,
+  isInputRequired,
+} from './input-requests.js'
 import type { LegacyClientSession } from './legacy-sessions.js'
 import { eachMessage, sseEvent } from './message-stream.js'
 import { legacyMessage } from './modern-call.js'
@@ -27,7 +33,8 @@ export interface InputRounds {
   signal: AbortSignal
 }
 
-type Outcome = { kind: 'answers'; responses: Record<string, unknown> } | { kind: 'refused'; text: string }
+type Outcome =
+  { kind: 'answers'; responses: Record<string, unknown> } | { kind: 'refused'; text: string }
 
 /** The client's answer, as an SSE stream carrying the rounds' requests and then the final result. */
 export function relayInputRounds(first: UpstreamResponse, rounds: InputRounds): UpstreamResponse {
@@ -35,9 +42,20 @@ export function relayInputRounds(first: UpstreamResponse, rounds: InputRounds): 
   void play(first, rounds, out).catch((error: unknown) => {
     // The client went away, or the upstream broke off: nothing is owed to a closed stream.
     if (rounds.signal.aborted || out.destroyed) return out.destroy()
-    out.end(sseEvent(failure(rounds, `The bridge could not finish the server's input rounds: ${error instanceof Error ? error.message : String(error)}`)))
+    out.end(
+      sseEvent(
+        failure(
+          rounds,
+          `The bridge could not finish the server's input rounds: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      ),
+    )
   })
-  const headers = { ...first.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
+  const headers = {
+    ...first.headers,
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+  }
   delete headers['content-length']
   return { statusCode: first.statusCode, headers, body: out }
 }
@@ -52,23 +70,41 @@ async function play(first: UpstreamResponse, rounds: InputRounds, out: PassThrou
       // The token expired or was revoked while the client answered; the forward stage refreshes
       // it (or logs in again) on the client's next request, which this answer cannot wait for.
       answer.body.resume()
-      return void out.end(sseEvent(failure(rounds, `The upstream server refused the bridge's token (HTTP ${answer.statusCode}) when the bridge sent it the client's answers. The bridge renews the token on the next request: send the call again (if it keeps failing, log in to the server again).`)))
+      return void out.end(
+        sseEvent(
+          failure(
+            rounds,
+            `The upstream server refused the bridge's token (HTTP ${answer.statusCode}) when the bridge sent it the client's answers. The bridge renews the token on the next request: send the call again (if it keeps failing, log in to the server again).`,
+          ),
+        ),
+      )
     }
     let final: Message | undefined
     for await (const upstream of eachMessage(answer)) {
       if (typeof upstream.method === 'string') {
         const relayed = legacyMessage(upstream, method)
         if (relayed) out.write(sseEvent(relayed))
-      } else if (upstream.id === answerId || (upstream.id === null && isRecord(upstream.error))) final = upstream
+      } else if (upstream.id === answerId || (upstream.id === null && isRecord(upstream.error)))
+        final = upstream
       // An error under id null is the upstream refusing the request itself (a 400, JSON-RPC §5).
     }
     if (!final) {
       const status = answer.statusCode === 200 ? '' : ` (HTTP ${answer.statusCode})`
-      return void out.end(sseEvent(failure(rounds, `The upstream server ended its answer without a result${status}.`)))
+      return void out.end(
+        sseEvent(
+          failure(rounds, `The upstream server ended its answer without a result${status}.`),
+        ),
+      )
     }
     const exhausted = sends >= MAX_ROUNDS
     if (!isInputRequired(final) || !isRecord(final.result) || exhausted) {
-      const done = exhausted && isInputRequired(final) ? failure(rounds, `The upstream server still asked for input after ${MAX_ROUNDS} rounds; the bridge gave up.`) : legacyMessage({ ...final, id: message.id }, method)
+      const done =
+        exhausted && isInputRequired(final)
+          ? failure(
+              rounds,
+              `The upstream server still asked for input after ${MAX_ROUNDS} rounds; the bridge gave up.`,
+            )
+          : legacyMessage({ ...final, id: message.id }, method)
       return void out.end(done ? sseEvent(done) : undefined)
     }
     const asked = isRecord(final.result.inputRequests) ? final.result.inputRequests : {}
@@ -78,21 +114,50 @@ async function play(first: UpstreamResponse, rounds: InputRounds, out: PassThrou
     answerId = `bridge-round-${sends}-${randomUUID()}`
     // mrtr.mdx §Client Requirements: the same method and params, a new id, the answers, the exact requestState.
     const { inputResponses: _old, requestState: _oldState, ...params } = paramsOf(message) ?? {}
-    answer = await rounds.retry({ ...params, inputResponses: outcome.responses, ...(typeof state === 'string' ? { requestState: state } : {}) }, answerId)
+    answer = await rounds.retry(
+      {
+        ...params,
+        inputResponses: outcome.responses,
+        ...(typeof state === 'string' ? { requestState: state } : {}),
+      },
+      answerId,
+    )
   }
 }
 
 /** Sends each input request to the client and waits for every answer (or the first refusal). */
-async function askClient(asked: Record<string, unknown>, rounds: InputRounds, out: PassThrough): Promise<Outcome> {
+async function askClient(
+  asked: Record<string, unknown>,
+  rounds: InputRounds,
+  out: PassThrough,
+): Promise<Outcome> {
   const { session } = rounds
-  const entries = Object.entries(asked).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))
-  const unanswerable = entries.find(([, request]) => !clientCanAnswer(request.method, session.inputCapabilities))
-  if (unanswerable) return { kind: 'refused', text: `The server asked for input (${String(unanswerable[1].method)}) this client did not declare at initialize; the bridge cannot ask it.` }
+  const entries = Object.entries(asked).filter(
+    (entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]),
+  )
+  const unanswerable = entries.find(
+    ([, request]) => !clientCanAnswer(request.method, session.inputCapabilities),
+  )
+  if (unanswerable)
+    return {
+      kind: 'refused',
+      text: `The server asked for input (${String(unanswerable[1].method)}) this client did not declare at initialize; the bridge cannot ask it.`,
+    }
   const ids = entries.map(() => `bridge-input-${randomUUID()}`)
-  const answers = entries.map(([, request], index) => new Promise<Message>((resolve) => {
-    session.awaiting.set(ids[index] as string, resolve)
-    out.write(sseEvent({ jsonrpc: '2.0', id: ids[index], method: request.method, ...(request.params !== undefined ? { params: request.params } : {}) }))
-  }))
+  const answers = entries.map(
+    ([, request], index) =>
+      new Promise<Message>((resolve) => {
+        session.awaiting.set(ids[index] as string, resolve)
+        out.write(
+          sseEvent({
+            jsonrpc: '2.0',
+            id: ids[index],
+            method: request.method,
+            ...(request.params !== undefined ? { params: request.params } : {}),
+          }),
+        )
+      }),
+  )
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   const abandoned = new Promise<'timeout' | 'aborted'>((resolve) => {
@@ -105,11 +170,19 @@ async function askClient(asked: Record<string, unknown>, rounds: InputRounds, ou
   try {
     const settled = await Promise.race([Promise.all(answers), abandoned])
     if (settled === 'aborted') throw new Error('the client closed the request')
-    if (settled === 'timeout') return { kind: 'refused', text: `The client did not answer the server's input request within ${INPUT_WAIT_MS / 60000} minutes.` }
+    if (settled === 'timeout')
+      return {
+        kind: 'refused',
+        text: `The client did not answer the server's input request within ${INPUT_WAIT_MS / 60000} minutes.`,
+      }
     const responses: Record<string, unknown> = {}
     for (const [index, reply] of settled.entries()) {
       const [key] = entries[index] as [string, unknown]
-      if (isRecord(reply.error)) return { kind: 'refused', text: `The client refused the server's input request: ${String(reply.error.message ?? JSON.stringify(reply.error))}` }
+      if (isRecord(reply.error))
+        return {
+          kind: 'refused',
+          text: `The client refused the server's input request: ${String(reply.error.message ?? JSON.stringify(reply.error))}`,
+        }
       responses[key] = inputAnswer(reply.result)
     }
     return { kind: 'answers', responses }
@@ -124,5 +197,9 @@ async function askClient(asked: Record<string, unknown>, rounds: InputRounds, ou
 /** The client's request answered as failed: a tool error for a call, a JSON-RPC error otherwise. */
 function failure(rounds: InputRounds, text: string): Message {
   const id = rounds.message.id ?? null
-  return (rounds.method === 'tools/call' ? toolErrorResult(id, text) : errorResponse(id, BRIDGE_ERROR, text)) as Message
+  return (
+    rounds.method === 'tools/call'
+      ? toolErrorResult(id, text)
+      : errorResponse(id, BRIDGE_ERROR, text)
+  ) as Message
 }

@@ -17,19 +17,33 @@ const ACKNOWLEDGED = 'notifications/subscriptions/acknowledged'
 /** The listen filter for what the upstream's capabilities say it can notify about. */
 function notificationsFor(capabilities: Record<string, unknown>): Record<string, boolean> {
   const wanted: Record<string, boolean> = {}
-  const changes = (kind: string) => isRecord(capabilities[kind]) && capabilities[kind].listChanged === true
+  const changes = (kind: string) =>
+    isRecord(capabilities[kind]) && capabilities[kind].listChanged === true
   if (changes('tools')) wanted.toolsListChanged = true
   if (changes('prompts')) wanted.promptsListChanged = true
   if (changes('resources')) wanted.resourcesListChanged = true
   return wanted
 }
 
-export async function openListenForLegacyClient(request: UpstreamRequest, session: LegacyClientSession, sendUpstream: UpstreamSender = sendShared): Promise<UpstreamResponse> {
+export async function openListenForLegacyClient(
+  request: UpstreamRequest,
+  session: LegacyClientSession,
+  sendUpstream: UpstreamSender = sendShared,
+): Promise<UpstreamResponse> {
   const notifications = notificationsFor(session.serverCapabilities)
-  if (Object.keys(notifications).length === 0) return { ...emptyAnswer(405), headers: { allow: 'POST, DELETE' } }
-  const listen = { jsonrpc: '2.0', id: LISTEN_ID, method: 'subscriptions/listen', params: { notifications } }
+  if (Object.keys(notifications).length === 0)
+    return { ...emptyAnswer(405), headers: { allow: 'POST, DELETE' } }
+  const listen = {
+    jsonrpc: '2.0',
+    id: LISTEN_ID,
+    method: 'subscriptions/listen',
+    params: { notifications },
+  }
   // A listen is a long-lived POST: no limit on its silence, as for a 2025 GET stream.
-  const upstream = await sendUpstream({ ...modernRequest({ ...request, method: 'POST' }, listen, session), timeoutMs: 0 })
+  const upstream = await sendUpstream({
+    ...modernRequest({ ...request, method: 'POST' }, listen, session),
+    timeoutMs: 0,
+  })
   if (upstream.statusCode !== 200 || !isEventStream(upstream)) {
     upstream.body.resume()
     return { ...emptyAnswer(405), headers: { allow: 'POST, DELETE' } }
@@ -40,5 +54,9 @@ export async function openListenForLegacyClient(request: UpstreamRequest, sessio
   })
   session.streams.add(stream.body)
   stream.body.once('close', () => session.streams.delete(stream.body))
-  return { statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body: stream.body }
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    body: stream.body,
+  }
 }

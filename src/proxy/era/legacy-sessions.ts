@@ -28,7 +28,12 @@ const MAX_SESSIONS = 1024
 export class LegacyClientSessions {
   readonly #sessions = new Map<string, LegacyClientSession>()
 
-  open(facts: ClientFacts, protocolVersion: string, serverCapabilities: Record<string, unknown>, inputCapabilities: Record<string, unknown> = {}): LegacyClientSession {
+  open(
+    facts: ClientFacts,
+    protocolVersion: string,
+    serverCapabilities: Record<string, unknown>,
+    inputCapabilities: Record<string, unknown> = {},
+  ): LegacyClientSession {
     const session: LegacyClientSession = {
       id: randomBytes(24).toString('base64url'),
       ...facts,

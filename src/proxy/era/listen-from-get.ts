@@ -44,33 +44,63 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
   const openGet = (request: UpstreamRequest, session: UpstreamSession): SharedGet => {
     const controller = new AbortController()
     const get: SharedGet = { listeners: new Set(), controller, opened: Promise.resolve(false) }
-    const headers = { accept: 'text/event-stream', 'mcp-protocol-version': session.protocolVersion, ...(session.id ? { 'mcp-session-id': session.id } : {}) }
+    const headers = {
+      accept: 'text/event-stream',
+      'mcp-protocol-version': session.protocolVersion,
+      ...(session.id ? { 'mcp-session-id': session.id } : {}),
+    }
     // A GET stream is silent for long stretches: no limit on its silence (as the relay of a 2025 GET).
-    const answer = sendUpstream({ ...onOwnSignal(request, controller.signal), method: 'GET', clientHeaders: headers, body: undefined, timeoutMs: 0 })
-    get.opened = answer.then((response) => {
-      if (response.statusCode !== 200 || !isEventStream(response)) {
-        response.body.resume()
-        return false
-      }
-      void fanOut(request, session, get, response)
-      return true
-    }, () => false)
+    const answer = sendUpstream({
+      ...onOwnSignal(request, controller.signal),
+      method: 'GET',
+      clientHeaders: headers,
+      body: undefined,
+      timeoutMs: 0,
+    })
+    get.opened = answer.then(
+      (response) => {
+        if (response.statusCode !== 200 || !isEventStream(response)) {
+          response.body.resume()
+          return false
+        }
+        void fanOut(request, session, get, response)
+        return true
+      },
+      () => false,
+    )
     return get
   }
 
-  const fanOut = async (request: UpstreamRequest, session: UpstreamSession, get: SharedGet, response: UpstreamResponse) => {
+  const fanOut = async (
+    request: UpstreamRequest,
+    session: UpstreamSession,
+    get: SharedGet,
+    response: UpstreamResponse,
+  ) => {
     try {
       for await (const message of eachMessage(response)) {
         if (typeof message.method !== 'string') continue
         if (message.id !== undefined && message.id !== null) {
           // Requests on the GET stream have no request of the client's to ride on: ping is
           // answered here, anything else refused so that the upstream does not wait.
-          post(request, session, message.method === 'ping' ? { jsonrpc: '2.0', id: message.id, result: {} } : errorResponse(message.id, -32601, `The bridge does not relay ${message.method} from a 2025 server's stream to a 2026-07-28 client.`))
+          post(
+            request,
+            session,
+            message.method === 'ping'
+              ? { jsonrpc: '2.0', id: message.id, result: {} }
+              : errorResponse(
+                  message.id,
+                  -32601,
+                  `The bridge does not relay ${message.method} from a 2025 server's stream to a 2026-07-28 client.`,
+                ),
+          )
           continue
         }
         const kind = FILTER_KEY_OF[message.method]
         if (!kind) continue
-        for (const listener of get.listeners) if (listener.honoured[kind.key]) listener.out.write(sseEvent(stamped(message, listener.id)))
+        for (const listener of get.listeners)
+          if (listener.honoured[kind.key])
+            listener.out.write(sseEvent(stamped(message, listener.id)))
       }
     } catch {
       // The stream broke off or was closed below: the listens end the same way.
@@ -82,11 +112,31 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
 
   return {
     /** The answer to a listen: acknowledgement, then the chosen list changes, until either side ends it. */
-    async listen(request: UpstreamRequest, message: Message, session: UpstreamSession): Promise<UpstreamResponse> {
+    async listen(
+      request: UpstreamRequest,
+      message: Message,
+      session: UpstreamSession,
+    ): Promise<UpstreamResponse> {
       const out = new PassThrough()
-      const answer: UpstreamResponse = { statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, body: out }
+      const answer: UpstreamResponse = {
+        statusCode: 200,
+        headers: {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          'x-accel-buffering': 'no',
+        },
+        body: out,
+      }
       const wanted = paramsOf(message)?.notifications
-      if (!isRecord(wanted)) return jsonAnswer(200, errorResponse(message.id ?? null, -32602, "Invalid params: 'notifications' is required and must be a subscription filter."))
+      if (!isRecord(wanted))
+        return jsonAnswer(
+          200,
+          errorResponse(
+            message.id ?? null,
+            -32602,
+            "Invalid params: 'notifications' is required and must be a subscription filter.",
+          ),
+        )
       const listener: Listener = { id: message.id, honoured: honouredBy(session, wanted), out }
       let get = shared.get(session)
       const open = Object.keys(listener.honoured).length > 0
@@ -117,28 +167,51 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
 }
 
 /** The filter keys the client asked for that the upstream's capabilities say it sends. */
-function honouredBy(session: UpstreamSession, wanted: Record<string, unknown>): Record<string, boolean> {
-  const capabilities = isRecord(session.initialized.capabilities) ? session.initialized.capabilities : {}
+function honouredBy(
+  session: UpstreamSession,
+  wanted: Record<string, unknown>,
+): Record<string, boolean> {
+  const capabilities = isRecord(session.initialized.capabilities)
+    ? session.initialized.capabilities
+    : {}
   const honoured: Record<string, boolean> = {}
   for (const { key, capability } of Object.values(FILTER_KEY_OF)) {
     const offered = capabilities[capability]
-    if (wanted[key] === true && isRecord(offered) && offered.listChanged === true) honoured[key] = true
+    if (wanted[key] === true && isRecord(offered) && offered.listChanged === true)
+      honoured[key] = true
   }
   // resourceSubscriptions would need resources/subscribe on a session other clients share: not honoured.
   return honoured
 }
 
 function acknowledgement(id: Message['id'], notifications: Record<string, boolean>): Message {
-  return { jsonrpc: '2.0', method: ACKNOWLEDGED, params: { notifications, _meta: { [SUBSCRIPTION_ID_META]: id } } }
+  return {
+    jsonrpc: '2.0',
+    method: ACKNOWLEDGED,
+    params: { notifications, _meta: { [SUBSCRIPTION_ID_META]: id } },
+  }
 }
 
 function stamped(message: Message, id: Message['id']): Message {
   const params = paramsOf(message) ?? {}
-  return { jsonrpc: '2.0', method: message.method, params: { ...params, _meta: { ...(isRecord(params._meta) ? params._meta : {}), [SUBSCRIPTION_ID_META]: id } } }
+  return {
+    jsonrpc: '2.0',
+    method: message.method,
+    params: {
+      ...params,
+      _meta: { ...(isRecord(params._meta) ? params._meta : {}), [SUBSCRIPTION_ID_META]: id },
+    },
+  }
 }
 
 /** The listen result a server sends when it ends a subscription (subscriptions.mdx; the SDK v2 server does the same). */
 function endListen(listener: Listener): void {
   if (listener.out.writableEnded) return
-  listener.out.end(sseEvent({ jsonrpc: '2.0', id: listener.id, result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META]: listener.id } } }))
+  listener.out.end(
+    sseEvent({
+      jsonrpc: '2.0',
+      id: listener.id,
+      result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META]: listener.id } },
+    }),
+  )
 }

@@ -40,7 +40,11 @@ export function mapMessages(response: UpstreamResponse, map: MessageMap): Upstre
     transform(chunk: Buffer, _encoding, done) {
       buffer += chunk.toString('utf8')
       const out: string[] = []
-      for (let match = /\r\n\r\n|\n\n|\r\r/.exec(buffer); match; match = /\r\n\r\n|\n\n|\r\r/.exec(buffer)) {
+      for (
+        let match = /\r\n\r\n|\n\n|\r\r/.exec(buffer);
+        match;
+        match = /\r\n\r\n|\n\n|\r\r/.exec(buffer)
+      ) {
         out.push(rewriteEvent(buffer.slice(0, match.index), map))
         buffer = buffer.slice(match.index + match[0].length)
       }
@@ -61,7 +65,10 @@ function rewriteJson(body: string, map: MessageMap): string {
   } catch {
     return body
   }
-  if (Array.isArray(value)) return JSON.stringify(value.map((message) => map(message as Message)).filter((message) => message !== undefined))
+  if (Array.isArray(value))
+    return JSON.stringify(
+      value.map((message) => map(message as Message)).filter((message) => message !== undefined),
+    )
   return JSON.stringify(map(value as Message) ?? null)
 }
 
@@ -81,7 +88,9 @@ function rewriteEvent(event: string, map: MessageMap): string {
 
 function sseData(event: string): string | undefined {
   const lines = event.split(/\r\n|\n|\r/).filter((line) => line.startsWith('data:'))
-  return lines.length === 0 ? undefined : lines.map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n')
+  return lines.length === 0
+    ? undefined
+    : lines.map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n')
 }
 
 /** The whole answer's messages, for the few small answers the bridge consumes itself. */
@@ -111,7 +120,9 @@ export function messagesOf(body: string, eventStream: boolean): Message[] {
  * only as fast as the caller asks, so a caller may stop between messages and go on later (an
  * upstream call kept open while a client answers its input requests).
  */
-export async function* eachMessage(response: UpstreamResponse): AsyncGenerator<Message, void, undefined> {
+export async function* eachMessage(
+  response: UpstreamResponse,
+): AsyncGenerator<Message, void, undefined> {
   if (!isEventStream(response)) {
     yield* messagesOf(await text(response.body), false)
     return
@@ -119,7 +130,11 @@ export async function* eachMessage(response: UpstreamResponse): AsyncGenerator<M
   let buffer = ''
   for await (const chunk of response.body as AsyncIterable<Buffer | string>) {
     buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8')
-    for (let match = /\r\n\r\n|\n\n|\r\r/.exec(buffer); match; match = /\r\n\r\n|\n\n|\r\r/.exec(buffer)) {
+    for (
+      let match = /\r\n\r\n|\n\n|\r\r/.exec(buffer);
+      match;
+      match = /\r\n\r\n|\n\n|\r\r/.exec(buffer)
+    ) {
       const event = buffer.slice(0, match.index)
       buffer = buffer.slice(match.index + match[0].length)
       yield* messagesOf(event, true)

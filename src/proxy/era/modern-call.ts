@@ -6,8 +6,17 @@ import type { UpstreamRequest } from '../forward.js'
 import { BRIDGE_ERROR, errorResponse, toolErrorResult } from '../jsonrpc.js'
 import { routingHeaders, type ParamDeclaration } from './routing-headers.js'
 import {
-  CLIENT_CAPABILITIES_META, CLIENT_INFO_META, LOG_LEVEL_META, MODERN, PROTOCOL_VERSION_META, RESERVED_META_PREFIX,
-  isRecord, metaOf, paramsOf, type Implementation, type Message,
+  CLIENT_CAPABILITIES_META,
+  CLIENT_INFO_META,
+  LOG_LEVEL_META,
+  MODERN,
+  PROTOCOL_VERSION_META,
+  RESERVED_META_PREFIX,
+  isRecord,
+  metaOf,
+  paramsOf,
+  type Implementation,
+  type Message,
 } from './wire.js'
 
 /** What a 2025 client said about itself at initialize; sent again on every modern request. */
@@ -29,11 +38,17 @@ const INPUT_CAPABILITIES = ['elicitation', 'sampling', 'roots']
 export function relayableCapabilities(capabilities: unknown): Record<string, unknown> {
   if (!isRecord(capabilities)) return {}
   const kept: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(capabilities)) if (!INPUT_CAPABILITIES.includes(key)) kept[key] = value
+  for (const [key, value] of Object.entries(capabilities))
+    if (!INPUT_CAPABILITIES.includes(key)) kept[key] = value
   return kept
 }
 
-export function modernRequest(request: UpstreamRequest, message: Message, facts: ClientFacts, declarations: ParamDeclaration[] = []): UpstreamRequest {
+export function modernRequest(
+  request: UpstreamRequest,
+  message: Message,
+  facts: ClientFacts,
+  declarations: ParamDeclaration[] = [],
+): UpstreamRequest {
   const params = { ...paramsOf(message) }
   params._meta = {
     ...metaOf(message),
@@ -63,13 +78,22 @@ export function legacyMessage(message: Message, method: string): Message | undef
   }
   if (isRecord(message.error) && message.error.code === -32021) {
     // The upstream wants a capability the bridge did not declare for this client (see above).
-    return errorResponse(message.id ?? null, BRIDGE_ERROR, `The server needs the client to answer input requests (${JSON.stringify(message.error.data ?? {})}); the bridge relays them only to a 2025-era client that declared that capability at initialize and accepts text/event-stream answers.`) as Message
+    return errorResponse(
+      message.id ?? null,
+      BRIDGE_ERROR,
+      `The server needs the client to answer input requests (${JSON.stringify(message.error.data ?? {})}); the bridge relays them only to a 2025-era client that declared that capability at initialize and accepts text/event-stream answers.`,
+    ) as Message
   }
   if (!isRecord(message.result)) return message
   const { resultType, ttlMs: _ttl, cacheScope: _scope, ...rest } = message.result
   if (resultType === 'input_required') {
-    const text = 'The server asked for more input during this request; the bridge relays such requests only to a 2025-era client that declared elicitation, sampling or roots at initialize and accepts text/event-stream answers.'
-    return (method === 'tools/call' ? toolErrorResult(message.id ?? null, text) : errorResponse(message.id ?? null, BRIDGE_ERROR, text)) as Message
+    const text =
+      'The server asked for more input during this request; the bridge relays such requests only to a 2025-era client that declared elicitation, sampling or roots at initialize and accepts text/event-stream answers.'
+    return (
+      method === 'tools/call'
+        ? toolErrorResult(message.id ?? null, text)
+        : errorResponse(message.id ?? null, BRIDGE_ERROR, text)
+    ) as Message
   }
   // `resultType` and the cache hints are 2026-07-28 fields (`basic/index.mdx` §ResultType,
   // `server/utilities/caching.mdx`); a 2025 client has no use for them.
@@ -79,7 +103,9 @@ export function legacyMessage(message: Message, method: string): Message | undef
 function withoutReservedMeta(message: Message, field: 'params' | 'result'): Message {
   const holder = message[field]
   if (!isRecord(holder) || !isRecord(holder._meta)) return message
-  const meta = Object.fromEntries(Object.entries(holder._meta).filter(([key]) => !key.startsWith(RESERVED_META_PREFIX)))
+  const meta = Object.fromEntries(
+    Object.entries(holder._meta).filter(([key]) => !key.startsWith(RESERVED_META_PREFIX)),
+  )
   const { _meta: _dropped, ...others } = holder
   return { ...message, [field]: Object.keys(meta).length > 0 ? { ...others, _meta: meta } : others }
 }

@@ -5,7 +5,14 @@
 import { MODERN, SERVER_INFO_META, isRecord, type Message } from './wire.js'
 
 /** Results that MUST carry `ttlMs` and `cacheScope` (caching.mdx §Cacheable Results). */
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover'])
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'server/discover',
+])
 
 /**
  * `ttlMs: 0` (stale at once): a 2025 server gives no hint how long its lists hold, and the
@@ -20,7 +27,9 @@ export function discoverResult(initialized: Record<string, unknown>): Record<str
     resultType: 'complete',
     supportedVersions: [MODERN],
     capabilities: isRecord(initialized.capabilities) ? initialized.capabilities : {},
-    ...(typeof initialized.instructions === 'string' ? { instructions: initialized.instructions } : {}),
+    ...(typeof initialized.instructions === 'string'
+      ? { instructions: initialized.instructions }
+      : {}),
     ...CACHE_HINTS,
     ...(serverInfo ? { _meta: { [SERVER_INFO_META]: serverInfo } } : {}),
   }
@@ -33,6 +42,10 @@ export function modernMessage(message: Message, method: string, clientId: Messag
   if (!isRecord(message.result)) return answered
   return {
     ...answered,
-    result: { resultType: 'complete', ...(CACHEABLE.has(method) ? CACHE_HINTS : {}), ...message.result },
+    result: {
+      resultType: 'complete',
+      ...(CACHEABLE.has(method) ? CACHE_HINTS : {}),
+      ...message.result,
+    },
   }
 }

@@ -6,7 +6,11 @@ import type { Message } from './wire.js'
 import { isRecord, paramsOf } from './wire.js'
 
 /** Which body field `Mcp-Name` carries, per method. */
-const NAME_FIELD: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' }
+const NAME_FIELD: Record<string, 'name' | 'uri'> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+}
 const HEADER_TYPES = new Set(['string', 'integer', 'boolean'])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Printable ASCII without leading or trailing space can go as it is; anything else is base64. */
@@ -21,7 +25,10 @@ export interface ParamDeclaration {
  * `Mcp-Method`, `Mcp-Name` and one `Mcp-Param-{Name}` for each declared argument present and not
  * null. `declarations` come from the tool's `inputSchema` as the upstream listed it.
  */
-export function routingHeaders(message: Message, declarations: ParamDeclaration[]): Record<string, string> {
+export function routingHeaders(
+  message: Message,
+  declarations: ParamDeclaration[],
+): Record<string, string> {
   const method = String(message.method)
   const headers: Record<string, string> = { 'mcp-method': method }
   const params = paramsOf(message)
@@ -31,8 +38,13 @@ export function routingHeaders(message: Message, declarations: ParamDeclaration[
   if (method !== 'tools/call') return headers
   for (const declaration of declarations) {
     const value = valueAt(params?.arguments, declaration.path)
-    if (typeof value === 'string') headers[`mcp-param-${declaration.name.toLowerCase()}`] = encodeHeaderValue(value)
-    else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isSafeInteger(value))) headers[`mcp-param-${declaration.name.toLowerCase()}`] = String(value)
+    if (typeof value === 'string')
+      headers[`mcp-param-${declaration.name.toLowerCase()}`] = encodeHeaderValue(value)
+    else if (
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isSafeInteger(value))
+    )
+      headers[`mcp-param-${declaration.name.toLowerCase()}`] = String(value)
   }
   return headers
 }
@@ -44,14 +56,25 @@ export function encodeHeaderValue(value: string): string {
 }
 
 /** Properties reached from the root through `properties` keys only, of a type a header may carry. */
-export function paramDeclarations(schema: unknown, path: string[] = [], into: ParamDeclaration[] = []): ParamDeclaration[] {
+export function paramDeclarations(
+  schema: unknown,
+  path: string[] = [],
+  into: ParamDeclaration[] = [],
+): ParamDeclaration[] {
   if (!isRecord(schema)) return into
   const name = schema['x-mcp-header']
-  if (path.length > 0 && typeof name === 'string' && TOKEN.test(name) && typeof schema.type === 'string' && HEADER_TYPES.has(schema.type)) {
+  if (
+    path.length > 0 &&
+    typeof name === 'string' &&
+    TOKEN.test(name) &&
+    typeof schema.type === 'string' &&
+    HEADER_TYPES.has(schema.type)
+  ) {
     into.push({ path, name })
   }
   if (isRecord(schema.properties)) {
-    for (const [key, child] of Object.entries(schema.properties)) paramDeclarations(child, [...path, key], into)
+    for (const [key, child] of Object.entries(schema.properties))
+      paramDeclarations(child, [...path, key], into)
   }
   return into
 }

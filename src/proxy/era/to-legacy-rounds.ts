@@ -57,14 +57,27 @@ export interface LegacyRounds {
   /** The client's answer for an upstream call that may ask for input on the way. */
   start(start: RoundsStart): UpstreamResponse
   /** A retry carrying `requestState`: the answers go upstream, the held call goes on. */
-  resume(request: UpstreamRequest, message: Message, session: UpstreamSession, requestState: string): Promise<UpstreamResponse>
+  resume(
+    request: UpstreamRequest,
+    message: Message,
+    session: UpstreamSession,
+    requestState: string,
+  ): Promise<UpstreamResponse>
   close(): void
 }
 
 /** Sends one message to the upstream on the call's session (a response to one of its requests); resolves with the HTTP status. */
-export type PostToSession = (request: UpstreamRequest, session: UpstreamSession, message: object) => Promise<number>
+export type PostToSession = (
+  request: UpstreamRequest,
+  session: UpstreamSession,
+  message: object,
+) => Promise<number>
 /** The same, for a message whose fate changes nothing (a refusal, a cancel). */
-export type TellSession = (request: UpstreamRequest, session: UpstreamSession, message: object) => void
+export type TellSession = (
+  request: UpstreamRequest,
+  session: UpstreamSession,
+  message: object,
+) => void
 
 const INVALID_PARAMS = -32602
 
@@ -72,7 +85,11 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
   const held = new Map<string, HeldCall>()
 
   /** Relays upstream messages to one client answer until the call ends or asks for input. */
-  const playRound = (call: HeldCall, request: UpstreamRequest, clientId: Message['id']): UpstreamResponse => {
+  const playRound = (
+    call: HeldCall,
+    request: UpstreamRequest,
+    clientId: Message['id'],
+  ): UpstreamResponse => {
     const out = new PassThrough()
     let settled = false
     // The client closing its stream mid-round is the modern cancel (basic/patterns/cancellation.mdx).
@@ -89,7 +106,13 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
       silence = setTimeout(() => {
         if (settled) return
         call.cancel()
-        finish(errorResponse(clientId ?? null, -32603, `The upstream server sent nothing for ${waitMs / 1000} seconds after the client's answers; the bridge cancelled the call. Send the request again without requestState and inputResponses.`) as Message)
+        finish(
+          errorResponse(
+            clientId ?? null,
+            -32603,
+            `The upstream server sent nothing for ${waitMs / 1000} seconds after the client's answers; the bridge cancelled the call. Send the request again without requestState and inputResponses.`,
+          ) as Message,
+        )
       }, waitMs)
       silence.unref()
     }
@@ -106,32 +129,79 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
         const next = await call.messages.next()
         if (settled) return
         quiet()
-        if (next.done) return finish(errorResponse(clientId ?? null, -32603, 'The upstream server ended its answer without a result.') as Message)
+        if (next.done)
+          return finish(
+            errorResponse(
+              clientId ?? null,
+              -32603,
+              'The upstream server ended its answer without a result.',
+            ) as Message,
+          )
         const upstream = next.value
-        if (typeof upstream.method === 'string' && upstream.id !== undefined && upstream.id !== null) {
+        if (
+          typeof upstream.method === 'string' &&
+          upstream.id !== undefined &&
+          upstream.id !== null
+        ) {
           if (!clientCanAnswer(upstream.method, call.session.declared)) {
-            void post(request, call.session, errorResponse(upstream.id, -32601, `The client did not declare what ${upstream.method} needs.`)).catch(() => undefined)
+            void post(
+              request,
+              call.session,
+              errorResponse(
+                upstream.id,
+                -32601,
+                `The client did not declare what ${upstream.method} needs.`,
+              ),
+            ).catch(() => undefined)
             continue
           }
           const key = `input-${randomBytes(6).toString('base64url')}`
-          call.asked = new Map([[key, { upstreamId: upstream.id, request: { method: upstream.method, ...(upstream.params !== undefined ? { params: upstream.params } : {}) } }]])
+          call.asked = new Map([
+            [
+              key,
+              {
+                upstreamId: upstream.id,
+                request: {
+                  method: upstream.method,
+                  ...(upstream.params !== undefined ? { params: upstream.params } : {}),
+                },
+              },
+            ],
+          ])
           return finish(inputRequired(call, clientId))
         }
         if (typeof upstream.method === 'string') out.write(sseEvent(upstream))
-        else if (upstream.id === call.upstreamId) return finish(modernMessage(upstream, call.method, clientId))
+        else if (upstream.id === call.upstreamId)
+          return finish(modernMessage(upstream, call.method, clientId))
       }
     })().catch((error: unknown) => {
       if (settled || out.destroyed) return
       call.cancel()
-      finish(errorResponse(clientId ?? null, -32603, `The upstream server broke off the call: ${error instanceof Error ? error.message : String(error)}`) as Message)
+      finish(
+        errorResponse(
+          clientId ?? null,
+          -32603,
+          `The upstream server broke off the call: ${error instanceof Error ? error.message : String(error)}`,
+        ) as Message,
+      )
     })
-    return { statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body: out }
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+      body: out,
+    }
   }
 
   /** The client's answer for a round: the upstream's open requests and a token for the retry. */
   const inputRequired = (call: HeldCall, clientId: Message['id']): Message => {
-    const inputRequests = Object.fromEntries([...call.asked].map(([key, asked]) => [key, asked.request]))
-    return { jsonrpc: '2.0', id: clientId, result: { resultType: 'input_required', inputRequests, requestState: hold(call) } }
+    const inputRequests = Object.fromEntries(
+      [...call.asked].map(([key, asked]) => [key, asked.request]),
+    )
+    return {
+      jsonrpc: '2.0',
+      id: clientId,
+      result: { resultType: 'input_required', inputRequests, requestState: hold(call) },
+    }
   }
 
   /** Keeps the call for its retry and gives the token that names it. */
@@ -149,26 +219,53 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
 
   return {
     start({ request, session, message, method, upstreamId, answer, cancel }) {
-      const call: HeldCall = { session, method, digest: paramsDigest(message), upstreamId, messages: eachMessage(answer), asked: new Map(), cancel }
+      const call: HeldCall = {
+        session,
+        method,
+        digest: paramsDigest(message),
+        upstreamId,
+        messages: eachMessage(answer),
+        asked: new Map(),
+        cancel,
+      }
       return playRound(call, request, message.id)
     },
 
     async resume(request, message, session, requestState) {
       const call = held.get(requestState)
-      const refuse = (why: string) => jsonAnswer(200, errorResponse(message.id ?? null, INVALID_PARAMS, why))
-      if (!call) return refuse('The requestState is not one this bridge gave out, or it was used already or expired; send the request again without requestState and inputResponses.')
+      const refuse = (why: string) =>
+        jsonAnswer(200, errorResponse(message.id ?? null, INVALID_PARAMS, why))
+      if (!call)
+        return refuse(
+          'The requestState is not one this bridge gave out, or it was used already or expired; send the request again without requestState and inputResponses.',
+        )
       // Bound to what was asked: another client, another method or other params cannot continue it.
-      if (call.session !== session || call.method !== message.method || call.digest !== paramsDigest(message)) {
-        return refuse('The requestState belongs to another request: retry with the same method and params as the request that received it.')
+      if (
+        call.session !== session ||
+        call.method !== message.method ||
+        call.digest !== paramsDigest(message)
+      ) {
+        return refuse(
+          'The requestState belongs to another request: retry with the same method and params as the request that received it.',
+        )
       }
       held.delete(requestState)
       clearTimeout(call.timer)
-      const responses = isRecord(paramsOf(message)?.inputResponses) ? (paramsOf(message)?.inputResponses as Record<string, unknown>) : {}
+      const responses = isRecord(paramsOf(message)?.inputResponses)
+        ? (paramsOf(message)?.inputResponses as Record<string, unknown>)
+        : {}
       const unanswered = new Map<string, Asked>()
       const posts: Array<Promise<number>> = []
       for (const [key, asked] of call.asked) {
         if (responses[key] === undefined) unanswered.set(key, asked)
-        else posts.push(post(request, session, { jsonrpc: '2.0', id: asked.upstreamId, result: inputAnswer(responses[key]) }))
+        else
+          posts.push(
+            post(request, session, {
+              jsonrpc: '2.0',
+              id: asked.upstreamId,
+              result: inputAnswer(responses[key]),
+            }),
+          )
       }
       call.asked = unanswered
       const refused = await firstRefusal(posts)
@@ -194,15 +291,25 @@ export function createLegacyRounds(post: PostToSession, waitMs = INPUT_WAIT_MS):
 
 /** Why the upstream did not take the client's answers, or undefined when it took every one. */
 async function firstRefusal(posts: Array<Promise<number>>): Promise<string | undefined> {
-  const outcomes = await Promise.all(posts.map((sent) => sent.then((status) => ({ status }), (error: unknown) => ({ error }))))
+  const outcomes = await Promise.all(
+    posts.map((sent) =>
+      sent.then(
+        (status) => ({ status }),
+        (error: unknown) => ({ error }),
+      ),
+    ),
+  )
   for (const outcome of outcomes) {
-    if ('error' in outcome) return `The bridge could not send the client's answers to the upstream server (${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}); the call was cancelled. Send the request again without requestState and inputResponses.`
+    if ('error' in outcome)
+      return `The bridge could not send the client's answers to the upstream server (${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}); the call was cancelled. Send the request again without requestState and inputResponses.`
     const { status } = outcome
     if (status >= 200 && status < 300) continue
     const what =
-      status === 404 ? 'its session ended while the client answered; the bridge opens a new one for the next request'
-      : status === 401 || status === 403 ? "it refused the bridge's token; the bridge renews it (or asks for a new login) on the next request"
-      : 'it refused them'
+      status === 404
+        ? 'its session ended while the client answered; the bridge opens a new one for the next request'
+        : status === 401 || status === 403
+          ? "it refused the bridge's token; the bridge renews it (or asks for a new login) on the next request"
+          : 'it refused them'
     return `The upstream server answered HTTP ${status} to the client's answers (${what}), so the call was cancelled. Send the request again without requestState and inputResponses.`
   }
   return undefined
@@ -210,12 +317,23 @@ async function firstRefusal(posts: Array<Promise<number>>): Promise<string | und
 
 /** What a retry must repeat: the params without the round's own fields (mrtr.mdx §Client Requirements). */
 function paramsDigest(message: Message): string {
-  const { inputResponses: _answers, requestState: _state, _meta: _meta, ...params } = paramsOf(message) ?? {}
-  return createHash('sha256').update(canonicalJson([message.method, params])).digest('base64url')
+  const {
+    inputResponses: _answers,
+    requestState: _state,
+    _meta: _meta,
+    ...params
+  } = paramsOf(message) ?? {}
+  return createHash('sha256')
+    .update(canonicalJson([message.method, params]))
+    .digest('base64url')
 }
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (isRecord(value)) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`
+  if (isRecord(value))
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
+      .join(',')}}`
   return JSON.stringify(value) ?? 'null'
 }

@@ -14,39 +14,80 @@ import { createListens } from './listen-from-get.js'
 import { createLegacyRounds } from './to-legacy-rounds.js'
 import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
-import { bridgeAnswer, CLIENT_CAPABILITIES_META, CLIENT_INFO_META, MODERN, PROTOCOL_VERSION_META, RESERVED_META_PREFIX, emptyAnswer, isRecord, jsonAnswer, metaOf, paramsOf, parseMessage, type Implementation, type Message } from './wire.js'
+import {
+  bridgeAnswer,
+  CLIENT_CAPABILITIES_META,
+  CLIENT_INFO_META,
+  MODERN,
+  PROTOCOL_VERSION_META,
+  RESERVED_META_PREFIX,
+  emptyAnswer,
+  isRecord,
+  jsonAnswer,
+  metaOf,
+  paramsOf,
+  parseMessage,
+  type Implementation,
+  type Message,
+} from './wire.js'
 
 export interface ToLegacyOptions {
   /** How long a call that asked the client for input waits for its retry (tests shorten it). */
   inputWaitMs?: number
 }
 
-export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, options: ToLegacyOptions = {}): { send: UpstreamSender; close(): void } {
+export function createToLegacySender(
+  sendUpstream: UpstreamSender = sendShared,
+  options: ToLegacyOptions = {},
+): { send: UpstreamSender; close(): void } {
   const sessions = new UpstreamSessions(sendUpstream)
 
   /** Resolves with the upstream's HTTP status; a session it no longer knows is opened anew next time. */
-  const post = async (request: UpstreamRequest, session: UpstreamSession, message: object): Promise<number> => {
-    const sent = await sendUpstream(onSession(onOwnSignal(request, new AbortController().signal), session, message))
+  const post = async (
+    request: UpstreamRequest,
+    session: UpstreamSession,
+    message: object,
+  ): Promise<number> => {
+    const sent = await sendUpstream(
+      onSession(onOwnSignal(request, new AbortController().signal), session, message),
+    )
     sent.body.resume()
     if (sent.statusCode === 404) sessions.forget(session)
     return sent.statusCode
   }
   /** For messages nobody waits on (a refusal, a cancel): what becomes of them changes nothing here. */
-  const tell = (request: UpstreamRequest, session: UpstreamSession, message: object) => void post(request, session, message).catch(() => undefined)
+  const tell = (request: UpstreamRequest, session: UpstreamSession, message: object) =>
+    void post(request, session, message).catch(() => undefined)
   const rounds = createLegacyRounds(post, options.inputWaitMs)
   const listens = createListens(sendUpstream, tell)
 
-  async function relay(request: UpstreamRequest, message: Message, method: string, session: UpstreamSession, reopen: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+  async function relay(
+    request: UpstreamRequest,
+    message: Message,
+    method: string,
+    session: UpstreamSession,
+    reopen: () => Promise<UpstreamResponse>,
+  ): Promise<UpstreamResponse> {
     const upstreamId = session.nextId++
     // A call that may ask the client for input outlives the client's request (its answer is an
     // input_required round): it goes on a signal of its own, without a limit on its silence,
     // since the upstream waits for a person; INPUT_WAIT_MS bounds the wait (to-legacy-rounds.ts).
-    const own = ROUND_METHODS.has(method) && Object.keys(inputCapabilities(session.declared)).length > 0 ? new AbortController() : undefined
+    const own =
+      ROUND_METHODS.has(method) && Object.keys(inputCapabilities(session.declared)).length > 0
+        ? new AbortController()
+        : undefined
     const outgoing = own ? { ...onOwnSignal(request, own.signal), timeoutMs: 0 } : request
     // Until the answer starts, the client leaving still ends the request.
     const leave = () => own?.abort()
     if (own) request.signal.addEventListener('abort', leave, { once: true })
-    const answer = await sendUpstream(onSession(outgoing, session, { jsonrpc: '2.0', id: upstreamId, method, ...legacyParams(message) })).finally(() => request.signal.removeEventListener('abort', leave))
+    const answer = await sendUpstream(
+      onSession(outgoing, session, {
+        jsonrpc: '2.0',
+        id: upstreamId,
+        method,
+        ...legacyParams(message),
+      }),
+    ).finally(() => request.signal.removeEventListener('abort', leave))
     if (answer.statusCode === 404) {
       // The upstream forgot the session (restarted, expired): a modern client knows of none, so open another.
       answer.body.resume()
@@ -56,7 +97,12 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
     if (answer.statusCode === 401 || answer.statusCode === 403) return answer
     // On HTTP a 2026-07-28 client cancels by closing its stream; a 2025 server wants to be told
     // (2025-11-25 `basic/utilities/cancellation.mdx`).
-    const cancelUpstream = () => tell(request, session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: upstreamId, reason: 'The client closed the request.' } })
+    const cancelUpstream = () =>
+      tell(request, session, {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: upstreamId, reason: 'The client closed the request.' },
+      })
     if (own && answer.statusCode === 200 && isEventStream(answer)) {
       let cancelled = false
       const cancel = () => {
@@ -78,10 +124,20 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
         // 2026-07-28 has no server requests on a request's stream (`basic/patterns/mrtr.mdx`), and
         // this request cannot carry a round (the client declared no input capability, or the method
         // takes none): say no rather than leave the server waiting.
-        tell(request, session, errorResponse(upstream.id, -32601, 'The bridge does not relay server requests to this client.'))
+        tell(
+          request,
+          session,
+          errorResponse(
+            upstream.id,
+            -32601,
+            'The bridge does not relay server requests to this client.',
+          ),
+        )
         return undefined
       }
-      return upstream.id === upstreamId || upstream.id === undefined || upstream.id === null ? modernMessage(upstream, method, message.id) : undefined
+      return upstream.id === upstreamId || upstream.id === undefined || upstream.id === null
+        ? modernMessage(upstream, method, message.id)
+        : undefined
     })
     mapped.body.once('end', () => {
       done = true
@@ -92,7 +148,15 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
 
   const send: UpstreamSender = async (request) => {
     const message = request.method === 'POST' ? parseMessage(request.body) : undefined
-    if (!message) return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: a 2026-07-28 request is one JSON-RPC message per POST.'))
+    if (!message)
+      return bridgeAnswer(
+        400,
+        errorResponse(
+          null,
+          INVALID_REQUEST,
+          'Bad Request: a 2026-07-28 request is one JSON-RPC message per POST.',
+        ),
+      )
     // Notifications of this revision have no 2025 counterpart the upstream needs (cancel is a closed stream).
     if (message.id === undefined || typeof message.method !== 'string') return emptyAnswer(202)
     const method = message.method
@@ -100,9 +164,17 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
     const version = meta[PROTOCOL_VERSION_META]
     if (version !== MODERN) {
       // The only modern version the bridge translates (`basic/versioning.mdx` §Protocol Version Negotiation).
-      return bridgeAnswer(400, errorResponse(message.id, -32022, `Unsupported protocol version: ${String(version)}`, { supported: [MODERN], requested: typeof version === 'string' ? version : String(version) }))
+      return bridgeAnswer(
+        400,
+        errorResponse(message.id, -32022, `Unsupported protocol version: ${String(version)}`, {
+          supported: [MODERN],
+          requested: typeof version === 'string' ? version : String(version),
+        }),
+      )
     }
-    const clientInfo = isRecord(meta[CLIENT_INFO_META]) ? (meta[CLIENT_INFO_META] as Implementation) : undefined
+    const clientInfo = isRecord(meta[CLIENT_INFO_META])
+      ? (meta[CLIENT_INFO_META] as Implementation)
+      : undefined
     const requestState = paramsOf(message)?.requestState
     if (typeof requestState === 'string') {
       // A 2025 upstream gives no requestState: this one is the bridge's, for a call it holds open.
@@ -113,9 +185,28 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
     const attempt = async (again: boolean): Promise<UpstreamResponse> => {
       const opening = await sessions.sessionFor(request, clientInfo, meta[CLIENT_CAPABILITIES_META])
       if (opening.kind === 'refused') return refusal(opening.response, message.id)
-      if (method === 'server/discover') return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: discoverResult(opening.session.initialized) })
-      if (method === 'subscriptions/listen') return listens.listen(request, message, opening.session)
-      return relay(request, message, method, opening.session, () => (again ? attempt(false) : Promise.resolve(jsonAnswer(502, errorResponse(message.id ?? null, -32000, 'The upstream server keeps forgetting its session.')))))
+      if (method === 'server/discover')
+        return jsonAnswer(200, {
+          jsonrpc: '2.0',
+          id: message.id,
+          result: discoverResult(opening.session.initialized),
+        })
+      if (method === 'subscriptions/listen')
+        return listens.listen(request, message, opening.session)
+      return relay(request, message, method, opening.session, () =>
+        again
+          ? attempt(false)
+          : Promise.resolve(
+              jsonAnswer(
+                502,
+                errorResponse(
+                  message.id ?? null,
+                  -32000,
+                  'The upstream server keeps forgetting its session.',
+                ),
+              ),
+            ),
+      )
     }
     return attempt(true)
   }
@@ -129,7 +220,11 @@ export function createToLegacySender(sendUpstream: UpstreamSender = sendShared, 
   }
 }
 
-function onSession(request: UpstreamRequest, session: UpstreamSession, message: object): UpstreamRequest {
+function onSession(
+  request: UpstreamRequest,
+  session: UpstreamSession,
+  message: object,
+): UpstreamRequest {
   const clientHeaders = {
     accept: 'application/json, text/event-stream',
     'content-type': 'application/json',
@@ -148,7 +243,11 @@ function legacyParams(message: Message): { params?: Record<string, unknown> } {
   if (!params) return {}
   // inputResponses and requestState belong to 2026-07-28 rounds, which the bridge plays itself.
   const { _meta: meta, inputResponses: _answers, requestState: _state, ...rest } = params
-  const kept = isRecord(meta) ? Object.fromEntries(Object.entries(meta).filter(([key]) => !key.startsWith(RESERVED_META_PREFIX))) : {}
+  const kept = isRecord(meta)
+    ? Object.fromEntries(
+        Object.entries(meta).filter(([key]) => !key.startsWith(RESERVED_META_PREFIX)),
+      )
+    : {}
   return { params: Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest }
 }
 
@@ -156,7 +255,15 @@ function legacyParams(message: Message): { params?: Record<string, unknown> } {
 async function refusal(response: UpstreamResponse, id: Message['id']): Promise<UpstreamResponse> {
   if (response.statusCode === 401 || response.statusCode === 403) return response
   const [said] = await readMessages(response).catch(() => [])
-  const error = isRecord(said?.error) ? said.error : { code: -32000, message: `The upstream server refused initialize (HTTP ${response.statusCode}).` }
-  return jsonAnswer(response.statusCode >= 400 ? response.statusCode : 502, { jsonrpc: '2.0', id: id ?? null, error })
+  const error = isRecord(said?.error)
+    ? said.error
+    : {
+        code: -32000,
+        message: `The upstream server refused initialize (HTTP ${response.statusCode}).`,
+      }
+  return jsonAnswer(response.statusCode >= 400 ? response.statusCode : 502, {
+    jsonrpc: '2.0',
+    id: id ?? null,
+    error,
+  })
 }
-

@@ -16,7 +16,15 @@ import { legacyMessage, modernRequest } from './modern-call.js'
 import { discoverForLegacyClient } from './legacy-initialize.js'
 import { openListenForLegacyClient } from './legacy-listen.js'
 import { ToolHeaderBook, isHeaderMismatch } from './tool-header-book.js'
-import { bridgeAnswer, emptyAnswer, header, isRecord, jsonAnswer, parseMessage, type Message } from './wire.js'
+import {
+  bridgeAnswer,
+  emptyAnswer,
+  header,
+  isRecord,
+  jsonAnswer,
+  parseMessage,
+  type Message,
+} from './wire.js'
 
 export interface TranslatingSender {
   send: UpstreamSender
@@ -26,7 +34,10 @@ export interface TranslatingSender {
 }
 
 /** Answered here: 2026-07-28 removed them from the core (changelog), and they need no upstream. */
-const LOCAL_ANSWERS: Record<string, (session: LegacyClientSession, params: Record<string, unknown>) => object> = {
+const LOCAL_ANSWERS: Record<
+  string,
+  (session: LegacyClientSession, params: Record<string, unknown>) => object
+> = {
   ping: () => ({}),
   'logging/setLevel': (session, params) => {
     if (typeof params.level === 'string') session.logLevel = params.level
@@ -38,15 +49,27 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
   const sessions = new LegacyClientSessions()
   const book = new ToolHeaderBook()
 
-  async function post(request: UpstreamRequest, session: LegacyClientSession): Promise<UpstreamResponse> {
+  async function post(
+    request: UpstreamRequest,
+    session: LegacyClientSession,
+  ): Promise<UpstreamResponse> {
     const message = parseMessage(request.body)
-    if (!message) return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: the bridge relays one JSON-RPC message per POST to a 2026-07-28 server, not batches.'))
+    if (!message)
+      return bridgeAnswer(
+        400,
+        errorResponse(
+          null,
+          INVALID_REQUEST,
+          'Bad Request: the bridge relays one JSON-RPC message per POST to a 2026-07-28 server, not batches.',
+        ),
+      )
     const method = String(message.method ?? '')
     const params = (message.params ?? {}) as Record<string, unknown>
     if (message.id === undefined) {
       // notifications/initialized has no upstream counterpart; a cancel on HTTP is closing the stream
       // (basic/patterns/cancellation.mdx §Transport-Specific Cancellation).
-      if (method === 'notifications/cancelled') session.inflight.get(JSON.stringify(params.requestId))?.abort()
+      if (method === 'notifications/cancelled')
+        session.inflight.get(JSON.stringify(params.requestId))?.abort()
       return emptyAnswer(202)
     }
     if (message.method === undefined) {
@@ -55,14 +78,31 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
       return emptyAnswer(202)
     }
     const local = LOCAL_ANSWERS[method]
-    if (local) return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: local(session, params) })
-    if (method === 'resources/subscribe' || method === 'resources/unsubscribe' || method.startsWith('tasks/')) {
-      return jsonAnswer(200, errorResponse(message.id, -32601, `${method} has no 2026-07-28 counterpart the bridge relays (the upstream speaks only 2026-07-28).`))
+    if (local)
+      return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: local(session, params) })
+    if (
+      method === 'resources/subscribe' ||
+      method === 'resources/unsubscribe' ||
+      method.startsWith('tasks/')
+    ) {
+      return jsonAnswer(
+        200,
+        errorResponse(
+          message.id,
+          -32601,
+          `${method} has no 2026-07-28 counterpart the bridge relays (the upstream speaks only 2026-07-28).`,
+        ),
+      )
     }
     return forward(request, message, method, session)
   }
 
-  async function forward(request: UpstreamRequest, message: Message, method: string, session: LegacyClientSession): Promise<UpstreamResponse> {
+  async function forward(
+    request: UpstreamRequest,
+    message: Message,
+    method: string,
+    session: LegacyClientSession,
+  ): Promise<UpstreamResponse> {
     const key = JSON.stringify(message.id)
     const controller = new AbortController()
     const onAbort = () => controller.abort()
@@ -73,11 +113,19 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
       if (session.inflight.get(key) === controller) session.inflight.delete(key)
     }
     const signalled = onOwnSignal(request, controller.signal)
-    const tool = method === 'tools/call' ? String((message.params as { name?: unknown } | undefined)?.name ?? '') : undefined
+    const tool =
+      method === 'tools/call'
+        ? String((message.params as { name?: unknown } | undefined)?.name ?? '')
+        : undefined
     const declarations = () => (tool === undefined ? [] : book.declarationsOf(tool))
     // Input rounds need a stream to ask the client on: only then is the upstream told it may ask.
-    const rounds = Object.keys(session.inputCapabilities).length > 0 && ROUND_METHODS.has(method) && String(request.clientHeaders.accept ?? '').includes('text/event-stream')
-    const facts = rounds ? { ...session, capabilities: { ...session.capabilities, ...session.inputCapabilities } } : session
+    const rounds =
+      Object.keys(session.inputCapabilities).length > 0 &&
+      ROUND_METHODS.has(method) &&
+      String(request.clientHeaders.accept ?? '').includes('text/event-stream')
+    const facts = rounds
+      ? { ...session, capabilities: { ...session.capabilities, ...session.inputCapabilities } }
+      : session
     try {
       let upstream = await sendUpstream(modernRequest(signalled, message, facts, declarations()))
       // -32020 on a call whose schema the bridge had not seen: learn it and send once more
@@ -89,9 +137,30 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
           // -32021: the server wants input this client cannot be asked for; legacyMessage says why, as a 2025 error.
           const missing = refusal.find((said) => isRecord(said.error) && said.error.code === -32021)
           if (missing) return jsonAnswer(200, legacyMessage(missing, method))
-          return jsonAnswer(400, refusal[0] ?? errorResponse(message.id ?? null, BRIDGE_ERROR, 'The upstream server refused the call (HTTP 400).'))
+          return jsonAnswer(
+            400,
+            refusal[0] ??
+              errorResponse(
+                message.id ?? null,
+                BRIDGE_ERROR,
+                'The upstream server refused the call (HTTP 400).',
+              ),
+          )
         }
-        await book.relearn((cursor) => sendUpstream(modernRequest(signalled, { jsonrpc: '2.0', id: 'bridge-tools-list', method: 'tools/list', params: cursor ? { cursor } : {} }, session)))
+        await book.relearn((cursor) =>
+          sendUpstream(
+            modernRequest(
+              signalled,
+              {
+                jsonrpc: '2.0',
+                id: 'bridge-tools-list',
+                method: 'tools/list',
+                params: cursor ? { cursor } : {},
+              },
+              session,
+            ),
+          ),
+        )
         upstream = await sendUpstream(modernRequest(signalled, message, facts, declarations()))
       }
       if (rounds && upstream.statusCode === 200) {
@@ -100,7 +169,10 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
           message,
           method,
           signal: controller.signal,
-          retry: (params, id) => sendUpstream(modernRequest(signalled, { ...message, id, params }, facts, declarations())),
+          retry: (params, id) =>
+            sendUpstream(
+              modernRequest(signalled, { ...message, id, params }, facts, declarations()),
+            ),
         })
         played.body.once('close', release)
         return played
@@ -121,8 +193,16 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
     const sessionId = header(request, 'mcp-session-id')
     if (sessionId === undefined) {
       const message = request.method === 'POST' ? parseMessage(request.body) : undefined
-      if (message?.method === 'initialize' && message.id !== undefined) return discoverForLegacyClient(request, message, sessions, sendUpstream)
-      return bridgeAnswer(400, errorResponse(null, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header; start a session with initialize first.'))
+      if (message?.method === 'initialize' && message.id !== undefined)
+        return discoverForLegacyClient(request, message, sessions, sendUpstream)
+      return bridgeAnswer(
+        400,
+        errorResponse(
+          null,
+          INVALID_REQUEST,
+          'Bad Request: no Mcp-Session-Id header; start a session with initialize first.',
+        ),
+      )
     }
     const session = sessions.get(sessionId)
     // A session the bridge does not hold (ended, or from before a restart): the client starts anew

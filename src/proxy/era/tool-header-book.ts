@@ -31,12 +31,16 @@ export class ToolHeaderBook {
   }
 
   /** Lists the upstream's tools again (every page, up to a limit) and records them. */
-  async relearn(listTools: (cursor: string | undefined) => Promise<UpstreamResponse>): Promise<void> {
+  async relearn(
+    listTools: (cursor: string | undefined) => Promise<UpstreamResponse>,
+  ): Promise<void> {
     let cursor: string | undefined
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const listed = await readMessages(await listTools(cursor))
       for (const message of listed) this.learn(message)
-      const next = listed.map((message) => (isRecord(message.result) ? message.result.nextCursor : undefined)).find((value) => typeof value === 'string')
+      const next = listed
+        .map((message) => (isRecord(message.result) ? message.result.nextCursor : undefined))
+        .find((value) => typeof value === 'string')
       if (typeof next !== 'string') return
       cursor = next
     }

@@ -24,7 +24,8 @@ export interface UpstreamSession {
   nextId: number
 }
 
-export type Opening = { kind: 'open'; session: UpstreamSession } | { kind: 'refused'; response: UpstreamResponse }
+export type Opening =
+  { kind: 'open'; session: UpstreamSession } | { kind: 'refused'; response: UpstreamResponse }
 
 const MAX_SESSIONS = 256
 
@@ -44,33 +45,44 @@ export class UpstreamSessions {
   readonly #current = new Map<string, UpstreamSession>()
 
   /** The session for this client, opened now if there is none (concurrent callers share one opening). */
-  sessionFor(request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: unknown): Promise<Opening> {
+  sessionFor(
+    request: UpstreamRequest,
+    clientInfo: Implementation | undefined,
+    capabilities: unknown,
+  ): Promise<Opening> {
     // All of them, elicitation, sampling and roots included: the bridge turns the upstream's
     // requests for them into the client's input_required rounds (to-legacy-rounds.ts).
     const declared = isRecord(capabilities) ? capabilities : {}
     const key = JSON.stringify([clientInfo?.name, clientInfo?.version, declared])
     let opening = this.#openings.get(key)
     if (!opening) {
-      opening = initialize(this.#send, request, clientInfo, declared).then((result) => {
-        if (result.kind === 'open') {
-          this.#keys.set(result.session, key)
-          this.#current.set(key, result.session)
-        } else if (this.#openings.get(key) === opening) {
-          // A refusal is not kept: the next request tries again.
-          this.#openings.delete(key)
-        }
-        return result
-      }, (error: unknown) => {
-        if (this.#openings.get(key) === opening) this.#openings.delete(key)
-        throw error
-      })
+      opening = initialize(this.#send, request, clientInfo, declared).then(
+        (result) => {
+          if (result.kind === 'open') {
+            this.#keys.set(result.session, key)
+            this.#current.set(key, result.session)
+          } else if (this.#openings.get(key) === opening) {
+            // A refusal is not kept: the next request tries again.
+            this.#openings.delete(key)
+          }
+          return result
+        },
+        (error: unknown) => {
+          if (this.#openings.get(key) === opening) this.#openings.delete(key)
+          throw error
+        },
+      )
       this.#openings.set(key, opening)
       if (this.#openings.size > this.#maxSessions) {
         const oldest = this.#openings.keys().next().value as string
         const evicted = this.#openings.get(oldest)
         this.#openings.delete(oldest)
         this.#current.delete(oldest)
-        void evicted?.then((result) => (result.kind === 'open' ? endSession(this.#send, request, result.session) : undefined)).catch(() => undefined)
+        void evicted
+          ?.then((result) =>
+            result.kind === 'open' ? endSession(this.#send, request, result.session) : undefined,
+          )
+          .catch(() => undefined)
       }
     }
     return opening
@@ -90,21 +102,57 @@ export class UpstreamSessions {
   }
 }
 
-async function initialize(sendUpstream: UpstreamSender, request: UpstreamRequest, clientInfo: Implementation | undefined, capabilities: Record<string, unknown>): Promise<Opening> {
-  const headers = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' }
-  const params = { protocolVersion: LEGACY, capabilities, clientInfo: clientInfo ?? { name: 'mcp-oauth-bridge', version: VERSION } }
-  const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'bridge-initialize', method: 'initialize', params }))
+async function initialize(
+  sendUpstream: UpstreamSender,
+  request: UpstreamRequest,
+  clientInfo: Implementation | undefined,
+  capabilities: Record<string, unknown>,
+): Promise<Opening> {
+  const headers = {
+    accept: 'application/json, text/event-stream',
+    'content-type': 'application/json',
+  }
+  const params = {
+    protocolVersion: LEGACY,
+    capabilities,
+    clientInfo: clientInfo ?? { name: 'mcp-oauth-bridge', version: VERSION },
+  }
+  const body = Buffer.from(
+    JSON.stringify({ jsonrpc: '2.0', id: 'bridge-initialize', method: 'initialize', params }),
+  )
   const answer = await sendUpstream({ ...request, method: 'POST', clientHeaders: headers, body })
   if (answer.statusCode !== 200) return { kind: 'refused', response: answer }
   const id = answer.headers['mcp-session-id']
-  const result = (await readMessages(answer)).find((message) => message.id === 'bridge-initialize')?.result
-  if (!isRecord(result)) return { kind: 'refused', response: jsonAnswer(502, errorResponse(null, BRIDGE_ERROR, 'The upstream server gave no result for initialize.')) }
-  const version = typeof result.protocolVersion === 'string' && LEGACY_VERSIONS.includes(result.protocolVersion) ? result.protocolVersion : LEGACY
-  const session: UpstreamSession = { id: typeof id === 'string' ? id : undefined, protocolVersion: version, declared: capabilities, initialized: result, nextId: 1 }
+  const result = (await readMessages(answer)).find(
+    (message) => message.id === 'bridge-initialize',
+  )?.result
+  if (!isRecord(result))
+    return {
+      kind: 'refused',
+      response: jsonAnswer(
+        502,
+        errorResponse(null, BRIDGE_ERROR, 'The upstream server gave no result for initialize.'),
+      ),
+    }
+  const version =
+    typeof result.protocolVersion === 'string' && LEGACY_VERSIONS.includes(result.protocolVersion)
+      ? result.protocolVersion
+      : LEGACY
+  const session: UpstreamSession = {
+    id: typeof id === 'string' ? id : undefined,
+    protocolVersion: version,
+    declared: capabilities,
+    initialized: result,
+    nextId: 1,
+  }
   const initialized = await sendUpstream({
     ...request,
     method: 'POST',
-    clientHeaders: { ...headers, 'mcp-protocol-version': version, ...(session.id ? { 'mcp-session-id': session.id } : {}) },
+    clientHeaders: {
+      ...headers,
+      'mcp-protocol-version': version,
+      ...(session.id ? { 'mcp-session-id': session.id } : {}),
+    },
     body: Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })),
   })
   initialized.body.resume()
@@ -112,10 +160,19 @@ async function initialize(sendUpstream: UpstreamSender, request: UpstreamRequest
 }
 
 /** Ends a session upstream (2025-11-25 streamable-http.mdx §Session Management: DELETE with its id). */
-async function endSession(sendUpstream: UpstreamSender, request: UpstreamRequest, session: UpstreamSession): Promise<void> {
+async function endSession(
+  sendUpstream: UpstreamSender,
+  request: UpstreamRequest,
+  session: UpstreamSession,
+): Promise<void> {
   if (!session.id) return
   const headers = { 'mcp-protocol-version': session.protocolVersion, 'mcp-session-id': session.id }
   // On a signal of its own: the client whose request pushed the session out may leave meanwhile.
-  const ended = await sendUpstream({ ...onOwnSignal(request, new AbortController().signal), method: 'DELETE', clientHeaders: headers, body: undefined })
+  const ended = await sendUpstream({
+    ...onOwnSignal(request, new AbortController().signal),
+    method: 'DELETE',
+    clientHeaders: headers,
+    body: undefined,
+  })
   ended.body.resume()
 }

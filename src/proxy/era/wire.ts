@@ -22,7 +22,15 @@ export const SUBSCRIPTION_ID_META = 'io.modelcontextprotocol/subscriptionId'
 /** Every key of this prefix is reserved for the specification (`basic/index.mdx` §`_meta`). */
 export const RESERVED_META_PREFIX = 'io.modelcontextprotocol/'
 
-export type Message = { [key: string]: unknown; jsonrpc?: unknown; id?: string | number | null | undefined; method?: unknown; params?: unknown; result?: unknown; error?: unknown }
+export type Message = {
+  [key: string]: unknown
+  jsonrpc?: unknown
+  id?: string | number | null | undefined
+  method?: unknown
+  params?: unknown
+  result?: unknown
+  error?: unknown
+}
 export type Implementation = { name: string; version: string; [key: string]: unknown }
 
 /**
@@ -35,7 +43,8 @@ export function clientEraOf(request: UpstreamRequest): Era {
   // Only a 2025-era version makes a 2025 request; an unknown one is a modern request for the
   // upstream (or the translator) to refuse with -32022 (`basic/versioning.mdx`).
   if (typeof version === 'string') return LEGACY_HEADER_VERSIONS.has(version) ? LEGACY : MODERN
-  if (request.method !== 'POST' || request.clientHeaders['mcp-session-id'] !== undefined) return LEGACY
+  if (request.method !== 'POST' || request.clientHeaders['mcp-session-id'] !== undefined)
+    return LEGACY
   const message = parseMessage(request.body)
   const claimed = metaOf(message)?.[PROTOCOL_VERSION_META]
   return typeof claimed === 'string' && !LEGACY_HEADER_VERSIONS.has(claimed) ? MODERN : LEGACY
@@ -46,7 +55,9 @@ export function parseMessage(body: Buffer | undefined): Message | undefined {
   if (!body || body.byteLength === 0) return undefined
   try {
     const value: unknown = JSON.parse(body.toString('utf8'))
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Message) : undefined
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Message)
+      : undefined
   } catch {
     return undefined
   }
@@ -54,12 +65,16 @@ export function parseMessage(body: Buffer | undefined): Message | undefined {
 
 export function paramsOf(message: Message | undefined): Record<string, unknown> | undefined {
   const params = message?.params
-  return typeof params === 'object' && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : undefined
+  return typeof params === 'object' && params !== null && !Array.isArray(params)
+    ? (params as Record<string, unknown>)
+    : undefined
 }
 
 export function metaOf(message: Message | undefined): Record<string, unknown> | undefined {
   const meta = paramsOf(message)?._meta
-  return typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined
+  return typeof meta === 'object' && meta !== null && !Array.isArray(meta)
+    ? (meta as Record<string, unknown>)
+    : undefined
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
