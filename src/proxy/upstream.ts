@@ -11,6 +11,18 @@ export interface UpstreamRequest {
   /** Static headers from `add --header`; the bearer token, when there is one, wins over them. */
   staticHeaders: Record<string, string> | undefined
   token: string | undefined
+  /**
+   * The server's access token as it is now, renewed when it is about to expire: for translators
+   * that send on their own, long after the request came (a round's answers, a ping answer on a
+   * shared stream), when the token the request carried may have expired meanwhile.
+   */
+  freshToken?: () => Promise<string | undefined>
+  /**
+   * Who the bridge knows sent the request: the client id of a client it issued a token to, or
+   * undefined for a holder of the bridge's own token. Upstream sessions and held rounds opened
+   * for one caller are never handed to another.
+   */
+  caller?: string
   /** Aborts when the client goes away; translators and held calls listen to it. */
   signal: AbortSignal
   /**
@@ -39,6 +51,12 @@ export interface UpstreamResponse {
 
 /** One way of talking to an upstream server; Streamable HTTP is an `UpstreamHttp`'s `send`. */
 export type UpstreamSender = (request: UpstreamRequest) => Promise<UpstreamResponse>
+
+/** The request with the server's current token, for a send that comes long after the request did. */
+export async function withFreshToken(request: UpstreamRequest): Promise<UpstreamRequest> {
+  if (!request.freshToken) return request
+  return { ...request, token: await request.freshToken() }
+}
 
 /** The request on a signal of its own: the client's going away no longer ends it unless that signal says so. */
 export function onOwnSignal(request: UpstreamRequest, signal: AbortSignal): UpstreamRequest {

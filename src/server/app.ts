@@ -145,6 +145,7 @@ async function forwardAndRelay(
         headers: outgoingHeaders(req, routed, read, outcome, options),
         body: outgoingBody(read, outcome),
         timeoutSeconds,
+        caller: routed.caller?.clientId,
         gone,
       },
       options,

@@ -261,11 +261,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
       import('../proxy/upstream-senders.js'),
       import('../proxy/era/era-senders.js'),
     ]).then(([legacy, era]) => {
-      const sse = legacy.createUpstreamSenders({ send })
-      // A reload reaches the HTTP+SSE senders, whose upstream streams outlive a request.
-      return Object.assign(era.createEraSenders(sse, { saveEra, send }), {
-        retain: (servers: BridgeConfig['servers']) => sse.retain(servers),
-      })
+      // A reload reaches the translators and the HTTP+SSE senders (retain), whose upstream
+      // streams outlive a request.
+      return era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send })
     })
   const bridge = new Bridge({
     config: () => config,

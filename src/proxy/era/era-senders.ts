@@ -3,7 +3,8 @@
 // differ does a translator stand in between (`basic/versioning.mdx` §Compatibility Matrix: the
 // two mixed rows fail without one). The upstream's era comes from config.json (`era`, recorded
 // at `add`); without it, the first request the upstream accepts shows it (no extra request on
-// the way). A 400 that hints at the other era makes the bridge probe and save what it finds.
+// the way). A 400 that hints at the other era makes the bridge probe and save what it finds. A
+// reloaded config.json ends the translators of servers it no longer keeps at the same URL.
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import type { ServerEntry } from '../../config/schema.js'
@@ -13,7 +14,7 @@ import {
   type UpstreamResponse,
   type UpstreamSender,
 } from '../forward.js'
-import type { UpstreamSenders } from '../upstream-senders.js'
+import type { ReloadableSenders } from '../upstream-senders.js'
 import { probeUpstreamEra } from './runtime-probe.js'
 import { suggestsOtherEra } from './era-probe.js'
 import { createToLegacySender } from './to-legacy.js'
@@ -44,9 +45,9 @@ interface Translators {
 }
 
 export function createEraSenders(
-  inner: UpstreamSenders,
+  inner: ReloadableSenders,
   options: EraSendersOptions,
-): UpstreamSenders {
+): ReloadableSenders {
   const plainHttp = options.send ?? sendShared
   const probe =
     options.probe ?? ((request: UpstreamRequest) => probeUpstreamEra(request, plainHttp))
@@ -148,6 +149,7 @@ export function createEraSenders(
     if (now === MODERN && sessionId !== undefined)
       (translatorsOf(name, entry).toModern ??= createToModernSender(plainHttp)).adopt(
         sessionId,
+        request.caller,
         header(request, 'mcp-protocol-version') ?? LEGACY,
       )
     return route(name, entry, now, passthrough, request)
@@ -163,6 +165,19 @@ export function createEraSenders(
       if (!sender)
         wrapped.set(entry, (sender = (request) => send(name, entry, passthrough, request)))
       return sender
+    },
+    retain(servers) {
+      // A removed, moved or HTTP+SSE server's translators end now: their sessions and listens
+      // would otherwise keep the old URL's streams open until shutdown.
+      for (const [name, set] of translators) {
+        const entry = Object.hasOwn(servers, name) ? servers[name] : undefined
+        if (entry?.url === set.url && entry.transport !== 'sse') continue
+        closeTranslators(set)
+        translators.delete(name)
+      }
+      for (const [name, known] of found)
+        if (!Object.hasOwn(servers, name) || servers[name]?.url !== known.url) found.delete(name)
+      inner.retain(servers)
     },
     async close() {
       for (const set of translators.values()) closeTranslators(set)

@@ -71,6 +71,7 @@ export async function discoverForLegacyClient(
       ? result._meta[SERVER_INFO_META]
       : { name: 'mcp-oauth-bridge', version: VERSION }
   const session = sessions.open(
+    request.caller,
     facts,
     protocolVersion,
     capabilities,

@@ -67,8 +67,9 @@ async function play(first: UpstreamResponse, rounds: InputRounds, out: PassThrou
   // `sends` counts the requests the upstream got for this call: the first one and each retry.
   for (let sends = 1; ; sends += 1) {
     if (answer.statusCode === 401 || answer.statusCode === 403) {
-      // The token expired or was revoked while the client answered; the forward stage refreshes
-      // it (or logs in again) on the client's next request, which this answer cannot wait for.
+      // Each retry carries the token as renewed just before it (UpstreamRequest.freshToken), so a
+      // refusal means it was revoked; the forward stage logs in again on the client's next
+      // request, which this answer cannot wait for.
       answer.body.resume()
       return void out.end(
         sseEvent(

@@ -9,6 +9,8 @@ import type { Message } from './wire.js'
 
 export interface LegacyClientSession extends ClientFacts {
   readonly id: string
+  /** Who opened it (UpstreamRequest.caller): nobody else may use it, even knowing its id. */
+  readonly caller: string | undefined
   protocolVersion: string
   /** From the upstream's server/discover: which listen notifications the GET stream can carry. */
   serverCapabilities: Record<string, unknown>
@@ -29,6 +31,7 @@ export class LegacyClientSessions {
   readonly #sessions = new Map<string, LegacyClientSession>()
 
   open(
+    caller: string | undefined,
     facts: ClientFacts,
     protocolVersion: string,
     serverCapabilities: Record<string, unknown>,
@@ -36,6 +39,7 @@ export class LegacyClientSessions {
   ): LegacyClientSession {
     const session: LegacyClientSession = {
       id: randomBytes(24).toString('base64url'),
+      caller,
       ...facts,
       protocolVersion,
       serverCapabilities,
@@ -52,18 +56,23 @@ export class LegacyClientSessions {
     return session
   }
 
-  /** The session, now the most recently used one. */
-  get(id: string): LegacyClientSession | undefined {
+  /** The caller's session, now the most recently used one; another caller's is not found. */
+  get(id: string, caller: string | undefined): LegacyClientSession | undefined {
     const session = this.#sessions.get(id)
-    if (!session) return undefined
+    if (!session || session.caller !== caller) return undefined
     this.#sessions.delete(id)
     this.#sessions.set(id, session)
     return session
   }
 
   /** A session the client had with the upstream before it changed era: kept, with no facts known. */
-  adopt(id: string, protocolVersion: string): LegacyClientSession {
-    const session = this.open({ clientInfo: undefined, capabilities: {} }, protocolVersion, {})
+  adopt(id: string, caller: string | undefined, protocolVersion: string): LegacyClientSession {
+    const session = this.open(
+      caller,
+      { clientInfo: undefined, capabilities: {} },
+      protocolVersion,
+      {},
+    )
     this.#sessions.delete(session.id)
     const adopted = { ...session, id }
     this.#sessions.set(id, adopted)

@@ -6,7 +6,7 @@
 // session's GET stream (listen-from-get.ts).
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
-import { onOwnSignal } from '../upstream.js'
+import { onOwnSignal, withFreshToken } from '../upstream.js'
 import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { ROUND_METHODS, inputCapabilities } from './input-requests.js'
 import { isEventStream, mapMessages, readMessages } from './message-stream.js'
@@ -48,8 +48,10 @@ export function createToLegacySender(
     session: UpstreamSession,
     message: object,
   ): Promise<number> => {
+    // The request may be long past (a ping on a shared GET stream): the token is taken anew.
+    const current = await withFreshToken(request)
     const sent = await sendUpstream(
-      onSession(onOwnSignal(request, new AbortController().signal), session, message),
+      onSession(onOwnSignal(current, new AbortController().signal), session, message),
     )
     sent.body.resume()
     if (sent.statusCode === 404) sessions.forget(session)

@@ -6,7 +6,7 @@
 // (legacy-input-rounds.ts).
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
-import { onOwnSignal } from '../upstream.js'
+import { onOwnSignal, withFreshToken } from '../upstream.js'
 import { BRIDGE_ERROR, INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { ROUND_METHODS } from './input-requests.js'
 import { relayInputRounds } from './legacy-input-rounds.js'
@@ -29,7 +29,7 @@ import {
 export interface TranslatingSender {
   send: UpstreamSender
   /** Takes over a session the client opened with the upstream before it changed era. */
-  adopt(sessionId: string, protocolVersion: string): void
+  adopt(sessionId: string, caller: string | undefined, protocolVersion: string): void
   close(): void
 }
 
@@ -169,9 +169,15 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
           message,
           method,
           signal: controller.signal,
-          retry: (params, id) =>
+          // The client may have taken minutes to answer: the retry carries the token as it is now.
+          retry: async (params, id) =>
             sendUpstream(
-              modernRequest(signalled, { ...message, id, params }, facts, declarations()),
+              modernRequest(
+                await withFreshToken(signalled),
+                { ...message, id, params },
+                facts,
+                declarations(),
+              ),
             ),
         })
         played.body.once('close', release)
@@ -204,7 +210,7 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
         ),
       )
     }
-    const session = sessions.get(sessionId)
+    const session = sessions.get(sessionId, request.caller)
     // A session the bridge does not hold (ended, or from before a restart): the client starts anew
     // (2025-11-25 streamable-http.mdx §Session Management).
     if (!session) return jsonAnswer(404, errorResponse(null, BRIDGE_ERROR, 'Session not found'))
@@ -215,7 +221,8 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
 
   return {
     send,
-    adopt: (sessionId, protocolVersion) => void sessions.adopt(sessionId, protocolVersion),
+    adopt: (sessionId, caller, protocolVersion) =>
+      void sessions.adopt(sessionId, caller, protocolVersion),
     close: () => sessions.endAll(),
   }
 }

@@ -2,8 +2,10 @@
 // have none: one per clientInfo and capabilities the client declares in `_meta` (what `initialize`
 // would have declared, 2025-11-25 `basic/lifecycle.mdx` §Initialization), opened on first use and
 // opened again when the upstream forgets it (404, 2025-11-25 `basic/transports/streamable-http.mdx`
-// §Session Management). The key is only what the client says of itself: two clients declaring the
-// same name, version and capabilities share a session. A session pushed out by newer ones is
+// §Session Management). The key is who the bridge knows the caller is (a client it issued a token
+// to; every holder of the bridge's own token is the one owner) and what the client says of itself:
+// two clients of one caller declaring the same name, version and capabilities share a session, two
+// callers never do, so neither sees the other's mid-call requests. A session pushed out by newer ones is
 // ended upstream with DELETE (§Session Management), so the server does not keep it for nobody.
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream } from '../forward.js'
@@ -53,7 +55,7 @@ export class UpstreamSessions {
     // All of them, elicitation, sampling and roots included: the bridge turns the upstream's
     // requests for them into the client's input_required rounds (to-legacy-rounds.ts).
     const declared = isRecord(capabilities) ? capabilities : {}
-    const key = JSON.stringify([clientInfo?.name, clientInfo?.version, declared])
+    const key = JSON.stringify([request.caller, clientInfo?.name, clientInfo?.version, declared])
     let opening = this.#openings.get(key)
     if (!opening) {
       opening = initialize(this.#send, request, clientInfo, declared).then(

@@ -34,6 +34,8 @@ export interface Outgoing {
   headers: IncomingHttpHeaders
   body: Buffer | undefined
   timeoutSeconds: number
+  /** The client id of a client the bridge issued a token to (UpstreamRequest.caller). */
+  caller?: string | undefined
   /** The client's going away, and (made only if a translator asks) its AbortSignal. */
   gone: GoneNotice & { readonly signal: AbortSignal }
 }
@@ -113,6 +115,10 @@ function sendWith(
     body: out.body,
     staticHeaders,
     token,
+    // Only translators call it, for sends of their own long after this request came.
+    freshToken: () =>
+      entry.auth === 'none' ? Promise.resolve(undefined) : parts.tokens.accessToken(out.name),
+    ...(out.caller === undefined ? {} : { caller: out.caller }),
     // Translators and the HTTP+SSE sender listen to a signal; it is made only when one reads it.
     get signal() {
       return gone.signal
