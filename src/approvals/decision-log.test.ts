@@ -135,6 +135,34 @@ describe('the decision log', () => {
     expect(await verify()).toEqual({ decisions: 100, unanchored: 0 })
   })
 
+  it('writes allowed calls within a quarter second, seals them (fsync, anchor) at most once per window, and a person’s decision at once', async () => {
+    const anchoredLines = async () => (await anchor().read())?.lines ?? 0
+    let log = open({ sealWindowMs: 60_000 })
+    log.write(record('first'))
+    // The first batch after start is sealed at once; the next ones wait for the window.
+    await expect.poll(anchoredLines).toBe(1)
+    log.write(record('second'))
+    log.write(record('third'))
+    await expect.poll(async () => (await lines()).length).toBe(3)
+    expect(await anchoredLines()).toBe(1)
+    log.write(record('approved', { how: 'page' }))
+    await expect.poll(anchoredLines).toBe(4)
+    log.write(record('fourth'))
+    await expect.poll(async () => (await lines()).length).toBe(5)
+    expect(await anchoredLines()).toBe(4)
+    await log.flushed()
+    expect(await anchoredLines()).toBe(5)
+    await log.close()
+    // With no decision after them, the last lines are sealed when the window ends.
+    log = open({ sealWindowMs: 300 })
+    log.write(record('a'))
+    await expect.poll(anchoredLines).toBe(6)
+    log.write(record('b'))
+    await expect.poll(anchoredLines, { timeout: 5000 }).toBe(7)
+    await log.close()
+    expect(await verify()).toEqual({ decisions: 7, unanchored: 0 })
+  })
+
   it('rotates into numbered files and keeps the chain across them, also across a restart', async () => {
     let log = open({ maxFileBytes: 700 })
     for (let i = 0; i < 6; i++) log.write(record(`tool-${i}`))

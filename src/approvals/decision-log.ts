@@ -1,9 +1,9 @@
 // Every decision on a tool call, appended to ~/.mcp-oauth-bridge/logs/decisions.jsonl as one
 // hash-chained JSON line (decision-chain.ts): when, which server, tool and client, allow or deny,
 // how and by which rule, and the arguments only as a hash and a redacted preview. One writer per
-// process, the bridge: appends are serialized, the decisions of a quarter second are written and
-// fsync'd as one batch, and only then is the anchor moved, so the anchor never names a line the
-// disk might not have.
+// process, the bridge: appends are serialized, the decisions of a quarter second are written as
+// one batch, and at most every two seconds the file is fsync'd and only then the anchor moved, so
+// the anchor never names a line the disk might not have.
 import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DecisionRecord } from './gate.js'
@@ -41,6 +41,8 @@ export interface DecisionLogOptions {
   notice: (text: string) => void
   /** A full decisions.jsonl is renamed to the next decisions.<n>.jsonl. */
   maxFileBytes?: number
+  /** How long written lines may wait for their fsync and anchor move (tests shorten or stretch it). */
+  sealWindowMs?: number
   now?: () => Date
 }
 
@@ -83,14 +85,22 @@ export function entryFor(record: DecisionRecord, time: Date): Entry {
 }
 
 /**
- * Decisions that come within this window share one write, fsync and anchor move. Each of those
- * costs more CPU than relaying the call itself (an encrypted anchor, an atomic rename), so one
- * per call made every allowed call several times dearer; a crash can lose at most this much.
+ * Decisions that come within this window share one write: once written, a crash of the bridge
+ * loses none of them (the kernel has them).
  */
 const BATCH_WINDOW_MS = 250
 
+/**
+ * Batches written within this window share one fsync and one anchor move, which only a crash of
+ * the machine itself can make matter: the fsyncs, an encrypted anchor and its atomic rename cost
+ * more CPU than relaying calls, and moved every quarter second under load they doubled the
+ * bridge's CPU per allowed call. A lost machine loses at most this much of the log's end.
+ */
+const SEAL_WINDOW_MS = 2000
+
 export function openDecisionLog(logsFolder: string, options: DecisionLogOptions): DecisionLog {
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES
+  const sealWindowMs = options.sealWindowMs ?? SEAL_WINDOW_MS
   const now = options.now ?? (() => new Date())
   const currentPath = join(logsFolder, CURRENT_FILE)
   let pending: Entry[] = []
@@ -100,6 +110,11 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   let closed = false
   let writeFailed = false
   let anchorFailed = false
+  /** Lines written since the last fsync and anchor move. */
+  let unsealed = false
+  let sealDue = false
+  let lastSeal = -Infinity
+  let sealTimer: NodeJS.Timeout | undefined
 
   // Starts the next batch after `delayMs`; a call with no delay (flushed, close) starts a waiting
   // batch at once.
@@ -125,17 +140,20 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
         draining = undefined
         // A decision that arrived while the last batch was being anchored starts the next one.
         if (pending.length) void kick(BATCH_WINDOW_MS)
+        else if (sealDue && unsealed) void kick()
       })
     return draining
   }
 
   const drain = async (): Promise<void> => {
-    while (pending.length || !tail) {
+    while (pending.length || !tail || (sealDue && unsealed)) {
       try {
         tail ??= await load()
         const batch = pending
         pending = []
         if (batch.length) await append(tail, batch)
+        if (unsealed && (sealDue || performance.now() - lastSeal >= sealWindowMs)) await seal(tail)
+        else if (unsealed) sealLater()
         writeFailed = false
       } catch (error) {
         tail = undefined // read the end of the chain from disk again before the next batch
@@ -217,6 +235,7 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
     const entries = migrateLegacyLines(text)
     // Written and anchored before the old file is renamed: a crash in between repeats the migration rather than losing it.
     await append(into, entries)
+    await seal(into)
     const keptAs = await freeName(logsFolder, `${LEGACY_FILE}.migrated`)
     await rename(legacyPath, join(logsFolder, keptAs))
     options.notice(
@@ -243,8 +262,33 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
     }
     await writeOut(chunk)
     into.size += chunkBytes
+    unsealed = true
+  }
+
+  /** On disk, then anchored: the anchor never names a line the disk might not have. */
+  const seal = async (into: Tail): Promise<void> => {
+    clearTimeout(sealTimer)
+    sealTimer = undefined
+    sealDue = false
     await handle?.datasync()
+    unsealed = false
+    lastSeal = performance.now()
     await writeAnchor(into)
+  }
+
+  /** Lines written but not sealed are sealed when the window ends, even if no decision follows. */
+  const sealLater = (): void => {
+    if (sealTimer) return
+    sealTimer = setTimeout(
+      () => {
+        sealTimer = undefined
+        sealDue = true
+        void kick()
+      },
+      Math.max(0, sealWindowMs - (performance.now() - lastSeal)),
+    )
+    // A bridge with nothing else to do may exit: close() seals what is left.
+    sealTimer.unref()
   }
 
   const writeOut = async (text: string): Promise<void> => {
@@ -284,7 +328,9 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   }
 
   const settle = async (): Promise<void> => {
-    while (draining || pending.length || !tail) {
+    sealDue = true
+    while (draining || pending.length || !tail || unsealed) {
+      sealDue = true
       await kick()
       if (writeFailed) return
     }
@@ -296,6 +342,9 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
     write(record) {
       if (closed) return
       pending.push(entryFor(record, now()))
+      // A decision on a held call (a person's, or a timeout's: rare, and the most worth keeping)
+      // is sealed with its batch.
+      if (record.how !== 'policy' && record.how !== 'round') sealDue = true
       void kick(BATCH_WINDOW_MS)
     },
     flushed: settle,
