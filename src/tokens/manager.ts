@@ -4,6 +4,7 @@
 // token is used, and turns a refused refresh into "log in again". How a token is renewed (the
 // OAuth requests) is handed in as `refresh`, so this module knows tokens, not the protocol.
 import type { ServerEntry } from '../config/schema.js'
+import { BridgeError } from '../errors.js'
 import { loginRequired } from './login-required.js'
 import { saveTokens } from './save-tokens.js'
 import type { ServerSecrets, TokenStore } from './store.js'
@@ -82,16 +83,29 @@ export class TokenManager {
     return this.#renew(name, undefined)
   }
 
-  /** The server rejected `rejected`: get a different one (from another process, or a refresh). */
-  replaceRejected(name: string, rejected: string): Promise<string> {
+  /**
+   * The server rejected `rejected`: get a different one (from another process, or a refresh).
+   * 'login-needed' when only a new login can: an OAuth grant without a refresh token (the running
+   * bridge then logs in again while the request waits; the resource may even name another
+   * authorization server now, MCP 2026-07-28 §Authorization Server Binding). Any other failure
+   * (a refused refresh, a missing client) throws, worded for the person.
+   */
+  async replaceRejected(name: string, rejected: string): Promise<'replaced' | 'login-needed'> {
     const cached = this.#cache.get(name)
     if (cached?.token === rejected) this.#cache.delete(name)
-    return this.#renew(name, rejected)
+    try {
+      await this.#renew(name, rejected)
+      return 'replaced'
+    } catch (error) {
+      if (await this.#onlyLoginRenews(name, error)) return 'login-needed'
+      throw error
+    }
   }
 
-  /** Whether the stored grant of `name` can be renewed without a login. */
-  async hasRefreshToken(name: string): Promise<boolean> {
-    return Boolean((await this.#store.get(name))?.tokens?.refresh_token)
+  async #onlyLoginRenews(name: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof BridgeError) || error.code !== 'LOGIN_REQUIRED') return false
+    const [server, secrets] = await Promise.all([this.#lookupServer(name), this.#store.get(name)])
+    return server.auth === 'oauth' && !secrets?.tokens?.refresh_token
   }
 
   /** Drops what is cached, e.g. after `login` or `logout` changed the store. */

@@ -27,11 +27,11 @@ class FakeTokens {
   rejected: string[] = []
   logins = 0
   accessToken = async (): Promise<string> => this.current
-  replaceRejected = async (_name: string, rejected: string): Promise<string> => {
+  replaceRejected = async (_name: string, rejected: string): Promise<'replaced'> => {
     this.rejected.push(rejected)
     if (this.refreshTo) this.current = this.refreshTo
     this.refreshTo = undefined
-    return this.current
+    return 'replaced'
   }
   forget(): void {}
 }

@@ -60,31 +60,16 @@ export async function forwardWithToken(
       entry.auth !== 'none'
     if (upstream.statusCode === 403 && !stepUp) return upstream
     await discardBody(upstream)
+    // A refused token is renewed once; only a grant that cannot be renewed goes to a new login.
     if (upstream.statusCode === 401 && token && !refreshed) {
       refreshed = true
-      const replaced = await parts.tokens.replaceRejected(out.name, token).then(
-        () => undefined,
-        (error: unknown) => error,
-      )
-      if (replaced === undefined) continue
-      // A token without a refresh token: a new login below, as for any 401 at run time (the
-      // resource may now name another authorization server, MCP 2026-07-28 §Authorization Server Binding).
-      if (
-        entry.auth !== 'oauth' ||
-        !isLoginRequired(replaced) ||
-        (await parts.tokens.hasRefreshToken(out.name))
-      )
-        throw replaced
+      if ((await parts.tokens.replaceRejected(out.name, token)) === 'replaced') continue
     }
     if (logins >= MAX_LOGINS_PER_REQUEST) throw stillRefused(out.name, stepUp, challenge)
     logins += 1
     await parts.authorize(out.name, challenge)
     if (!stepUp) entry = parts.config().servers[out.name] ?? entry
   }
-}
-
-function isLoginRequired(error: unknown): boolean {
-  return error instanceof BridgeError && error.code === 'LOGIN_REQUIRED'
 }
 
 function sendOnce(

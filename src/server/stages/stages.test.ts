@@ -177,7 +177,7 @@ describe('forward stage', () => {
       config: () => ({ ...defaultConfig(), servers: { up: entry } }),
       tokens: {
         accessToken: async () => current,
-        replaceRejected: async () => void (current = 'new'),
+        replaceRejected: async () => ((current = 'new'), 'replaced'),
       } as unknown as TokenManager,
       staticHeaders: async () => undefined,
       authorize: async () => undefined,
