@@ -8,6 +8,7 @@
 // saw the edit and retries with what it sent; the continuation carries the edit, so the retry runs
 // with the arguments the person approved, as the first request did.
 import { createHash } from 'node:crypto'
+import { canonicalJson } from '../canonical-json.js'
 
 /** How long an approved call may take to come back with its answers (the SDK's own round timeout). */
 const ROUND_TTL_MS = 10 * 60 * 1000
@@ -79,18 +80,4 @@ function continuationKey(
   return createHash('sha256')
     .update(canonicalJson([server, tool, args ?? {}, requestState]))
     .digest('base64url')
-}
-
-/** Key order does not change what a call does, so it must not change its digest either. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map(
-        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
-      )
-      .join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
 }

@@ -2,7 +2,7 @@
 // for the model: the tool ran with arguments it did not send, and it must know which ones, or
 // it will misread the result. Objects are compared property by property (nested ones too);
 // anything else, arrays included, is compared whole and reported whole, values cut short.
-import { canonicalJson } from './tool-catalog.js'
+import { canonicalJson } from '../canonical-json.js'
 import { jsonPath } from './schema-check.js'
 
 export type ArgumentChange =

@@ -4,7 +4,7 @@
 // blanked (the same names the request log blanks), words shaped like tokens are blanked, strings
 // are cut short and the whole preview is capped.
 import { createHash } from 'node:crypto'
-import { canonicalJson } from './tool-catalog.js'
+import { canonicalJson } from '../canonical-json.js'
 
 /** Field names whose values are never written out; the request log blanks the same names. */
 export const SECRET_KEY =

@@ -2,6 +2,7 @@
 // the bridge: the page shows a tool's description, and an "always allow" is bound to the
 // definition the person saw, so a server cannot widen it by rewording the tool later.
 import { createHash } from 'node:crypto'
+import { canonicalJson } from '../canonical-json.js'
 
 export interface ToolDefinition {
   name: string
@@ -63,18 +64,4 @@ export function definitionFingerprint(
       }),
     )
     .digest('base64url')
-}
-
-/** JSON with object keys sorted, so equal values always give the same text (and the same hash). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map(
-        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
-      )
-      .join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
 }

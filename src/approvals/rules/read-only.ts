@@ -3,7 +3,8 @@
 // to a tool, or changes a hinted tool, gets asked about again until the person turns it on anew.
 import { createHash } from 'node:crypto'
 import type { ServerEntry } from '../../config/schema.js'
-import { canonicalJson, type ToolDefinition } from '../tool-catalog.js'
+import { canonicalJson } from '../../canonical-json.js'
+import type { ToolDefinition } from '../tool-catalog.js'
 import { ownEntry } from '../own-entry.js'
 
 const fingerprints = new WeakMap<ToolDefinition, string>()

@@ -21,6 +21,7 @@ import { eachMessage, sseEvent } from './message-stream.js'
 import { modernMessage } from './modern-results.js'
 import type { UpstreamSession } from './upstream-sessions.js'
 import { isRecord, jsonAnswer, paramsOf, type Message } from './wire.js'
+import { canonicalJson } from '../../canonical-json.js'
 
 /** One request of the upstream's, as the client sees it in `inputRequests`. */
 interface Asked {
@@ -326,14 +327,4 @@ function paramsDigest(message: Message): string {
   return createHash('sha256')
     .update(canonicalJson([message.method, params]))
     .digest('base64url')
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (isRecord(value))
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
-      .join(',')}}`
-  return JSON.stringify(value) ?? 'null'
 }
