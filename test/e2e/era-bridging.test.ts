@@ -14,21 +14,22 @@ import {
   StreamableHTTPClientTransport as ModernTransport,
 } from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PendingCall } from '../../src/approvals/queue.js'
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server.js'
 import {
   MODERN_UPSTREAM_TOKEN,
   startModernMcpServer,
   type ModernMcpServer,
 } from '../fixtures/modern-mcp-server.js'
+import { cliEnv, makeHome, startBridgeProcess, type RunningCli } from './cli-process.js'
+import type { PendingCall } from '../../src/approvals/queue.js'
+import { decide, waitForPending } from './approvals-api.js'
 import {
-  CLI,
-  cliEnv,
-  makeHome,
-  runCli,
-  startBridgeProcess,
-  type RunningCli,
-} from './cli-process.js'
+  addServer,
+  connectClient,
+  startBridgeFor,
+  stdioCommand,
+  type ServerSetup,
+} from './bridge-setup.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 type Era = 'legacy' | 'modern'
@@ -42,45 +43,26 @@ interface AnyClient {
 
 const AUTH = `Bearer ${MODERN_UPSTREAM_TOKEN}`
 
-async function pending(bridge: RunningCli): Promise<PendingCall[]> {
-  const response = await fetch(`${bridge.url}/approvals/api/pending`)
-  return ((await response.json()) as { pending: PendingCall[] }).pending
-}
-
-async function waitForPending(bridge: RunningCli): Promise<PendingCall> {
-  for (;;) {
-    const [call] = await pending(bridge)
-    if (call) return call
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function decide(
+/** A client of `era` on the bridge's endpoint for `server`. */
+async function connect(
+  era: Era,
   bridge: RunningCli,
-  id: string,
-  decision: 'approve' | 'deny',
-): Promise<number> {
-  const response = await fetch(`${bridge.url}/approvals/api/decide`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id, decision }),
-  })
-  await response.body?.cancel()
-  return response.status
-}
-
-async function connect(era: Era, url: string, name: string): Promise<AnyClient> {
-  if (era === 'legacy') {
-    const client = new LegacyClient({ name, version: '1.0.0' })
-    await client.connect(new LegacyTransport(new URL(url)))
-    return client as unknown as AnyClient
-  }
+  server: string,
+  name: string,
+): Promise<AnyClient> {
+  if (era === 'legacy') return (await connectClient(bridge, server, name)) as unknown as AnyClient
   const client = new ModernClient(
     { name, version: '1.0.0' },
     { versionNegotiation: { mode: { pin: '2026-07-28' } } },
   )
-  await client.connect(new ModernTransport(new URL(url)))
+  await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/${server}`)))
   return client as unknown as AnyClient
+}
+
+/** The first call the bridge holds, once it holds one. */
+async function firstHeld(bridge: RunningCli): Promise<PendingCall> {
+  const [call] = await waitForPending(bridge, 1)
+  return call!
 }
 
 async function savedEra(home: string, server: string): Promise<unknown> {
@@ -100,22 +82,15 @@ describe('both eras, both directions', () => {
   beforeAll(async () => {
     modern = await startModernMcpServer({ legacy: 'reject' })
     legacy = await startLegacyMcpServer()
-    home = await makeHome()
-    env = cliEnv(home)
-    for (const [name, url] of [
-      ['modern', modern.url],
-      ['legacy', legacy.url],
-    ] as const) {
-      const add = await runCli(['add', name, url, '--header', `Authorization: ${AUTH}`], env)
-      expect(add.code, add.stderr).toBe(0)
-      for (const [tool, policy] of [
-        ['echo', 'allow'],
-        ['wipe', 'deny'],
-        ['deploy', 'ask'],
-      ])
-        expect((await runCli(['policy', name, tool as string, policy as string], env)).code).toBe(0)
-    }
-    bridge = await startBridgeProcess(env)
+    const upstream = (url: string): ServerSetup => ({
+      url,
+      header: `Authorization: ${AUTH}`,
+      tools: { echo: 'allow', wipe: 'deny', deploy: 'ask' },
+    })
+    ;({ home, env, bridge } = await startBridgeFor({
+      modern: upstream(modern.url),
+      legacy: upstream(legacy.url),
+    }))
   })
   afterAll(async () => {
     await bridge?.stop()
@@ -138,7 +113,7 @@ describe('both eras, both directions', () => {
     const runs = () => (upstreamEra === 'modern' ? modern : legacy).toolRuns
 
     beforeAll(async () => {
-      client = await connect(clientEra, `${bridge.url}/mcp/${upstreamEra}`, `${clientEra}-client`)
+      client = await connect(clientEra, bridge, upstreamEra, `${clientEra}-client`)
     })
     afterAll(async () => {
       await client?.close()
@@ -164,7 +139,7 @@ describe('both eras, both directions', () => {
         name: 'deploy',
         arguments: { region: 'eu-west', service: 'api' },
       })
-      const held = await waitForPending(bridge)
+      const held = await firstHeld(bridge)
       expect(held).toMatchObject({
         server: upstreamEra,
         tool: 'deploy',
@@ -185,7 +160,7 @@ describe('both eras, both directions', () => {
         name: 'deploy',
         arguments: { region: 'us-east', service: 'db' },
       })
-      const held = await waitForPending(bridge)
+      const held = await firstHeld(bridge)
       expect(await decide(bridge, held.id, 'deny')).toBe(200)
       const result = (await call) as ToolResult
       expect(result.isError).toBe(true)
@@ -214,7 +189,7 @@ describe('both eras, both directions', () => {
   })
 
   it('opens a new upstream session for a modern client when the 2025 upstream forgets its session', async () => {
-    const client = await connect('modern', `${bridge.url}/mcp/legacy`, 'forgotten-client')
+    const client = await connect('modern', bridge, 'legacy', 'forgotten-client')
     expect(
       ((await client.callTool({ name: 'echo', arguments: { text: 'one' } })) as ToolResult)
         .content[0]?.text,
@@ -256,12 +231,8 @@ describe('both eras, both directions', () => {
   it('`stdio` (the 2025 relay) lists and calls a tool of the modern upstream', async () => {
     const client = new LegacyClient({ name: 'stdio-client', version: '1.0.0' })
     await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [CLI, 'stdio', 'modern'],
-        env: env as Record<string, string>,
-        stderr: 'pipe',
-      }),
+      // Without --port: the relay finds the running bridge through its runtime file.
+      new StdioClientTransport(stdioCommand(env, 'modern')),
     )
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
     expect(
@@ -280,29 +251,17 @@ describe('an upstream that changes era on the same port', () => {
     const port = Number(new URL(upstream.url).port)
     const home = await makeHome()
     const env = cliEnv(home)
-    expect(
-      (
-        await runCli(
-          [
-            'add',
-            'shifty',
-            upstream.url,
-            '--header',
-            `Authorization: ${AUTH}`,
-            '--policy',
-            'allow',
-          ],
-          env,
-        )
-      ).code,
-    ).toBe(0)
+    await addServer(env, 'shifty', {
+      url: upstream.url,
+      header: `Authorization: ${AUTH}`,
+      policy: 'allow',
+    })
     expect(await savedEra(home, 'shifty')).toBe('2026-07-28')
     const bridge = await startBridgeProcess(env)
     try {
-      const url = `${bridge.url}/mcp/shifty`
       await upstream.close()
       upstream = await startLegacyMcpServer({ port })
-      const modernClient = await connect('modern', url, 'shift-modern')
+      const modernClient = await connect('modern', bridge, 'shifty', 'shift-modern')
       expect(
         (
           (await modernClient.callTool({
@@ -316,7 +275,7 @@ describe('an upstream that changes era on the same port', () => {
 
       await upstream.close()
       upstream = await startModernMcpServer({ legacy: 'reject', port })
-      const legacyClient = await connect('legacy', url, 'shift-legacy')
+      const legacyClient = await connect('legacy', bridge, 'shifty', 'shift-legacy')
       expect(
         (
           (await legacyClient.callTool({

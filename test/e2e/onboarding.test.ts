@@ -9,14 +9,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
-import {
-  CLI,
-  cliEnv,
-  makeHome,
-  runCli,
-  startBridgeProcess,
-  type RunningCli,
-} from './cli-process.js'
+import { cliEnv, makeHome, runCli, type RunningCli } from './cli-process.js'
+import { startBridgeFor, stdioCommand } from './bridge-setup.js'
 
 describe('connect, stdio and doctor', () => {
   let fixture: OAuthFixture
@@ -27,11 +21,10 @@ describe('connect, stdio and doctor', () => {
 
   beforeAll(async () => {
     fixture = await startOAuthFixture()
-    home = await makeHome()
-    env = cliEnv(home)
-    expect((await runCli(['add', 'demo', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    port = new URL(bridge.url).port
+    ;({ home, env, bridge, port } = await startBridgeFor(
+      { demo: { url: fixture.mcpUrl, policy: 'allow' } },
+      { auth: true },
+    ))
   })
   afterAll(async () => {
     await bridge.stop()
@@ -99,13 +92,7 @@ describe('connect, stdio and doctor', () => {
 
   it('stdio serves an SDK stdio client through the running bridge', async () => {
     const client = new Client({ name: 'stdio-e2e', version: '1.0.0' })
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'stdio', 'demo', '--port', port],
-      env: env as Record<string, string>,
-      stderr: 'pipe',
-    })
-    await client.connect(transport)
+    await client.connect(new StdioClientTransport(stdioCommand(env, 'demo', port)))
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
     const result = (await client.callTool({ name: 'echo', arguments: { text: 'over stdio' } })) as {
       content: Array<{ text: string }>

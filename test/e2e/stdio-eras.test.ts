@@ -12,14 +12,8 @@ import {
   startModernMcpServer,
   type ModernMcpServer,
 } from '../fixtures/modern-mcp-server.js'
-import {
-  CLI,
-  cliEnv,
-  makeHome,
-  runCli,
-  startBridgeProcess,
-  type RunningCli,
-} from './cli-process.js'
+import type { RunningCli } from './cli-process.js'
+import { startBridgeFor, stdioCommand } from './bridge-setup.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 
@@ -30,40 +24,30 @@ describe('stdio in both eras', () => {
 
   beforeAll(async () => {
     upstream = await startModernMcpServer()
-    env = cliEnv(await makeHome())
-    const add = await runCli(
-      ['add', 'modern', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`],
-      env,
-    )
-    expect(add.code, add.stderr).toBe(0)
-    for (const [tool, policy] of [
-      ['echo', 'allow'],
-      ['wipe', 'deny'],
-      ['deploy', 'allow'],
-    ] as const)
-      expect((await runCli(['policy', 'modern', tool, policy], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
+    ;({ env, bridge } = await startBridgeFor(
+      {
+        modern: {
+          url: upstream.url,
+          header: `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`,
+          tools: { echo: 'allow', wipe: 'deny', deploy: 'allow' },
+        },
+      },
+      { auth: true },
+    ))
   })
   afterAll(async () => {
     await bridge?.stop()
     await upstream?.close()
   })
 
-  const args = () => [CLI, 'stdio', 'modern', '--port', new URL(bridge.url).port]
+  const relay = () => stdioCommand(env, 'modern', new URL(bridge.url).port)
 
   it('a 2026-07-28 client lists and calls tools, and a denied call comes back as a tool error', async () => {
     const client = new ModernClient(
       { name: 'stdio-modern', version: '1.0.0' },
       { versionNegotiation: { mode: { pin: '2026-07-28' } } },
     )
-    await client.connect(
-      new ModernStdio({
-        command: process.execPath,
-        args: args(),
-        env: env as Record<string, string>,
-        stderr: 'pipe',
-      }),
-    )
+    await client.connect(new ModernStdio(relay()))
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo')
       expect(
@@ -94,14 +78,7 @@ describe('stdio in both eras', () => {
 
   it('a 2025 client does the same through the same command', async () => {
     const client = new LegacyClient({ name: 'stdio-legacy', version: '1.0.0' })
-    await client.connect(
-      new LegacyStdio({
-        command: process.execPath,
-        args: args(),
-        env: env as Record<string, string>,
-        stderr: 'pipe',
-      }),
-    )
+    await client.connect(new LegacyStdio(relay()))
     try {
       expect(
         (

@@ -6,14 +6,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
-import {
-  CLI,
-  cliEnv,
-  makeHome,
-  runCli,
-  startBridgeProcess,
-  type RunningCli,
-} from './cli-process.js'
+import { CLI, type RunningCli } from './cli-process.js'
+import { startBridgeFor } from './bridge-setup.js'
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -35,11 +29,10 @@ describe('stdio shutdown', () => {
 
   beforeAll(async () => {
     fixture = await startOAuthFixture()
-    home = await makeHome()
-    env = cliEnv(home)
-    expect((await runCli(['add', 'demo', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    port = new URL(bridge.url).port
+    ;({ home, env, bridge, port } = await startBridgeFor(
+      { demo: { url: fixture.mcpUrl, policy: 'allow' } },
+      { auth: true },
+    ))
   })
   afterAll(async () => {
     await bridge.stop()
