@@ -61,9 +61,10 @@ function watchClient(request: UpstreamRequest, handler: AnswerHandler): void {
 function dispatchOptions(request: UpstreamRequest): Dispatcher.DispatchOptions {
   // undici's own per-request timers bound a hung upstream: no extra timer here.
   const timeoutMs = request.timeoutMs ?? AGENT_OPTIONS.headersTimeout
+  const { origin, path } = targetOf(request.url)
   return {
-    origin: request.url.origin,
-    path: `${request.url.pathname}${request.url.search}`,
+    origin,
+    path,
     method: request.method as Dispatcher.HttpMethod,
     headers: upstreamHeaders(request),
     body: request.body ?? null,
@@ -71,4 +72,16 @@ function dispatchOptions(request: UpstreamRequest): Dispatcher.DispatchOptions {
     // A GET is the server's notification stream, which may stay quiet for as long as it likes.
     bodyTimeout: request.method === 'GET' ? 0 : timeoutMs,
   }
+}
+
+const targets = new WeakMap<URL, { origin: string; path: string }>()
+
+/** Origin and path of a server's URL, which is parsed once per configuration load: worked out once too. */
+function targetOf(url: URL): { origin: string; path: string } {
+  let target = targets.get(url)
+  if (!target) {
+    target = { origin: url.origin, path: `${url.pathname}${url.search}` }
+    targets.set(url, target)
+  }
+  return target
 }
