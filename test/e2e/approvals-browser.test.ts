@@ -9,14 +9,15 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import * as z from 'zod'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { launchChromium } from '../fixtures/chromium.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { runCli, type RunningCli } from './cli-process.js'
+import { bridgeAuthorization, connectClient, startBridgeFor } from './bridge-setup.js'
+import { signedInPage } from './dashboard-sign-in.js'
 
 // Functions given to page.evaluate and friends run in Chromium. The project compiles without
 // the DOM library, so this module declares the little of it those functions touch.
@@ -126,23 +127,18 @@ describe('the approvals page in Chromium', () => {
     browser = await launchChromium()
     fixture = await startOAuthFixture({ requireAuth: false })
     hostile = await startHostileServer()
-    home = await makeHome()
-    env = cliEnv(home)
-    expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'ask'], env)).code).toBe(0)
-    expect((await runCli(['add', 'hostile', hostile.url, '--policy', 'ask'], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as {
-      headers: { Authorization: string }
-    }
-    authorization = connect.headers.Authorization
+    ;({ home, env, bridge } = await startBridgeFor(
+      {
+        open: { url: fixture.mcpUrl, policy: 'ask' },
+        hostile: { url: hostile.url, policy: 'ask' },
+      },
+      { auth: true },
+    ))
+    authorization = await bridgeAuthorization(env, 'open')
 
-    const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
-    await bridge.waitForOutput(pattern, 0)
-    const link = pattern.exec(bridge.output())![1]!
-    base = new URL(link).origin
-    context = await browser.newContext()
-    const login = await context.newPage()
-    await login.goto(link)
+    const signedIn = await signedInPage(browser, bridge)
+    ;({ context, base } = signedIn)
+    const login = signedIn.page
     expect(new URL(login.url()).pathname).toBe('/')
     expect((await context.cookies(base)).map((cookie) => cookie.name)).toContain(
       'mcp_oauth_bridge_session',
@@ -177,12 +173,7 @@ describe('the approvals page in Chromium', () => {
   }
 
   async function mcpClient(server = 'open', name = 'approvals-e2e'): Promise<Client> {
-    const client = new Client({ name, version: '1.0.0' })
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/${server}`), {
-        requestInit: { headers: { Authorization: authorization } },
-      }),
-    )
+    const client = await connectClient(bridge, server, name, authorization)
     // The bridge learns tool descriptions from the tools/list answers that pass through it.
     await client.listTools()
     clients.push(client)

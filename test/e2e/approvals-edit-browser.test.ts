@@ -5,14 +5,15 @@
 // upstream's answer to them plus the note saying what the person changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { launchChromium } from '../fixtures/chromium.js'
 import {
   startEchoArgumentsServer,
   type EchoArgumentsServer,
 } from '../fixtures/echo-arguments-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import type { RunningCli } from './cli-process.js'
+import { bridgeAuthorization, connectClient, startBridgeFor } from './bridge-setup.js'
+import { signedInPage } from './dashboard-sign-in.js'
 
 // Functions given to page.evaluate run in Chromium; the project compiles without the DOM library.
 declare const window: { __pwned?: unknown }
@@ -39,28 +40,13 @@ describe('editing arguments on the approvals page in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium()
     hotel = await startEchoArgumentsServer()
-    const env = cliEnv(await makeHome())
-    expect((await runCli(['add', 'hotel', hotel.url, '--policy', 'ask'], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    authorization = (
-      JSON.parse((await runCli(['connect', 'hotel', '--json'], env)).stdout) as {
-        headers: { Authorization: string }
-      }
-    ).headers.Authorization
-    const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
-    await bridge.waitForOutput(pattern, 0)
-    const link = pattern.exec(bridge.output())![1]!
-    base = new URL(link).origin
-    context = await browser.newContext()
-    const login = await context.newPage()
-    await login.goto(link)
-    await login.close()
-    client = new Client({ name: 'edit-browser-e2e', version: '1.0.0' })
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/hotel`), {
-        requestInit: { headers: { Authorization: authorization } },
-      }),
-    )
+    const setup = await startBridgeFor({ hotel: { url: hotel.url, policy: 'ask' } }, { auth: true })
+    bridge = setup.bridge
+    authorization = await bridgeAuthorization(setup.env, 'hotel')
+    const signedIn = await signedInPage(browser, bridge)
+    ;({ context, base } = signedIn)
+    await signedIn.page.close()
+    client = await connectClient(bridge, 'hotel', 'edit-browser-e2e', authorization)
     await client.listTools() // the bridge learns book's input schema
   }, 60_000)
 

@@ -8,6 +8,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { startBridgeFor } from './bridge-setup.js'
+import { loginLink } from './dashboard-sign-in.js'
 
 interface RawResponse {
   status: number
@@ -35,13 +37,6 @@ function raw(
   })
 }
 
-/** The one-time dashboard link `start` prints after its address. */
-async function loginLink(bridge: RunningCli): Promise<string> {
-  const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
-  await bridge.waitForOutput(pattern, 0)
-  return pattern.exec(bridge.output())![1]!
-}
-
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
@@ -65,9 +60,10 @@ describe('bridge access control (default mode)', () => {
 
   beforeAll(async () => {
     fixture = await startOAuthFixture({ requireAuth: false })
-    env = cliEnv(await makeHome())
-    expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
+    ;({ env, bridge } = await startBridgeFor(
+      { open: { url: fixture.mcpUrl, policy: 'allow' } },
+      { auth: true },
+    ))
     const connect = JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as {
       url: string
       headers: { Authorization: string }

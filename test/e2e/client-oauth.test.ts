@@ -18,7 +18,9 @@ import {
 } from '@modelcontextprotocol/client'
 import { launchChromium } from '../fixtures/chromium.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { runCli, type RunningCli } from './cli-process.js'
+import { bridgeAuthorization, startBridgeFor } from './bridge-setup.js'
+import { signedInPage } from './dashboard-sign-in.js'
 
 type Tokens = { access_token: string; refresh_token?: string; token_type: string }
 type ClientInfo = { client_id: string; [key: string]: unknown }
@@ -159,24 +161,17 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
     fixture = await startOAuthFixture({ requireAuth: false })
     listener = new ClientListener()
     await listener.start()
-    home = await makeHome()
-    env = cliEnv(home)
-    expect((await runCli(['add', 'open', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
-    expect((await runCli(['add', 'other', fixture.mcpUrl, '--policy', 'allow'], env)).code).toBe(0)
-    expect((await runCli(['policy', 'open', 'add', 'ask'], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    port = new URL(bridge.url).port
-    header = (
-      JSON.parse((await runCli(['connect', 'open', '--json'], env)).stdout) as {
-        headers: { Authorization: string }
-      }
-    ).headers.Authorization
-    const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
-    await bridge.waitForOutput(pattern, 0)
-    owner = await browser.newContext()
-    const login = await owner.newPage()
-    await login.goto(pattern.exec(bridge.output())![1]!)
-    await login.close()
+    ;({ home, env, bridge, port } = await startBridgeFor(
+      {
+        open: { url: fixture.mcpUrl, policy: 'allow', tools: { add: 'ask' } },
+        other: { url: fixture.mcpUrl, policy: 'allow' },
+      },
+      { auth: true },
+    ))
+    header = await bridgeAuthorization(env, 'open')
+    const signedIn = await signedInPage(browser, bridge)
+    owner = signedIn.context
+    await signedIn.page.close()
   }, 60_000)
 
   afterAll(async () => {

@@ -9,12 +9,13 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { launchChromium } from '../fixtures/chromium.js'
 import { startRulesMcpServer, type RulesMcpServer } from '../fixtures/rules-mcp-server.js'
 import type { BridgeConfig } from '../../src/config/schema.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import type { RunningCli } from './cli-process.js'
+import { bridgeAuthorization, connectClient, startBridgeFor } from './bridge-setup.js'
+import { signedInPage } from './dashboard-sign-in.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
@@ -34,29 +35,11 @@ describe('rules set on the dashboard, in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium()
     upstream = await startRulesMcpServer()
-    home = await makeHome()
-    const env = cliEnv(home)
-    expect((await runCli(['add', 'pay', upstream.url], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    authorization = (
-      JSON.parse((await runCli(['connect', 'pay', '--json'], env)).stdout) as {
-        headers: { Authorization: string }
-      }
-    ).headers.Authorization
-    const pattern = /dashboard\s+(http:\/\/localhost:\d+\/\?login=\S+)/
-    await bridge.waitForOutput(pattern, 0)
-    const link = pattern.exec(bridge.output())![1]!
-    base = new URL(link).origin
-    context = await browser.newContext()
-    page = await context.newPage()
-    await page.goto(link)
-    await page.waitForURL(`${base}/`)
-    client = new Client({ name: 'rules-browser-e2e', version: '1.0.0' })
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/pay`), {
-        requestInit: { headers: { Authorization: authorization } },
-      }),
-    )
+    const setup = await startBridgeFor({ pay: { url: upstream.url } }, { auth: true })
+    ;({ home, bridge } = setup)
+    authorization = await bridgeAuthorization(setup.env, 'pay')
+    ;({ context, page, base } = await signedInPage(browser, bridge))
+    client = await connectClient(bridge, 'pay', 'rules-browser-e2e', authorization)
     await client.listTools() // the bridge learns the tools the dashboard offers
   }, 60_000)
 

@@ -7,10 +7,11 @@ import { request } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { startRulesMcpServer, type RulesMcpServer } from '../fixtures/rules-mcp-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { runCli, type RunningCli } from './cli-process.js'
+import { bridgeAuthorization, connectClient, startBridgeFor } from './bridge-setup.js'
+import { loginLink } from './dashboard-sign-in.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 type Answer = {
@@ -75,29 +76,16 @@ describe('rule forms for a server named __proto__ or constructor', () => {
 
   beforeAll(async () => {
     upstream = await startRulesMcpServer()
-    home = await makeHome()
-    env = cliEnv(home)
-    expect((await runCli(['add', 'pay', upstream.url], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env, [], { auth: true })
-    authorization = (
-      JSON.parse((await runCli(['connect', 'pay', '--json'], env)).stdout) as {
-        headers: { Authorization: string }
-      }
-    ).headers.Authorization
-    const pattern = /dashboard\s+http:\/\/localhost:\d+(\/\?login=\S+)/
-    await bridge.waitForOutput(pattern, 0)
-    const signedIn = await send('GET', pattern.exec(bridge.output())![1]!)
+    ;({ home, env, bridge } = await startBridgeFor({ pay: { url: upstream.url } }, { auth: true }))
+    authorization = await bridgeAuthorization(env, 'pay')
+    const link = new URL(await loginLink(bridge))
+    const signedIn = await send('GET', `${link.pathname}${link.search}`)
     expect(signedIn.status).toBe(303)
     cookie = String(signedIn.headers['set-cookie']).split(';')[0]!
     const dashboard = await send('GET', '/', { cookie })
     expect(dashboard.status).toBe(200)
     csrf = /name="csrf" value="([^"]+)"/.exec(dashboard.body)![1]!
-    client = new Client({ name: 'reserved-names-e2e', version: '1.0.0' })
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/pay`), {
-        requestInit: { headers: { Authorization: authorization } },
-      }),
-    )
+    client = await connectClient(bridge, 'pay', 'reserved-names-e2e', authorization)
     await client.listTools()
   }, 60_000)
 

@@ -3,18 +3,11 @@
 // ends it, after which the tool asks again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { launchChromium } from '../fixtures/chromium.js'
 import { startRulesMcpServer, type RulesMcpServer } from '../fixtures/rules-mcp-server.js'
-import {
-  cliEnv,
-  makeHome,
-  runCli,
-  startBridgeProcess,
-  waitForBridgeConfig,
-  type RunningCli,
-} from './cli-process.js'
+import { waitForBridgeConfig, type RunningCli } from './cli-process.js'
+import { connectClient, startBridgeFor } from './bridge-setup.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
@@ -29,11 +22,8 @@ describe('time windows from the approvals page, in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium()
     upstream = await startRulesMcpServer()
-    env = cliEnv(await makeHome())
-    expect((await runCli(['add', 'pay', upstream.url], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env)
-    client = new Client({ name: 'window-e2e', version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/pay`)))
+    ;({ env, bridge } = await startBridgeFor({ pay: { url: upstream.url } }))
+    client = await connectClient(bridge, 'pay', 'window-e2e')
     await client.listTools()
     page = await (await browser.newContext()).newPage()
   }, 60_000)
