@@ -4,15 +4,15 @@
 // break the tool's schema are refused with their JSON paths while the call stays held, a tool
 // whose schema the bridge never saw is checked as a JSON object only, and in a batch only the
 // edited call changes.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PendingCall } from '../../src/approvals/queue.js'
 import {
   startEchoArgumentsServer,
   type EchoArgumentsServer,
 } from '../fixtures/echo-arguments-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { runCli, type RunningCli } from './cli-process.js'
+import { pending, waitForPending } from './approvals-api.js'
+import { connectClient, startBridgeFor } from './bridge-setup.js'
 
 type ToolResult = {
   isError?: boolean
@@ -48,22 +48,8 @@ describe('approving a held call with edited arguments', () => {
       },
     }
   }
-  const pending = async (): Promise<PendingCall[]> =>
-    (
-      (await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as {
-        pending: PendingCall[]
-      }
-    ).pending
-  const waitForPending = async (count: number): Promise<PendingCall[]> => {
-    for (;;) {
-      const calls = await pending()
-      if (calls.length >= count) return calls
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
   const connect = async (server: string, listTools = true): Promise<Client> => {
-    const client = new Client({ name: 'edit-e2e', version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/${server}`)))
+    const client = await connectClient(bridge, server, 'edit-e2e')
     if (listTools) await client.listTools() // the bridge learns the input schema here
     clients.push(client)
     return client
@@ -75,16 +61,11 @@ describe('approving a held call with edited arguments', () => {
       startEchoArgumentsServer({ json: true }),
       startEchoArgumentsServer({ json: true }),
     ])
-    env = cliEnv(await makeHome())
-    for (const [name, server] of [
-      ['sse', sse],
-      ['json', json],
-      ['unseen', unseen],
-    ] as const) {
-      const added = await runCli(['add', name, server.url, '--policy', 'ask'], env)
-      expect(added.code, added.stderr).toBe(0)
-    }
-    bridge = await startBridgeProcess(env)
+    ;({ env, bridge } = await startBridgeFor({
+      sse: { url: sse.url, policy: 'ask' },
+      json: { url: json.url, policy: 'ask' },
+      unseen: { url: unseen.url, policy: 'ask' },
+    }))
   })
   afterAll(async () => {
     for (const client of clients) await client.close().catch(() => undefined)
@@ -98,7 +79,7 @@ describe('approving a held call with edited arguments', () => {
       name: 'book',
       arguments: { city: 'Paris', nights: 3, note: '<b>late</b>' },
     }) as Promise<ToolResult>
-    const [held] = await waitForPending(1)
+    const [held] = await waitForPending(bridge, 1)
     expect(held!.inputSchema).toBeTruthy()
 
     const live = await post('/approvals/api/check-arguments', {
@@ -131,7 +112,7 @@ describe('approving a held call with edited arguments', () => {
     expect(refused.body.error).toBe(
       "The edited arguments do not fit the tool's input schema: $.nights: must be >= 1. The call is still waiting: fix them and approve again.",
     )
-    expect((await pending()).map((waiting) => waiting.id)).toEqual([held!.id])
+    expect((await pending(bridge)).map((waiting) => waiting.id)).toEqual([held!.id])
     expect(sse.received).toEqual([])
 
     expect(
@@ -162,7 +143,7 @@ describe('approving a held call with edited arguments', () => {
       name: 'book',
       arguments: { city: 'Paris', nights: 3 },
     }) as Promise<ToolResult>
-    const [held] = await waitForPending(1)
+    const [held] = await waitForPending(bridge, 1)
 
     const badJson = await runCli(['approvals', 'approve', held!.id, '--args', '{city: Nice'], env)
     expect(badJson.code).toBe(2)
@@ -175,7 +156,7 @@ describe('approving a held call with edited arguments', () => {
     expect(badSchema.stderr).toContain(
       "The edited arguments do not fit the tool's input schema: $.nights: must be <= 30.",
     )
-    expect((await pending()).map((waiting) => waiting.id)).toEqual([held!.id])
+    expect((await pending(bridge)).map((waiting) => waiting.id)).toEqual([held!.id])
 
     const approved = await runCli(
       ['approvals', 'approve', held!.id, '--args', '{"city": "Nice", "nights": 1}'],
@@ -198,7 +179,7 @@ describe('approving a held call with edited arguments', () => {
       name: 'book',
       arguments: { city: 'Paris', nights: 3 },
     }) as Promise<ToolResult>
-    const [held] = await waitForPending(1)
+    const [held] = await waitForPending(bridge, 1)
     expect(held!.inputSchema).toBeUndefined()
     const check = await post('/approvals/api/check-arguments', {
       id: held!.id,
@@ -218,7 +199,7 @@ describe('approving a held call with edited arguments', () => {
     expect(notObject.body.errors).toEqual([
       { path: '$', message: "must be a JSON object (the tool's arguments), not an array" },
     ])
-    expect(await pending()).toHaveLength(1)
+    expect(await pending(bridge)).toHaveLength(1)
     expect(
       (
         await post('/approvals/api/decide', {
@@ -258,7 +239,7 @@ describe('approving a held call with edited arguments', () => {
       },
       body: JSON.stringify(batch),
     })
-    const held = await waitForPending(2)
+    const held = await waitForPending(bridge, 2)
     const byArgs = (city: string) =>
       held.find((waiting) => (waiting.arguments as { city: string }).city === city)!
     expect(

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { startScriptedServer, type ScriptedServer } from '../fixtures/scripted-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { connectClient, startBridgeFor } from './bridge-setup.js'
 import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
@@ -22,12 +23,8 @@ describe('approvals without a browser', () => {
 
   beforeAll(async () => {
     fixture = await startOAuthFixture({ requireAuth: false })
-    home = await makeHome()
-    env = cliEnv(home)
-    expect((await runCli(['add', 'up', fixture.mcpUrl], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env)
-    client = new Client({ name: 'approvals-e2e', version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/up`)))
+    ;({ home, env, bridge } = await startBridgeFor({ up: { url: fixture.mcpUrl } }))
+    client = await connectClient(bridge, 'up', 'approvals-e2e')
     await client.listTools() // the bridge learns the tools' definitions
   })
   afterAll(async () => {

@@ -3,32 +3,22 @@
 // vouches for the chain, and an edit by hand is named by file and line.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anchorFile } from '../../src/approvals/decision-files.js'
-import type { PendingCall } from '../../src/approvals/queue.js'
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-server.js'
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { waitForPending } from './approvals-api.js'
+import { addServer, connectClient } from './bridge-setup.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ text: string }> }
 
-async function heldCall(bridge: RunningCli): Promise<PendingCall> {
-  for (;;) {
-    const { pending } = (await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as {
-      pending: PendingCall[]
-    }
-    if (pending[0]) return pending[0]
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 async function decide(bridge: RunningCli, decision: 'approve' | 'deny'): Promise<void> {
-  const held = await heldCall(bridge)
+  const [held] = await waitForPending(bridge, 1)
   const response = await fetch(`${bridge.url}/approvals/api/decide`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: held.id, decision }),
+    body: JSON.stringify({ id: held!.id, decision }),
   })
   expect(response.status).toBe(200)
 }
@@ -45,9 +35,7 @@ describe('the decision log', () => {
     fixture = await startOAuthFixture({ requireAuth: false })
     home = await makeHome()
     env = cliEnv(home)
-    expect((await runCli(['add', 'up', fixture.mcpUrl], env)).code).toBe(0)
-    expect((await runCli(['policy', 'up', 'add', 'allow'], env)).code).toBe(0)
-    expect((await runCli(['policy', 'up', 'whoami', 'deny'], env)).code).toBe(0)
+    await addServer(env, 'up', { url: fixture.mcpUrl, tools: { add: 'allow', whoami: 'deny' } })
     // A log from an earlier version, carried into the chain when the bridge starts.
     await mkdir(join(home, 'logs'), { recursive: true })
     await writeFile(
@@ -55,8 +43,7 @@ describe('the decision log', () => {
       '2020-01-02T03:04:05.000Z up "echo" allow page\n',
     )
     bridge = await startBridgeProcess(env)
-    client = new Client({ name: 'decision-log-e2e', version: '1.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp/up`)))
+    client = await connectClient(bridge, 'up', 'decision-log-e2e')
 
     expect(
       ((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })) as ToolResult).content[0]

@@ -5,13 +5,14 @@
 // refuses the call with -32020.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PendingCall } from '../../src/approvals/queue.js'
 import {
   MODERN_UPSTREAM_TOKEN,
   startModernMcpServer,
   type ModernMcpServer,
 } from '../fixtures/modern-mcp-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import { runCli, type RunningCli } from './cli-process.js'
+import { waitForPending } from './approvals-api.js'
+import { startBridgeFor } from './bridge-setup.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
 
@@ -25,19 +26,6 @@ describe('edited arguments on a 2026-07-28 call', () => {
   let env: NodeJS.ProcessEnv
   let client: Client
 
-  const pending = async (): Promise<PendingCall[]> =>
-    (
-      (await (await fetch(`${bridge.url}/approvals/api/pending`)).json()) as {
-        pending: PendingCall[]
-      }
-    ).pending
-  const waitForPending = async (count: number): Promise<PendingCall[]> => {
-    for (;;) {
-      const calls = await pending()
-      if (calls.length >= count) return calls
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
   const approveEdited = async (id: string, args: unknown): Promise<number> => {
     const response = await fetch(`${bridge.url}/approvals/api/decide`, {
       method: 'POST',
@@ -50,13 +38,9 @@ describe('edited arguments on a 2026-07-28 call', () => {
 
   beforeAll(async () => {
     upstream = await startModernMcpServer()
-    env = cliEnv(await makeHome())
-    const add = await runCli(
-      ['add', 'up', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`],
-      env,
-    )
-    expect(add.code, add.stderr).toBe(0)
-    bridge = await startBridgeProcess(env)
+    ;({ env, bridge } = await startBridgeFor({
+      up: { url: upstream.url, header: `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}` },
+    }))
     client = new Client(
       { name: 'modern-edit-e2e', version: '1.0.0' },
       { versionNegotiation: { mode: { pin: MODERN } } },
@@ -76,7 +60,7 @@ describe('edited arguments on a 2026-07-28 call', () => {
       name: 'deploy',
       arguments: { region: 'eu-west', service: 'api' },
     }) as Promise<ToolResult>
-    const [held] = await waitForPending(1)
+    const [held] = await waitForPending(bridge, 1)
     expect(await approveEdited(held!.id, { region: 'us-east', service: 'api' })).toBe(200)
     const result = await call
     expect(result.isError).toBeFalsy()
@@ -96,7 +80,7 @@ describe('edited arguments on a 2026-07-28 call', () => {
       name: 'deploy',
       arguments: { region: 'eu-west', service: 'api' },
     }) as Promise<ToolResult>
-    const [held] = await waitForPending(1)
+    const [held] = await waitForPending(bridge, 1)
     const refused = await runCli(
       ['approvals', 'approve', held!.id, '--args', '{"region": "Zürich"}'],
       env,

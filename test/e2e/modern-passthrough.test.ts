@@ -9,7 +9,8 @@ import {
   startModernMcpServer,
   type ModernMcpServer,
 } from '../fixtures/modern-mcp-server.js'
-import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
+import type { RunningCli } from './cli-process.js'
+import { startBridgeFor } from './bridge-setup.js'
 import { decide, pending, waitForPending } from './approvals-api.js'
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }> }
@@ -52,18 +53,13 @@ describe('2026-07-28 client → bridge → 2026-07-28 upstream', () => {
 
   beforeAll(async () => {
     upstream = await startModernMcpServer()
-    const env = cliEnv(await makeHome())
-    const add = await runCli(
-      ['add', 'up', upstream.url, '--header', `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`],
-      env,
-    )
-    expect(add.code, add.stderr).toBe(0)
-    for (const [tool, policy] of [
-      ['echo', 'allow'],
-      ['wipe', 'deny'],
-    ])
-      expect((await runCli(['policy', 'up', tool as string, policy as string], env)).code).toBe(0)
-    bridge = await startBridgeProcess(env)
+    ;({ bridge } = await startBridgeFor({
+      up: {
+        url: upstream.url,
+        header: `Authorization: Bearer ${MODERN_UPSTREAM_TOKEN}`,
+        tools: { echo: 'allow', wipe: 'deny' },
+      },
+    }))
     mcpUrl = `${bridge.url}/mcp/up`
     client = modernClient()
     await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)))
