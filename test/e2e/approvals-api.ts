@@ -1,10 +1,15 @@
 // The approvals API as the tests drive it: what is held, waiting until enough is, and a decision.
-// The bridges these helpers talk to run with --no-auth, so no token is sent.
+// A bridge with access control wants a client's `authorization` (bridge-setup.ts
+// bridgeAuthorization); one started with --no-auth wants none.
 import type { PendingCall } from '../../src/approvals/queue.js'
 import type { RunningCli } from './cli-process.js'
 
-export async function pending(bridge: Pick<RunningCli, 'url'>): Promise<PendingCall[]> {
-  const response = await fetch(`${bridge.url}/approvals/api/pending`)
+export async function pending(
+  bridge: Pick<RunningCli, 'url'>,
+  authorization?: string,
+): Promise<PendingCall[]> {
+  const headers: Record<string, string> = authorization ? { authorization } : {}
+  const response = await fetch(`${bridge.url}/approvals/api/pending`, { headers })
   return ((await response.json()) as { pending: PendingCall[] }).pending
 }
 
@@ -25,10 +30,11 @@ export async function decide(
   bridge: Pick<RunningCli, 'url'>,
   id: string,
   decision: 'approve' | 'deny',
+  authorization?: string,
 ): Promise<number> {
   const response = await fetch(`${bridge.url}/approvals/api/decide`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     body: JSON.stringify({ id, decision }),
   })
   await response.body?.cancel()

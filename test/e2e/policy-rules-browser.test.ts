@@ -14,6 +14,7 @@ import { launchChromium } from '../fixtures/chromium.js'
 import { startRulesMcpServer, type RulesMcpServer } from '../fixtures/rules-mcp-server.js'
 import type { BridgeConfig } from '../../src/config/schema.js'
 import type { RunningCli } from './cli-process.js'
+import { decide, pending as pendingCalls } from './approvals-api.js'
 import { bridgeAuthorization, connectClient, startBridgeFor } from './bridge-setup.js'
 import { signedInPage } from './dashboard-sign-in.js'
 
@@ -50,25 +51,14 @@ describe('rules set on the dashboard, in Chromium', () => {
     await upstream?.close()
   })
 
-  async function pending(): Promise<Array<{ id: string; tool: string }>> {
-    return (
-      (await (
-        await fetch(`${bridge.url}/approvals/api/pending`, { headers: { authorization } })
-      ).json()) as { pending: Array<{ id: string; tool: string }> }
-    ).pending
-  }
+  const pending = () => pendingCalls(bridge, authorization)
 
   /** A call the bridge must hold: denied here once held, so the client gets its refusal. */
   async function expectHeld(name: string, args: Record<string, unknown>): Promise<void> {
     const call = client.callTool({ name, arguments: args }) as Promise<ToolResult>
     await expect.poll(async () => (await pending()).map((held) => held.tool)).toEqual([name])
     const [held] = await pending()
-    const decided = await fetch(`${bridge.url}/approvals/api/decide`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: held!.id, decision: 'deny' }),
-    })
-    expect(decided.status).toBe(200)
+    expect(await decide(bridge, held!.id, 'deny', authorization)).toBe(200)
     expect((await call).isError).toBe(true)
   }
 
