@@ -1,48 +1,20 @@
 // Starts the bridge: the HTTP listener, live configuration (config.json and tokens.json are
 // re-read when another process changes them), and the logins a server may ask for mid-session.
+// Only what the listening line needs loads before listen(): the request pipeline, approvals,
+// authorization server and pages (wiring.ts) load right after it, and a request that comes
+// first waits for them (deferred-handler.ts).
 import { createServer, type Server } from 'node:http'
 import { watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { BridgePaths } from '../config/paths.js'
-import type { BridgeConfig, UpstreamEra } from '../config/schema.js'
-import { readConfig, updateConfig } from '../config/store.js'
+import type { BridgeConfig } from '../config/schema.js'
+import { readConfig } from '../config/store.js'
 import { BridgeError } from '../errors.js'
-import type { FlowIo } from '../oauth/login-terms.js'
-import type { AuthChallenge } from '../oauth/probe.js'
-import { TokenManager, type TokenRefresh } from '../tokens/manager.js'
 import { EncryptedFileTokenStore } from '../tokens/encrypted-file-store.js'
-import { LoginCoordinator } from '../login/coordinator.js'
-import type { RequestLogEntry } from './app.js'
-import { Bridge } from './bridge.js'
-import type { UpstreamSender } from '../proxy/upstream.js'
 import { connectionPair } from '../proxy/in-process-connection.js'
 import type { Duplex } from 'node:stream'
 import { loopbackAuthorities } from './guard.js'
-import { createDashboard, type LastError } from './pages/dashboard.js'
 import { PageSessions } from '../web/sessions.js'
-import { createApprovalsRoutes } from './pages/approvals-api.js'
-import {
-  APPROVALS_PAGE_HEADERS,
-  APPROVALS_SCRIPT,
-  renderApprovalsPage,
-} from './pages/approvals-page.js'
-import { InMemoryApprovalQueue } from '../approvals/queue.js'
-import {
-  ToolCatalog,
-  definitionFingerprint,
-  type ToolDefinition,
-} from '../approvals/tool-catalog.js'
-import {
-  recordReadOnlyTools,
-  writeEndWindow,
-  writeRuleEdit,
-  writeWindow,
-} from '../approvals/rules/rule-writes.js'
-import { openDecisionLog } from '../approvals/decision-log.js'
-import { anchorFile } from '../approvals/decision-files.js'
-import type { DecisionRecord } from '../approvals/gate.js'
-import { BoundedMap } from './bounded-map.js'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   announceBridge,
   newInstanceId,
@@ -50,33 +22,12 @@ import {
   type RuntimeAnnouncement,
 } from './runtime-file.js'
 import { publicOrigin } from './public-host.js'
-import { loginHint } from '../cli/commands-named.js'
-import {
-  createAuthorizationServer,
-  type AuthorizationServer,
-} from '../authorization/authorization-server.js'
-import { renderClientsSection } from '../authorization/clients-section.js'
 import { VERSION } from '../version.js'
-import { prepareWhenRules } from '../approvals/rules/when-rules.js'
+import { deferredHandler } from './deferred-handler.js'
+import type { LiveState, StartOptions } from './start-options.js'
+import type { WiredBridge } from './wiring.js'
 
-export interface StartOptions {
-  paths: BridgePaths
-  port: number
-  host: string
-  flowIo: FlowIo
-  /** Require the bridge access token from clients (the default; --no-auth turns it off). */
-  requireAccessToken: boolean
-  verbose?: boolean
-  log: (entry: RequestLogEntry) => void
-  onConfigError: (error: unknown) => void
-  onConfigReload?: () => void
-  onDecision?: (record: DecisionRecord) => void
-  /**
-   * Names this bridge in the runtime file so other commands find it (`start`, `demo`); left off
-   * for a private bridge such as `stdio --standalone`'s, which must not hide the shared one.
-   */
-  announce?: boolean
-}
+export type { StartOptions } from './start-options.js'
 
 export interface RunningBridge {
   /** Where programs reach it: the address it listens on, e.g. http://127.0.0.1:3000. */
@@ -96,284 +47,39 @@ export interface RunningBridge {
 
 export async function startBridge(options: StartOptions): Promise<RunningBridge> {
   const { paths } = options
-  let config = await readConfig(paths)
-  await prepareWhenRules(config)
+  const config = await readConfig(paths)
   const store = new EncryptedFileTokenStore(paths)
-  const tokens = new TokenManager({
-    store,
-    refresh: tokenRefreshOnFirstUse(),
-    lookupServer: async (name) => {
-      const entry = config.servers[name]
-      if (!entry)
-        throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
-      return entry
-    },
-  })
-  // Static headers are secrets, so they live in the encrypted store; decrypt once, not per request.
-  const headerCache = new Map<string, Record<string, string> | undefined>()
-  // One login per server at a time, whether a request or the dashboard asked for it.
-  const logins = new LoginCoordinator()
-
-  const authorize = (name: string, challenge: AuthChallenge): Promise<void> =>
-    logins.run(name, async () => {
-      const entry = config.servers[name]
-      if (!entry)
-        throw new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`)
-      options.flowIo.progress(
-        `${name}: the server asks for authorization${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; starting a login…`,
-      )
-      try {
-        const { loginServer } = await import('../login/login-server.js')
-        const result = await loginServer({ name, entry, store, io: options.flowIo, challenge })
-        if (
-          result.kind === 'authorized' &&
-          result.callbackPort &&
-          entry.callbackPort === undefined
-        ) {
-          const callbackPort = result.callbackPort
-          config = await updateConfig(paths, (current) => {
-            const saved = current.servers[name]
-            if (saved && saved.callbackPort === undefined) saved.callbackPort = callbackPort
-          })
-        }
-      } catch (error) {
-        // The client sees this as the answer to its request: say what was asked and what to do.
-        const detail =
-          error instanceof BridgeError
-            ? `${error.message}${error.hint ? ` ${error.hint}` : ''}`
-            : (error as Error).message
-        throw new BridgeError(
-          'LOGIN_REQUIRED',
-          `${JSON.stringify(name)} asked for a new login${challenge.scope ? ` with scope "${challenge.scope}"` : ''}, and it failed: ${detail}`,
-          {
-            hint: loginHint(name, challenge.scope),
-            cause: error,
-          },
-        )
-      }
-      tokens.forget(name)
-      if (entry.auth === 'none') {
-        config = await updateConfig(paths, (current) => {
-          const saved = current.servers[name]
-          if (saved) saved.auth = 'oauth'
-        })
-      }
-      options.flowIo.progress(`${name}: logged in.`)
-    })
-
-  let bridgeToken =
-    options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
-  let authorities = loopbackAuthorities(options.port)
+  const live: LiveState = {
+    config,
+    bridgeToken:
+      options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined,
+    authorities: loopbackAuthorities(options.port),
+    pageOrigin: '',
+  }
   const sessions = new PageSessions()
-  const lastErrors = new Map<string, LastError>()
-  const queue = new InMemoryApprovalQueue()
-  // Read-only tools are bound to the definitions first seen after the person turned it on.
-  const rememberReadOnly = (server: string, tools: ToolDefinition[]) =>
-    recordReadOnlyTools(paths, config, server, tools)
-      .then((saved) => {
-        if (saved) config = saved
-      })
-      .catch((error: Error) =>
-        options.flowIo.progress(
-          `${server}: could not record the read-only tools in ${paths.config}: ${error.message}`,
-        ),
-      )
-  const catalog = new ToolCatalog({
-    onRecord: (server, tools) => void rememberReadOnly(server, tools),
-  })
-  const sessionClients = new BoundedMap<string, string>(1000)
-  // Which held call answers which client request (session + JSON-RPC id), for notifications/cancelled.
-  const heldRequests = new BoundedMap<string, string>(10_000)
-  const decisionLog = openDecisionLog(paths.logs, {
-    anchor: anchorFile(paths.home, paths.key),
-    notice: (text) => options.flowIo.progress(text),
-  })
-  let approvalsUrl = ''
-  let pageOrigin = ''
   const instanceId = newInstanceId()
-  // Clients that log in to the bridge itself get their own tokens; the static bridge token stays the simple path.
-  const authorization = createAuthorizationServer({
-    store,
-    servers: () => Object.keys(config.servers),
-    authorities: () => authorities,
-    pageOrigin: () => pageOrigin,
-    sessions,
-    accessRequired: () => bridgeToken !== undefined,
-    bridgeToken: () => bridgeToken,
-  })
-
-  /** A dashboard login: the browser that pressed the button is sent to the authorization URL. */
-  const reauthorize = (name: string): Promise<string> =>
-    new Promise<string>((resolveUrl, reject) => {
-      const entry = config.servers[name]
-      if (!entry)
-        return reject(new BridgeError('SERVER_UNKNOWN', `No server named ${JSON.stringify(name)}.`))
-      const io: FlowIo = {
-        progress: (line) => options.flowIo.progress(`${name}: ${line}`),
-        openBrowser: async (url) => resolveUrl(url),
-        browser: 'open',
-        // Started from the dashboard: the provider's return page links back to it.
-        returnTo: `${pageOrigin}/`,
-      }
-      // This browser must be sent to the authorization URL, which a login under way has shown elsewhere.
-      if (logins.isRunning(name))
-        return reject(
-          new BridgeError(
-            'LOGIN_REQUIRED',
-            `A login for ${JSON.stringify(name)} is already under way; finish it in the window it opened.`,
-          ),
-        )
-      logins
-        .logIn({ name, entry, store, io })
-        .then((result) => {
-          tokens.forget(name)
-          lastErrors.delete(name)
-          options.flowIo.progress(
-            result.kind === 'open'
-              ? `${name}: answers without authorization.`
-              : `${name}: logged in again.`,
-          )
-          if (result.kind === 'open')
-            reject(
-              new BridgeError(
-                'BAD_USAGE',
-                `${name} answers without authorization: nothing to log in to.`,
-              ),
-            )
-        })
-        .catch((error: Error) => {
-          lastErrors.set(name, { message: error.message, at: Date.now() })
-          reject(error)
-        })
-    })
-
-  // Streamable HTTP for most servers; one HTTP+SSE (2024-11-05) translator per server configured with transport "sse".
-  // The older HTTP+SSE transport's module (and undici) load right after the listener is up.
-  // Clients of the other MCP era than their upstream's are translated (src/proxy/era/); the era
-  // found on first use is saved in the server's entry.
-  const saveEra = (name: string, url: string, era: UpstreamEra) =>
-    updateConfig(paths, (current) => {
-      const saved = current.servers[name]
-      if (saved?.url === url) saved.era = era
-    }).then(() => undefined)
-  const senders = (send: UpstreamSender) =>
-    Promise.all([
-      import('../proxy/upstream-senders.js'),
-      import('../proxy/era/era-senders.js'),
-    ]).then(([legacy, era]) => {
-      // A reload reaches the translators and the HTTP+SSE senders (retain), whose upstream
-      // streams outlive a request.
-      return era.createEraSenders(legacy.createUpstreamSenders({ send }), { saveEra, send })
-    })
-  const bridge = new Bridge({
-    config: () => config,
-    tokens,
-    // From memory after the first request to a server: no promise on the request path.
-    staticHeaders: (name) => {
-      if (headerCache.has(name)) return headerCache.get(name)
-      return store.get(name).then((secrets) => {
-        headerCache.set(name, secrets?.headers)
-        return secrets?.headers
+  // Some 100 modules the listening line does not need: loaded once the port is open.
+  const wiring = deferredHandler(
+    () =>
+      import('./wiring.js').then(({ wireBridge }) =>
+        wireBridge({ options, live, store, sessions, instanceId }),
+      ),
+    (error, req, res) => {
+      options.log({
+        server: '',
+        method: req.method ?? '',
+        status: 500,
+        ms: 0,
+        note: `the bridge could not load its request handler: ${(error as Error).message}`,
       })
+      // Not past the guard: the reason goes to the log and the terminal, not to the caller.
+      res
+        .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('The bridge failed to start; its terminal says why.\n')
     },
-    authorize,
-    allowedAuthorities: () => authorities,
-    senders,
-    bridgeToken: () => bridgeToken,
-    instanceId,
-    clientAccess: authorization,
-    log: options.log,
-    ...(options.verbose
-      ? { verbose: true, knownSecrets: () => (bridgeToken ? [bridgeToken] : []) }
-      : {}),
-    onOutcome: (name, error) => {
-      if (error) lastErrors.set(name, { message: error.message, at: Date.now() })
-      else lastErrors.delete(name)
-    },
-    approvals: {
-      queue,
-      catalog,
-      pageUrl: () => approvalsUrl,
-      clientName: (sessionId) =>
-        typeof sessionId === 'string' ? sessionClients.get(sessionId) : undefined,
-      rememberHeld: (sessionId, requestId, pendingId) =>
-        heldRequests.set(`${String(sessionId)}\u0000${JSON.stringify(requestId)}`, pendingId),
-      cancelHeld: (sessionId, requestId) => {
-        if (requestId === undefined) return
-        const key = `${String(sessionId)}\u0000${JSON.stringify(requestId)}`
-        const pendingId = heldRequests.get(key)
-        if (pendingId !== undefined) queue.decide(pendingId, { kind: 'deny', source: 'cancelled' })
-      },
-      rememberClient: (sessionId, clientName) => {
-        if (typeof sessionId === 'string' && typeof clientName === 'string')
-          sessionClients.set(sessionId, clientName.slice(0, 200))
-      },
-      onDecision: (record) => {
-        decisionLog.write(record)
-        options.onDecision?.(record)
-      },
-      onAllowFor: async (server, tool, definition, seconds) => {
-        config = await writeWindow(paths, server, tool, definition, seconds)
-      },
-      onAlwaysAllow: async (server, tool, definition) => {
-        config = await updateConfig(paths, (current) => {
-          const entry = current.servers[server]
-          if (!entry) return
-          const approvedDefinition = {
-            fingerprint: definitionFingerprint(definition),
-            ...(definition.description !== undefined
-              ? { description: definition.description }
-              : {}),
-            ...(definition.inputSchema !== undefined
-              ? { inputSchema: definition.inputSchema }
-              : {}),
-          }
-          entry.tools = { ...entry.tools, [tool]: { policy: 'allow', approvedDefinition } }
-        })
-      },
-    },
-    pages: routePages(
-      authorization,
-      createApprovalsRoutes({
-        queue,
-        sessions,
-        bridgeToken: () => bridgeToken,
-        renderPage: renderApprovalsPage,
-        pageHeaders: APPROVALS_PAGE_HEADERS,
-        script: APPROVALS_SCRIPT,
-      }),
-      createDashboard({
-        config: () => config,
-        store,
-        sessions,
-        accessRequired: () => bridgeToken !== undefined,
-        lastErrors,
-        reauthorize,
-        endWindow: async (server, tool) => {
-          const ended = await writeEndWindow(paths, server, tool)
-          config = ended.config
-          return ended.wasOpen
-        },
-        rules: {
-          tools: (server) => catalog.list(server).map((tool) => tool.name),
-          // Applied before the page answers, so the rule decides the next call (the file watcher reloads it too).
-          write: async (server, edit) => {
-            const written = await writeRuleEdit(paths, server, edit)
-            if (!written.ok) return written
-            await prepareWhenRules(written.config)
-            config = written.config
-            if (edit.kind === 'read-only' && edit.on)
-              await rememberReadOnly(server, catalog.list(server))
-            return written
-          },
-        },
-        clientsSection: async (csrf) =>
-          renderClientsSection(await authorization.connectedClients(), csrf),
-        afterLogin: (req) => authorization.afterLogin(req),
-      }),
-    ),
-  })
-  const server = createServer(bridge.handle)
+  )
+
+  const server = createServer(wiring.handle)
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -392,47 +98,46 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     server.listen(options.port, options.host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  authorities = loopbackAuthorities(port)
-  bridge.warm()
-  pageOrigin = publicOrigin(port)
-  approvalsUrl = `${pageOrigin}/approvals`
+  live.authorities = loopbackAuthorities(port)
+  live.pageOrigin = publicOrigin(port)
   const url = originOf(options.host, port)
 
+  // Nothing may load the wiring once close() has begun (it would outlive the bridge).
+  let closed = false
   const watcher = watchHome(paths, {
     config: async () => {
+      if (closed) return
       try {
         const next = await readConfig(paths)
-        await prepareWhenRules(next)
-        config = next
-        bridge.retain(config.servers)
-        // Read-only just turned on (or confirmed again): bind the tools the bridge already knows.
-        for (const name of Object.keys(config.servers))
-          void rememberReadOnly(name, catalog.list(name))
-        bridgeToken =
-          options.requireAccessToken && config.auth ? await store.bridgeAccessToken() : undefined
+        await (await wiring.load()).reload(next)
+        live.bridgeToken =
+          options.requireAccessToken && next.auth ? await store.bridgeAccessToken() : undefined
         options.onConfigReload?.()
       } catch (error) {
         options.onConfigError(error)
       }
     },
+    // After the load, so caches filled while it ran are dropped too.
     tokens: () => {
-      authorization.invalidate()
-      tokens.forget()
-      headerCache.clear()
+      if (!closed) void wiring.load().then((wired) => wired.tokensChanged(), ignore)
     },
   })
 
   let announcement: RuntimeAnnouncement | undefined
   const close = async () => {
+    closed = true
     // First, so no command finds a bridge that is going away.
     await announcement?.release().catch(() => undefined)
-    // Held calls get an answer (denied: the bridge is stopping) instead of a dropped connection.
-    queue.denyAll('shutdown')
-    // First: ending the legacy sessions ends their clients' GET streams, which would hold server.close().
-    await bridge.endSessions()
+    const loaded = () => wiring.started()?.catch(() => undefined)
+    const wired: WiredBridge | undefined = await loaded()
+    // Before the listener: held calls are answered and the legacy sessions end their clients'
+    // GET streams, which would hold server.close().
+    await wired?.endSessions()
     await closeBridge(server, watcher)
-    await bridge.close()
-    await decisionLog.close()
+    // A last request may have started the load meanwhile: what it built ends too.
+    const last = wired ?? (await loaded())
+    if (last !== wired) await last?.endSessions()
+    await last?.close()
   }
   if (options.announce) {
     try {
@@ -458,17 +163,28 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
     }
   }
 
+  // After the caller's listening line (its continuation runs before any setImmediate): compiling
+  // the wiring, undici and the upstream senders in the awaits above would hold that line back.
+  setImmediate(() => {
+    if (closed) return
+    wiring.load().then(
+      (wired) => wired.warm(),
+      (error: Error) =>
+        options.flowIo.progress(`The bridge could not load its request handler: ${error.message}`),
+    )
+  })
+
   return {
     url,
-    publicUrl: pageOrigin,
+    publicUrl: live.pageOrigin,
     port,
-    config: () => config,
-    accessTokenRequired: () => bridgeToken !== undefined,
+    config: () => live.config,
+    accessTokenRequired: () => live.bridgeToken !== undefined,
     issueLoginLink: () =>
-      bridgeToken === undefined
-        ? `${pageOrigin}/`
-        : `${pageOrigin}/?login=${sessions.issueLoginNonce()}`,
-    approvalsUrl: () => approvalsUrl,
+      live.bridgeToken === undefined
+        ? `${live.pageOrigin}/`
+        : `${live.pageOrigin}/?login=${sessions.issueLoginNonce()}`,
+    approvalsUrl: () => `${live.pageOrigin}/approvals`,
     connectInProcess: () => {
       const [client, serverEnd] = connectionPair()
       server.emit('connection', serverEnd)
@@ -505,31 +221,4 @@ async function closeBridge(server: Server, watcher: FSWatcher): Promise<void> {
   })
 }
 
-type PageRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
-
-/** The authorization server's paths first, then /approvals… to the approvals routes, everything else to the dashboard. */
-function routePages(
-  authorization: AuthorizationServer,
-  approvals: PageRoute,
-  dashboard: PageRoute,
-): PageRoute {
-  return async (req, res, url) => {
-    if (await authorization.route(req, res, url)) return
-    return url.pathname === '/approvals' || url.pathname.startsWith('/approvals/')
-      ? approvals(req, res, url)
-      : dashboard(req, res, url)
-  }
-}
-
-/**
- * The token refresh, loaded when a token first needs renewing: it brings the MCP SDK's OAuth
- * client and its schemas (some 100 modules, a third of the idle heap), which a bridge serving
- * fresh tokens never touches.
- */
-function tokenRefreshOnFirstUse(): TokenRefresh {
-  let loading: Promise<TokenRefresh> | undefined
-  return (request) => {
-    loading ??= import('../oauth/refresh.js').then(({ createTokenRefresh }) => createTokenRefresh())
-    return loading.then((refresh) => refresh(request))
-  }
-}
+function ignore(): void {}
