@@ -22,6 +22,10 @@ export interface LegacyClientSession extends ClientFacts {
   inputCapabilities: Record<string, unknown>
   /** Requests the bridge sent the client during an input round, by id, waiting for its response. */
   awaiting: Map<string, (response: Message) => void>
+  /** The resource URIs the client subscribed to (resources/subscribe), for its GET stream's listen. */
+  resourceSubscriptions: Set<string>
+  /** The session's GET streams, told when the subscriptions change (legacy-listen.ts). */
+  listens: Set<{ refresh(): Promise<void> }>
 }
 
 /** Enough for many clients; the longest-unused session goes first. */
@@ -47,6 +51,8 @@ export class LegacyClientSessions {
       streams: new Set(),
       inputCapabilities,
       awaiting: new Map(),
+      resourceSubscriptions: new Set(),
+      listens: new Set(),
     }
     this.#sessions.set(session.id, session)
     if (this.#sessions.size > MAX_SESSIONS) {

@@ -6,7 +6,10 @@
 // acknowledgement first, then only the list changes it asked for and the upstream advertises,
 // stamped with its subscriptionId. With nothing to honour, or an upstream without a GET stream
 // (405), the listen is acknowledged with an empty set and ended at once, as a 2026-07-28 server
-// without those notifications does.
+// without those notifications does. `resourceSubscriptions` become `resources/subscribe` on the
+// session (2025-11-25 `server/resources.mdx` §Subscriptions), counted per URI over the session's
+// listens, and `resources/unsubscribe` when the last listen that wanted a URI ends; each
+// `notifications/resources/updated` goes only to the listens that named its URI.
 import { PassThrough } from 'node:stream'
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { onOwnSignal } from '../upstream.js'
@@ -25,10 +28,18 @@ const FILTER_KEY_OF: Record<string, { key: string; capability: string }> = {
   'notifications/resources/list_changed': { key: 'resourcesListChanged', capability: 'resources' },
 }
 
+const RESOURCE_UPDATED = 'notifications/resources/updated'
+
 interface Listener {
   id: Message['id']
-  honoured: Record<string, boolean>
+  honoured: Honoured
   out: PassThrough
+}
+
+/** The filter a listen got: list-change keys, and the resource URIs subscribed for it. */
+interface Honoured {
+  [key: string]: boolean | string[] | undefined
+  resourceSubscriptions?: string[]
 }
 
 interface SharedGet {
@@ -38,8 +49,64 @@ interface SharedGet {
   opened: Promise<boolean>
 }
 
-export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
+/** Sends a request on the session and tells whether the upstream answered it with a result. */
+export type AskSession = (
+  request: UpstreamRequest,
+  session: UpstreamSession,
+  method: string,
+  params: Record<string, unknown>,
+) => Promise<boolean>
+
+/** A URI subscribed on a session: how many listens want it, and whether the upstream agreed. */
+interface Subscribed {
+  listens: number
+  agreed: Promise<boolean>
+}
+
+export function createListens(sendUpstream: UpstreamSender, post: TellSession, ask: AskSession) {
   const shared = new WeakMap<UpstreamSession, SharedGet>()
+  const subscriptions = new WeakMap<UpstreamSession, Map<string, Subscribed>>()
+
+  /** The URIs the upstream agreed to notify about, each counted once more for this listen. */
+  const subscribe = async (
+    request: UpstreamRequest,
+    session: UpstreamSession,
+    uris: string[],
+  ): Promise<string[]> => {
+    let known = subscriptions.get(session)
+    if (!known) subscriptions.set(session, (known = new Map()))
+    const table = known
+    const agreed = await Promise.all(
+      uris.map((uri) => {
+        let entry = table.get(uri)
+        if (!entry) {
+          entry = { listens: 0, agreed: ask(request, session, 'resources/subscribe', { uri }) }
+          entry.agreed = entry.agreed.catch(() => false)
+          table.set(uri, entry)
+        }
+        entry.listens += 1
+        return entry.agreed
+      }),
+    )
+    const kept = uris.filter((_, index) => agreed[index])
+    // A refused URI is not kept counted: the next listen asks again.
+    for (const uri of uris.filter((_, index) => !agreed[index])) release(request, session, uri)
+    return kept
+  }
+
+  const release = (request: UpstreamRequest, session: UpstreamSession, uri: string) => {
+    const table = subscriptions.get(session)
+    const entry = table?.get(uri)
+    if (!table || !entry) return
+    entry.listens -= 1
+    if (entry.listens > 0) return
+    table.delete(uri)
+    void entry.agreed.then((agreed) =>
+      agreed
+        ? ask(request, session, 'resources/unsubscribe', { uri }).catch(() => false)
+        : undefined,
+    )
+  }
 
   const openGet = (request: UpstreamRequest, session: UpstreamSession): SharedGet => {
     const controller = new AbortController()
@@ -96,6 +163,13 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
           )
           continue
         }
+        if (message.method === RESOURCE_UPDATED) {
+          const uri = paramsOf(message)?.uri
+          for (const listener of get.listeners)
+            if (typeof uri === 'string' && listener.honoured.resourceSubscriptions?.includes(uri))
+              listener.out.write(sseEvent(stamped(message, listener.id)))
+          continue
+        }
         const kind = FILTER_KEY_OF[message.method]
         if (!kind) continue
         for (const listener of get.listeners)
@@ -137,14 +211,18 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
             "Invalid params: 'notifications' is required and must be a subscription filter.",
           ),
         )
-      const listener: Listener = { id: message.id, honoured: honouredBy(session, wanted), out }
+      const { honoured, uris } = honouredBy(session, wanted)
+      const listener: Listener = { id: message.id, honoured, out }
       let get = shared.get(session)
-      const open = Object.keys(listener.honoured).length > 0
+      const open = Object.keys(listener.honoured).length > 0 || uris.length > 0
       if (open && !get) shared.set(session, (get = openGet(request, session)))
       const running = open && get ? await get.opened : false
       // A refused GET is not kept: the next listen asks again.
       if (!running && get && shared.get(session) === get) shared.delete(session)
-      if (!running || !get) {
+      // Subscribed only with a stream open to carry the updates.
+      const subscribed = running && uris.length > 0 ? await subscribe(request, session, uris) : []
+      if (subscribed.length > 0) listener.honoured.resourceSubscriptions = subscribed
+      if (!running || !get || Object.keys(listener.honoured).length === 0) {
         out.write(sseEvent(acknowledgement(listener.id, {})))
         endListen(listener)
         return answer
@@ -153,6 +231,7 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
       get.listeners.add(listener)
       const leave = () => {
         if (!get.listeners.delete(listener)) return
+        for (const uri of subscribed) release(request, session, uri)
         // The last listen gone: the GET closes, so the upstream keeps no stream nobody reads.
         if (get.listeners.size === 0) {
           if (shared.get(session) === get) shared.delete(session)
@@ -166,25 +245,34 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession) {
   }
 }
 
-/** The filter keys the client asked for that the upstream's capabilities say it sends. */
+/**
+ * The filter keys the client asked for that the upstream's capabilities say it sends, and the
+ * resource URIs to subscribe to when it offers subscriptions. The session is the caller's own
+ * (upstream-sessions.ts), so its subscriptions serve nobody else.
+ */
 function honouredBy(
   session: UpstreamSession,
   wanted: Record<string, unknown>,
-): Record<string, boolean> {
+): { honoured: Honoured; uris: string[] } {
   const capabilities = isRecord(session.initialized.capabilities)
     ? session.initialized.capabilities
     : {}
-  const honoured: Record<string, boolean> = {}
+  const honoured: Honoured = {}
   for (const { key, capability } of Object.values(FILTER_KEY_OF)) {
     const offered = capabilities[capability]
     if (wanted[key] === true && isRecord(offered) && offered.listChanged === true)
       honoured[key] = true
   }
-  // resourceSubscriptions would need resources/subscribe on a session other clients share: not honoured.
-  return honoured
+  const resources = capabilities.resources
+  const asked = Array.isArray(wanted.resourceSubscriptions) ? wanted.resourceSubscriptions : []
+  const uris =
+    isRecord(resources) && resources.subscribe === true
+      ? [...new Set(asked.filter((uri): uri is string => typeof uri === 'string'))]
+      : []
+  return { honoured, uris }
 }
 
-function acknowledgement(id: Message['id'], notifications: Record<string, boolean>): Message {
+function acknowledgement(id: Message['id'], notifications: Honoured): Message {
   return {
     jsonrpc: '2.0',
     method: ACKNOWLEDGED,

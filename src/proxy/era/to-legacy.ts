@@ -10,7 +10,7 @@ import { onOwnSignal, withFreshToken } from '../upstream.js'
 import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
 import { ROUND_METHODS, inputCapabilities } from './input-requests.js'
 import { isEventStream, mapMessages, readMessages } from './message-stream.js'
-import { createListens } from './listen-from-get.js'
+import { createListens, type AskSession } from './listen-from-get.js'
 import { createLegacyRounds } from './to-legacy-rounds.js'
 import { discoverResult, modernMessage } from './modern-results.js'
 import { UpstreamSessions, type UpstreamSession } from './upstream-sessions.js'
@@ -60,8 +60,28 @@ export function createToLegacySender(
   /** For messages nobody waits on (a refusal, a cancel): what becomes of them changes nothing here. */
   const tell = (request: UpstreamRequest, session: UpstreamSession, message: object) =>
     void post(request, session, message).catch(() => undefined)
+  /** A request of the bridge's own on the session (a resource subscription): true for a result. */
+  const ask: AskSession = async (request, session, method, params) => {
+    const id = `bridge-${session.nextId++}`
+    const current = await withFreshToken(request)
+    const sent = await sendUpstream(
+      onSession(onOwnSignal(current, new AbortController().signal), session, {
+        jsonrpc: '2.0',
+        id,
+        method,
+        params,
+      }),
+    )
+    if (sent.statusCode === 404) sessions.forget(session)
+    if (sent.statusCode !== 200) {
+      sent.body.resume()
+      return false
+    }
+    const answer = (await readMessages(sent)).find((message) => message.id === id)
+    return answer?.result !== undefined
+  }
   const rounds = createLegacyRounds(post, options.inputWaitMs)
-  const listens = createListens(sendUpstream, tell)
+  const listens = createListens(sendUpstream, tell, ask)
 
   async function relay(
     request: UpstreamRequest,

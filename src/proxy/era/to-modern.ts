@@ -3,7 +3,8 @@
 // Matrix), so the bridge plays the 2025 server: it answers `initialize` from the upstream's
 // `server/discover`, keeps the session, and sends every later request as a modern one. An
 // `input_required` answer is played out with the client as 2025 server requests
-// (legacy-input-rounds.ts).
+// (legacy-input-rounds.ts). Resource subscriptions become the filter of the GET stream's listen
+// (legacy-listen.ts).
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
 import { onOwnSignal, withFreshToken } from '../upstream.js'
@@ -14,7 +15,7 @@ import { LegacyClientSessions, type LegacyClientSession } from './legacy-session
 import { mapMessages, readMessages } from './message-stream.js'
 import { legacyMessage, modernRequest } from './modern-call.js'
 import { discoverForLegacyClient } from './legacy-initialize.js'
-import { openListenForLegacyClient } from './legacy-listen.js'
+import { offersSubscriptions, openListenForLegacyClient } from './legacy-listen.js'
 import { ToolHeaderBook, isHeaderMismatch } from './tool-header-book.js'
 import {
   bridgeAnswer,
@@ -80,6 +81,17 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
     const local = LOCAL_ANSWERS[method]
     if (local)
       return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: local(session, params) })
+    if (
+      (method === 'resources/subscribe' || method === 'resources/unsubscribe') &&
+      offersSubscriptions(session.serverCapabilities) &&
+      typeof params.uri === 'string'
+    ) {
+      // A 2026-07-28 server has no subscribe request: the URI joins the session's listen filter.
+      if (method === 'resources/subscribe') session.resourceSubscriptions.add(params.uri)
+      else session.resourceSubscriptions.delete(params.uri)
+      await Promise.all([...session.listens].map((listen) => listen.refresh()))
+      return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: {} })
+    }
     if (
       method === 'resources/subscribe' ||
       method === 'resources/unsubscribe' ||
