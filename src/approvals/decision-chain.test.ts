@@ -38,6 +38,27 @@ function file(lines: string[], name = 'decisions.jsonl'): ChainFile {
 }
 
 describe('the decision chain', () => {
+  it('writes a line in one fixed text: seq first, the fields in order, prev last, undefined ones left out', () => {
+    const line = chainLine(
+      {
+        time: '2025-01-01T10:00:00.000Z',
+        server: 'up',
+        tool: 'pay "now"\n',
+        client: undefined,
+        decision: 'allow',
+        how: 'page',
+        argsHash: 'h',
+        args: { amount: 5 },
+      },
+      7,
+      'p'.repeat(64),
+    )
+    expect(line).toBe(
+      `{"seq":7,"time":"2025-01-01T10:00:00.000Z","server":"up","tool":"pay \\"now\\"\\n","decision":"allow","how":"page","argsHash":"h","args":{"amount":5},"prev":"${'p'.repeat(64)}"}`,
+    )
+    expect(JSON.parse(line)).toMatchObject({ seq: 7, tool: 'pay "now"\n', prev: 'p'.repeat(64) })
+  })
+
   const lines = buildChain(5)
   const anchor = anchorOf(lines)
 
