@@ -3,7 +3,7 @@
 // preview must never carry a credential or a document: fields with secret-looking names are
 // blanked (the same names the request log blanks), words shaped like tokens are blanked, strings
 // are cut short and the whole preview is capped.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { canonicalJson } from '../canonical-json.js'
 
 /** Field names whose values are never written out; the request log blanks the same names. */
@@ -18,9 +18,8 @@ const REDACTED = '[redacted]'
 
 /** SHA-256 (hex) of the canonical JSON of the arguments: equal arguments, equal hash, whatever the key order. */
 export function argumentsHash(args: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson(args ?? {}))
-    .digest('hex')
+  // One call per logged decision: the one-shot hash makes no Hash object to collect.
+  return hash('sha256', canonicalJson(args ?? {}), 'hex')
 }
 
 /** A small, credential-free picture of the arguments, at most PREVIEW_CHARS of JSON. */

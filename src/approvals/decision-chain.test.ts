@@ -44,7 +44,6 @@ describe('the decision chain', () => {
         time: '2025-01-01T10:00:00.000Z',
         server: 'up',
         tool: 'pay "now"\n',
-        client: undefined,
         decision: 'allow',
         how: 'page',
         argsHash: 'h',

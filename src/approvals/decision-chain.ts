@@ -4,7 +4,7 @@
 // `prev` together. The end of the chain is pinned by an anchor kept apart from the log (sealed
 // with the token store's key), so cutting lines off the end, or rewriting the whole chain, shows
 // too. Pure functions only: reading and writing files is decision-files.ts and decision-log.ts.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** The `prev` of the first line: a fixed value, so a chain cannot start anywhere else. */
 export const GENESIS = '0'.repeat(64)
@@ -88,7 +88,8 @@ export interface ChainReport {
 }
 
 export function hashLine(line: Buffer | string): string {
-  return createHash('sha256').update(line).digest('hex')
+  // Once per logged decision: the one-shot hash makes no Hash object to collect.
+  return hash('sha256', line, 'hex')
 }
 
 /** Every field of an entry, named in the order a line writes them; undefined ones are left out of the line. */
