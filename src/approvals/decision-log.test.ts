@@ -135,7 +135,7 @@ describe('the decision log', () => {
     expect(await verify()).toEqual({ decisions: 100, unanchored: 0 })
   })
 
-  it('writes allowed calls within a quarter second, seals them (fsync, anchor) at most once per window, and a person’s decision at once', async () => {
+  it('writes allowed calls within 50 ms, seals them (fsync, anchor) at most once per window, and a person’s decision at once', async () => {
     const anchoredLines = async () => (await anchor().read())?.lines ?? 0
     let log = open({ sealWindowMs: 60_000 })
     log.write(record('first'))
