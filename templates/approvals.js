@@ -645,7 +645,7 @@
     } else if (response.status === 401) {
       showError(
         entry,
-        'You are no longer logged in to this page. Open the login link that `mcp-oauth-bridge start` printed, then decide again.',
+        'You are no longer logged in to this page. Open the login link the bridge printed when it started (or a fresh one from `mcp-oauth-bridge open`), then decide again.',
       )
     } else if (response.status === 403) {
       showError(
@@ -740,7 +740,7 @@
       })
       if (response.status === 401) {
         showBanner(
-          'You are no longer logged in to this page (the bridge may have restarted). Open the login link that `mcp-oauth-bridge start` printed.',
+          'You are no longer logged in to this page (the bridge may have restarted). Open the login link the bridge printed when it started (or a fresh one from `mcp-oauth-bridge open`).',
         )
         retryDelay = 15000
       } else {
@@ -748,7 +748,7 @@
       }
     } catch {
       showBanner(
-        'The bridge is not answering. Is `mcp-oauth-bridge start` still running? Retrying…',
+        'The bridge is not answering. Is it still running (`mcp-oauth-bridge start`, or `mcp-oauth-bridge demo`)? Retrying…',
       )
     }
     setTimeout(connect, retryDelay)

@@ -65,7 +65,7 @@ export function renderSignInNeeded(pending: PendingAuthorization): string {
   return page(
     'Sign in to the bridge',
     html`<h1>Sign in to the bridge to answer ${pending.client.clientName}</h1>
-<p>${pending.client.clientName} asks to use ${pending.server ?? "this bridge's servers"}. Only the bridge's owner may answer, so sign in first: open the one-time login link that <code>${command('start')}</code> printed, <strong>in this browser</strong>. You will come back to this request right after.</p>
+<p>${pending.client.clientName} asks to use ${pending.server ?? "this bridge's servers"}. Only the bridge's owner may answer, so sign in first: open the one-time login link the bridge printed when it started, <strong>in this browser</strong>. You will come back to this request right after.</p>
 <p>If that link was used already, run <code>${command('open')}</code> (it opens your default browser) or <code>${command('open --no-browser')}</code> to print a fresh link to paste here.</p>
 <p class="muted">This request waits for ${Math.round((pending.expiresAt - Date.now()) / 60_000)} minutes; after that, start the login again from the client.</p>`,
   )

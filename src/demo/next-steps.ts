@@ -35,7 +35,7 @@ export function describeNextSteps({ name, connection, approvalsUrl }: NextStepsO
     ...(hasToken
       ? [
           "  These lines hold the bridge's access token: keep them off shared screens and out of git.",
-          `  \`${command(`connect ${name}`)}\` prints them again.`,
+          `  \`${command(`connect ${name} --token`)}\` prints them again (\`${command(`connect ${name} sdk`)}\` as SDK code).`,
           '',
         ]
       : []),

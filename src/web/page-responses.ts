@@ -2,7 +2,7 @@
 // found, and "log in first". Used by the bridge's own pages and by the authorization server's.
 import type { ServerResponse } from 'node:http'
 import { html, page, PAGE_HEADERS } from './html.js'
-import { command, freshLoginLinkHint } from '../cli/commands-named.js'
+import { freshLoginLinkHint } from '../cli/commands-named.js'
 
 export function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body) }).end(body)
@@ -25,7 +25,7 @@ export function sendLoginNeeded(res: ServerResponse): void {
     401,
     page(
       'Log in',
-      html`<h1>Open the login link</h1><p>For your safety the dashboard needs a one-time login link, such as the one <code>${command('start')}</code> printed. ${freshLoginLinkHint()}</p>`,
+      html`<h1>Open the login link</h1><p>For your safety the dashboard needs a one-time login link, such as the one the bridge printed when it started. ${freshLoginLinkHint()}</p>`,
     ),
   )
 }

@@ -78,6 +78,13 @@ describe('bridge access control (default mode)', () => {
     await fixture.close()
   })
 
+  it('says at start which clients need the token, and the connect line that prints it', async () => {
+    await bridge.waitForOutput(
+      /Clients that log in to the bridge with OAuth \(Claude Code, Cursor, VS Code\) need no token: `mcp-oauth-bridge connect <name>` gives their URL\. Others send the bridge access token: `mcp-oauth-bridge connect <name> --token` prints the URL and header\./,
+      0,
+    )
+  })
+
   it('serves an SDK client that sends the header `connect` printed', async () => {
     const client = new Client({ name: 't', version: '1' })
     await client.connect(
@@ -205,6 +212,9 @@ describe('bridge access control (default mode)', () => {
     })
     expect(anonymous.status).toBe(401)
     expect(anonymous.headers['content-security-policy']).toContain("default-src 'none'")
+    // `demo` starts a bridge too, and prints its own link: the page names no one command.
+    expect(anonymous.body).toContain('such as the one the bridge printed when it started')
+    expect(anonymous.body).not.toContain('mcp-oauth-bridge start')
 
     const link = await loginLink(bridge)
     const login = await raw(link.replace('localhost', '127.0.0.1'), {

@@ -429,6 +429,10 @@ describe('MCP clients logging in to the bridge (OAuth, no header)', () => {
       'Sign in to the bridge to answer Patient App',
     )
     expect(await page.locator('body').textContent()).toContain('mcp-oauth-bridge open --no-browser')
+    // `demo` starts a bridge too: the page points at the link whichever command printed.
+    expect(await page.locator('body').textContent()).toContain(
+      'open the one-time login link the bridge printed when it started',
+    )
     const fresh = await runCli(['open', '--no-browser'], env)
     expect(fresh.code, fresh.stderr).toBe(0)
     const callback = listener.nextCallback()

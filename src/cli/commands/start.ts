@@ -80,7 +80,7 @@ export async function startCommand(ctx: CliContext, options: StartCommandOptions
   )
   if (bridge.accessTokenRequired()) {
     ctx.out.progress(
-      `Clients need the bridge access token: \`${command('connect <name>')}\` prints the URL and header to use. A new login link any time: \`${command('open')}\`.`,
+      `Clients that log in to the bridge with OAuth (Claude Code, Cursor, VS Code) need no token: \`${command('connect <name>')}\` gives their URL. Others send the bridge access token: \`${command('connect <name> --token')}\` prints the URL and header. A new login link any time: \`${command('open')}\`.`,
     )
   } else {
     ctx.out.warn(
