@@ -2,7 +2,7 @@
 // through the bridge. Clients that do OAuth get the bare URL and log in to the bridge itself
 // (each gets its own revocable token); the others, and `connect --token`, get the bridge header.
 // Claude Desktop, which launches local commands, gets `mcp-oauth-bridge stdio <name>` (which
-// finds the token itself).
+// finds the token itself, in the home the entry's env names when it is not the default).
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -20,6 +20,11 @@ export interface Connection {
   name: string
   url: string
   headers: Record<string, string>
+  /**
+   * The bridge home (absolute), when it is not ~/.mcp-oauth-bridge: a client that launches the
+   * bridge itself does not inherit this shell's MCP_OAUTH_BRIDGE_HOME, so its entry must name it.
+   */
+  home?: string
 }
 
 export interface ClientConfigShape {
@@ -51,7 +56,11 @@ export const CLIENT_CONFIGS: Record<Exclude<ClientName, 'sdk'>, ClientConfigShap
   },
   'claude-desktop': {
     listKey: 'mcpServers',
-    entry: (connection) => ({ command: 'mcp-oauth-bridge', args: ['stdio', connection.name] }),
+    entry: (connection) => ({
+      command: 'mcp-oauth-bridge',
+      args: ['stdio', connection.name],
+      ...(connection.home ? { env: { MCP_OAUTH_BRIDGE_HOME: connection.home } } : {}),
+    }),
     defaultPath: (env, platform) =>
       join(appData(env, platform), 'Claude', 'claude_desktop_config.json'),
   },

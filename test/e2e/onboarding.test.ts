@@ -38,16 +38,26 @@ describe('connect, stdio and doctor', () => {
     expect(claude.stdout).toBe(
       `claude mcp add --transport http demo http://localhost:${port}/mcp/demo\n`,
     )
-    expect(claude.stderr).toMatch(/logs in to the bridge by itself/)
+    // The bridge may have been started by `demo` as well as `start`: the note names neither.
+    expect(claude.stderr).toMatch(
+      /logs in to the bridge by itself: .*sign in with the one-time login link the bridge printed when it started \(`mcp-oauth-bridge open` gives a fresh one\)/,
+    )
     const withToken = await runCli(['connect', 'demo', '--token'], env)
     expect(withToken.stdout).toMatch(
       new RegExp(
         `^claude mcp add --transport http demo http://localhost:${port}/mcp/demo --header "Authorization: Bearer mob_[\\w-]+"\\n$`,
       ),
     )
+    // Claude Desktop launches the command without this shell's MCP_OAUTH_BRIDGE_HOME: the entry names it.
     const desktop = JSON.parse((await runCli(['connect', 'demo', 'claude-desktop'], env)).stdout)
     expect(desktop).toEqual({
-      mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } },
+      mcpServers: {
+        demo: {
+          command: 'mcp-oauth-bridge',
+          args: ['stdio', 'demo'],
+          env: { MCP_OAUTH_BRIDGE_HOME: home },
+        },
+      },
     })
     const vscode = JSON.parse((await runCli(['connect', 'demo', 'vscode'], env)).stdout)
     expect(vscode.servers.demo).toEqual({ type: 'http', url: `http://localhost:${port}/mcp/demo` })
@@ -81,6 +91,16 @@ describe('connect, stdio and doctor', () => {
     expect((await readdir(home)).some((name) => name.startsWith('cursor-mcp.json.backup-'))).toBe(
       true,
     )
+
+    const desktopFile = join(home, 'claude_desktop_config.json')
+    const desktop = await runCli(
+      ['connect', 'demo', 'claude-desktop', '--write', '--file', desktopFile],
+      env,
+    )
+    expect(desktop.code, desktop.stderr).toBe(0)
+    expect(JSON.parse(await readFile(desktopFile, 'utf8')).mcpServers.demo.env).toEqual({
+      MCP_OAUTH_BRIDGE_HOME: home,
+    })
 
     const broken = join(home, 'broken.json')
     await writeFile(broken, '{ not json')
@@ -124,7 +144,7 @@ describe('connect, stdio and doctor', () => {
 })
 
 describe('doctor on a broken setup', () => {
-  it('names each problem with its fix: bad key, port taken, unreachable server', async () => {
+  it('names each problem with its fix: bad key, port taken, unreachable server, stopped demo', async () => {
     const fixture = await startOAuthFixture()
     const home = await makeHome()
     const env = cliEnv(home)
@@ -136,6 +156,11 @@ describe('doctor on a broken setup', () => {
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve))
     try {
       await writeConfigPort(home, (squatter.address() as AddressInfo).port)
+      // The entry `demo` leaves behind when it stops: its server's loopback address, now closed.
+      const file = join(home, 'config.json')
+      const config = JSON.parse(await readFile(file, 'utf8'))
+      config.servers.demo = { url: `http://127.0.0.1:${await freePort()}/mcp`, auth: 'oauth' }
+      await writeFile(file, JSON.stringify(config))
       await writeFile(join(home, 'key'), randomBytes(32).toString('base64'))
       const doctor = await runCli(['doctor'], env)
       expect(doctor.code).toBe(1)
@@ -146,7 +171,10 @@ describe('doctor on a broken setup', () => {
         /✖ bridge: port \d+ is taken: something else answers there \(HTTP 200, squatter\)[\s\S]*→ Stop that program/,
       )
       expect(doctor.stdout).toMatch(
-        /✖ server gone: Cannot reach .*connection was refused[\s\S]*→ Check the address/,
+        /✖ server gone: Cannot reach .*connection was refused\.\n\s+→ Check the address/,
+      )
+      expect(doctor.stdout).toMatch(
+        /✖ server demo: Cannot reach .*connection was refused\.\n\s+→ This is the demo's own server, which runs only while `mcp-oauth-bridge demo` does: run it again to bring it back, or `mcp-oauth-bridge remove demo` to drop it\./,
       )
       expect(doctor.stderr).toMatch(/checks failed/)
     } finally {

@@ -110,8 +110,15 @@ describe('the README walkthrough', () => {
       (await runCli(['connect', 'demo', 'claude-desktop', '--write', '--file', configFile], env))
         .code,
     ).toBe(0)
+    // This home is not ~/.mcp-oauth-bridge, so the entry tells Claude Desktop's launch where it is.
     expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({
-      mcpServers: { demo: { command: 'mcp-oauth-bridge', args: ['stdio', 'demo'] } },
+      mcpServers: {
+        demo: {
+          command: 'mcp-oauth-bridge',
+          args: ['stdio', 'demo'],
+          env: { MCP_OAUTH_BRIDGE_HOME: home },
+        },
+      },
     })
 
     // `doctor` on this setup: it finds the demo's bridge on its own port, and everything is healthy.

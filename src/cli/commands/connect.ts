@@ -3,8 +3,9 @@
 // header for the others (and with --token), so nobody copies a token by hand; --write puts the
 // entry into the client's own config file, keeping what is there and leaving a backup.
 import { copyFile, readFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { mkdir } from 'node:fs/promises'
+import { resolvePaths } from '../../config/paths.js'
 import { getServer, readConfig } from '../../config/store.js'
 import { isRecord } from '../../config/schema.js'
 import { BridgeError, quote } from '../../errors.js'
@@ -19,6 +20,7 @@ import {
   type ClientName,
   type Connection,
 } from '../client-configs.js'
+import { command } from '../commands-named.js'
 import type { CliContext } from '../context.js'
 
 export interface ConnectOptions {
@@ -59,6 +61,7 @@ async function locateConnection(
       name,
       url: `${publicOrigin(location.port)}/mcp/${name}`,
       headers: await bridgeHeaders(ctx.paths, config),
+      ...(isDefaultHome(ctx.paths.home) ? {} : { home: resolve(ctx.paths.home) }),
     },
     location,
   }
@@ -94,7 +97,7 @@ export async function connectCommand(
   // The entry names a port; say where it came from when no running bridge vouches for it.
   if (location.source === 'config') {
     ctx.out.progress(
-      `No running bridge is recorded, so this names port ${location.port} from config.json: start the bridge there (\`mcp-oauth-bridge start\`), or pass --port.`,
+      `No running bridge is recorded, so this names port ${location.port} from config.json: start the bridge there (\`${command('start')}\`), or pass --port.`,
     )
   }
   if (!options.write) {
@@ -107,7 +110,7 @@ export async function connectCommand(
   if (client === 'sdk')
     throw new BridgeError(
       'BAD_USAGE',
-      'The SDK has no config file to write: use the snippet `connect <name> sdk` prints.',
+      `The SDK has no config file to write: use the snippet \`${command('connect <name> sdk')}\` prints.`,
     )
   const shape = CLIENT_CONFIGS[client]
   const file = options.file ?? shape.defaultPath(ctx.env, process.platform)
@@ -122,13 +125,18 @@ export async function connectCommand(
   )
   if (client === 'claude-desktop')
     ctx.out.progress(
-      'Restart Claude Desktop; keep `mcp-oauth-bridge start` running so approvals work.',
+      `Restart Claude Desktop; keep \`${command('start')}\` running so approvals work.`,
     )
   if (oauth) ctx.out.progress(signInNote(client))
 }
 
+/** The home every process finds without MCP_OAUTH_BRIDGE_HOME: ~/.mcp-oauth-bridge. */
+function isDefaultHome(home: string): boolean {
+  return resolve(home) === resolve(resolvePaths({}).home)
+}
+
 function signInNote(client: ClientName): string {
-  return `${client} logs in to the bridge by itself: on first use the bridge's consent page opens; sign in with the dashboard link \`mcp-oauth-bridge start\` printed and allow it. For the bridge header instead, add --token.`
+  return `${client} logs in to the bridge by itself: on first use the bridge's consent page opens; sign in with the one-time login link the bridge printed when it started (\`${command('open')}\` gives a fresh one) and allow it. For the bridge header instead, add --token.`
 }
 
 /** Sets one server entry in a client's JSON config; returns the backup's path when there was a file. */

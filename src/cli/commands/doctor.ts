@@ -2,6 +2,7 @@
 import { createServer } from 'node:net'
 import { readConfig } from '../../config/store.js'
 import type { BridgeConfig } from '../../config/schema.js'
+import { DEMO_SERVER_NAME, isEarlierDemoUrl } from '../../demo/demo-entry.js'
 import { BridgeError } from '../../errors.js'
 import { discoverAuthorization } from '../../oauth/discovery.js'
 import { createGuardedFetch } from '../../oauth/http.js'
@@ -9,6 +10,7 @@ import { probeServer } from '../../oauth/probe.js'
 import { describeServer } from '../../tokens/status.js'
 import type { ServerSecrets } from '../../tokens/store.js'
 import { locateBridge, probeBridge, type BridgeLocation } from '../bridge-client.js'
+import { command, commandLine } from '../commands-named.js'
 import type { CliContext } from '../context.js'
 import { checkKey } from './doctor-key.js'
 import { failure, modeCheck, modeOf, type Check } from './doctor-checks.js'
@@ -224,10 +226,23 @@ async function checkServer(
   } catch (error) {
     return {
       ...failure(check, error),
-      fix:
-        error instanceof BridgeError && error.hint ? error.hint : 'Check the URL and your network.',
+      fix: isDemoStopped(name, url, error)
+        ? `This is the demo's own server, which runs only while \`${command('demo')}\` does: run it again to bring it back, or \`${commandLine.remove(DEMO_SERVER_NAME)}\` to drop it.`
+        : error instanceof BridgeError && error.hint
+          ? error.hint
+          : 'Check the URL and your network.',
     }
   }
+}
+
+/** The entry `demo` wrote (its loopback URL), unreachable because no demo runs now. */
+function isDemoStopped(name: string, url: string, error: unknown): boolean {
+  return (
+    name === DEMO_SERVER_NAME &&
+    isEarlierDemoUrl(url) &&
+    error instanceof BridgeError &&
+    error.code === 'UNREACHABLE'
+  )
 }
 
 function checkCallbackPort(name: string, port: number): Promise<Check> {
