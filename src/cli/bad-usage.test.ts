@@ -141,3 +141,18 @@ describe('bad usage exits 2 with the reason, on every command', () => {
     })
   }
 })
+
+describe('the usage a command prints itself', () => {
+  it('approvals approve without an id: every form with every option it takes', async () => {
+    const result = await run(['approvals', 'approve'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('mcp-oauth-bridge approvals [--json]')
+    expect(result.stderr).toContain(
+      "mcp-oauth-bridge approvals approve <id> [--always | --for <duration>] [--args '<json>']",
+    )
+    expect(result.stderr).toContain('mcp-oauth-bridge approvals deny <id>')
+    expect(result.stderr).toContain('mcp-oauth-bridge approvals watch [--json]')
+    expect(result.stderr).toContain('--port <port>')
+    expect(await readdir(home)).toEqual([])
+  })
+})

@@ -50,6 +50,12 @@ describe('a token the server refused', () => {
     expect(await renewing.accessToken('server')).toBe('new')
   })
 
+  it('needs a login, worded for a server never logged in to and one logged out, when it has no token', async () => {
+    await expect(manager({}).accessToken('server')).rejects.toThrow(
+      '"server" needs a new login: it has no token (never logged in, or logged out).',
+    )
+  })
+
   it('needs a new login, said as an outcome, when an OAuth grant has no refresh token', async () => {
     expect(await manager({ tokens: tokens() }).replaceRejected('server', 'old')).toBe(
       'login-needed',

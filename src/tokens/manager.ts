@@ -144,7 +144,7 @@ export class TokenManager {
       )
     const server = await this.#lookupServer(name)
     if (server.auth !== 'client_credentials') {
-      if (!tokens) throw loginRequired(name, 'it has no token yet')
+      if (!tokens) throw loginRequired(name, 'it has no token (never logged in, or logged out)')
       if (!tokens.refresh_token) {
         return this.#requireLogin(
           name,

@@ -150,6 +150,8 @@ describe('add, then start, then call tools', () => {
     expect(fixture.stats.revocations).toBeGreaterThan(revocations)
     const token = await runCli(['token', 'demo'], env)
     expect(token.code).toBe(1)
-    expect(token.stderr).toMatch(/needs a new login[\s\S]*mcp-oauth-bridge login demo/)
+    expect(token.stderr).toMatch(
+      /needs a new login: it has no token \(never logged in, or logged out\)[\s\S]*mcp-oauth-bridge login demo/,
+    )
   })
 })

@@ -1,6 +1,6 @@
 // The decision log end to end: a bridge in front of a real upstream decides calls by policy and
 // from the approvals API; `log` shows them (table, JSON, by server, by age), `log --verify`
-// vouches for the chain, and an edit by hand is named by file and line.
+// vouches for the chain, and an edit by hand, or a cut-off end, is named by file and line.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -124,7 +124,8 @@ describe('the decision log', () => {
     expect(intact).toMatchObject({ code: 0 })
     expect(intact.stdout.trim()).toBe('5 decisions, chain intact')
 
-    const lines = (await readFile(logFile(), 'utf8')).split('\n')
+    const original = await readFile(logFile(), 'utf8')
+    const lines = original.split('\n')
     lines[2] = (lines[2] as string).replace('"decision":"deny"', '"decision":"allow"')
     await writeFile(logFile(), lines.join('\n'))
     const broken = await runCli(['log', '--verify'], env)
@@ -132,6 +133,24 @@ describe('the decision log', () => {
     expect(broken.stderr).toMatch(
       /decisions\.jsonl line 3 was edited; its bytes no longer hash to the prev that the next line \(decisions\.jsonl:4\) recorded/,
     )
+    await writeFile(logFile(), original)
+  })
+
+  it('names the last line left when the end of the log was cut off', async () => {
+    const original = await readFile(logFile(), 'utf8')
+    const lines = original.split('\n').filter((line) => line !== '')
+    expect(lines).toHaveLength(5)
+    await writeFile(logFile(), `${lines.slice(0, 4).join('\n')}\n`)
+    try {
+      const cut = await runCli(['log', '--verify'], env)
+      expect(cut.code).toBe(1)
+      expect(cut.stderr).toMatch(
+        /decisions\.jsonl: the lines after line 4 are missing \(cut off at the end\); the anchor records 5 decisions, the log holds 4: the last one is gone/,
+      )
+      expect(cut.stderr).not.toMatch(/line 5/)
+    } finally {
+      await writeFile(logFile(), original)
+    }
   })
 
   it('refuses a bad --since with exit 2 and the reason', async () => {

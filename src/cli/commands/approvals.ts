@@ -1,6 +1,6 @@
-// `approvals [approve|deny <id>] [--always]` and `approvals watch [--json]`: the held calls of
-// the running bridge, listed, decided or followed live from the terminal, for people without a
-// browser at hand.
+// `approvals [--json]`, `approvals approve|deny <id> [...]` and `approvals watch [--json]`: the
+// held calls of the running bridge, listed, decided or followed live from the terminal, for
+// people without a browser at hand.
 import { readConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import { decideHeld, listPending, type ApprovalsClient } from '../approvals-client.js'
@@ -10,9 +10,17 @@ import { formatDuration } from '../../tokens/status.js'
 import { terminalLine } from '../terminal-text.js'
 import { parseDuration } from '../../approvals/rules/duration.js'
 import { parseArgsOption } from '../args-option.js'
+import { command } from '../commands-named.js'
 
-const USAGE =
-  'Usage: mcp-oauth-bridge approvals [approve|deny <id>] [--always]  |  mcp-oauth-bridge approvals watch [--json]'
+// Each form with all its options: after a slip, this is all a person sees of the command. The
+// later lines line up under the first one's command, which is printed after "✖ ".
+const USAGE = [
+  `Usage: ${command('approvals [--json]')}`,
+  `         ${command("approvals approve <id> [--always | --for <duration>] [--args '<json>']")}`,
+  `         ${command('approvals deny <id>')}`,
+  `         ${command('approvals watch [--json]')}`,
+  '  Each also takes --port <port>: the port of the bridge to talk to, if not the running one.',
+].join('\n')
 
 export async function approvalsCommand(
   ctx: CliContext,

@@ -24,8 +24,7 @@ export async function listCommand(ctx: CliContext, options: { json?: boolean }):
       row.name,
       row.url,
       row.detail,
-      row.policy +
-        (Object.keys(row.tools).length ? ` (+${Object.keys(row.tools).length} tool rules)` : ''),
+      row.policy + toolRules(Object.keys(row.tools).length),
     ]),
   ]
   const widths = table[0]!.map((_, column) =>
@@ -38,4 +37,10 @@ export async function listCommand(ctx: CliContext, options: { json?: boolean }):
         .join('  ')
         .trimEnd(),
     )
+}
+
+/** ` (+2 tool rules)` after the server's policy, or nothing when no tool has its own. */
+function toolRules(count: number): string {
+  if (count === 0) return ''
+  return ` (+${count} tool ${count === 1 ? 'rule' : 'rules'})`
 }

@@ -81,22 +81,32 @@ async function verify(ctx: CliContext): Promise<void> {
   }
 }
 
-const BROKEN_PHRASE: Record<ChainBreak['kind'], string> = {
+const BROKEN_PHRASE: Record<Exclude<ChainBreak['kind'], 'cut off at the end'>, string> = {
   edited: 'was edited',
   missing: 'follows removed lines (missing)',
   reordered: 'is out of order (reordered)',
-  'cut off at the end': 'is where lines were cut off at the end',
   'no anchor': 'ends a log whose anchor is gone',
 }
 
+/** Where the chain breaks, in words: `<file> line 3 was edited`. */
+function whereBroken(file: string, broken: ChainBreak): string {
+  if (broken.kind !== 'cut off at the end')
+    return `${file} line ${broken.line} ${BROKEN_PHRASE[broken.kind]}`
+  // The break names the first line that is gone, which the file does not hold: say it from the
+  // last line that is there.
+  const last = broken.line - 1
+  return last > 0
+    ? `${file}: the lines after line ${last} are missing (cut off at the end)`
+    : `${file}: all its lines are missing (cut off at the end)`
+}
+
 function brokenChain(ctx: CliContext, broken: ChainBreak): BridgeError {
-  const where = `${join(ctx.paths.logs, broken.file)} line ${broken.line}`
   const noticed = broken.foundAt
     ? ` (noticed by the bridge when it started, ${broken.foundAt})`
     : ''
   return new BridgeError(
     'DECISION_LOG_BROKEN',
-    `The decision log does not verify: ${where} ${BROKEN_PHRASE[broken.kind]}; ${broken.detail}${noticed}.`,
+    `The decision log does not verify: ${whereBroken(join(ctx.paths.logs, broken.file), broken)}; ${broken.detail}${noticed}.`,
     {
       hint: 'The lines from there on are not known to be the ones the bridge wrote. Keep a copy of the logs folder for inspection; the bridge goes on logging after them.',
     },
