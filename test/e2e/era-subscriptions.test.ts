@@ -100,6 +100,21 @@ describe('resource subscriptions across eras', () => {
     await expect.poll(() => updated).toEqual(['note://a'])
     await subscription.close()
     await expect.poll(() => legacy.subscribed.size).toBe(0)
+    await expect.poll(() => legacy.openGetStreams()).toBe(0)
+    await client.close()
+  })
+
+  it('acknowledges nothing for a URI the 2025 server refuses, and leaves no GET stream open for it', async () => {
+    const client = new ModernClient(
+      { name: 'subscribing-2026', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    )
+    await client.connect(new ModernTransport(new URL(`${bridge.url}/mcp/legacy`)))
+    const subscription = await client.listen({ resourceSubscriptions: ['note://missing'] })
+    expect(subscription.honoredFilter).toEqual({})
+    expect(await subscription.closed).toBe('graceful')
+    expect(legacy.subscribed.size).toBe(0)
+    await expect.poll(() => legacy.openGetStreams()).toBe(0)
     await client.close()
   })
 })

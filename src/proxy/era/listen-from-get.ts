@@ -222,7 +222,18 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession, a
       // Subscribed only with a stream open to carry the updates.
       const subscribed = running && uris.length > 0 ? await subscribe(request, session, uris) : []
       if (subscribed.length > 0) listener.honoured.resourceSubscriptions = subscribed
-      if (!running || !get || Object.keys(listener.honoured).length === 0) {
+      /** The last listen gone: the GET closes, so the upstream keeps no stream nobody reads. */
+      const closeIfUnused = () => {
+        if (!get || get.listeners.size > 0) return
+        if (shared.get(session) === get) shared.delete(session)
+        get.controller.abort()
+      }
+      // Nothing honoured (every URI refused), or the client left while the bridge subscribed.
+      const gone = out.destroyed || request.signal.aborted
+      if (!running || !get || Object.keys(listener.honoured).length === 0 || gone) {
+        for (const uri of subscribed) release(request, session, uri)
+        closeIfUnused()
+        if (out.destroyed) return answer
         out.write(sseEvent(acknowledgement(listener.id, {})))
         endListen(listener)
         return answer
@@ -232,11 +243,7 @@ export function createListens(sendUpstream: UpstreamSender, post: TellSession, a
       const leave = () => {
         if (!get.listeners.delete(listener)) return
         for (const uri of subscribed) release(request, session, uri)
-        // The last listen gone: the GET closes, so the upstream keeps no stream nobody reads.
-        if (get.listeners.size === 0) {
-          if (shared.get(session) === get) shared.delete(session)
-          get.controller.abort()
-        }
+        closeIfUnused()
       }
       request.signal.addEventListener('abort', leave, { once: true })
       out.once('close', leave)
