@@ -46,6 +46,18 @@ const LOCAL_ANSWERS: Record<
   },
 }
 
+/** How long a resources/subscribe waits for the GET stream's listen to be opened anew. */
+const SUBSCRIBE_WAIT_MS = 10_000
+
+/** Settles when `work` does, or after `ms`, whichever comes first. */
+async function atMost(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    work,
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer))
+}
+
 export function createToModernSender(sendUpstream: UpstreamSender = sendShared): TranslatingSender {
   const sessions = new LegacyClientSessions()
   const book = new ToolHeaderBook()
@@ -87,9 +99,14 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
       typeof params.uri === 'string'
     ) {
       // A 2026-07-28 server has no subscribe request: the URI joins the session's listen filter.
+      // Answered once the new listen is open, so updates after the answer reach the client; but a
+      // listen's answer has no time limit, so the wait for it has one.
       if (method === 'resources/subscribe') session.resourceSubscriptions.add(params.uri)
       else session.resourceSubscriptions.delete(params.uri)
-      await Promise.all([...session.listens].map((listen) => listen.refresh()))
+      await atMost(
+        SUBSCRIBE_WAIT_MS,
+        Promise.all([...session.listens].map((listen) => listen.refresh())),
+      )
       return jsonAnswer(200, { jsonrpc: '2.0', id: message.id, result: {} })
     }
     if (
