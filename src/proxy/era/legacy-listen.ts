@@ -99,6 +99,8 @@ export async function openListenForLegacyClient(
         const next = await listenUpstream(request, session, notifications, sendUpstream).catch(
           () => undefined,
         )
+        // The client left while the listen was being opened: it is ended at once, not kept.
+        if (out.destroyed) return void next?.body.destroy()
         // A refused new listen keeps the old one, unless nothing is left to listen to.
         if (!next && Object.keys(notifications).length > 0) return
         served = key
