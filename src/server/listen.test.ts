@@ -1,6 +1,5 @@
 // The bridge prints its listening line before its request pipeline has loaded: requests that come
 // in that window wait for it and meet the same guard, access checks and answers as later ones.
-import { request } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +8,7 @@ import { resolvePaths } from '../config/paths.js'
 import { defaultConfig } from '../config/schema.js'
 import { ensureHome, writeConfig } from '../config/store.js'
 import { startBridge, type RunningBridge } from './listen.js'
+import { raw } from '../../test/support/raw-http.js'
 
 const held = vi.hoisted(() => {
   let release!: () => void
@@ -54,32 +54,6 @@ vi.mock('./deferred-handler.js', async (importOriginal) => {
     }) satisfies typeof real.deferredHandler,
   }
 })
-
-interface RawResponse {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-/** node:http, because fetch may not set Host. */
-function raw(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers },
-      (res) => {
-        let body = ''
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end(options.body)
-  })
-}
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {

@@ -1,7 +1,6 @@
 // Who may use the bridge: the Host and Origin guard, the bridge access token on /mcp/*, body
 // limits, and the dashboard's one-time login link, cookie and CSRF token. Headers no browser
 // would send are tested with node:http; the dashboard's Re-authorize runs in Chromium.
-import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../fixtures/chromium.js'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -10,32 +9,7 @@ import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-mcp-serv
 import { cliEnv, makeHome, runCli, startBridgeProcess, type RunningCli } from './cli-process.js'
 import { startBridgeFor } from './bridge-setup.js'
 import { loginLink } from './dashboard-sign-in.js'
-
-interface RawResponse {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-/** node:http, because fetch may not set Host. */
-function raw(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers },
-      (res) => {
-        let body = ''
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end(options.body)
-  })
-}
+import { raw } from '../support/raw-http.js'
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
