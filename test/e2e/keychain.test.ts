@@ -110,6 +110,19 @@ describe.runIf(keychain.answers || REQUIRED)('the encryption key in the OS keych
     )
   })
 
+  it('add on a fresh home, without init, chooses the keychain as init does', async () => {
+    const { home, env } = await keychainHome()
+    const add = await runCli(['add', 'demo', fixture.mcpUrl, '--policy', 'allow'], env)
+    expect(add.code, add.stderr).toBe(0)
+    expect(add.stderr).toMatch(/The encryption key is in .*entry "mcp-oauth-bridge"/)
+    expect(JSON.parse(await readFile(join(home, 'key-storage.json'), 'utf8'))).toEqual({
+      keyStorage: 'keychain',
+      keychain: entryFor(home),
+    })
+    expect(await exists(join(home, 'key'))).toBe(false)
+    expect((await runCli(['token', 'demo'], env)).code).toBe(0)
+  })
+
   it('key move file and back: the store opens at every step, the old place is emptied', async () => {
     const { home, env } = await keychainHome()
     expect((await runCli(['init'], env)).code).toBe(0)

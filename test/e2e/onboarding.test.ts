@@ -137,6 +137,10 @@ describe('connect, stdio and doctor', () => {
     expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0)
     expect(doctor.stdout).toMatch(/✔ Node\.js/)
     expect(doctor.stdout).toMatch(/✔ token store: opens with the key/)
+    // A home made by `add` (no `init`) records its key's place as init does.
+    expect(doctor.stdout).toMatch(
+      /✔ key storage: the key file .*\(recorded in .*key-storage\.json\)/,
+    )
     expect(doctor.stdout).toMatch(new RegExp(`✔ bridge: running on port ${port}`))
     expect(doctor.stdout).toMatch(/✔ server demo: .* is reachable; authorization server/)
     expect(doctor.stdout).toMatch(/✔ server demo token: valid/)

@@ -8,14 +8,7 @@ import {
   type ServerEntry,
   type TransportChoice,
 } from '../../config/schema.js'
-import {
-  ensureHome,
-  isInitialized,
-  readConfig,
-  updateConfig,
-  writeConfig,
-} from '../../config/store.js'
-import { defaultConfig } from '../../config/schema.js'
+import { readConfig, updateConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
 import { parseServerUrl } from '../../oauth/safe-url.js'
 import type { LoginResult } from '../../login/login-server.js'
@@ -24,6 +17,7 @@ import type { ServerSecrets } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { locateBridge } from '../bridge-client.js'
 import { terminalFlowIo } from '../flow-io.js'
+import { ensureInitialized } from './first-run.js'
 
 export interface AddOptions {
   clientId?: string
@@ -74,11 +68,7 @@ export async function addCommand(
   const privateKeyPem = options.privateKey ? await readPrivateKey(options.privateKey) : undefined
 
   const { paths, out } = ctx
-  if (!(await isInitialized(paths))) {
-    await ensureHome(paths)
-    await writeConfig(paths, defaultConfig())
-    out.progress(`Created ${paths.home}`)
-  }
+  await ensureInitialized(ctx)
   const config = await readConfig(paths)
   if (config.servers[name]) {
     throw new BridgeError(

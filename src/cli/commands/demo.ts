@@ -2,8 +2,8 @@
 // logs in to it as "demo" through the same loginServer as `add` (discovery, registration, PKCE,
 // the browser, the encrypted token store), then serves it through the bridge until Ctrl-C.
 import { join } from 'node:path'
-import { DEFAULT_HOST, defaultConfig, type ServerEntry } from '../../config/schema.js'
-import { ensureHome, isInitialized, readConfig, writeConfig } from '../../config/store.js'
+import { DEFAULT_HOST, type ServerEntry } from '../../config/schema.js'
+import { readConfig } from '../../config/store.js'
 import {
   assertDemoNameFree,
   claimDemoEntry,
@@ -22,6 +22,7 @@ import type { TokenStore } from '../../tokens/store.js'
 import type { CliContext } from '../context.js'
 import { terminalFlowIo } from '../flow-io.js'
 import { connectionFor } from './connect.js'
+import { ensureInitialized } from './first-run.js'
 
 export interface DemoCommandOptions {
   browser: boolean
@@ -96,14 +97,6 @@ export async function demoCommand(ctx: CliContext, options: DemoCommandOptions):
   ctx.out.progress(
     `Stopped. ${quote(DEMO_SERVER_NAME)} stays in config.json but its server is gone: run \`mcp-oauth-bridge demo\` to bring it back, or \`mcp-oauth-bridge remove ${DEMO_SERVER_NAME}\`.`,
   )
-}
-
-/** Like `add`, the demo works on a fresh machine: the first run creates the home folder. */
-async function ensureInitialized(ctx: CliContext): Promise<void> {
-  if (await isInitialized(ctx.paths)) return
-  await ensureHome(ctx.paths)
-  await writeConfig(ctx.paths, defaultConfig())
-  ctx.out.progress(`Created ${ctx.paths.home}`)
 }
 
 /**
