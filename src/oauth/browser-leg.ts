@@ -43,7 +43,9 @@ export async function waitForRedirect(
           `The browser did not come back to ${redirectUri} within ${Math.round(timeoutMs / 1000)} s.`,
           {
             hint:
-              'Run the command again and finish the login in the browser; on a remote machine use --no-browser and paste the final URL, or --device.\n' +
+              (io.browser === 'print'
+                ? 'Run the command again, open the URL it prints and finish the login; when the browser runs on another machine, paste the address it ends on into this terminal (its input must stay open), or use --device.\n'
+                : 'Run the command again and finish the login in the browser; on a remote machine use --no-browser and paste the final URL, or --device.\n') +
               `  If the provider's page showed an error about the redirect URI, it does not accept ${redirectUri} for this client: ` +
               'use a client registered by hand with that redirect URI (--client-id, --callback-port) or a client ID metadata document (--client-metadata-url).',
           },

@@ -221,6 +221,27 @@ describe('add: bad input and broken servers', () => {
       /did not come back to http:\/\/127\.0\.0\.1:\d+\/callback within 1 s[\s\S]*--no-browser/,
     )
   })
+
+  it('with --no-browser, the timeout hint says to paste the address, not to use --no-browser', async () => {
+    const result = await addAgainst(
+      {
+        '/.well-known/oauth-protected-resource/mcp': protectedResource(),
+        '/.well-known/oauth-authorization-server': asMetadata(),
+        'POST /register': json(201, {
+          client_id: 'c1',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          token_endpoint_auth_method: 'none',
+        }),
+      },
+      ['--no-browser'],
+      { MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS: '1' },
+    )
+    expectFriendlyFailure(
+      result,
+      /within 1 s[\s\S]*paste the address it ends on into this terminal/,
+    )
+    expect(result.stderr).not.toMatch(/use --no-browser/)
+  })
 })
 
 describe('add: the person declines', () => {
