@@ -42,19 +42,31 @@ export function createToLegacySender(
 ): { send: UpstreamSender; close(): void } {
   const sessions = new UpstreamSessions(sendUpstream)
 
-  /** Resolves with the upstream's HTTP status; a session it no longer knows is opened anew next time. */
+  /**
+   * A message of the bridge's own on the session, on a signal of its own and with the token as it
+   * is now (the request may be long past: a ping on a shared GET stream). A session the upstream
+   * no longer knows is opened anew next time.
+   */
+  const sendOnSession = async (
+    request: UpstreamRequest,
+    session: UpstreamSession,
+    message: object,
+  ): Promise<UpstreamResponse> => {
+    const current = await withFreshToken(request)
+    const sent = await sendUpstream(
+      onSession(onOwnSignal(current, new AbortController().signal), session, message),
+    )
+    if (sent.statusCode === 404) sessions.forget(session)
+    return sent
+  }
+  /** Resolves with the upstream's HTTP status. */
   const post = async (
     request: UpstreamRequest,
     session: UpstreamSession,
     message: object,
   ): Promise<number> => {
-    // The request may be long past (a ping on a shared GET stream): the token is taken anew.
-    const current = await withFreshToken(request)
-    const sent = await sendUpstream(
-      onSession(onOwnSignal(current, new AbortController().signal), session, message),
-    )
+    const sent = await sendOnSession(request, session, message)
     sent.body.resume()
-    if (sent.statusCode === 404) sessions.forget(session)
     return sent.statusCode
   }
   /** For messages nobody waits on (a refusal, a cancel): what becomes of them changes nothing here. */
@@ -63,16 +75,7 @@ export function createToLegacySender(
   /** A request of the bridge's own on the session (a resource subscription): true for a result. */
   const ask: AskSession = async (request, session, method, params) => {
     const id = `bridge-${session.nextId++}`
-    const current = await withFreshToken(request)
-    const sent = await sendUpstream(
-      onSession(onOwnSignal(current, new AbortController().signal), session, {
-        jsonrpc: '2.0',
-        id,
-        method,
-        params,
-      }),
-    )
-    if (sent.statusCode === 404) sessions.forget(session)
+    const sent = await sendOnSession(request, session, { jsonrpc: '2.0', id, method, params })
     if (sent.statusCode !== 200) {
       sent.body.resume()
       return false
