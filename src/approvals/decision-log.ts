@@ -330,8 +330,8 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   }
 
   const settle = async (): Promise<void> => {
-    sealDue = true
     while (draining || pending.length || !tail || unsealed) {
+      // Every pass: a batch that was under way when this began may have cleared it.
       sealDue = true
       await kick()
       if (writeFailed) return
