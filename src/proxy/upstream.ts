@@ -22,7 +22,7 @@ export interface UpstreamRequest {
    * undefined for a holder of the bridge's own token. Upstream sessions and held rounds opened
    * for one caller are never handed to another.
    */
-  caller?: string
+  caller?: string | undefined
   /** Aborts when the client goes away; translators and held calls listen to it. */
   signal: AbortSignal
   /**

@@ -103,7 +103,8 @@ function sendWith(
     // Only translators call it, for sends of their own long after this request came.
     freshToken: () =>
       entry.auth === 'none' ? Promise.resolve(undefined) : parts.tokens.accessToken(out.name),
-    ...(out.caller === undefined ? {} : { caller: out.caller }),
+    // Always set, so every request object has one shape on the hot path.
+    caller: out.caller,
     // Translators and the HTTP+SSE sender listen to a signal; it is made only when one reads it.
     get signal() {
       return gone.signal
