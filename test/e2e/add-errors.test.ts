@@ -202,20 +202,22 @@ describe('add: bad input and broken servers', () => {
     expect(await readFile(join(result.home, 'config.json'), 'utf8')).not.toContain('broken')
   })
 
+  /** An authorization server that registers the client, after which the browser never comes back. */
+  const registersAClient = (): Record<string, Route> => ({
+    '/.well-known/oauth-protected-resource/mcp': protectedResource(),
+    '/.well-known/oauth-authorization-server': asMetadata(),
+    'POST /register': json(201, {
+      client_id: 'c1',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+    }),
+  })
+
   it('ends the wait for the browser with a timeout and a hint', async () => {
-    const result = await addAgainst(
-      {
-        '/.well-known/oauth-protected-resource/mcp': protectedResource(),
-        '/.well-known/oauth-authorization-server': asMetadata(),
-        'POST /register': json(201, {
-          client_id: 'c1',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          token_endpoint_auth_method: 'none',
-        }),
-      },
-      [],
-      { BROWSER: 'true', MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS: '1' },
-    )
+    const result = await addAgainst(registersAClient(), [], {
+      BROWSER: 'true',
+      MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS: '1',
+    })
     expectFriendlyFailure(
       result,
       /did not come back to http:\/\/127\.0\.0\.1:\d+\/callback within 1 s[\s\S]*--no-browser/,
@@ -223,19 +225,9 @@ describe('add: bad input and broken servers', () => {
   })
 
   it('with --no-browser, the timeout hint says to paste the address, not to use --no-browser', async () => {
-    const result = await addAgainst(
-      {
-        '/.well-known/oauth-protected-resource/mcp': protectedResource(),
-        '/.well-known/oauth-authorization-server': asMetadata(),
-        'POST /register': json(201, {
-          client_id: 'c1',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          token_endpoint_auth_method: 'none',
-        }),
-      },
-      ['--no-browser'],
-      { MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS: '1' },
-    )
+    const result = await addAgainst(registersAClient(), ['--no-browser'], {
+      MCP_OAUTH_BRIDGE_LOGIN_TIMEOUT_SECONDS: '1',
+    })
     expectFriendlyFailure(
       result,
       /within 1 s[\s\S]*paste the address it ends on into this terminal/,
