@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { clientResponseHeaders, upstreamHeaders } from './upstream-headers.js'
 import type { UpstreamRequest } from './upstream.js'
+import { upstreamRequest } from '../../test/support/upstream-request.js'
 
-const request = (fields: Partial<UpstreamRequest>): UpstreamRequest => ({
-  url: new URL('https://mcp.example.com/mcp'),
-  method: 'POST',
-  clientHeaders: {},
-  body: undefined,
-  staticHeaders: undefined,
-  token: undefined,
-  signal: new AbortController().signal,
-  ...fields,
-})
+const request = (fields: Partial<UpstreamRequest>): UpstreamRequest =>
+  upstreamRequest('https://mcp.example.com/mcp', fields)
 
 describe('the headers the upstream gets', () => {
   const client = {

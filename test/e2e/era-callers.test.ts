@@ -15,6 +15,7 @@ import {
 } from '../fixtures/modern-mcp-server.js'
 import type { UpstreamRequest } from '../../src/proxy/upstream.js'
 import { sendUpstream } from '../../src/proxy/forward.js'
+import { upstreamRequest } from '../support/upstream-request.js'
 import { UpstreamSessions } from '../../src/proxy/era/upstream-sessions.js'
 import { createToModernSender } from '../../src/proxy/era/to-modern.js'
 import { createEraSenders } from '../../src/proxy/era/era-senders.js'
@@ -24,18 +25,9 @@ import { eachMessage, readMessages } from '../../src/proxy/era/message-stream.js
 
 const LEGACY = '2025-11-25'
 
-function request(url: string, fields: Partial<UpstreamRequest> = {}): UpstreamRequest {
-  return {
-    url: new URL(url),
-    method: 'POST',
-    clientHeaders: {},
-    body: undefined,
-    staticHeaders: undefined,
-    token: MODERN_UPSTREAM_TOKEN,
-    signal: new AbortController().signal,
-    ...fields,
-  }
-}
+/** The upstream's token unless the test says otherwise. */
+const request = (url: string, fields: Partial<UpstreamRequest> = {}): UpstreamRequest =>
+  upstreamRequest(url, { token: MODERN_UPSTREAM_TOKEN, ...fields })
 
 const post = (message: object, headers: Record<string, string> = {}) => ({
   clientHeaders: {

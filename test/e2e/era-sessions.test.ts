@@ -8,6 +8,7 @@ import {
 import { MODERN_UPSTREAM_TOKEN } from '../fixtures/modern-mcp-server.js'
 import type { UpstreamRequest } from '../../src/proxy/upstream.js'
 import { sendUpstream } from '../../src/proxy/forward.js'
+import { upstreamRequest } from '../support/upstream-request.js'
 import { UpstreamSessions, type UpstreamSession } from '../../src/proxy/era/upstream-sessions.js'
 
 describe('the 2025 upstream sessions of 2026-07-28 clients', () => {
@@ -19,15 +20,10 @@ describe('the 2025 upstream sessions of 2026-07-28 clients', () => {
     await upstream?.close()
   })
 
-  const request = (): UpstreamRequest => ({
-    url: new URL(upstream.url),
-    method: 'POST',
-    clientHeaders: {},
-    body: undefined,
-    staticHeaders: { authorization: `Bearer ${MODERN_UPSTREAM_TOKEN}` },
-    token: undefined,
-    signal: new AbortController().signal,
-  })
+  const request = (): UpstreamRequest =>
+    upstreamRequest(upstream.url, {
+      staticHeaders: { authorization: `Bearer ${MODERN_UPSTREAM_TOKEN}` },
+    })
   const open = async (sessions: UpstreamSessions, name: string): Promise<UpstreamSession> => {
     const opening = await sessions.sessionFor(request(), { name, version: '1' }, {})
     if (opening.kind !== 'open')
