@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readAll } from '../web/read-all.js'
-import { wholeAnswer } from './answer-handler.js'
+import { answerSource, wholeAnswer } from './answer-handler.js'
+import type { ChunkSink } from './chunk-source.js'
 import { UpstreamHttp } from './upstream-http.js'
 import type { UpstreamRequest } from './upstream.js'
 
@@ -85,5 +86,63 @@ describe('AnswerHandler', () => {
     leave()
     await expect(whole).rejects.toMatchObject({ name: 'AbortError' })
     await closed
+  })
+
+  it('hands an event stream over as chunks, paused and resumed by its reader, and only once', async () => {
+    let sendRest!: () => void
+    const url = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write('data: 1\n\n')
+      sendRest = () => res.end('data: 2\n\n')
+    })
+    http = new UpstreamHttp()
+    const answer = await http.send(post(url))
+    const source = answerSource(answer)
+    expect(source).toBeDefined()
+    expect(answerSource(answer)).toBeUndefined()
+    expect(wholeAnswer(answer)).toBeUndefined()
+    expect(() => answer.body).toThrow(/already being relayed/)
+    const chunks: string[] = []
+    let isOver = false
+    let overBeforeResume: boolean | undefined
+    let ended!: () => void
+    const end = new Promise<void>((resolve) => (ended = resolve))
+    const sink: ChunkSink = {
+      data(chunk) {
+        chunks.push(chunk.toString())
+        if (chunks.length === 1) {
+          // The reader holds the flow: the answer does not end until it resumes (undici may still
+          // hand over the chunk it is parsing, as a Readable's push would have taken it too).
+          source?.pause()
+          sendRest()
+          setTimeout(() => {
+            overBeforeResume = isOver
+            source?.resume()
+          }, 100)
+        }
+      },
+      end: () => {
+        isOver = true
+        ended()
+      },
+      error: (error) => expect.fail(error.message),
+    }
+    source?.start(sink)
+    await end
+    expect(overBeforeResume).toBe(false)
+    expect(chunks.join('')).toBe('data: 1\n\ndata: 2\n\n')
+  })
+
+  it('reports an event stream that breaks off to the reader of its chunks', async () => {
+    const url = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write('data: 1\n\n', () => res.destroy())
+    })
+    http = new UpstreamHttp()
+    const answer = await http.send(post(url))
+    const failed = new Promise<Error>((resolve) =>
+      answerSource(answer)?.start({ data: () => undefined, end: () => undefined, error: resolve }),
+    )
+    expect((await failed).message).toMatch(/other side closed|terminated|socket/i)
   })
 })

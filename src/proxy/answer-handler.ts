@@ -2,10 +2,12 @@
 // body stream with an AbortSignal hook and an async resource per request; this keeps the bytes
 // itself and makes a plain Readable only when a reader asks for `body`. A small JSON answer is
 // taken whole (wholeAnswer below) and never becomes a stream at all: that is the common tool
-// call, and the stream's state, buffer list and listeners were most of what it allocated.
+// call, and the stream's state, buffer list and listeners were most of what it allocated. An SSE
+// answer's relay takes its chunks straight from here (answerSource below), also without a stream.
 import { Readable } from 'node:stream'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
+import type { ChunkSink, ChunkSource } from './chunk-source.js'
 import type { UpstreamResponse } from './upstream.js'
 
 /** Bytes kept before any reader asked for them; past this the upstream socket is paused. */
@@ -25,6 +27,19 @@ export function wholeAnswer(answer: UpstreamResponse): Promise<Buffer> | undefin
   return (answer as { [HANDLER]?: AnswerHandler })[HANDLER]?.whole()
 }
 
+/**
+ * The body of an answer this module made as a chunk source fed by the dispatcher itself;
+ * undefined when the answer is another sender's or its body was already taken another way.
+ */
+export function answerSource(answer: UpstreamResponse): AnswerSource | undefined {
+  return (answer as { [HANDLER]?: AnswerHandler })[HANDLER]?.source()
+}
+
+export interface AnswerSource extends ChunkSource {
+  /** Some of the body is already here: what the reader writes first can carry the headers. */
+  readonly arrived: boolean
+}
+
 export class AnswerHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined
   /** Set when the client went away before undici started the request. */
@@ -38,6 +53,9 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = []
   #size = 0
   #body: Readable | undefined
+  /** The reader that took the body through source(). */
+  #sink: ChunkSink | undefined
+  #tapped = false
   #waiting: { resolve: (body: Buffer) => void; reject: (error: Error) => void } | undefined
 
   readonly #resolve: (answer: UpstreamResponse) => void
@@ -86,6 +104,7 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#sink) return this.#sink.data(chunk)
     if (this.#body) {
       if (!this.#body.push(chunk)) controller.pause()
       return
@@ -97,27 +116,64 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#ended = true
-    if (this.#body) this.#body.push(null)
+    if (this.#sink) this.#sink.end()
+    else if (this.#body) this.#body.push(null)
     else this.#waiting?.resolve(this.#takeChunks())
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#ended = true
     this.#failure = error
-    if (this.#body) this.#body.destroy(error)
+    if (this.#sink) this.#sink.error(error)
+    else if (this.#body) this.#body.destroy(error)
     else if (this.#waiting) this.#waiting.reject(error)
     else if (!this.#started) this.#reject(error)
   }
 
   /** The body in one Buffer once it has all arrived; undefined once a stream was made of it. */
   whole(): Promise<Buffer> | undefined {
-    if (this.#body || this.#waiting) return undefined
+    if (this.#body || this.#waiting || this.#tapped) return undefined
     if (this.#failure) return Promise.reject(this.#failure)
     if (this.#ended) return Promise.resolve(this.#takeChunks())
     return new Promise((resolve, reject) => {
       this.#waiting = { resolve, reject }
       this.#controller?.resume()
     })
+  }
+
+  /** The body as a chunk source; undefined once it was taken whole or as a stream. */
+  source(): AnswerSource | undefined {
+    if (this.#body || this.#waiting || this.#tapped) return undefined
+    this.#tapped = true
+    // A reader that pauses while it takes what already arrived keeps the upstream paused.
+    let paused = false
+    // Inside the getter `this` is the source, so the handler's state is read through an arrow.
+    const arrived = () => this.#chunks.length > 0 || this.#ended
+    return {
+      get arrived() {
+        return arrived()
+      },
+      start: (sink) => {
+        const chunks = this.#chunks
+        this.#chunks = []
+        for (const chunk of chunks) sink.data(chunk)
+        if (this.#failure) return sink.error(this.#failure)
+        if (this.#ended) return sink.end()
+        this.#sink = sink
+        if (!paused) this.#controller?.resume()
+      },
+      pause: () => {
+        paused = true
+        this.#controller?.pause()
+      },
+      resume: () => {
+        paused = false
+        this.#controller?.resume()
+      },
+      destroy: () => {
+        if (!this.#ended) this.#controller?.abort(abortError())
+      },
+    }
   }
 
   #takeChunks(): Buffer {
@@ -129,6 +185,7 @@ export class AnswerHandler implements Dispatcher.DispatchHandler {
   /** The body as a stream, made on first use with what already arrived. */
   #stream(): Readable {
     if (this.#body) return this.#body
+    if (this.#tapped) throw new Error("This answer's body is already being relayed.")
     const controller = this.#controller
     const body = new Readable({
       read: () => controller?.resume(),

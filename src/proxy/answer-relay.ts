@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http'
 import { Readable, type Transform } from 'node:stream'
 import { AnswerWatch } from './answer-watch.js'
+import { observedSource, readableSource, type ChunkSource } from './chunk-source.js'
 import { BRIDGE_ERROR, errorResponse } from './jsonrpc.js'
 import { sseEvent } from './sse.js'
 import {
@@ -22,11 +23,12 @@ import type { UpstreamResponse } from './upstream.js'
  * ended it; a client that goes away stops the upstream body.
  */
 export function pipeBody(
-  body: Readable,
+  body: Readable | ChunkSource,
   res: ServerResponse,
   onFault: (error: Error) => void,
   through?: Transform,
 ): Promise<void> {
+  const source = sourceOf(body, through)
   return new Promise((resolve) => {
     let settled = false
     let fault: Error | undefined
@@ -39,59 +41,69 @@ export function pipeBody(
     }
     const onClose = () => {
       if (res.writableFinished) return
-      body.destroy()
+      source.destroy()
       settle(() => undefined)
     }
-    const source = through ? body.pipe(through) : body
-    // Plain 'data' events rather than pipe() or stream.pipeline (which makes an AbortController
-    // per answer and aborts it at the end, building a DOMException): the client's own backpressure
+    // Plain chunks rather than pipe() or stream.pipeline (which makes an AbortController per
+    // answer and aborts it at the end, building a DOMException): the client's own backpressure
     // pauses the upstream body.
     const resume = () => source.resume()
     // Chunks that arrive together (often the last event and the end of the answer) leave in one
     // write: the response stays corked until the microtasks after this callback, which run once
-    // the stream's own next-tick work (its 'end' among it) is done, and before any new I/O.
+    // a stream's own next-tick work (its 'end' among it) is done, and before any new I/O.
     let corked = false
     const uncork = () => {
       corked = false
       res.uncork()
     }
-    source.on('data', (chunk: Buffer) => {
-      if (!corked) {
-        corked = true
-        res.cork()
-        queueMicrotask(uncork)
-      }
-      if (!res.write(chunk)) {
-        source.pause()
-        res.once('drain', resume)
-      }
-    })
-    source.once('end', () => settle(() => (fault ? onFault(fault) : res.end())))
-    body.once('error', (error) => {
-      fault = error
-      // What the rewrite still holds reaches the client first; its end then reports the fault.
-      if (through) through.end()
-      else settle(() => onFault(error))
-    })
     res.once('close', onClose)
+    source.start({
+      data(chunk) {
+        if (!corked) {
+          corked = true
+          res.cork()
+          queueMicrotask(uncork)
+        }
+        if (!res.write(chunk)) {
+          source.pause()
+          res.once('drain', resume)
+        }
+      },
+      end: () => settle(() => (fault ? onFault(fault) : res.end())),
+      error(error) {
+        fault = error
+        // What the rewrite still holds reaches the client first; its end then reports the fault.
+        if (through) through.end()
+        else settle(() => onFault(error))
+      },
+    })
   })
 }
 
+function sourceOf(body: Readable | ChunkSource, through: Transform | undefined): ChunkSource {
+  if (!(body instanceof Readable)) return body
+  return readableSource(body, through ? body.pipe(through) : body)
+}
+
 /**
- * Relays an SSE body whose headers are already out. When the upstream breaks off a POST's
+ * Relays an SSE body whose headers are already out: a stream, or an upstream answer's chunks
+ * straight from the dispatcher (answerSource). When the upstream breaks off a POST's
  * answer, each request it still owed gets a JSON-RPC error event and the stream ends cleanly.
  * Returns the fault, for the log and the dashboard.
  */
 export async function relayEventStream(
-  body: Readable,
+  body: Readable | ChunkSource,
   res: ServerResponse,
   context: AnswerContext,
   through?: Transform,
 ): Promise<Error | undefined> {
   const watch = context.owed && context.owed.length > 0 ? new AnswerWatch(context.owed) : undefined
   let fault: Error | undefined
+  // The watch reads the upstream's own bytes, before any rewrite.
+  const watched =
+    watch && !(body instanceof Readable) ? observedSource(body, (chunk) => watch.push(chunk)) : body
   const piping = pipeBody(
-    body,
+    watched,
     res,
     (error) => {
       fault = new Error(brokenAnswerText(context, error))
@@ -109,7 +121,7 @@ export async function relayEventStream(
     },
     through,
   )
-  watch?.watch(body)
+  if (body instanceof Readable) watch?.watch(body)
   await piping
   return fault
 }

@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http'
 import { text } from 'node:stream/consumers'
 import { finished } from 'node:stream/promises'
-import { wholeAnswer } from './answer-handler.js'
+import { answerSource, wholeAnswer } from './answer-handler.js'
 import { relayEventStream, relayPlainBody } from './answer-relay.js'
 import { readAll } from '../web/read-all.js'
 import {
@@ -60,10 +60,12 @@ export async function relayResponse(
   }
   if (!isEventStream) return relayPlainBody(upstream, headers, res, context)
   res.writeHead(upstream.statusCode, headers)
+  // Straight from the dispatcher when it can be: no stream is made for the events.
+  const source = answerSource(upstream)
   // An SSE client must see its stream open at once: the headers go now unless the first event is
   // already here, in which case they leave with it in one write.
-  if (upstream.body.readableLength === 0) res.flushHeaders()
-  return relayEventStream(upstream.body, res, context)
+  if (!(source ? source.arrived : upstream.body.readableLength > 0)) res.flushHeaders()
+  return relayEventStream(source ?? upstream.body, res, context)
 }
 
 /** Drops an answer the client will not see (a 401 before the retry), freeing its connection. */
