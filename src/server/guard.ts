@@ -4,6 +4,7 @@
 // only a form posted to one of the bridge's pages may say `Origin: null` (see below), and the
 // page then requires the form's CSRF token.
 import type { IncomingMessage } from 'node:http'
+import { requestPath } from './request-path.js'
 
 export interface GuardVerdict {
   ok: boolean
@@ -20,7 +21,7 @@ export function loopbackAuthorities(port: number): Set<string> {
 }
 
 export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): GuardVerdict {
-  const audience = isPagePath(pathOf(req)) ? 'person' : 'program'
+  const audience = isPagePath(requestPath(req.url)) ? 'person' : 'program'
   const host = req.headers.host?.toLowerCase()
   if (!host || !allowed.has(host)) {
     return {
@@ -84,15 +85,6 @@ function isPageForm(req: IncomingMessage): boolean {
     String(req.headers['content-type'] ?? '')
       .toLowerCase()
       .startsWith('application/x-www-form-urlencoded') &&
-    isPagePath(pathOf(req))
+    isPagePath(requestPath(req.url))
   )
-}
-
-/** Parsed as the router parses it, so both agree on which route a path is. */
-function pathOf(req: IncomingMessage): string {
-  try {
-    return new URL(req.url ?? '/', 'http://bridge').pathname
-  } catch {
-    return '/mcp'
-  }
 }

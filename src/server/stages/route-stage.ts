@@ -6,6 +6,7 @@ import { INVALID_REQUEST, errorResponse } from '../../proxy/jsonrpc.js'
 import { VERSION } from '../../version.js'
 import { addServerHint } from '../../cli/commands-named.js'
 import { configStamp } from '../config-stamp.js'
+import { requestPath } from '../request-path.js'
 import { sendJson } from './answer-json.js'
 import { admitClient, type Admitted, type AdmissionParts, type Caller } from './admit-stage.js'
 
@@ -35,7 +36,7 @@ export function routeRequest(
   res: ServerResponse,
   parts: RouteParts,
 ): Routed | undefined | Promise<Routed | undefined> {
-  const path = pathOf(req.url)
+  const path = requestPath(req.url)
   if (path === HEALTH_PATH && req.method === 'GET') {
     // Tells `stdio` and `doctor` that what answers on this port is a bridge; it holds no secret.
     sendJson(res, 200, {
@@ -97,14 +98,4 @@ function serverFor(
     return undefined
   }
   return { name, entry, config, caller: admitted.caller }
-}
-
-/** A path the fast reading below gives exactly as URL would: letters, digits, `_`, `-` and single slashes. */
-const PLAIN_PATH = /^(?:\/[\w-]+)*\/?$/
-
-/** The request's path without its query, without building a URL for the common case. */
-export function pathOf(url: string | undefined): string {
-  const query = url === undefined ? -1 : url.search(/[?#]/)
-  const path = url === undefined ? '/' : query === -1 ? url : url.slice(0, query)
-  return PLAIN_PATH.test(path) ? path : new URL(url ?? '/', 'http://bridge').pathname
 }

@@ -18,7 +18,8 @@ import { allowedNow, gateRequest, type GateInput } from './gate-stage.js'
 import { guardRequest } from './guard-stage.js'
 import { readMessages } from './read-stage.js'
 import { isUnreadableErrorCandidate } from './relay-stage.js'
-import { pathOf, routeRequest } from './route-stage.js'
+import { routeRequest } from './route-stage.js'
+import { requestPath } from '../request-path.js'
 
 const entry: ServerEntry = {
   url: 'http://127.0.0.1:1/mcp',
@@ -121,7 +122,9 @@ describe('route stage', () => {
       '/mcp/../mcp/up',
       '/a%20b',
     ])
-      expect(pathOf(url)).toBe(new URL(url, 'http://bridge').pathname)
+      expect(requestPath(url)).toBe(new URL(url, 'http://bridge').pathname)
+    // A target URL cannot read is refused as an MCP request, by the guard and the router alike.
+    expect(requestPath('http://[')).toBe('/mcp')
   })
 })
 
