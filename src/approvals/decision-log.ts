@@ -64,24 +64,19 @@ interface Tail {
 }
 
 export function entryFor(record: DecisionRecord, time: Date): Entry {
-  return {
-    time: time.toISOString(),
-    server: record.server,
-    tool: record.tool,
-    ...(record.client !== undefined ? { client: record.client } : {}),
-    decision: record.decision,
-    how: record.how,
-    ...(record.rule !== undefined ? { rule: record.rule } : {}),
-    ...(record.arguments !== undefined
-      ? {
-          argsHash: record.argumentsHash ?? argumentsHash(record.arguments),
-          args: argumentsPreview(record.arguments),
-        }
-      : {}),
-    ...(record.editedArgumentsHash !== undefined
-      ? { editedArgsHash: record.editedArgumentsHash }
-      : {}),
+  // Built field by field in line order, with no spread objects: one of these is made per
+  // tool call, and each spread made a throwaway object of its own.
+  const entry: Entry = { time: time.toISOString(), server: record.server, tool: record.tool }
+  if (record.client !== undefined) entry.client = record.client
+  entry.decision = record.decision
+  entry.how = record.how
+  if (record.rule !== undefined) entry.rule = record.rule
+  if (record.arguments !== undefined) {
+    entry.argsHash = record.argumentsHash ?? argumentsHash(record.arguments)
+    entry.args = argumentsPreview(record.arguments)
   }
+  if (record.editedArgumentsHash !== undefined) entry.editedArgsHash = record.editedArgumentsHash
+  return entry
 }
 
 /**

@@ -60,7 +60,8 @@ async function handle(
   const routing = routeRequest(req, res, options)
   const routed = routing instanceof Promise ? await routing : routing
   if (!routed) return
-  const read = await readMessages(req, res)
+  const reading = readMessages(req, res)
+  const read = reading instanceof Promise ? await reading : reading
   if (!read) return
   const log = requestLogger(routed.name, read, started, options)
   const approvals = options.approvals
@@ -102,15 +103,17 @@ function requestLogger(
 ): Log {
   const body =
     options.verbose && read.body ? redactBody(read.body, options.knownSecrets?.() ?? []) : undefined
-  return (status, note) =>
-    options.log({
+  return (status, note) => {
+    const entry: RequestLogEntry = {
       server,
       method: read.label,
       status,
       ms: performance.now() - started,
-      ...(note ? { note } : {}),
-      ...(body ? { body } : {}),
-    })
+    }
+    if (note) entry.note = note
+    if (body) entry.body = body
+    options.log(entry)
+  }
 }
 
 /** Every message was answered by the bridge (denied, timed out): nothing goes upstream. */

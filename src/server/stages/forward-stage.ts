@@ -49,7 +49,14 @@ export async function forwardWithToken(
   let refreshed = false
   for (;;) {
     const token = entry.auth === 'none' ? undefined : await parts.tokens.accessToken(out.name)
-    const upstream = await sendOnce(out, entry, token, parts)
+    const headers = parts.staticHeaders(out.name)
+    const staticHeaders = headers instanceof Promise ? await headers : headers
+    let upstream: UpstreamResponse
+    try {
+      upstream = await sendWith(out, entry, token, staticHeaders, parts)
+    } catch (error) {
+      throw upstreamUnreachable(out.name, entry.url, error, out.timeoutSeconds)
+    }
     if (upstream.statusCode !== 401 && upstream.statusCode !== 403) return upstream
     // Loaded on first need: it brings the SDK's schemas, which the plain proxy path never uses.
     const { challengeFromHeader } = await import('../../oauth/probe.js')
@@ -70,18 +77,6 @@ export async function forwardWithToken(
     await parts.authorize(out.name, challenge)
     if (!stepUp) entry = parts.config().servers[out.name] ?? entry
   }
-}
-
-function sendOnce(
-  out: Outgoing,
-  entry: ServerEntry,
-  token: string | undefined,
-  parts: ForwardParts,
-): Promise<UpstreamResponse> {
-  const headers = parts.staticHeaders(out.name)
-  return headers instanceof Promise
-    ? headers.then((loaded) => sendWith(out, entry, token, loaded, parts))
-    : sendWith(out, entry, token, headers, parts)
 }
 
 function sendWith(
@@ -112,9 +107,7 @@ function sendWith(
     clientGone: gone,
     timeoutMs: out.timeoutSeconds * 1000,
   }
-  return send(request).catch((error: unknown) => {
-    throw upstreamUnreachable(out.name, entry.url, error, out.timeoutSeconds)
-  })
+  return send(request)
 }
 
 function stillRefused(name: string, stepUp: boolean, challenge: AuthChallenge): BridgeError {

@@ -52,16 +52,16 @@ export function allowedNow(
     )
     if (!verdict) continue
     if (verdict.policy !== 'allow') return undefined
-    const args = argumentsOf(message)
-    records.push({
+    const record: DecisionRecord = {
       rule: verdict.rule,
-      ...(input.clientName ? { client: input.clientName } : {}),
-      arguments: args,
+      arguments: argumentsOf(message),
       server: input.server,
       tool: verdict.tool,
       decision: 'allow',
       how: 'policy',
-    })
+    }
+    if (input.clientName) record.client = input.clientName
+    records.push(record)
   }
   for (const record of records) approvals.onDecision(record)
   return { local: [], forward: messages, approved: [] }

@@ -33,11 +33,14 @@ export interface ReadMessages {
   modern: boolean
 }
 
-/** The request's messages, or undefined when the body was refused (and answered here). */
-export async function readMessages(
+/**
+ * The request's messages, or undefined when the body was refused (and answered here); a value at
+ * once for GET and DELETE, a promise while a POST's body arrives.
+ */
+export function readMessages(
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<ReadMessages | undefined> {
+): ReadMessages | undefined | Promise<ReadMessages | undefined> {
   if (req.method !== 'POST')
     return {
       body: undefined,
@@ -46,19 +49,34 @@ export async function readMessages(
       label: req.method ?? '',
       modern: false,
     }
-  const body = await readBody(req, MAX_BODY_BYTES)
-  if (!body) {
-    sendJson(
-      res,
-      413,
-      errorResponse(
-        null,
-        INVALID_REQUEST,
-        `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
-      ),
-    )
-    return undefined
+  // A declared length over the limit is refused before a byte is read.
+  if (Number(req.headers['content-length'] ?? '0') > MAX_BODY_BYTES) {
+    req.resume()
+    return refuseTooLarge(res)
   }
+  return readAll(req, MAX_BODY_BYTES).then((body) =>
+    body ? messagesIn(req, res, body) : refuseTooLarge(res),
+  )
+}
+
+function refuseTooLarge(res: ServerResponse): undefined {
+  sendJson(
+    res,
+    413,
+    errorResponse(
+      null,
+      INVALID_REQUEST,
+      `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+    ),
+  )
+  return undefined
+}
+
+function messagesIn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+): ReadMessages | undefined {
   const parsed = parseBody(body)
   if (parsed.kind === 'invalid' || parsed.kind === 'empty') {
     const reason = parsed.kind === 'invalid' ? parsed.reason : 'the body is empty'
@@ -101,14 +119,4 @@ export function refuseHeaderMismatch(
     headerMismatchResponse(read.parsed.kind === 'single' ? read.parsed.message.id : null, refusal),
   )
   return { status: HEADER_MISMATCH_STATUS, note: `header mismatch: ${refusal.header}` }
-}
-
-/** The request body, or undefined when it is larger than `limit`. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? '0')
-  if (declared > limit) {
-    req.resume()
-    return undefined
-  }
-  return readAll(req, limit)
 }
