@@ -100,7 +100,8 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   const sealWindowMs = options.sealWindowMs ?? SEAL_WINDOW_MS
   const now = options.now ?? (() => new Date())
   const currentPath = join(logsFolder, CURRENT_FILE)
-  let pending: Entry[] = []
+  /** Decisions waiting for their batch, as made: their lines are worked out in the batch. */
+  let pending: { record: DecisionRecord; time: Date }[] = []
   let tail: Tail | undefined
   let handle: FileHandle | undefined
   let draining: Promise<void> | undefined
@@ -148,7 +149,11 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
         tail ??= await load()
         const batch = pending
         pending = []
-        if (batch.length) await append(tail, batch)
+        if (batch.length)
+          await append(
+            tail,
+            batch.map(({ record, time }) => entryFor(record, time)),
+          )
         if (unsealed && (sealDue || performance.now() - lastSeal >= sealWindowMs)) await seal(tail)
         else if (unsealed) sealLater()
         writeFailed = false
@@ -338,7 +343,9 @@ export function openDecisionLog(logsFolder: string, options: DecisionLogOptions)
   return {
     write(record) {
       if (closed) return
-      pending.push(entryFor(record, now()))
+      // The arguments' hash and preview are worked out with the batch, not on the call's path:
+      // fifty in a row cost less than one at a time between requests.
+      pending.push({ record, time: now() })
       // A decision on a held call (a person's, or a timeout's: rare, and the most worth keeping)
       // is sealed with its batch.
       if (record.how !== 'policy' && record.how !== 'round') sealDue = true
