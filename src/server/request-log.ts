@@ -15,9 +15,15 @@ export function formatLogLine(entry: RequestLogEntry, now = new Date()): string 
 }
 
 export function openRequestLog(logsFolder: string, echo: (lines: string) => void): RequestLog {
-  const file = openLogFile(logsFolder, 'requests.log', echo)
+  // The time is taken as the request ends; its line is made with the batch.
+  const file = openLogFile<{ entry: RequestLogEntry; at: number }>(
+    logsFolder,
+    'requests.log',
+    ({ entry, at }) => formatLogLine(entry, new Date(at)),
+    echo,
+  )
   return {
-    write: (entry) => file.append(formatLogLine(entry)),
+    write: (entry) => file.append({ entry, at: Date.now() }),
     close: () => file.close(),
   }
 }
