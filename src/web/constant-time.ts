@@ -8,11 +8,21 @@ import type { IncomingMessage } from 'node:http'
 export function hasBridgeToken(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization
   if (typeof header !== 'string' || !/^bearer /i.test(header)) return false
-  return constantTimeEqual(header.slice(7).trim(), token)
+  return equalBytes(Buffer.from(header.slice(7).trim()), bytesOf(token))
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
+  return equalBytes(Buffer.from(a), Buffer.from(b))
+}
+
+function equalBytes(left: Buffer, right: Buffer): boolean {
   return left.length === right.length && timingSafeEqual(left, right)
+}
+
+/** The bridge token's bytes, kept while the token stays the same: it is compared on every request. */
+let expected: { token: string; bytes: Buffer } | undefined
+
+function bytesOf(token: string): Buffer {
+  if (expected?.token !== token) expected = { token, bytes: Buffer.from(token) }
+  return expected.bytes
 }
