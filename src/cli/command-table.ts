@@ -220,7 +220,7 @@ export const COMMANDS = [
   define<PolicyOptions>({
     name: 'policy',
     description:
-      "show a server's rules, or set one: [<tool>] allow|ask|deny, <tool> allow --for 1h, <tool> allow|ask|deny --when '<CEL>', <tool> end-window, <tool> --remove-when <n>, read-only allow|ask, explain <tool> '<json>'",
+      "show a server's rules, or set one: [<tool>] allow|ask|deny, <tool> allow --for 1h, <tool> allow|ask|deny --when '<CEL>', <tool> clear, <tool> end-window, <tool> --remove-when <n>, read-only allow|ask, explain <tool> '<json>'",
     arguments: [serverName, { syntax: '[words...]' }],
     options: [
       {

@@ -352,6 +352,36 @@ describe('policy rules through the bridge', () => {
     })
   }
 
+  it("clears a tool's own rule: its calls fall back to the server's rule; clearing again changes nothing", async () => {
+    expect((await cli('policy', 'pay', 'deny')).code).toBe(0)
+    expect((await cli('policy', 'pay', 'delete_all', 'allow')).code).toBe(0)
+    const cleared = await cli('policy', 'pay', 'delete_all', 'clear')
+    expect(cleared.code, cleared.stderr).toBe(0)
+    expect(cleared.stderr).toContain(
+      `Calls to "delete_all" on "pay" now fall back to the server's rule (deny); its own rule (allow) is cleared.`,
+    )
+    expect((await config()).servers.pay?.tools?.delete_all).toBeUndefined()
+    await waitForBridgeConfig(bridge, env)
+    const runs = upstream.calls.length
+    for (const client of [legacy, modern] as AnyClient[]) {
+      const denied = (await client.callTool({ name: 'delete_all', arguments: {} })) as ToolResult
+      expect(denied.isError).toBe(true)
+      expect(denied.content[0]?.text).toMatch(/denied by policy \(server rule\)/)
+    }
+    expect(upstream.calls.length).toBe(runs)
+    expect((await cli('policy', 'pay')).stdout).not.toMatch(/delete_all\n {4}tool rule/)
+
+    const before = await configText()
+    const again = await cli('policy', 'pay', 'delete_all', 'clear')
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain(
+      `"delete_all" on "pay" has no rule of its own; nothing changed. Its calls follow the server's rule (deny).`,
+    )
+    expect((await cli('policy', 'pay', 'delete_all', 'clear', '--for', '1h')).code).toBe(2)
+    expect(await configText()).toBe(before)
+    expect((await cli('policy', 'pay', 'ask')).code).toBe(0)
+  })
+
   it('records which rule decided in the decision log', async () => {
     const log = await readFile(join(home, 'logs', 'decisions.jsonl'), 'utf8')
     const rules: unknown[] = log

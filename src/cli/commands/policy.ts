@@ -2,6 +2,7 @@
 //   policy <server>                                   the server's rules, windows and read-only switch
 //   policy <server> allow|ask|deny                    the server's rule
 //   policy <server> <tool> allow|ask|deny             the tool's plain rule
+//   policy <server> <tool> clear                      drops it: the tool follows the server's rule
 //   policy <server> <tool> allow --for 1h             a time window; the plain rule is back after it
 //   policy <server> <tool> end-window                 ends that window now
 //   policy <server> <tool> allow|ask|deny --when CEL  an argument rule (first match wins)
@@ -11,11 +12,23 @@
 // Every refusal happens before config.json is touched, so a bad rule leaves the file as it was.
 import { getServer, readConfig, updateConfig } from '../../config/store.js'
 import { BridgeError, quote } from '../../errors.js'
-import { isPolicy, type BridgeConfig, type Policy, type ServerEntry } from '../../config/schema.js'
+import {
+  isPolicy,
+  type BridgeConfig,
+  type Policy,
+  type ServerEntry,
+  type ToolRule,
+} from '../../config/schema.js'
 import type { ExpressionProblem } from '../../approvals/rules/expression.js'
 import { applyRuleEdit, checkRuleEdit, type RuleEdit } from '../../approvals/rules/rule-edits.js'
 import { describeEnd, parseDuration } from '../../approvals/rules/duration.js'
-import { endWindow, setWindow, windowEnd } from '../../approvals/rules/windows.js'
+import {
+  endWindow,
+  openWindows,
+  pruneWindows,
+  setWindow,
+  windowEnd,
+} from '../../approvals/rules/windows.js'
 import { ownEntry } from '../../approvals/own-entry.js'
 import { explainCall, showRules } from './policy-show.js'
 import { loadRuleEvaluator } from '../../approvals/rules/when-rules.js'
@@ -31,7 +44,7 @@ export interface PolicyOptions {
 const USAGE = [
   'Usage: mcp-oauth-bridge policy <server> [allow|ask|deny]',
   "       mcp-oauth-bridge policy <server> <tool> allow|ask|deny [--when '<CEL>' | --for <duration>]",
-  '       mcp-oauth-bridge policy <server> <tool> end-window | --remove-when <n>',
+  '       mcp-oauth-bridge policy <server> <tool> clear | end-window | --remove-when <n>',
   '       mcp-oauth-bridge policy <server> read-only allow|ask',
   "       mcp-oauth-bridge policy <server> explain <tool> '<json arguments>' [--client <name>]",
 ].join('\n')
@@ -81,6 +94,10 @@ export async function policyCommand(
   if (second === 'end-window') {
     refuseOptions(options, [])
     return endToolWindow(ctx, name, tool)
+  }
+  if (second === 'clear') {
+    refuseOptions(options, [])
+    return clearToolRule(ctx, name, tool)
   }
   const policy = policyOf(second)
   if (options.for !== undefined && options.when !== undefined)
@@ -188,6 +205,60 @@ async function endToolWindow(ctx: CliContext, name: string, tool: string): Promi
       `The time window of ${quote(tool)} on ${quote(name)} is ended; its rule applies again.`,
     )
   else ctx.out.success(`${quote(tool)} on ${quote(name)} had no open time window; nothing changed.`)
+}
+
+/** Thrown inside the config update so that clearing a rule that is not there writes nothing. */
+class NothingToClear extends Error {}
+
+async function clearToolRule(ctx: CliContext, name: string, tool: string): Promise<void> {
+  const found: { entry?: ServerEntry; cleared?: ToolRule | undefined } = {}
+  try {
+    await updateConfig(ctx.paths, (config) => {
+      const entry = getServer(config, name)
+      found.entry = entry
+      found.cleared = ownEntry(entry.tools, tool)
+      if (found.cleared === undefined || !entry.tools) throw new NothingToClear()
+      delete entry.tools[tool]
+      if (Object.keys(entry.tools).length === 0) delete entry.tools
+      // As every rule change does, so config.json does not collect ended windows.
+      pruneWindows(entry, Date.now())
+    })
+  } catch (error) {
+    if (!(error instanceof NothingToClear)) throw error
+  }
+  const { entry, cleared } = found
+  if (!entry) return
+  if (cleared === undefined) {
+    ctx.out.success(
+      `${quote(tool)} on ${quote(name)} has no rule of its own; nothing changed. Its calls follow ${fallbackOf(entry)}.`,
+    )
+    return
+  }
+  const was =
+    typeof cleared === 'string'
+      ? cleared
+      : `${cleared.policy}${cleared.approvedDefinition ? ', always allow bound to the definition approved' : ''}`
+  ctx.out.success(
+    `Calls to ${quote(tool)} on ${quote(name)} now fall back to ${fallbackOf(entry)}; its own rule (${was}) is cleared.`,
+  )
+  // What still decides before the fallback is left alone: each has its own way to go.
+  const window = openWindows(entry, Date.now()).find((open) => open.tool === tool)
+  if (window)
+    ctx.out.progress(
+      `Its time window still lets calls through until ${describeEnd(window.until)}; end it with: mcp-oauth-bridge policy ${name} ${tool} end-window`,
+    )
+  if ((ownEntry(entry.whenRules, tool)?.length ?? 0) > 0)
+    ctx.out.progress(
+      `Its argument rules still come first; see them with: mcp-oauth-bridge policy ${name}`,
+    )
+}
+
+/** What decides a tool's call once it has no rule of its own, in the bridge's order. */
+function fallbackOf(entry: ServerEntry): string {
+  const server = entry.policy ? `the server's rule (${entry.policy})` : 'ask (the default)'
+  return entry.readOnly
+    ? `read-only allow if the server marks it read-only, else ${server}`
+    : server
 }
 
 async function addWhenRule(
