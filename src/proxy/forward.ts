@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http'
 import { text } from 'node:stream/consumers'
 import { finished } from 'node:stream/promises'
 import { answerSource, wholeAnswer } from './answer-handler.js'
+import { observedSource } from './chunk-source.js'
 import { relayEventStream, relayPlainBody } from './answer-relay.js'
 import { readAll } from '../web/read-all.js'
 import {
@@ -24,6 +25,9 @@ export { clientResponseHeaders } from './upstream-headers.js'
 const shared = new UpstreamHttp()
 
 export const sendUpstream: UpstreamSender = (request: UpstreamRequest) => shared.send(request)
+
+/** How long an SSE answer's headers wait for its first event before they go alone. */
+const HEADERS_WAIT_MS = 20
 
 /** Answers up to this size (with a known length, not a stream) are sent in one write. */
 const SINGLE_WRITE_LIMIT = 64 * 1024
@@ -62,10 +66,29 @@ export async function relayResponse(
   res.writeHead(upstream.statusCode, headers)
   // Straight from the dispatcher when it can be: no stream is made for the events.
   const source = answerSource(upstream)
-  // An SSE client must see its stream open at once: the headers go now unless the first event is
-  // already here, in which case they leave with it in one write.
-  if (!(source ? source.arrived : upstream.body.readableLength > 0)) res.flushHeaders()
-  return relayEventStream(source ?? upstream.body, res, context)
+  if (!source) {
+    // An SSE client must see its stream open at once: the headers go now unless the first event
+    // is already here, in which case they leave with it in one write.
+    if (upstream.body.readableLength === 0) res.flushHeaders()
+    return relayEventStream(upstream.body, res, context)
+  }
+  if (source.arrived) return relayEventStream(source, res, context)
+  // The headers wait a moment for the first event, to leave with it in one write (one write and
+  // one wake-up of the client fewer per answer); a call that takes longer still shows its stream
+  // open within HEADERS_WAIT_MS.
+  let waiting: NodeJS.Timeout | undefined = setTimeout(() => {
+    waiting = undefined
+    if (!res.writableEnded && !res.destroyed) res.flushHeaders()
+  }, HEADERS_WAIT_MS)
+  const stopWaiting = () => {
+    clearTimeout(waiting)
+    waiting = undefined
+  }
+  try {
+    return await relayEventStream(observedSource(source, stopWaiting), res, context)
+  } finally {
+    stopWaiting()
+  }
 }
 
 /** Drops an answer the client will not see (a 401 before the retry), freeing its connection. */
