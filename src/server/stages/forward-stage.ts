@@ -96,8 +96,7 @@ function sendWith(
     staticHeaders,
     token,
     // Only translators call it, for sends of their own long after this request came.
-    freshToken: () =>
-      entry.auth === 'none' ? Promise.resolve(undefined) : parts.tokens.accessToken(out.name),
+    freshToken: freshTokenOf(out.name, entry, parts.tokens),
     // Always set, so every request object has one shape on the hot path.
     caller: out.caller,
     // Translators and the HTTP+SSE sender listen to a signal; it is made only when one reads it.
@@ -139,4 +138,26 @@ function upstreamUrl(entry: ServerEntry): URL {
     parsedUrls.set(entry, url)
   }
   return url
+}
+
+/** Per token manager (a bridge), then per configured entry: two bridges never share one. */
+const freshTokens = new WeakMap<
+  TokenManager,
+  WeakMap<ServerEntry, () => Promise<string | undefined>>
+>()
+
+/** How a late send gets the server's current token: one function per configured entry, not per request. */
+function freshTokenOf(
+  name: string,
+  entry: ServerEntry,
+  tokens: TokenManager,
+): () => Promise<string | undefined> {
+  let byEntry = freshTokens.get(tokens)
+  if (!byEntry) freshTokens.set(tokens, (byEntry = new WeakMap()))
+  let fresh = byEntry.get(entry)
+  if (!fresh) {
+    fresh = () => (entry.auth === 'none' ? Promise.resolve(undefined) : tokens.accessToken(name))
+    byEntry.set(entry, fresh)
+  }
+  return fresh
 }
