@@ -6,6 +6,7 @@ import { answerSource, wholeAnswer } from './answer-handler.js'
 import type { ChunkSink } from './chunk-source.js'
 import { UpstreamHttp } from './upstream-http.js'
 import type { UpstreamRequest } from './upstream.js'
+import { upstreamRequest } from '../../test/support/upstream-request.js'
 
 const ANSWER = JSON.stringify({
   jsonrpc: '2.0',
@@ -30,16 +31,11 @@ async function upstream(handle: (req: IncomingMessage, res: ServerResponse) => v
 }
 
 function post(url: URL, extra: Partial<UpstreamRequest> = {}): UpstreamRequest {
-  return {
-    url,
-    method: 'POST',
+  return upstreamRequest(url, {
     clientHeaders: { 'content-type': 'application/json' },
     body: Buffer.from('{}'),
-    staticHeaders: undefined,
-    token: undefined,
-    signal: new AbortController().signal,
     ...extra,
-  }
+  })
 }
 
 describe('AnswerHandler', () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { relayResponse } from './forward.js'
 import { UpstreamHttp } from './upstream-http.js'
-import type { UpstreamRequest } from './upstream.js'
+import { upstreamRequest } from '../../test/support/upstream-request.js'
 
 const servers: Server[] = []
 let http: UpstreamHttp | undefined
@@ -28,15 +28,9 @@ async function front(upstreamPort: number): Promise<number> {
   const sender = http
   return listen(
     createServer((req, res) => {
-      const upstream: UpstreamRequest = {
-        url: new URL(`http://127.0.0.1:${upstreamPort}/mcp`),
-        method: 'POST',
-        clientHeaders: {},
+      const upstream = upstreamRequest(`http://127.0.0.1:${upstreamPort}/mcp`, {
         body: Buffer.from('{}'),
-        staticHeaders: undefined,
-        token: undefined,
-        signal: new AbortController().signal,
-      }
+      })
       req.resume()
       void sender
         .send(upstream)

@@ -10,19 +10,17 @@ import { encodeHeaderValue, paramDeclarations, routingHeaders } from './routing-
 import { clientCanAnswer, inputAnswer, inputCapabilities } from './input-requests.js'
 import { clientEraOf, type Message } from './wire.js'
 import type { UpstreamResponse } from '../upstream.js'
+import { upstreamRequest } from '../../../test/support/upstream-request.js'
 import { relayInputRounds, type InputRounds } from './legacy-input-rounds.js'
 import type { LegacyClientSession } from './legacy-sessions.js'
 import { MAX_ROUNDS } from './input-requests.js'
 
-const request = (headers: Record<string, string>, body?: object, method = 'POST') => ({
-  url: new URL('http://x'),
-  method,
-  clientHeaders: headers,
-  body: body ? Buffer.from(JSON.stringify(body)) : undefined,
-  staticHeaders: undefined,
-  token: undefined,
-  signal: new AbortController().signal,
-})
+const request = (headers: Record<string, string>, body?: object, method = 'POST') =>
+  upstreamRequest('http://x', {
+    method,
+    clientHeaders: headers,
+    body: body ? Buffer.from(JSON.stringify(body)) : undefined,
+  })
 
 describe('era wire rules', () => {
   it('tells a client request’s era from its header, and reads the body only without header or session', () => {
