@@ -1,7 +1,8 @@
 // The watch against a stand-in bridge whose stream drops: it reconnects while /health answers,
 // prints each held call once across the reconnect (--json), and ends with an error once the
-// bridge is gone. The real bridge's behaviour is in test/e2e/approvals-watch.test.ts.
-import { createServer, type Server } from 'node:http'
+// bridge is gone; answers piped before any call is held decide the calls in order. The real
+// bridge's behaviour is in test/e2e/approvals-watch.test.ts.
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -86,6 +87,76 @@ describe('approvals watch --json over a stream that drops', () => {
     expect(err).toMatch(
       /The approvals stream dropped while the bridge still runs; reconnecting…\n.*Reconnected to the bridge\./,
     )
+  })
+})
+
+describe('approvals watch with answers piped ahead', () => {
+  let server: Server
+  afterEach(
+    () =>
+      new Promise<void>((resolve) =>
+        server.listening ? server.close(() => resolve()) : resolve(),
+      ),
+  )
+
+  it('keeps lines read before any call is held, answers the next calls with them in order, then ends with the input', async () => {
+    const decisions: Array<{ id: string; decision: string }> = []
+    let stream: ServerResponse | undefined
+    let streamOpen!: () => void
+    const opened = new Promise<void>((resolve) => (streamOpen = resolve))
+    server = createServer((req, res) => {
+      if (req.url === '/approvals/api/decide') {
+        let body = ''
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        req.on('end', () => {
+          const decided = JSON.parse(body) as { id: string; decision: string }
+          decisions.push({ id: decided.id, decision: decided.decision })
+          stream?.write(event('removed', { id: decided.id }))
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+        })
+        return
+      }
+      stream = res
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write(event('snapshot', { pending: [] }), () => streamOpen())
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    let out = ''
+    let err = ''
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    const kept = new Promise<void>((resolve) =>
+      stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString()
+        if (err.includes('Kept "y" for the next call asked')) resolve()
+      }),
+    )
+    const stdin = new PassThrough()
+    // A script's answers, written and closed before the bridge holds anything.
+    stdin.end('y\n\nn\n')
+    const ctx = createContext(
+      { stdout, stderr, stdin },
+      { NO_COLOR: '1', MCP_OAUTH_BRIDGE_HOME: '/nonexistent' },
+    )
+    const watching = watchApprovals(
+      ctx,
+      { location: { source: 'flag', host: '127.0.0.1', port }, headers: {} },
+      { json: false },
+    )
+    await Promise.all([opened, kept])
+    stream?.write(event('added', { call: held('aa', 1) }) + event('added', { call: held('bb', 2) }))
+
+    await watching
+    expect(decisions).toEqual([
+      { id: 'aa', decision: 'approve' },
+      { id: 'bb', decision: 'deny' },
+    ])
+    expect(out).toMatch(/✔ Approved t on s\.[\s\S]*✔ Denied t on s\./)
+    expect(err).toContain('Stopped watching (the input ended)')
+    expect(err).not.toContain('Ignored')
   })
 })
 

@@ -1,7 +1,8 @@
 // `approvals watch`: follows the running bridge's held calls live and asks about each in turn,
 // in arrival order, so a call is not missed by someone who lives in a terminal. With --json it
-// only prints each held call as a JSON line, for scripts. Ctrl-C ends it and leaves the calls
-// waiting; the bridge stopping ends it with status 1.
+// only prints each held call as a JSON line, for scripts. Lines piped ahead answer the next
+// questions in order; the watch ends once the input has ended and its lines are used up. Ctrl-C
+// ends it and leaves the calls waiting; the bridge stopping ends it with status 1.
 import type { ReadStream } from 'node:tty'
 import { BridgeError, quote } from '../../errors.js'
 import type { PendingCall } from '../../approvals/queue.js'
@@ -96,22 +97,96 @@ function printJsonLines(ctx: CliContext): (event: ApprovalsEvent) => void {
   }
 }
 
-function openAnswers(ctx: CliContext, end: (why: Ending) => void): AnswerReader {
-  if (ctx.stdin.isTTY) return keyAnswers(ctx.stdin as ReadStream, () => end('interrupted'))
-  return lineAnswers(ctx.stdin, {
-    stray: (text) => {
-      if (text.trim() !== '')
-        ctx.out.warn(`Ignored ${quote(text)}: no call is being asked right now.`)
-    },
-    end: () => end('input ended'),
-  })
+interface WatchAnswers extends AnswerReader {
+  /** The call being asked left unanswered: a line that comes before the next question was meant for it. */
+  callLeft(): void
+  /** A question is done with: the watch ends here if the input has ended and no kept line is left. */
+  settled(): void
+}
+
+function openAnswers(ctx: CliContext, end: (why: Ending) => void): WatchAnswers {
+  if (!ctx.stdin.isTTY) return new AheadAnswers(ctx, () => end('input ended'))
+  // Keys are not kept ahead: a person answers what is on the screen, and a key pressed before a
+  // question appeared was meant for the call before.
+  const keys = keyAnswers(ctx.stdin as ReadStream, () => end('interrupted'))
+  return {
+    next: (signal) => keys.next(signal),
+    close: () => keys.close(),
+    callLeft: () => {},
+    settled: () => {},
+  }
+}
+
+/**
+ * Lines from a pipe. One that comes while no question is open is kept, in order, for the next
+ * questions, so a script can write its answers ahead (`printf 'y\nn\n' | … approvals watch`);
+ * one that comes after the asked call left, before the next question, was meant for that call
+ * and is dropped. The input is paused while lines are kept, so `yes |` cannot fill memory, and
+ * its end ends the watch only once the kept lines are used.
+ */
+class AheadAnswers implements WatchAnswers {
+  readonly #ctx: CliContext
+  readonly #lines: AnswerReader
+  readonly #kept: string[] = []
+  readonly #onEnd: () => void
+  #late = false
+  #ended = false
+
+  constructor(ctx: CliContext, onEnd: () => void) {
+    this.#ctx = ctx
+    this.#onEnd = onEnd
+    this.#lines = lineAnswers(ctx.stdin, {
+      stray: (text) => this.#stray(text),
+      end: () => {
+        this.#ended = true
+        if (this.#kept.length === 0) onEnd()
+      },
+    })
+  }
+
+  next(signal: AbortSignal): Promise<string | undefined> {
+    this.#late = false
+    const kept = this.#kept.shift()
+    if (kept !== undefined) {
+      if (this.#kept.length === 0) this.#ctx.stdin.resume()
+      return Promise.resolve(kept)
+    }
+    if (this.#ended) return Promise.resolve(undefined)
+    return this.#lines.next(signal)
+  }
+
+  callLeft(): void {
+    this.#late = true
+  }
+
+  settled(): void {
+    if (this.#ended && this.#kept.length === 0) this.#onEnd()
+  }
+
+  close(): void {
+    this.#lines.close()
+  }
+
+  #stray(text: string): void {
+    if (text.trim() === '') return
+    if (this.#late) {
+      this.#ctx.out.warn(`Ignored ${quote(text)}: no call is being asked right now.`)
+      return
+    }
+    this.#kept.push(text)
+    if (this.#kept.length > 1) return
+    this.#ctx.stdin.pause()
+    this.#ctx.out.progress(
+      `Kept ${quote(text)} for the next call asked (lines written ahead answer the next calls in order).`,
+    )
+  }
 }
 
 interface AskContext {
   screen: WatchScreen
   client: ApprovalsClient
   line: HeldCallLine
-  answers: AnswerReader
+  answers: WatchAnswers
   stop: AbortSignal
   out: CliContext['out']
 }
@@ -125,6 +200,7 @@ async function askInTurn(ask: AskContext): Promise<void> {
     } finally {
       ask.line.finish()
     }
+    ask.answers.settled()
     // A bridge that is stopping denies every call; the watch ends next, so "nothing is waiting" would mislead.
     const stopping = asked.departure()?.decision?.source === 'shutdown'
     if (ask.line.waiting === 0 && !ask.stop.aborted && !stopping) ask.out.progress(IDLE)
@@ -156,14 +232,19 @@ async function askAbout(asked: AskedCall, ask: AskContext): Promise<void> {
       screen.prompt(
         `Approve ${callName(call)}?  [y] approve  [n] deny${canAlwaysAllow ? '  [a] always allow this tool  [h] allow for 1 hour' : ''}  › `,
       )
-    const outcome = await Promise.race([
-      ask.answers
-        .next(AbortSignal.any([ask.stop, asking.signal]))
-        .then((text) => ({ kind: 'answer' as const, text })),
-      gone,
-    ])
+    // Checked first, so a line kept ahead is not taken by a call that has already left.
+    const left = asked.departure()
+    const outcome = left
+      ? { kind: 'gone' as const, decision: left.decision }
+      : await Promise.race([
+          ask.answers
+            .next(AbortSignal.any([ask.stop, asking.signal]))
+            .then((text) => ({ kind: 'answer' as const, text })),
+          gone,
+        ])
     asking.abort()
     if (outcome.kind === 'gone') {
+      ask.answers.callLeft()
       screen.clearPrompt()
       screen.say(`— ${callName(call)} is no longer waiting: ${describeRemoval(outcome.decision)}.`)
       return
