@@ -63,8 +63,8 @@ export function keyAnswers(stdin: ReadStream, onInterrupt: () => void): AnswerRe
 }
 
 /**
- * Line by line from a pipe; a line that comes while no question is open goes to `onStray`
- * (it is not kept for the next call: it was written for one that is gone). `onEnd` runs when the input ends.
+ * Line by line from a pipe; a line that comes while no question is open goes to `onStray`, and
+ * the caller decides whether it answers the next question. `onEnd` runs when the input ends.
  */
 export function lineAnswers(
   stdin: NodeJS.ReadableStream,
