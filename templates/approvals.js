@@ -725,9 +725,25 @@
         source.close()
         void diagnose()
       } else {
+        // EventSource tries again by itself; meanwhile the person learns whether anything answers.
         setConnection('connecting', 'Reconnecting…')
+        void checkAnswering()
       }
     })
+  }
+
+  const NOT_ANSWERING =
+    'The bridge is not answering. Is it still running (`mcp-oauth-bridge start`, or `mcp-oauth-bridge demo`)? Retrying…'
+
+  /** While the stream reconnects: a bridge that answers nothing at all is said so, not just "Reconnecting". */
+  async function checkAnswering() {
+    try {
+      await fetch('/approvals/api/pending', { credentials: 'same-origin', cache: 'no-store' })
+    } catch {
+      if (streamOpen) return
+      setConnection('offline', 'Offline')
+      showBanner(NOT_ANSWERING)
+    }
   }
 
   /** Why the stream closed, said plainly; then try again. */
@@ -747,9 +763,7 @@
         showBanner(`The bridge answered HTTP ${response.status}; retrying…`)
       }
     } catch {
-      showBanner(
-        'The bridge is not answering. Is it still running (`mcp-oauth-bridge start`, or `mcp-oauth-bridge demo`)? Retrying…',
-      )
+      showBanner(NOT_ANSWERING)
     }
     setTimeout(connect, retryDelay)
     retryDelay = Math.min(retryDelay * 2, 15000)
