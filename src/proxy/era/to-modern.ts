@@ -13,7 +13,8 @@ import { ROUND_METHODS } from './input-requests.js'
 import { relayInputRounds } from './legacy-input-rounds.js'
 import { LegacyClientSessions, type LegacyClientSession } from './legacy-sessions.js'
 import { mapMessages, readMessages } from './message-stream.js'
-import { legacyMessage, modernRequest } from './modern-call.js'
+import { legacyMessage, modernRequest, type ClientFacts } from './modern-call.js'
+import type { ParamDeclaration } from './routing-headers.js'
 import { discoverForLegacyClient } from './legacy-initialize.js'
 import { offersSubscriptions, openListenForLegacyClient } from './legacy-listen.js'
 import { ToolHeaderBook, isHeaderMismatch } from './tool-header-book.js'
@@ -56,6 +57,61 @@ async function atMost(ms: number, work: Promise<unknown>): Promise<void> {
     work,
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
   ]).finally(() => clearTimeout(timer))
+}
+
+/** Ties a forwarded call to the client's request and to a notifications/cancelled naming it. */
+function trackInflight(
+  request: UpstreamRequest,
+  key: string,
+  session: LegacyClientSession,
+): { controller: AbortController; release: () => void } {
+  const controller = new AbortController()
+  const onAbort = () => controller.abort()
+  request.signal.addEventListener('abort', onAbort, { once: true })
+  session.inflight.set(key, controller)
+  const release = () => {
+    request.signal.removeEventListener('abort', onAbort)
+    if (session.inflight.get(key) === controller) session.inflight.delete(key)
+  }
+  return { controller, release }
+}
+
+/** Input rounds need a stream to ask the client on: only then is the upstream told it may ask. */
+function playsRounds(
+  request: UpstreamRequest,
+  method: string,
+  session: LegacyClientSession,
+): boolean {
+  return (
+    Object.keys(session.inputCapabilities).length > 0 &&
+    ROUND_METHODS.has(method) &&
+    String(request.clientHeaders.accept ?? '').includes('text/event-stream')
+  )
+}
+
+/** The client's answer to a 400 on a call that is not about the tool headers. */
+function refusalAnswer(refusal: Message[], message: Message, method: string): UpstreamResponse {
+  // -32021: the server wants input this client cannot be asked for; legacyMessage says why, as a 2025 error.
+  const missing = refusal.find((said) => isRecord(said.error) && said.error.code === -32021)
+  if (missing) return jsonAnswer(200, legacyMessage(missing, method))
+  return jsonAnswer(
+    400,
+    refusal[0] ??
+      errorResponse(
+        message.id ?? null,
+        BRIDGE_ERROR,
+        'The upstream server refused the call (HTTP 400).',
+      ),
+  )
+}
+
+/** What one forwarded call sends upstream, each time it is sent. */
+interface ForwardedCall {
+  message: Message
+  method: string
+  session: LegacyClientSession
+  facts: ClientFacts
+  declarations: () => ParamDeclaration[]
 }
 
 export function createToModernSender(sendUpstream: UpstreamSender = sendShared): TranslatingSender {
@@ -126,35 +182,76 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
     return forward(request, message, method, session)
   }
 
+  /** Lists the upstream's tools anew, on the call's signal, to learn the headers they declare. */
+  function relearnTools(signalled: UpstreamRequest, session: LegacyClientSession): Promise<void> {
+    return book.relearn((cursor) =>
+      sendUpstream(
+        modernRequest(
+          signalled,
+          {
+            jsonrpc: '2.0',
+            id: 'bridge-tools-list',
+            method: 'tools/list',
+            params: cursor ? { cursor } : {},
+          },
+          session,
+        ),
+      ),
+    )
+  }
+
+  /** The client's answer as a stream on which the upstream's input rounds are played out. */
+  function playRounds(
+    upstream: UpstreamResponse,
+    signalled: UpstreamRequest,
+    call: ForwardedCall,
+    signal: AbortSignal,
+  ): UpstreamResponse {
+    const { message, method, session, facts, declarations } = call
+    return relayInputRounds(upstream, {
+      session,
+      message,
+      method,
+      signal,
+      // The client may have taken minutes to answer: the retry carries the token as it is now.
+      retry: async (params, id) =>
+        sendUpstream(
+          modernRequest(
+            await withFreshToken(signalled),
+            { ...message, id, params },
+            facts,
+            declarations(),
+          ),
+        ),
+    })
+  }
+
+  /** The upstream's answer as 2025 messages; a tools/list teaches the book the tools' headers. */
+  function legacyAnswers(upstream: UpstreamResponse, method: string): UpstreamResponse {
+    return mapMessages(upstream, (answer) => {
+      if (method === 'tools/list') book.learn(answer)
+      return legacyMessage(answer, method)
+    })
+  }
+
   async function forward(
     request: UpstreamRequest,
     message: Message,
     method: string,
     session: LegacyClientSession,
   ): Promise<UpstreamResponse> {
-    const key = JSON.stringify(message.id)
-    const controller = new AbortController()
-    const onAbort = () => controller.abort()
-    request.signal.addEventListener('abort', onAbort, { once: true })
-    session.inflight.set(key, controller)
-    const release = () => {
-      request.signal.removeEventListener('abort', onAbort)
-      if (session.inflight.get(key) === controller) session.inflight.delete(key)
-    }
+    const { controller, release } = trackInflight(request, JSON.stringify(message.id), session)
     const signalled = onOwnSignal(request, controller.signal)
     const tool =
       method === 'tools/call'
         ? String((message.params as { name?: unknown } | undefined)?.name ?? '')
         : undefined
     const declarations = () => (tool === undefined ? [] : book.declarationsOf(tool))
-    // Input rounds need a stream to ask the client on: only then is the upstream told it may ask.
-    const rounds =
-      Object.keys(session.inputCapabilities).length > 0 &&
-      ROUND_METHODS.has(method) &&
-      String(request.clientHeaders.accept ?? '').includes('text/event-stream')
+    const rounds = playsRounds(request, method, session)
     const facts = rounds
       ? { ...session, capabilities: { ...session.capabilities, ...session.inputCapabilities } }
       : session
+    const call: ForwardedCall = { message, method, session, facts, declarations }
     try {
       let upstream = await sendUpstream(modernRequest(signalled, message, facts, declarations()))
       // -32020 on a call whose schema the bridge had not seen: learn it and send once more
@@ -163,59 +260,17 @@ export function createToModernSender(sendUpstream: UpstreamSender = sendShared):
         const refusal = await readMessages(upstream)
         if (!isHeaderMismatch(refusal)) {
           release()
-          // -32021: the server wants input this client cannot be asked for; legacyMessage says why, as a 2025 error.
-          const missing = refusal.find((said) => isRecord(said.error) && said.error.code === -32021)
-          if (missing) return jsonAnswer(200, legacyMessage(missing, method))
-          return jsonAnswer(
-            400,
-            refusal[0] ??
-              errorResponse(
-                message.id ?? null,
-                BRIDGE_ERROR,
-                'The upstream server refused the call (HTTP 400).',
-              ),
-          )
+          return refusalAnswer(refusal, message, method)
         }
-        await book.relearn((cursor) =>
-          sendUpstream(
-            modernRequest(
-              signalled,
-              {
-                jsonrpc: '2.0',
-                id: 'bridge-tools-list',
-                method: 'tools/list',
-                params: cursor ? { cursor } : {},
-              },
-              session,
-            ),
-          ),
-        )
+        await relearnTools(signalled, session)
         upstream = await sendUpstream(modernRequest(signalled, message, facts, declarations()))
       }
       if (rounds && upstream.statusCode === 200) {
-        const played = relayInputRounds(upstream, {
-          session,
-          message,
-          method,
-          signal: controller.signal,
-          // The client may have taken minutes to answer: the retry carries the token as it is now.
-          retry: async (params, id) =>
-            sendUpstream(
-              modernRequest(
-                await withFreshToken(signalled),
-                { ...message, id, params },
-                facts,
-                declarations(),
-              ),
-            ),
-        })
+        const played = playRounds(upstream, signalled, call, controller.signal)
         played.body.once('close', release)
         return played
       }
-      const mapped = mapMessages(upstream, (answer) => {
-        if (method === 'tools/list') book.learn(answer)
-        return legacyMessage(answer, method)
-      })
+      const mapped = legacyAnswers(upstream, method)
       mapped.body.once('close', release)
       return mapped
     } catch (error) {
