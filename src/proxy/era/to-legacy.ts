@@ -7,7 +7,7 @@
 import type { UpstreamRequest, UpstreamResponse, UpstreamSender } from '../forward.js'
 import { sendUpstream as sendShared } from '../forward.js'
 import { onOwnSignal, withFreshToken } from '../upstream.js'
-import { INVALID_REQUEST, errorResponse } from '../jsonrpc.js'
+import { INVALID_REQUEST, errorResponse, type JsonRpcId } from '../jsonrpc.js'
 import { ROUND_METHODS, inputCapabilities } from './input-requests.js'
 import { isEventStream, mapMessages, readMessages } from './message-stream.js'
 import { createListens, type AskSession } from './listen-from-get.js'
@@ -34,6 +34,26 @@ import {
 export interface ToLegacyOptions {
   /** How long a call that asked the client for input waits for its retry (tests shorten it). */
   inputWaitMs?: number
+}
+
+/** One call relayed on an upstream session, under the id the bridge gave it there. */
+interface RelayedCall {
+  request: UpstreamRequest
+  message: Message
+  method: string
+  session: UpstreamSession
+  upstreamId: number
+}
+
+/**
+ * A call that may ask the client for input outlives the client's request (its answer is an
+ * input_required round): it goes on a signal of its own, without a limit on its silence, since
+ * the upstream waits for a person; INPUT_WAIT_MS bounds the wait (to-legacy-rounds.ts).
+ */
+function ownCall(method: string, session: UpstreamSession): AbortController | undefined {
+  return ROUND_METHODS.has(method) && Object.keys(inputCapabilities(session.declared)).length > 0
+    ? new AbortController()
+    : undefined
 }
 
 export function createToLegacySender(
@@ -86,26 +106,16 @@ export function createToLegacySender(
   const rounds = createLegacyRounds(post, options.inputWaitMs)
   const listens = createListens(sendUpstream, tell, ask)
 
-  async function relay(
-    request: UpstreamRequest,
-    message: Message,
-    method: string,
-    session: UpstreamSession,
-    reopen: () => Promise<UpstreamResponse>,
+  /** Sends the call on the session; until the answer starts, the client leaving still ends it. */
+  async function sendCall(
+    call: RelayedCall,
+    own: AbortController | undefined,
   ): Promise<UpstreamResponse> {
-    const upstreamId = session.nextId++
-    // A call that may ask the client for input outlives the client's request (its answer is an
-    // input_required round): it goes on a signal of its own, without a limit on its silence,
-    // since the upstream waits for a person; INPUT_WAIT_MS bounds the wait (to-legacy-rounds.ts).
-    const own =
-      ROUND_METHODS.has(method) && Object.keys(inputCapabilities(session.declared)).length > 0
-        ? new AbortController()
-        : undefined
+    const { request, message, method, session, upstreamId } = call
     const outgoing = own ? { ...onOwnSignal(request, own.signal), timeoutMs: 0 } : request
-    // Until the answer starts, the client leaving still ends the request.
     const leave = () => own?.abort()
     if (own) request.signal.addEventListener('abort', leave, { once: true })
-    const answer = await sendUpstream(
+    return await sendUpstream(
       onSession(outgoing, session, {
         jsonrpc: '2.0',
         id: upstreamId,
@@ -113,32 +123,15 @@ export function createToLegacySender(
         ...legacyParams(message),
       }),
     ).finally(() => request.signal.removeEventListener('abort', leave))
-    if (answer.statusCode === 404) {
-      // The upstream forgot the session (restarted, expired): a modern client knows of none, so open another.
-      answer.body.resume()
-      sessions.forget(session)
-      return reopen()
-    }
-    if (answer.statusCode === 401 || answer.statusCode === 403) return answer
-    // On HTTP a 2026-07-28 client cancels by closing its stream; a 2025 server wants to be told
-    // (2025-11-25 `basic/utilities/cancellation.mdx`).
-    const cancelUpstream = () =>
-      tell(request, session, {
-        jsonrpc: '2.0',
-        method: 'notifications/cancelled',
-        params: { requestId: upstreamId, reason: 'The client closed the request.' },
-      })
-    if (own && answer.statusCode === 200 && isEventStream(answer)) {
-      let cancelled = false
-      const cancel = () => {
-        if (cancelled) return
-        cancelled = true
-        cancelUpstream()
-        own.abort()
-        answer.body.destroy()
-      }
-      return rounds.start({ request, session, message, method, upstreamId, answer, cancel })
-    }
+  }
+
+  /** The answer as modern messages; until it ends, the client leaving cancels the call upstream. */
+  function relayAnswers(
+    call: RelayedCall,
+    answer: UpstreamResponse,
+    cancelUpstream: () => void,
+  ): UpstreamResponse {
+    const { request, message, method, session, upstreamId } = call
     let done = false
     const cancel = () => {
       if (!done) cancelUpstream()
@@ -171,6 +164,46 @@ export function createToLegacySender(
     return mapped
   }
 
+  async function relay(
+    request: UpstreamRequest,
+    message: Message,
+    method: string,
+    session: UpstreamSession,
+    reopen: () => Promise<UpstreamResponse>,
+  ): Promise<UpstreamResponse> {
+    const upstreamId = session.nextId++
+    const call: RelayedCall = { request, message, method, session, upstreamId }
+    const own = ownCall(method, session)
+    const answer = await sendCall(call, own)
+    if (answer.statusCode === 404) {
+      // The upstream forgot the session (restarted, expired): a modern client knows of none, so open another.
+      answer.body.resume()
+      sessions.forget(session)
+      return reopen()
+    }
+    if (answer.statusCode === 401 || answer.statusCode === 403) return answer
+    // On HTTP a 2026-07-28 client cancels by closing its stream; a 2025 server wants to be told
+    // (2025-11-25 `basic/utilities/cancellation.mdx`).
+    const cancelUpstream = () =>
+      tell(request, session, {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: upstreamId, reason: 'The client closed the request.' },
+      })
+    if (own && answer.statusCode === 200 && isEventStream(answer)) {
+      let cancelled = false
+      const cancel = () => {
+        if (cancelled) return
+        cancelled = true
+        cancelUpstream()
+        own.abort()
+        answer.body.destroy()
+      }
+      return rounds.start({ request, session, message, method, upstreamId, answer, cancel })
+    }
+    return relayAnswers(call, answer, cancelUpstream)
+  }
+
   const send: UpstreamSender = async (request) => {
     const message = request.method === 'POST' ? parseMessage(request.body) : undefined
     if (!message)
@@ -187,16 +220,8 @@ export function createToLegacySender(
     const method = message.method
     const meta = metaOf(message) ?? {}
     const version = meta[PROTOCOL_VERSION_META]
-    if (version !== MODERN) {
-      // The only modern version the bridge translates (`basic/versioning.mdx` §Protocol Version Negotiation).
-      return bridgeAnswer(
-        400,
-        errorResponse(message.id, -32022, `Unsupported protocol version: ${String(version)}`, {
-          supported: [MODERN],
-          requested: typeof version === 'string' ? version : String(version),
-        }),
-      )
-    }
+    // The only modern version the bridge translates (`basic/versioning.mdx` §Protocol Version Negotiation).
+    if (version !== MODERN) return unsupportedVersion(message.id, version)
     const clientInfo = isRecord(meta[CLIENT_INFO_META])
       ? (meta[CLIENT_INFO_META] as Implementation)
       : undefined
@@ -219,18 +244,7 @@ export function createToLegacySender(
       if (method === 'subscriptions/listen')
         return listens.listen(request, message, opening.session)
       return relay(request, message, method, opening.session, () =>
-        again
-          ? attempt(false)
-          : Promise.resolve(
-              jsonAnswer(
-                502,
-                errorResponse(
-                  message.id ?? null,
-                  -32000,
-                  'The upstream server keeps forgetting its session.',
-                ),
-              ),
-            ),
+        again ? attempt(false) : Promise.resolve(forgetfulUpstream(message.id)),
       )
     }
     return attempt(true)
@@ -291,4 +305,23 @@ async function refusal(response: UpstreamResponse, id: Message['id']): Promise<U
     id: id ?? null,
     error,
   })
+}
+
+/** A request of a revision other than the one the bridge translates. */
+function unsupportedVersion(id: JsonRpcId, version: unknown): UpstreamResponse {
+  return bridgeAnswer(
+    400,
+    errorResponse(id, -32022, `Unsupported protocol version: ${String(version)}`, {
+      supported: [MODERN],
+      requested: typeof version === 'string' ? version : String(version),
+    }),
+  )
+}
+
+/** The upstream forgot the session the bridge opened anew for this call as well. */
+function forgetfulUpstream(id: Message['id']): UpstreamResponse {
+  return jsonAnswer(
+    502,
+    errorResponse(id ?? null, -32000, 'The upstream server keeps forgetting its session.'),
+  )
 }
