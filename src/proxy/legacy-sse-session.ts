@@ -120,13 +120,7 @@ export class LegacySession {
       if (request.signal.aborted) onClientGone()
       let response: Dispatcher.ResponseData
       try {
-        response = await this.#dispatcher.request({
-          origin: this.sseUrl.origin,
-          path: `${this.sseUrl.pathname}${this.sseUrl.search}`,
-          method: 'GET',
-          headers,
-          signal: this.#controller.signal,
-        })
+        response = await this.#requestStream(headers)
       } catch (error) {
         if (this.ended !== undefined) return fail(this.ended)
         throw error
@@ -139,9 +133,7 @@ export class LegacySession {
       const type = String(response.headers['content-type'] ?? '')
       if (response.statusCode !== 200 || !/^text\/event-stream\b/i.test(type)) {
         const said = await readSome(response.body, 300)
-        return fail(
-          `${this.sseUrl.href} did not open an event stream (HTTP ${response.statusCode}${type ? `, ${type.split(';')[0]}` : ''}${said ? `: ${JSON.stringify(said)}` : ''}), so it does not look like an HTTP+SSE (2024-11-05) server. Check the URL, or configure the server with transport "http".`,
-        )
+        return fail(notAnEventStream(this.sseUrl, response.statusCode, type, said))
       }
       const ready = new Promise<void>((resolve, reject) => {
         this.#endpointWaiter = { resolve, reject }
@@ -163,6 +155,17 @@ export class LegacySession {
     }
   }
 
+  /** The GET that opens the upstream event stream, on the session's own signal. */
+  #requestStream(headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+    return this.#dispatcher.request({
+      origin: this.sseUrl.origin,
+      path: `${this.sseUrl.pathname}${this.sseUrl.search}`,
+      method: 'GET',
+      headers,
+      signal: this.#controller.signal,
+    })
+  }
+
   /** Delivers the client's messages one by one and waits for the answers to its requests. */
   async exchange(
     request: UpstreamRequest,
@@ -171,18 +174,8 @@ export class LegacySession {
   ): Promise<Outcome> {
     this.#credentials = { staticHeaders: request.staticHeaders, token: request.token }
     const requests = messages.filter(isRequest)
-    if (this.pending.size + requests.length > this.#limits.maxPendingPerSession) {
-      return {
-        kind: 'answers',
-        answers: requests.map((message) =>
-          errorResponse(
-            message.id ?? null,
-            BRIDGE_ERROR,
-            `Too many requests are waiting for the upstream server on this session (at most ${this.#limits.maxPendingPerSession}); try again when some have finished.`,
-          ),
-        ),
-      }
-    }
+    if (this.pending.size + requests.length > this.#limits.maxPendingPerSession)
+      return tooManyWaiting(requests, this.#limits.maxPendingPerSession)
     const waits: Array<Promise<object>> = []
     const mine: Pending[] = []
     let undelivered: string | undefined
@@ -198,25 +191,14 @@ export class LegacySession {
         if (isRequest(message)) {
           const key = idKey(message.id)
           if (this.pending.has(key)) {
-            waits.push(
-              Promise.resolve(
-                errorResponse(
-                  message.id ?? null,
-                  INVALID_REQUEST,
-                  `A request with id ${key} is already waiting for its answer on this session.`,
-                ),
-              ),
-            )
+            waits.push(Promise.resolve(alreadyWaiting(message, key)))
             continue
           }
           // Registered before the POST: the answer may arrive on the stream before the POST returns.
           expected = this.#expect(message, request.timeoutMs)
           mine.push(expected.entry)
         }
-        const payload = batch
-          ? JSON.stringify(message)
-          : (request.body ?? Buffer.from(JSON.stringify(message)))
-        const delivery = await this.#deliver(request, payload)
+        const delivery = await this.#deliver(request, payloadOf(request, message, batch))
         if (delivery.kind === 'ok') {
           if (expected) waits.push(expected.answer)
           continue
@@ -479,6 +461,43 @@ export class LegacySession {
     // A client that stops reading loses its stream rather than growing the bridge's memory.
     if (stream.writableLength > this.#limits.maxStreamBuffer) stream.destroy()
   }
+}
+
+/** Why the session could not open: the URL answered, but not with an event stream. */
+function notAnEventStream(url: URL, status: number, type: string, said: string): string {
+  return `${url.href} did not open an event stream (HTTP ${status}${type ? `, ${type.split(';')[0]}` : ''}${said ? `: ${JSON.stringify(said)}` : ''}), so it does not look like an HTTP+SSE (2024-11-05) server. Check the URL, or configure the server with transport "http".`
+}
+
+/** The answer when this POST's requests would wait beyond the session's limit. */
+function tooManyWaiting(requests: JsonRpcMessage[], max: number): Outcome {
+  return {
+    kind: 'answers',
+    answers: requests.map((message) =>
+      errorResponse(
+        message.id ?? null,
+        BRIDGE_ERROR,
+        `Too many requests are waiting for the upstream server on this session (at most ${max}); try again when some have finished.`,
+      ),
+    ),
+  }
+}
+
+/** The answer to a request whose id is already waiting on the session. */
+function alreadyWaiting(message: JsonRpcMessage, key: string): object {
+  return errorResponse(
+    message.id ?? null,
+    INVALID_REQUEST,
+    `A request with id ${key} is already waiting for its answer on this session.`,
+  )
+}
+
+/** One message of a batch goes alone; a single message goes as the client's own bytes. */
+function payloadOf(
+  request: UpstreamRequest,
+  message: JsonRpcMessage,
+  batch: boolean,
+): Buffer | string {
+  return batch ? JSON.stringify(message) : (request.body ?? Buffer.from(JSON.stringify(message)))
 }
 
 /**
